@@ -1,0 +1,77 @@
+# The two commands a new user needs: `make app` and `make test`.
+# Both create a local virtual environment (.venv) when none is active.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ifdef VIRTUAL_ENV
+PY := $(VIRTUAL_ENV)/bin/python
+STAMP_DIR := $(VIRTUAL_ENV)
+else ifdef CONDA_PREFIX
+PY := $(CONDA_PREFIX)/bin/python
+STAMP_DIR := $(CONDA_PREFIX)
+else
+PY := .venv/bin/python
+STAMP_DIR := .venv
+endif
+BIN := $(dir $(PY))
+PORT ?= 8866
+WORKERS ?= 2
+
+.PHONY: help app test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean
+
+help:
+	@echo "make app    - set up (first time) and serve the workbook apps at http://127.0.0.1:$(PORT)"
+	@echo "make test   - set up (first time) and run every test"
+	@echo "make report - write an HTML report per district into reports/"
+	@echo "make bench  - run the benchmarks (benchmarks/)"
+
+$(PY):
+	python3 -m venv .venv
+
+$(STAMP_DIR)/.workbook-app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[postgres]"
+	@touch $@
+
+$(STAMP_DIR)/.workbook-test: pyproject.toml $(STAMP_DIR)/.workbook-app
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+app: $(STAMP_DIR)/.workbook-app
+	$(BIN)workbook demo --if-empty
+	$(BIN)workbook serve --port $(PORT)
+
+demo: $(STAMP_DIR)/.workbook-app
+	$(BIN)workbook demo
+
+report: $(STAMP_DIR)/.workbook-app
+	$(BIN)workbook report --out reports --workers $(WORKERS)
+
+test: $(STAMP_DIR)/.workbook-test
+	$(BIN)ruff check workbook tests benchmarks
+	$(PY) -m pytest tests
+
+test-unit: $(STAMP_DIR)/.workbook-test
+	$(PY) -m pytest tests/unit
+
+test-notebooks: $(STAMP_DIR)/.workbook-test
+	$(PY) -m pytest tests/notebooks
+
+test-browser: $(STAMP_DIR)/.workbook-test
+	$(PY) -m pytest tests/browser
+
+test-storage: $(STAMP_DIR)/.workbook-test
+	$(PY) -m pytest tests/storage
+
+# Re-execute the stored notebooks against fresh demo data (their outputs are what nbval compares).
+notebooks: $(STAMP_DIR)/.workbook-test
+	$(PY) -m workbook.notebooks
+
+bench: $(STAMP_DIR)/.workbook-test
+	$(PY) -m benchmarks.run
+
+lint: $(STAMP_DIR)/.workbook-test
+	$(BIN)ruff check workbook tests benchmarks
+
+clean:
+	rm -rf .venv .pytest_cache reports artifacts

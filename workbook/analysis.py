@@ -1,0 +1,258 @@
+"""Pure pandas computations on marks: pathways, gaps, alignment, roles, survey benchmark, peers, change.
+
+No widgets, no plotting, no I/O: every function takes frames and returns frames or
+plain values, so each is tested on hand-computed cases.
+
+The *marks* frame has one row per (member, spectrum): ``respondent_id, name, role,
+spectrum, current, aspiration`` (marks 1-5, NaN where not marked).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .content import SPECTRUM_IDS
+
+FIELDS = ("current", "aspiration")
+
+
+def _ordered(index) -> list[str]:
+    return [s for s in SPECTRUM_IDS if s in set(index)]
+
+
+def pathway(marks: pd.DataFrame, respondent_id: int) -> pd.DataFrame:
+    """One member's pathway: a frame indexed by spectrum id (all seven) with current and aspiration."""
+    mine = marks[marks["respondent_id"] == respondent_id].set_index("spectrum")[list(FIELDS)]
+    return mine.reindex(list(SPECTRUM_IDS)).astype(float)
+
+
+def gaps(path: pd.DataFrame) -> pd.DataFrame:
+    """Aspiration minus now per spectrum, widest first (by size; ties keep Reflection Guide 2's order).
+
+    Spectra missing either mark are left out. Columns: spectrum, current, aspiration, gap, size.
+    """
+    frame = path.reindex(columns=list(FIELDS)).dropna().copy()
+    frame["gap"] = frame["aspiration"] - frame["current"]
+    frame["size"] = frame["gap"].abs()
+    frame["order"] = [SPECTRUM_IDS.index(s) for s in frame.index]
+    frame = frame.sort_values(["size", "order"], ascending=[False, True]).drop(columns="order")
+    return frame.rename_axis("spectrum").reset_index()
+
+
+def progress(path: pd.DataFrame) -> int:
+    """How many spectra this member has marked both now and aspiration on."""
+    return int(path.reindex(columns=list(FIELDS)).notna().all(axis=1).sum())
+
+
+def members_with_marks(marks: pd.DataFrame, field: str = "current") -> int:
+    return int(marks.dropna(subset=[field])["respondent_id"].nunique())
+
+
+def summary(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
+    """Per spectrum (all seven, in order): n, median, mean, q1, q3, iqr, min, max, range of ``field``.
+
+    A spectrum nobody marked has n = 0 and NaN statistics.
+    """
+    data = marks.dropna(subset=[field])
+    grouped = data.groupby("spectrum")[field]
+    out = pd.DataFrame({
+        "n": grouped.count(),
+        "median": grouped.median(),
+        "mean": grouped.mean(),
+        "q1": grouped.quantile(0.25),
+        "q3": grouped.quantile(0.75),
+        "min": grouped.min(),
+        "max": grouped.max(),
+    }).reindex(list(SPECTRUM_IDS))
+    out["n"] = out["n"].fillna(0).astype(int)
+    out["iqr"] = out["q3"] - out["q1"]
+    out["range"] = out["max"] - out["min"]
+    out.index.name = "spectrum"
+    return out
+
+
+def median_pathway(marks: pd.DataFrame) -> pd.DataFrame:
+    """The team's median pathway: index spectrum, columns current and aspiration."""
+    return pd.DataFrame({f: summary(marks, f)["median"] for f in FIELDS})
+
+
+def alignment(marks: pd.DataFrame, field: str = "current") -> dict:
+    """Where the team agrees most and least on ``field``.
+
+    Spread is the IQR, then the range to break ties. Returns ``{"table", "most", "least"}``:
+    the table has n, iqr, range per marked spectrum; ``most``/``least`` are lists of
+    spectrum ids (several when tied). Spectra marked by fewer than two members have no
+    spread and are left out; with nobody to compare, both lists are empty.
+    """
+    table = summary(marks, field)[["n", "iqr", "range"]]
+    table = table[table["n"] >= 2]
+    if table.empty:
+        return {"table": table, "most": [], "least": []}
+    key = list(zip(table["iqr"].round(9), table["range"].round(9)))
+    lo, hi = min(key), max(key)
+    most = [s for s, k in zip(table.index, key) if k == lo]
+    least = [s for s, k in zip(table.index, key) if k == hi]
+    return {"table": table, "most": most, "least": least}
+
+
+def team_gaps(marks: pd.DataFrame) -> pd.DataFrame:
+    """Gap between the team's median aspiration and median current state, widest first."""
+    return gaps(median_pathway(marks))
+
+
+def role_medians(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
+    """Median of ``field`` by role (rows) and spectrum (columns, in order)."""
+    data = marks.dropna(subset=[field])
+    if data.empty:
+        return pd.DataFrame(columns=list(SPECTRUM_IDS), dtype=float)
+    table = data.pivot_table(index="role", columns="spectrum", values=field, aggfunc="median")
+    return table.reindex(columns=list(SPECTRUM_IDS))
+
+
+def role_differences(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
+    """Per spectrum, how far apart the roles' medians are, largest first.
+
+    Columns: spectrum, roles (number of roles with a mark), low_role, low, high_role, high, difference.
+    Needs at least two roles on a spectrum; others are left out.
+    """
+    table = role_medians(marks, field)
+    rows = []
+    for spectrum in table.columns:
+        col = table[spectrum].dropna()
+        if len(col) < 2:
+            continue
+        rows.append({"spectrum": spectrum, "roles": len(col), "low_role": col.idxmin(), "low": col.min(),
+                     "high_role": col.idxmax(), "high": col.max(), "difference": col.max() - col.min()})
+    frame = pd.DataFrame(rows, columns=["spectrum", "roles", "low_role", "low", "high_role", "high", "difference"])
+    if frame.empty:
+        return frame
+    frame["order"] = [SPECTRUM_IDS.index(s) for s in frame["spectrum"]]
+    return frame.sort_values(["difference", "order"], ascending=[False, True]).drop(columns="order") \
+        .reset_index(drop=True)
+
+
+def survey_benchmark(marks: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
+    """The team's current state beside the national survey (n=86).
+
+    ``survey`` has the columns of ``data/survey_2018.csv`` (index or column ``spectrum``).
+    Returns per spectrum: team_n, team_median, team_mean, survey_median, survey_mean,
+    share_left, share_mid, share_right, difference (team median minus survey median),
+    and ``side``: where the team sits relative to the surveyed systems' median
+    ('left', 'right', 'same' or '' when the team has no mark).
+    """
+    team = summary(marks, "current")[["n", "median", "mean"]].rename(
+        columns={"n": "team_n", "median": "team_median", "mean": "team_mean"})
+    ref = survey.set_index("spectrum") if "spectrum" in survey.columns else survey
+    ref = ref.reindex(list(SPECTRUM_IDS))
+    out = team.join(ref[["n", "median", "mean", "share_left", "share_mid", "share_right"]].rename(
+        columns={"n": "survey_n", "median": "survey_median", "mean": "survey_mean"}))
+    out["difference"] = out["team_median"] - out["survey_median"]
+    out["side"] = np.select([out["difference"] < 0, out["difference"] > 0, out["difference"] == 0],
+                            ["left", "right", "same"], default="")
+    return out
+
+
+def district_pathways(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
+    """Median pathway per district: rows district (slug), columns the seven spectra.
+
+    ``marks`` needs a ``district`` column besides the usual ones.
+    """
+    data = marks.dropna(subset=[field])
+    if data.empty:
+        return pd.DataFrame(columns=list(SPECTRUM_IDS), dtype=float)
+    table = data.pivot_table(index="district", columns="spectrum", values=field, aggfunc="median")
+    return table.reindex(columns=list(SPECTRUM_IDS))
+
+
+def peers(pathways: pd.DataFrame, district: str, k: int = 5, segments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``k`` districts whose pathways lie nearest to ``district``'s ("doppelganger districts").
+
+    Distance is the root-mean-square difference over the spectra both districts marked
+    (so it stays on the 0-4 scale of the marks); districts sharing no marked spectrum are
+    skipped. Ties are broken by slug. With ``segments`` (index slug; columns such as kind,
+    urbanicity, size band), each peer lists the segments it shares with ``district``.
+    Returns columns: district, distance, spectra (how many compared), shared.
+    """
+    if district not in pathways.index:
+        raise KeyError(f"{district!r} has no pathway to compare")
+    me = pathways.loc[district]
+    others = pathways.drop(index=district)
+    diff = others.sub(me, axis=1)
+    counted = diff.notna().sum(axis=1)
+    rms = np.sqrt((diff ** 2).sum(axis=1, min_count=1) / counted.replace(0, np.nan))
+    frame = pd.DataFrame({"district": others.index, "distance": rms.values, "spectra": counted.values})
+    frame = frame[frame["spectra"] > 0].sort_values(["distance", "district"]).head(k).reset_index(drop=True)
+    if segments is not None and district in segments.index:
+        mine = segments.loc[district]
+        frame["shared"] = [
+            ", ".join(f"{col}: {mine[col]}" for col in segments.columns
+                      if pd.notna(mine[col]) and p in segments.index and segments.loc[p, col] == mine[col])
+            for p in frame["district"]
+        ]
+    else:
+        frame["shared"] = ""
+    return frame
+
+
+def change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """How the team's median pathway moved between two sessions, per spectrum and field.
+
+    Columns: current_before, current_after, current_change, aspiration_before,
+    aspiration_after, aspiration_change (NaN where either session has no mark).
+    """
+    a, b = median_pathway(before), median_pathway(after)
+    out = pd.DataFrame(index=pd.Index(list(SPECTRUM_IDS), name="spectrum"))
+    for f in FIELDS:
+        out[f"{f}_before"] = a[f]
+        out[f"{f}_after"] = b[f]
+        out[f"{f}_change"] = b[f] - a[f]
+    return out
+
+
+# ------------------------------------------------------------ conditions for scale
+
+def condition_matrix(cmarks: pd.DataFrame, condition_ids: list[str]) -> pd.DataFrame:
+    """Members x conditions ratings (rows labelled by member, columns in framework order)."""
+    if cmarks.empty:
+        return pd.DataFrame(columns=condition_ids, dtype=float)
+    table = cmarks.pivot_table(index="member", columns="condition", values="rating", aggfunc="first")
+    return table.reindex(columns=condition_ids)
+
+
+def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: dict) -> pd.DataFrame:
+    """Per condition: layer, n, median, mean, iqr, range, priority votes; framework order."""
+    data = cmarks.dropna(subset=["rating"]) if not cmarks.empty else cmarks
+    g = data.groupby("condition")["rating"] if not data.empty else None
+    out = pd.DataFrame(index=pd.Index(condition_ids, name="condition"))
+    out["layer"] = [layer_of[c] for c in condition_ids]
+    if g is None:
+        for col in ("n", "median", "mean", "iqr", "range"):
+            out[col] = 0 if col == "n" else np.nan
+    else:
+        out["n"] = g.count().reindex(condition_ids).fillna(0).astype(int)
+        out["median"] = g.median().reindex(condition_ids)
+        out["mean"] = g.mean().reindex(condition_ids)
+        out["iqr"] = (g.quantile(0.75) - g.quantile(0.25)).reindex(condition_ids)
+        out["range"] = (g.max() - g.min()).reindex(condition_ids)
+    votes = cmarks[cmarks["priority"].astype(bool)].groupby("condition").size() if not cmarks.empty else pd.Series()
+    out["votes"] = votes.reindex(condition_ids).fillna(0).astype(int)
+    return out
+
+
+def layer_summary(csum: pd.DataFrame) -> pd.DataFrame:
+    """Per layer: mean of the conditions' medians, the lowest-rated condition, total priority votes."""
+    rows = []
+    for layer, part in csum.groupby("layer", sort=False):
+        rated = part.dropna(subset=["median"])
+        rows.append({"layer": layer, "median_of_medians": rated["median"].median() if len(rated) else np.nan,
+                     "lowest": rated["median"].idxmin() if len(rated) else None,
+                     "votes": int(part["votes"].sum())})
+    return pd.DataFrame(rows).set_index("layer") if rows else pd.DataFrame()
+
+
+def top_priorities(csum: pd.DataFrame, k: int = 3) -> list[str]:
+    """Conditions with the most priority votes (at least one), ties by framework order, at most ``k``."""
+    voted = csum[csum["votes"] > 0].copy()
+    voted["order"] = range(len(voted))
+    return list(voted.sort_values(["votes", "order"], ascending=[False, True]).index[:k])

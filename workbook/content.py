@@ -1,0 +1,467 @@
+"""The two frameworks' content, loaded from ``data/`` and validated.
+
+Everything the apps show about *Look Both Ways* and the *Innovative Learning
+Implementation Framework* comes from here. Invalid content fails at load with a
+:class:`~workbook.errors.ContentError` naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ContentError
+
+#: Spectrum ids in the order of Reflection Guide 2 (left pole = 1, right pole = 5).
+SPECTRUM_IDS = (
+    "locus_of_control",
+    "pace",
+    "resource_allocation",
+    "cultivating_capacity",
+    "strategic_flexibility",
+    "comprehensiveness",
+    "sharing_learning",
+)
+LAYER_IDS = ("essential_supports", "enabling_systems_and_structures", "ongoing_processes")
+AUDIENCES = {"teachers": "Teachers", "school_leaders": "School leaders", "district": "District/CMO"}
+SURVEY_COLUMNS = (
+    "spectrum", "n", "median", "mean", "share_left", "share_mid", "share_right",
+    "top_priority", "devoted_resources", "note",
+)
+SCALE_MIN, SCALE_MAX = 1.0, 5.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _nonempty(items: list[str]) -> list[str]:
+    if not items or any(not str(s).strip() for s in items):
+        raise ValueError("must be a non-empty list of non-empty strings")
+    return items
+
+
+class Attribution(_Model):
+    title: str | None = None
+    authors: list[str] = []
+    publisher: str = "The Learning Accelerator"
+    year: int
+    citation: str
+    license: Literal["CC BY 4.0"]
+    license_url: str
+    changes: str | None = None
+
+
+class Benefits(_Model):
+    teachers: list[str]
+    school_leaders: list[str]
+    district: list[str]
+
+    _check = field_validator("teachers", "school_leaders", "district")(_nonempty)
+
+
+class Pole(_Model):
+    label: str = Field(min_length=1)
+    heading: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    key_benefits: list[str]
+    why_heading: str
+    why: str = Field(min_length=1)
+    benefits: Benefits
+
+    _check = field_validator("key_benefits")(_nonempty)
+
+    @property
+    def plain_label(self) -> str:
+        """The label without the quotation marks some poles carry ("Fast and Furious")."""
+        return self.label.strip("\"“” ")
+
+
+class Example(_Model):
+    pole: Literal["left", "right", "combine"]
+    system: str
+    title: str
+    speaker: str | None = None
+    quote: str | None = None
+    summary: str = Field(min_length=1)
+
+
+class Spectrum(_Model):
+    id: str
+    number: int = Field(ge=1, le=7)
+    question: str = Field(min_length=1)
+    dimension: str = Field(min_length=1)
+    title: str
+    framing: str
+    left: Pole
+    right: Pole
+    examples: list[Example]
+    combine_intro: str | None = None
+    lessons: list[str]
+    reflection_questions: list[str]
+    source_notes: list[str] = []
+
+    _check = field_validator("lessons", "reflection_questions")(_nonempty)
+
+    def pole(self, side: str) -> Pole:
+        """The pole on ``side`` ('left' or 'right')."""
+        return {"left": self.left, "right": self.right}[side]
+
+    def describe(self, value: float) -> str:
+        """Words for a mark: '2 of 5, toward Centralized'."""
+        v = float(value)
+        if v < 3:
+            lean = f"toward {self.left.plain_label}"
+        elif v > 3:
+            lean = f"toward {self.right.plain_label}"
+        else:
+            lean = "an equal mix of both"
+        shown = f"{v:g}"
+        return f"{shown} of 5, {lean}"
+
+
+class Condition(_Model):
+    id: str
+    name: str
+    description: str = Field(min_length=1)
+
+
+class Layer(_Model):
+    id: str
+    name: str
+    ring: int = Field(ge=1, le=3)
+    summary: str
+    description: str
+    reflection_questions: list[str]
+    conditions: list[Condition]
+
+    _check = field_validator("reflection_questions")(_nonempty)
+
+
+class Scale(_Model):
+    min: int
+    max: int
+    labels: dict[int, str]
+
+
+class Core(_Model):
+    id: str
+    name: str
+    description: str
+
+
+class Prompt(_Model):
+    id: str
+    text: str
+    slots: int | None = None
+    slot_label: str | None = None
+
+
+class Horizon(_Model):
+    id: Literal["short", "medium", "long"]
+    label: str
+    hint: str
+
+
+class Step2Section(_Model):
+    id: str
+    heading: str
+    prompts: list[Prompt] = []
+    horizons: list[Horizon] = []
+    columns: list[str] = []
+
+
+class Step1(_Model):
+    title: str
+    intro: str
+    instructions: list[str]
+    questions: list[str]
+    closing: str
+
+
+class Step2(_Model):
+    title: str
+    intro: str
+    sections: list[Step2Section]
+
+
+class ConditionsFramework(_Model):
+    attribution: Attribution
+    core: Core
+    scale: Scale
+    layers: list[Layer]
+    step1: Step1
+    step2: Step2
+    source_notes: list[str] = []
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return [c for layer in self.layers for c in layer.conditions]
+
+    def layer_of(self, condition_id: str) -> Layer:
+        for layer in self.layers:
+            if any(c.id == condition_id for c in layer.conditions):
+                return layer
+        raise KeyError(condition_id)
+
+    @property
+    def horizons(self) -> list[Horizon]:
+        return [h for s in self.step2.sections for h in s.horizons]
+
+
+class Question(_Model):
+    id: str
+    text: str = Field(min_length=1)
+
+
+class GuideSection(_Model):
+    id: str
+    title: str | None = None
+    intro: str | None = None
+    questions: list[Question]
+
+
+class GuideDimension(_Model):
+    id: str
+    dimension: str
+    left: str
+    right: str
+
+
+class Guide(_Model):
+    id: str
+    title: str
+    intro: str
+    marking_instruction: str | None = None
+    dimensions: list[GuideDimension] = []
+    sections: list[GuideSection]
+
+    def section(self, section_id: str) -> GuideSection:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+
+class ReflectionGuides(_Model):
+    attribution: Attribution
+    intro: str
+    guide_1: Guide
+    guide_2: Guide
+    source_notes: list[str] = []
+
+
+class SurveyFigure(_Model):
+    spectrum: str
+    n: int = Field(gt=0)
+    median: float = Field(ge=SCALE_MIN, le=SCALE_MAX)
+    mean: float = Field(ge=SCALE_MIN, le=SCALE_MAX)
+    share_left: float | None = Field(default=None, ge=0, le=100)
+    share_mid: float | None = Field(default=None, ge=0, le=100)
+    share_right: float | None = Field(default=None, ge=0, le=100)
+    top_priority: float | None = Field(default=None, ge=0, le=100)
+    devoted_resources: float | None = Field(default=None, ge=0, le=100)
+    note: str = ""
+
+
+class Content(_Model):
+    """All framework content, validated. Get it with :func:`load_content`."""
+
+    spectra: list[Spectrum]
+    framework: ConditionsFramework
+    guides: ReflectionGuides
+    survey: list[SurveyFigure]
+    spectra_attribution: Attribution
+
+    def spectrum(self, spectrum_id: str) -> Spectrum:
+        for s in self.spectra:
+            if s.id == spectrum_id:
+                return s
+        raise KeyError(f"unknown spectrum {spectrum_id!r}; known: {', '.join(SPECTRUM_IDS)}")
+
+    def survey_for(self, spectrum_id: str) -> SurveyFigure:
+        for row in self.survey:
+            if row.spectrum == spectrum_id:
+                return row
+        raise KeyError(spectrum_id)
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return self.framework.conditions
+
+    def condition(self, condition_id: str) -> Condition:
+        for c in self.conditions:
+            if c.id == condition_id:
+                return c
+        raise KeyError(f"unknown condition {condition_id!r}")
+
+
+# ---------------------------------------------------------------- loading
+
+def data_dir() -> Path:
+    """Where content lives: ``$WORKBOOK_DATA_DIR`` or the project's ``data/`` folder."""
+    env = os.environ.get("WORKBOOK_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ContentError(path, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ContentError(path, "expected a mapping at the top level")
+    return raw
+
+
+def _validate(model, raw, path: Path, entry: str | None):
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        given = err.get("input")
+        shown = f" (got {given!r})" if given is not None and not isinstance(given, (dict, list)) else ""
+        raise ContentError(path, f"{err['msg']}{shown}", entry=entry, field=field) from None
+
+
+def _entry_name(item, index: int, key: str) -> str:
+    if isinstance(item, dict) and item.get("id"):
+        return f"{key}[{index}] (id {item['id']!r})"
+    return f"{key}[{index}]"
+
+
+def _unique(ids: list[str], path: Path, key: str) -> None:
+    seen = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            raise ContentError(path, f"duplicate id {ident!r}", entry=f"{key}[{i}]", field="id")
+        seen.add(ident)
+
+
+def load_spectra(path: Path) -> tuple[list[Spectrum], Attribution]:
+    """Read and validate ``spectra.yaml``: exactly the seven spectra, in Reflection Guide 2's order."""
+    raw = _read_yaml(path)
+    attribution = _validate(Attribution, raw.get("attribution"), path, "attribution")
+    items = raw.get("spectra")
+    if not isinstance(items, list):
+        raise ContentError(path, "missing list 'spectra'", field="spectra")
+    spectra = [
+        _validate(Spectrum, item, path, _entry_name(item, i, "spectra")) for i, item in enumerate(items)
+    ]
+    _unique([s.id for s in spectra], path, "spectra")
+    for i, s in enumerate(spectra):
+        if s.id not in SPECTRUM_IDS:
+            raise ContentError(path, f"unknown spectrum id {s.id!r}; allowed: {', '.join(SPECTRUM_IDS)}",
+                               entry=f"spectra[{i}]", field="id")
+    if [s.id for s in spectra] != list(SPECTRUM_IDS):
+        raise ContentError(path, "expected the seven spectra in Reflection Guide 2's order: "
+                           + ", ".join(SPECTRUM_IDS), field="spectra")
+    for i, s in enumerate(spectra):
+        if s.number != i + 1:
+            raise ContentError(path, f"number {s.number} should be {i + 1}", entry=f"spectra[{i}] (id {s.id!r})",
+                               field="number")
+    return spectra, attribution
+
+
+def load_conditions(path: Path) -> ConditionsFramework:
+    """Read and validate ``conditions.yaml``: three layers, sixteen uniquely named conditions."""
+    raw = _read_yaml(path)
+    framework = _validate(ConditionsFramework, raw, path, None)
+    if [layer.id for layer in framework.layers] != list(LAYER_IDS):
+        raise ContentError(path, "expected layers " + ", ".join(LAYER_IDS), field="layers")
+    _unique([c.id for c in framework.conditions], path, "conditions")
+    for layer in framework.layers:
+        if not layer.conditions:
+            raise ContentError(path, "a layer needs at least one condition", entry=layer.id, field="conditions")
+    return framework
+
+
+def load_guides(path: Path) -> ReflectionGuides:
+    """Read and validate ``reflection_guides.yaml``."""
+    raw = _read_yaml(path)
+    guides = _validate(ReflectionGuides, raw, path, None)
+    for guide in (guides.guide_1, guides.guide_2):
+        _unique([q.id for q in guide.questions], path, f"{guide.id}.questions")
+    return guides
+
+
+def _number(value: str, path: Path, row: int, column: str, integer: bool = False):
+    value = value.strip()
+    if value == "":
+        return None
+    try:
+        number = int(value) if integer else float(value)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ContentError(path, f"{value!r} is not {kind}", entry=f"row {row}", field=column) from None
+    if not integer and not math.isfinite(number):
+        raise ContentError(path, f"{value!r} is not a finite number", entry=f"row {row}", field=column)
+    return number
+
+
+def load_survey(path: Path) -> list[SurveyFigure]:
+    """Read and validate ``survey_2018.csv`` (one row per spectrum id)."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise ContentError(path, "file not found") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != SURVEY_COLUMNS:
+            raise ContentError(path, f"columns {reader.fieldnames} should be {list(SURVEY_COLUMNS)}",
+                               entry="header")
+        rows = []
+        for i, rec in enumerate(reader, start=2):
+            sid = rec["spectrum"].strip()
+            if sid not in SPECTRUM_IDS:
+                raise ContentError(path, f"unknown spectrum {sid!r}; allowed: {', '.join(SPECTRUM_IDS)}",
+                                   entry=f"row {i}", field="spectrum")
+            values = {"spectrum": sid, "note": rec["note"] or ""}
+            for col in SURVEY_COLUMNS[1:-1]:
+                values[col] = _number(rec[col] or "", path, i, col, integer=(col == "n"))
+            rows.append(_validate(SurveyFigure, values, path, f"row {i} ({sid})"))
+    seen = [r.spectrum for r in rows]
+    _unique(seen, path, "rows")
+    missing = [s for s in SPECTRUM_IDS if s not in seen]
+    if missing:
+        raise ContentError(path, f"no row for spectrum {', '.join(missing)}")
+    return sorted(rows, key=lambda r: SPECTRUM_IDS.index(r.spectrum))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(directory: str) -> Content:
+    base = Path(directory)
+    spectra, attribution = load_spectra(base / "spectra.yaml")
+    framework = load_conditions(base / "conditions.yaml")
+    guides = load_guides(base / "reflection_guides.yaml")
+    survey = load_survey(base / "survey_2018.csv")
+    return Content(spectra=spectra, framework=framework, guides=guides, survey=survey,
+                   spectra_attribution=attribution)
+
+
+def load_content(directory: str | os.PathLike | None = None) -> Content:
+    """Load and validate all content (cached per directory).
+
+    Raises :class:`~workbook.errors.ContentError` pointing at the first broken entry.
+    """
+    return _load(str(Path(directory) if directory else data_dir()))

@@ -1,0 +1,59 @@
+"""One error root for the workbook; each subclass says what was wrong, where, and what is allowed."""
+
+from __future__ import annotations
+
+
+class WorkbookError(Exception):
+    """Root of every error the workbook raises on purpose.
+
+    ``str(error)`` is written for the person who has to act on it: the bad value,
+    where it came from and what is allowed.
+    """
+
+
+class ContentError(WorkbookError):
+    """A framework content file in ``data/`` is missing, unreadable or invalid."""
+
+    def __init__(self, path, message: str, entry: str | None = None, field: str | None = None):
+        self.path = str(path)
+        self.entry = entry
+        self.field = field
+        where = self.path
+        if entry:
+            where += f", entry {entry}"
+        if field:
+            where += f", field {field}"
+        super().__init__(f"{where}: {message}")
+
+
+class NotFound(WorkbookError):
+    """A district, session, respondent or other record does not exist."""
+
+
+class AccessDenied(WorkbookError):
+    """A code or token does not open the thing asked for."""
+
+
+class InvalidInput(WorkbookError):
+    """A value entered by a person (or sent by a browser) is out of range or malformed."""
+
+
+class StoreUnavailable(WorkbookError):
+    """The database cannot be reached; nothing was saved and the caller may retry."""
+
+
+class ImportRejected(WorkbookError):
+    """A CSV/Excel import had bad rows; nothing from the file was imported."""
+
+    def __init__(self, path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        listed = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(
+            f"{self.path}: {len(problems)} problem(s), nothing was imported:\n{listed}{more}"
+        )
+
+
+class ReportError(WorkbookError):
+    """A district report could not be produced."""

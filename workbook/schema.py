@@ -1,0 +1,166 @@
+"""The store's tables and their versioned migrations.
+
+A fresh database gets the current schema; an older one is upgraded step by step,
+each step in its own transaction, and ``schema_version`` records how far it got.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+_ts = sa.DateTime
+
+districts = sa.Table(
+    "districts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("schools", sa.Integer),
+    sa.Column("urbanicity", sa.String(20)),
+    sa.Column("frl_percent", sa.Float),
+    sa.Column("years_scaling", sa.Float),
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", _ts, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("district_id", sa.Integer, sa.ForeignKey("districts.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("join_code", sa.String(64), nullable=False, unique=True),
+    sa.Column("facilitator_code", sa.String(64), nullable=False, unique=True),
+    sa.Column("min_group_size", sa.Integer, nullable=False, default=5),
+    sa.Column("show_authors", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", _ts, nullable=False),
+)
+
+respondents = sa.Table(
+    "respondents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(60), nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+spectrum_marks = sa.Table(
+    "spectrum_marks", metadata,
+    sa.Column("respondent_id", sa.Integer, sa.ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("spectrum_id", sa.String(40), primary_key=True),
+    sa.Column("current", sa.Float),
+    sa.Column("aspiration", sa.Float),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+team_marks = sa.Table(
+    "team_marks", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("spectrum_id", sa.String(40), primary_key=True),
+    sa.Column("current", sa.Float),
+    sa.Column("aspiration", sa.Float),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+notes = sa.Table(
+    "notes", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    # 0 is the team's agreed answer; otherwise a respondent id (checked by the store before writing)
+    sa.Column("respondent_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("question_id", sa.String(120), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+condition_marks = sa.Table(
+    "condition_marks", metadata,
+    sa.Column("respondent_id", sa.Integer, sa.ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("condition_id", sa.String(60), primary_key=True),
+    sa.Column("rating", sa.Float),
+    sa.Column("priority", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+action_items = sa.Table(
+    "action_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("condition_id", sa.String(60), nullable=False),
+    sa.Column("horizon", sa.String(10), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("timeline", sa.String(200), nullable=False, default=""),
+    sa.Column("owner", sa.String(200), nullable=False, default=""),
+    sa.Column("done", sa.Boolean, nullable=False, default=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+plan_areas = sa.Table(
+    "plan_areas", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("condition_id", sa.String(60), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+tables = SimpleNamespace(**{name: tbl for name, tbl in metadata.tables.items()})
+
+
+def _v1(conn) -> None:
+    """Version 1: districts, sessions, respondents, spectrum and team marks, notes."""
+    for tbl in (districts, sessions, respondents, spectrum_marks, team_marks, notes):
+        tbl.create(conn, checkfirst=True)
+
+
+def _v2(conn) -> None:
+    """Version 2: conditions for scale and the action plan."""
+    for tbl in (condition_marks, action_items, plan_areas):
+        tbl.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2)]
+CURRENT_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    row = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    return int(row or 0)
+
+
+def migrate(conn) -> int:
+    """Bring the database up to :data:`CURRENT_VERSION`; return the version it started at."""
+    if conn.dialect.name == "postgresql":
+        # one migrator at a time when several app processes start together
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
+    start = current_version(conn)
+    if start > CURRENT_VERSION:
+        from .errors import StoreUnavailable
+
+        raise StoreUnavailable(f"The database has schema version {start}, newer than this workbook "
+                               f"understands ({CURRENT_VERSION}). Upgrade the workbook.")
+    if start == 0:
+        schema_version.create(conn, checkfirst=True)
+    for version, step in MIGRATIONS:
+        if version > start:
+            step(conn)
+            conn.execute(schema_version.delete())
+            conn.execute(schema_version.insert().values(version=version))
+    return start

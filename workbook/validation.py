@@ -1,0 +1,135 @@
+"""Checks for every value a person or a browser sends; each failure says what and where.
+
+The store calls these before every write, so a forged widget message is refused in
+the kernel whatever the browser allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from .content import SPECTRUM_IDS
+from .errors import InvalidInput
+
+NOTE_MAX = 20_000
+KINDS = ("district", "cmo", "private", "other")
+URBANICITY = ("urban", "suburban", "rural", "mixed")
+ROLES = (
+    "Superintendent",
+    "Central-office leader",
+    "Principal / school leader",
+    "Teacher leader",
+    "Teacher",
+    "Board member",
+    "Coach or partner",
+    "Other",
+)
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def text(value, what: str, *, max_len: int, required: bool) -> str:
+    """Free text: a string without NUL, at most ``max_len`` characters; stripped."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be text, not {type(value).__name__}.")
+    if "\x00" in value:
+        raise InvalidInput(f"The {what} contains a NUL character, which cannot be stored.")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"Please enter a {what}; it cannot be empty.")
+    if len(value) > max_len:
+        raise InvalidInput(f"The {what} is {len(value):,} characters long; the limit is {max_len:,}. "
+                           "Nothing was saved: shorten it and try again.")
+    return value
+
+
+def integer(value, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool):
+        raise InvalidInput(f"The {what} must be a whole number, not {value!r}.")
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"The {what} must be a whole number, not {value!r}.") from None
+    if isinstance(value, float) and value != number:
+        raise InvalidInput(f"The {what} must be a whole number, not {value!r}.")
+    if not low <= number <= high:
+        raise InvalidInput(f"The {what} must be between {low} and {high}, not {number}.")
+    return number
+
+
+def number(value, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or value is None:
+        raise InvalidInput(f"The {what} must be a number, not {value!r}.")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"The {what} must be a number, not {value!r}.") from None
+    if not math.isfinite(result) or not low <= result <= high:
+        raise InvalidInput(f"The {what} must be between {low:g} and {high:g}, not {value!r}.")
+    return result
+
+
+def mark(value, what: str = "mark") -> float:
+    """A spectrum mark: 1 to 5 in steps of 0.5."""
+    result = number(value, what, 1, 5)
+    if result * 2 != int(result * 2):
+        raise InvalidInput(f"The {what} must be in steps of 0.5 (1, 1.5, ... 5), not {value!r}.")
+    return result
+
+
+def rating(value, what: str = "rating") -> float:
+    """A condition rating: 1 (not aligned at all) to 5 (fully aligned) in steps of 0.5."""
+    return mark(value, what)
+
+
+def choice(value, what: str, allowed) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"{value!r} is not a valid {what}; allowed: {', '.join(map(str, allowed))}.")
+    return value
+
+
+def spectrum_id(value) -> str:
+    return choice(value, "spectrum", SPECTRUM_IDS)
+
+
+def role(value) -> str:
+    value = text(value, "role", max_len=60, required=True)
+    for known in ROLES:
+        if value.casefold() == known.casefold():
+            return known
+    raise InvalidInput(f"{value!r} is not one of the roles: {', '.join(ROLES)}.")
+
+
+def slug(value) -> str:
+    """A district slug: lowercase letters, digits and inner hyphens, at most 64 characters.
+
+    Slugs become file names in reports, so anything that could leave a folder
+    ('..', '/', NUL, absolute paths) is refused here.
+    """
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        shown = value if not isinstance(value, str) else value[:80]
+        raise InvalidInput(f"{shown!r} is not a valid district slug: use 1-64 lowercase letters, digits and "
+                           "hyphens, starting and ending with a letter or digit (for example 'example-usd').")
+    return value
+
+
+def slugify(name: str) -> str:
+    """A slug made from a display name ('Example Unified SD' -> 'example-unified-sd')."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+    return base or "district"
+
+
+def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl_percent, years_scaling) -> dict:
+    return {
+        "slug": globals()["slug"](slug),
+        "name": text(name, "district name", max_len=200, required=True),
+        "kind": choice(kind, "kind of system", KINDS),
+        "schools": None if schools in (None, "") else integer(schools, "number of schools", 1, 100_000),
+        "urbanicity": None if urbanicity in (None, "") else choice(urbanicity, "urbanicity", URBANICITY),
+        "frl_percent": None if frl_percent in (None, "") else number(frl_percent, "share of students on FRL", 0, 100),
+        "years_scaling": None if years_scaling in (None, "") else number(years_scaling, "years scaling", 0, 100),
+    }
