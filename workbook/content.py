@@ -425,21 +425,28 @@ def load_survey(path: Path) -> list[SurveyFigure]:
         handle = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise ContentError(path, "file not found") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != SURVEY_COLUMNS:
-            raise ContentError(path, f"columns {reader.fieldnames} should be {list(SURVEY_COLUMNS)}",
-                               entry="header")
-        rows = []
-        for i, rec in enumerate(reader, start=2):
-            sid = rec["spectrum"].strip()
-            if sid not in SPECTRUM_IDS:
-                raise ContentError(path, f"unknown spectrum {sid!r}; allowed: {', '.join(SPECTRUM_IDS)}",
-                                   entry=f"row {i}", field="spectrum")
-            values = {"spectrum": sid, "note": rec["note"] or ""}
-            for col in SURVEY_COLUMNS[1:-1]:
-                values[col] = _number(rec[col] or "", path, i, col, integer=(col == "n"))
-            rows.append(_validate(SurveyFigure, values, path, f"row {i} ({sid})"))
+    try:
+        with handle:
+            return _read_survey(path, handle)
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _read_survey(path: Path, handle) -> list[SurveyFigure]:
+    reader = csv.DictReader(handle)
+    if tuple(reader.fieldnames or ()) != SURVEY_COLUMNS:
+        raise ContentError(path, f"columns {reader.fieldnames} should be {list(SURVEY_COLUMNS)}",
+                           entry="header")
+    rows = []
+    for i, rec in enumerate(reader, start=2):
+        sid = rec["spectrum"].strip()
+        if sid not in SPECTRUM_IDS:
+            raise ContentError(path, f"unknown spectrum {sid!r}; allowed: {', '.join(SPECTRUM_IDS)}",
+                               entry=f"row {i}", field="spectrum")
+        values = {"spectrum": sid, "note": rec["note"] or ""}
+        for col in SURVEY_COLUMNS[1:-1]:
+            values[col] = _number(rec[col] or "", path, i, col, integer=(col == "n"))
+        rows.append(_validate(SurveyFigure, values, path, f"row {i} ({sid})"))
     seen = [r.spectrum for r in rows]
     _unique(seen, path, "rows")
     missing = [s for s in SPECTRUM_IDS if s not in seen]

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from . import schema, validation as v
+from . import schema
+from . import validation as v
 from .errors import AccessDenied, InvalidInput, NotFound, StoreUnavailable
 
 t = schema.tables

@@ -1,0 +1,150 @@
+"""The ``workbook`` command: serve the apps, make demo data, print links, run reports."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import WorkbookError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _store(args):
+    from .store import Store
+
+    return Store(getattr(args, "db", None) or None)
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+
+    store = _store(args)
+    if args.if_empty and not demo.is_empty(store):
+        print("demo: the store already has data; nothing added")
+        return 0
+    if args.districts:
+        made = demo.seed_network(store, args.districts, args.members, args.sessions)
+        print(f"demo: added {made} fictional district(s) to the network")
+        return 0
+    try:
+        store.district(demo.DEMO_SLUG)
+        print(f"demo: {demo.DEMO_SLUG} already exists")
+    except WorkbookError:
+        demo.seed_demo(store)
+        print(f"demo: created the fictional district {demo.DEMO_SLUG} with eight synthetic members")
+    return 0
+
+
+def links(store, host: str, port: int, slugs=None) -> list[str]:
+    """The join and facilitator links of each district's latest session."""
+    base = f"http://{host}:{port}/voila/render"
+    lines = []
+    for d in store.districts():
+        if slugs and d.slug not in slugs:
+            continue
+        sessions = store.sessions(d.slug)
+        if not sessions:
+            continue
+        s = sessions[-1]
+        q = f"district={d.slug}&session={s.id}"
+        lines += [f"{d.name} — {s.label}",
+                  f"  team members join:   {base}/charting_your_path.ipynb?{q}&code={s.join_code}",
+                  f"  facilitator's view:  {base}/team_pathways.ipynb?{q}&code={s.facilitator_code}"]
+    return lines
+
+
+def cmd_links(args) -> int:
+    print("\n".join(links(_store(args), args.host, args.port, args.district) or ["no sessions yet"]))
+    return 0
+
+
+def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0) -> list[str]:
+    """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
+    argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+            "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
+            "--theme=light",
+            # Voila leaves a closed page's kernel running; cull idle ones, even if a socket lingers
+            "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
+            "--MappingKernelManager.cull_connected=True"]
+    argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
+    if preheat:
+        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
+    return argv
+
+
+def cmd_serve(args) -> int:
+    local = args.ip in ("127.0.0.1", "localhost", "::1")
+    token = args.token
+    if not local and not token:
+        print(f"serve: refusing to listen on {args.ip} without --token (anyone on the network could open the "
+              "apps). Pass --token SECRET, or serve behind JupyterHub or a login proxy (see README).",
+              file=sys.stderr)
+        return 2
+    store = _store(args)
+    print("\n".join(links(store, "127.0.0.1" if local else args.ip, args.port)))
+    print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
+    sys.stdout.flush()
+    env = dict(os.environ)
+    env.setdefault("WORKBOOK_DB_URL", store.url)
+    argv = voila_argv(args.port, args.ip, token, args.preheat)
+    os.execve(argv[0], argv, env)
+    return 0  # not reached
+
+
+def cmd_report(args) -> int:
+    from .reports import main as report_main
+
+    return report_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbook", description="The Look Both Ways workbook.")
+    parser.add_argument("--db", help="database URL (default: $WORKBOOK_DB_URL or a local SQLite file)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="add fictional demo data")
+    p.add_argument("--if-empty", action="store_true", help="only when the store has no district yet")
+    p.add_argument("--districts", type=int, default=0, help="make a fictional network of this many districts")
+    p.add_argument("--members", type=int, default=20, help="members per district session (network)")
+    p.add_argument("--sessions", type=int, default=3, help="sessions per district (network)")
+    p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("links", help="print each district's join and facilitator links")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--district", action="append", help="only this district (repeatable)")
+    p.set_defaults(fn=cmd_links)
+
+    p = sub.add_parser("serve", help="serve the apps with Voila")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (beyond 127.0.0.1 needs --token)")
+    p.add_argument("--token", default=None, help="a secret every visitor must present (?token=...)")
+    p.add_argument("--preheat", type=int, default=0, help="kernels to keep warm (Voila preheating)")
+    p.set_defaults(fn=cmd_serve)
+
+    p = sub.add_parser("report", help="write an HTML report per district and an index")
+    p.add_argument("--out", required=True, help="folder for the reports")
+    p.add_argument("--district", action="append", help="only this district (repeatable)")
+    p.add_argument("--session", default=None, help="session id (default: each district's latest)")
+    p.add_argument("--workers", type=int, default=2, help="parallel worker processes")
+    p.add_argument("--shard", default=None, help="i/n: run only the i-th of n slices of the districts")
+    p.add_argument("--timeout", type=int, default=600, help="seconds a report may run before it is failed")
+    p.set_defaults(fn=cmd_report)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args) or 0
+    except WorkbookError as exc:
+        print(f"workbook {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

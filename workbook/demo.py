@@ -1,0 +1,126 @@
+"""Fictional demo data, clearly marked as synthetic.
+
+``seed_demo`` makes one district team (eight members in several roles) so the apps
+show something real on first start; ``seed_network`` makes a network of many fictional
+districts for the coach's views and for scale tests. No real district or person from
+the source documents is ever given invented answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+
+import sqlalchemy as sa
+
+from .content import SPECTRUM_IDS, load_content
+from .schema import tables as t
+from .store import Store, now
+
+DEMO_SLUG = "example-usd"
+DEMO_NAME = "Example Unified School District (fictional)"
+DEMO_MEMBERS = [
+    ("Avery Example", "Superintendent"),
+    ("Blake Sample", "Central-office leader"),
+    ("Casey Placeholder", "Central-office leader"),
+    ("Devon Fictive", "Principal / school leader"),
+    ("Emery Madeup", "Principal / school leader"),
+    ("Finley Demo", "Teacher leader"),
+    ("Gray Imaginary", "Teacher leader"),
+    ("Harper Invented", "Board member"),
+]
+# a plausible shape for the demo team: where it leans now, where it wants to go
+_NOW = {"locus_of_control": 2.0, "pace": 3.5, "resource_allocation": 3.0, "cultivating_capacity": 2.5,
+        "strategic_flexibility": 2.5, "comprehensiveness": 2.0, "sharing_learning": 1.5}
+_ASP = {"locus_of_control": 3.0, "pace": 3.0, "resource_allocation": 2.5, "cultivating_capacity": 4.0,
+        "strategic_flexibility": 4.0, "comprehensiveness": 3.0, "sharing_learning": 3.5}
+_ROLE_SHIFT = {"Superintendent": -0.5, "Central-office leader": -0.5, "Principal / school leader": 0.5,
+               "Teacher leader": 1.0, "Board member": 0.0}
+_NOTES = {
+    "rg2.p1": "We lean central on most things; sharing failures is where we are least comfortable.",
+    "rg2.p3": "The widest gap is in how we share learning: principals want room to talk about what did not work.",
+}
+
+
+def _half(x: float) -> float:
+    return min(5.0, max(1.0, round(x * 2) / 2))
+
+
+def seed_demo(store: Store, seed: int = 7) -> dict:
+    """Create the fictional demo district with one session and eight members; returns its links' codes."""
+    rng = random.Random(seed)
+    store.create_district(DEMO_SLUG, DEMO_NAME, "district", schools=24, urbanicity="suburban", frl_percent=58,
+                          years_scaling=2, synthetic=True)
+    session = store.create_session(DEMO_SLUG, "Fall retreat (demo)", dt.date(2026, 10, 15), min_group_size=5)
+    content = load_content()
+    for i, (name, role) in enumerate(DEMO_MEMBERS):
+        member = store.add_respondent(session.id, name, role)
+        shift = _ROLE_SHIFT.get(role, 0.0)
+        for sid in SPECTRUM_IDS:
+            store.save_spectrum_mark(member, sid, "current", _half(_NOW[sid] + shift + rng.choice([-0.5, 0, 0, 0.5])))
+            store.save_spectrum_mark(member, sid, "aspiration", _half(_ASP[sid] + rng.choice([-1, -0.5, 0, 0.5])))
+        if i < 2:
+            for qid, text in _NOTES.items():
+                store.save_note(session.id, qid, text, member)
+        seed_conditions_for(store, content, member, rng)
+    return {"district": DEMO_SLUG, "session": session.id, "code": session.join_code,
+            "facilitator": session.facilitator_code}
+
+
+def seed_conditions_for(store: Store, content, member, rng: random.Random) -> None:
+    """Fictional Step 1 ratings and up to three priorities for one member (if the store supports them)."""
+    save = getattr(store, "save_condition_rating", None)
+    if save is None:
+        return
+    ids = [c.id for c in content.conditions]
+    for cid in ids:
+        save(member, cid, float(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5])))
+    for cid in rng.sample(ids[:8], 3):
+        store.save_priority(member, cid, True)
+
+
+def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: int = 2, seed: int = 11) -> int:
+    """A fictional network: ``districts`` x ``members`` x ``sessions``, bulk-inserted. Returns districts made."""
+    rng = random.Random(seed)
+    kinds = ["district"] * 7 + ["cmo", "cmo", "private"]
+    urban = ["urban", "suburban", "rural", "mixed"]
+    stamp = now()
+    existing = {d.slug for d in store.districts()}
+
+    def fn(conn):
+        made = 0
+        for i in range(districts):
+            slug = f"network-{i + 1:04d}"
+            if slug in existing:
+                continue
+            made += 1
+            lean = {s: rng.uniform(1.5, 4.5) for s in SPECTRUM_IDS}
+            did = conn.execute(t.districts.insert().values(
+                slug=slug, name=f"Fictional District {i + 1:04d}", kind=rng.choice(kinds),
+                schools=rng.choice([3, 8, 15, 30, 60, 120]), urbanicity=rng.choice(urban),
+                frl_percent=round(rng.uniform(5, 95)), years_scaling=rng.choice([0, 1, 2, 3, 5]), synthetic=True,
+                created_at=stamp)).inserted_primary_key[0]
+            for k in range(sessions):
+                sid = conn.execute(t.sessions.insert().values(
+                    district_id=did, label=f"Round {k + 1}", held_on=dt.date(2025, 9, 1) + dt.timedelta(days=120 * k),
+                    join_code=secrets.token_urlsafe(9), facilitator_code=secrets.token_urlsafe(12), min_group_size=5,
+                    show_authors=False, created_at=stamp)).inserted_primary_key[0]
+                people = [{"session_id": sid, "token": secrets.token_urlsafe(16), "name": f"Member {m + 1}",
+                           "role": rng.choice(["Superintendent", "Central-office leader", "Principal / school leader",
+                                               "Teacher leader", "Board member"]),
+                           "created_at": stamp, "updated_at": stamp} for m in range(members)]
+                conn.execute(t.respondents.insert(), people)
+                ids = conn.execute(sa.select(t.respondents.c.id).where(t.respondents.c.session_id == sid)
+                                   .order_by(t.respondents.c.id)).scalars().all()
+                marks = [{"respondent_id": rid, "spectrum_id": s,
+                          "current": _half(lean[s] + 0.3 * k + rng.gauss(0, 0.6)),
+                          "aspiration": _half(lean[s] + 0.8 + rng.gauss(0, 0.6)), "updated_at": stamp}
+                         for rid in ids for s in SPECTRUM_IDS]
+                conn.execute(t.spectrum_marks.insert(), marks)
+        return made
+    return store._run(fn, write=True)
+
+
+def is_empty(store: Store) -> bool:
+    return store._run(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.districts)).scalar()) == 0

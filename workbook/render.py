@@ -1,0 +1,86 @@
+"""HTML fragments for the framework content, shared by the apps and the reports.
+
+Every string from content or from people is escaped here, so free text carrying
+markup shows as text wherever it appears.
+"""
+
+from __future__ import annotations
+
+from html import escape as esc
+
+from .content import AUDIENCES
+
+
+def key_benefits(pole) -> str:
+    return "".join(f"<span class='wb-key'>{esc(k)}</span>" for k in pole.key_benefits)
+
+
+def poles(spectrum) -> str:
+    """The two poles side by side: label, one-line definition, key benefits."""
+    parts = []
+    for side, pole in (("Left", spectrum.left), ("Right", spectrum.right)):
+        parts.append(
+            f"<div class='wb-pole'><strong>{esc(pole.label)}</strong> <span class='wb-muted'>({side.lower()} end)"
+            f"</span><br>{esc(pole.definition)}<br><span class='wb-muted'>Key benefits:</span> {key_benefits(pole)}"
+            "</div>")
+    return f"<div class='wb-poles'>{''.join(parts)}</div>"
+
+
+def benefits_table(spectrum) -> str:
+    """Benefits at a Glance: audiences as rows, the two poles as columns."""
+    head = (f"<tr><th scope='col'>Benefits for</th><th scope='col'>{esc(spectrum.left.heading)}</th>"
+            f"<th scope='col'>{esc(spectrum.right.heading)}</th></tr>")
+    rows = []
+    for key, name in AUDIENCES.items():
+        cells = []
+        for pole in (spectrum.left, spectrum.right):
+            items = "".join(f"<li>{esc(b)}</li>" for b in getattr(pole.benefits, key))
+            cells.append(f"<td><ul>{items}</ul></td>")
+        rows.append(f"<tr><th scope='row'>{esc(name)}</th>{''.join(cells)}</tr>")
+    caption = f"<caption class='wb-muted'>Benefits at a Glance: {esc(spectrum.title)}</caption>"
+    return f"<table class='wb-table'>{caption}<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def why(spectrum) -> str:
+    return "".join(f"<h4>{esc(p.why_heading)}</h4><p>{esc(p.why)}</p>" for p in (spectrum.left, spectrum.right))
+
+
+def examples(spectrum) -> str:
+    names = {"left": spectrum.left.plain_label, "right": spectrum.right.plain_label, "combine": "Combining both"}
+    out = []
+    for ex in spectrum.examples:
+        quote = f"<blockquote class='wb-quote'>“{esc(ex.quote)}” — {esc(ex.speaker or '')}</blockquote>" \
+            if ex.quote else ""
+        out.append(f"<article><h4>{esc(ex.title)} <span class='wb-muted'>· {esc(names[ex.pole])} · "
+                   f"{esc(ex.system)}</span></h4>{quote}<p>{esc(ex.summary)}</p></article>")
+    return "".join(out)
+
+
+def bullet_list(items) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def details(summary: str, body: str, open_: bool = False) -> str:
+    """A native disclosure: keyboard- and screen-reader-friendly, no kernel round trip."""
+    return f"<details{' open' if open_ else ''}><summary>{esc(summary)}</summary>{body}</details>"
+
+
+def spectrum_card(spectrum) -> str:
+    """Question, poles, and the expandable Benefits at a Glance, examples, lessons and questions."""
+    return (
+        f"<h2 id='spectrum-{spectrum.id}'>Q{spectrum.number} · {esc(spectrum.dimension)}</h2>"
+        f"<p><strong>{esc(spectrum.question)}</strong><br><span class='wb-muted'>{esc(spectrum.title)}</span></p>"
+        f"{poles(spectrum)}"
+        + details("Benefits at a Glance", benefits_table(spectrum) + why(spectrum))
+        + details(f"Examples from systems ({len(spectrum.examples)})", examples(spectrum))
+        + details("Lessons learned and reflection questions",
+                  "<h4>Lessons learned</h4>" + bullet_list(spectrum.lessons)
+                  + "<h4>Reflection questions</h4>" + bullet_list(spectrum.reflection_questions))
+    )
+
+
+def attribution(content) -> str:
+    a, b = content.spectra_attribution, content.framework.attribution
+    return (f"<p class='wb-muted' style='font-size:0.85rem'>Framework content: {esc(a.citation)} "
+            f"{esc(b.citation)} Licensed <a href='{esc(a.license_url)}'>CC BY 4.0</a>; "
+            "transcribed, not endorsed, by The Learning Accelerator. Demo districts and people are fictional.</p>")

@@ -1,0 +1,172 @@
+"""Building blocks shared by every app: page shell, messages, query parameters, links, charts.
+
+Charts are shown through an ``Output`` widget as plotly's mime bundle, not as a
+``go.FigureWidget``: the page then needs no plotly widget model (about 5 MB of JavaScript
+and 60 MiB of kernel memory per page) and a redraw is one small message.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import urllib.parse
+
+import ipywidgets as w
+from IPython.display import display
+
+from .. import theme
+from ..errors import WorkbookError
+
+esc = html.escape
+
+
+def style() -> w.HTML:
+    """The workbook's stylesheet, as a widget placed at the top of each app."""
+    return w.HTML(f"<style>{theme.CSS}</style>", layout=w.Layout(display="none"))
+
+
+def header(title: str, lede: str, extra: str = "") -> w.HTML:
+    """The page title and the two or three sentences that say what the page is for."""
+    return w.HTML(f"<header><h1>{esc(title)}</h1><p class='wb-lede'>{lede}</p>{extra}</header>")
+
+
+def message(text: str, kind: str = "error") -> w.HTML:
+    """A plain-language message box (``error``, ``notice`` or ``ok``); text is escaped."""
+    role = "alert" if kind == "error" else "status"
+    return w.HTML(f"<div class='wb-{kind}' role='{role}'>{esc(text)}</div>")
+
+
+class Page(w.VBox):
+    """A whole app: the stylesheet plus content, in the workbook's page frame."""
+
+    def __init__(self, children, summary: str = "", **kwargs):
+        super().__init__([style(), *children], **kwargs)
+        self.add_class("wb-page")
+        self._summary = summary
+
+    def __repr__(self) -> str:
+        # what nbval compares and a notebook shows as text: stable, human, no ids
+        return f"<{self._summary or type(self).__name__}>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+
+def error_page(title: str, error: Exception | str) -> Page:
+    """What a person sees instead of a traceback when the link is wrong or the store is down."""
+    text = str(error) if isinstance(error, (WorkbookError, str)) else "Something went wrong while opening this page."
+    return Page([header(title, ""), message(text)], summary=f"{title}: {text}")
+
+
+def query_params() -> dict:
+    """The page's query parameters (``?district=...&session=...``).
+
+    Under Voila with preheated kernels the request arrives after the kernel started, so
+    wait for it first; outside Voila (JupyterLab, nbval, papermill) ``QUERY_STRING`` may be
+    set in the environment, else there are none.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "True":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    query = os.environ.get("QUERY_STRING", "")
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+
+
+def app_url(notebook: str, **params) -> str:
+    """An absolute link to another app of this server, with query parameters."""
+    host = os.environ.get("SERVER_NAME") or "127.0.0.1"
+    port = os.environ.get("SERVER_PORT") or "8866"
+    script = os.environ.get("SCRIPT_NAME", "")
+    base = script.rsplit("/", 1)[0] + "/" if "/voila/render/" in script else "/voila/render/"
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    netloc = host if port in ("80", "443", "") else f"{host}:{port}"
+    scheme = "https" if port == "443" else "http"
+    return f"{scheme}://{netloc}{base}{notebook}?{query}"
+
+
+class PlotView(w.Output):
+    """Shows a plotly figure; ``show(fig)`` replaces it in place."""
+
+    def __init__(self, fig=None, **kwargs):
+        super().__init__(**kwargs)
+        self.figure = None
+        self.renders = 0
+        if fig is not None:
+            self.show(fig)
+
+    def show(self, fig) -> None:
+        from ..charts import CONFIG
+
+        self.figure = fig
+        bundle = {"application/vnd.plotly.v1+json": {**fig.to_plotly_json(), "config": CONFIG},
+                  "text/plain": f"<chart: {fig.layout.title.text or 'untitled'}>"}
+        self.outputs = ()
+        self.append_display_data(_RawBundle(bundle))
+        self.renders += 1
+
+
+class _RawBundle:
+    def __init__(self, bundle):
+        self.bundle = bundle
+
+    def _repr_mimebundle_(self, **_):
+        return self.bundle
+
+
+def status() -> w.HTML:
+    return w.HTML("<div class='wb-status' aria-live='polite'></div>")
+
+
+def set_status(widget: w.HTML, text: str, kind: str = "muted") -> None:
+    widget.value = f"<div class='wb-status wb-{kind}' role='status' aria-live='polite'>{esc(text)}</div>"
+
+
+def show(obj) -> None:
+    display(obj)
+
+
+class Saver:
+    """Saves each change as it is made; a change that fails is kept and retried, never dropped.
+
+    ``save(key, fn)`` runs ``fn()``; if the store is unreachable the change waits in
+    ``pending`` (a later change to the same key replaces it) and the status line says so,
+    with a button to try again. Refused input (out of range, too long) is reported and
+    not kept.
+    """
+
+    def __init__(self):
+        self.status = status()
+        self.retry = w.Button(description="Try saving again", layout=w.Layout(display="none"))
+        self.retry.on_click(lambda _b: self.flush())
+        self.pending: dict = {}
+        self.saved = 0
+        self.widget = w.HBox([self.status, self.retry], layout=w.Layout(align_items="center"))
+
+    def save(self, key, fn) -> bool:
+        self.pending[key] = fn
+        return self.flush()
+
+    def flush(self) -> bool:
+        from ..errors import StoreUnavailable, WorkbookError
+
+        for key, fn in list(self.pending.items()):
+            try:
+                fn()
+            except StoreUnavailable as exc:
+                set_status(self.status, f"{exc} ({len(self.pending)} change(s) waiting)", "error")
+                self.retry.layout.display = ""
+                return False
+            except WorkbookError as exc:
+                self.pending.pop(key, None)
+                set_status(self.status, f"Not saved: {exc}", "error")
+                return False
+            self.pending.pop(key, None)
+            self.saved += 1
+        self.retry.layout.display = "none"
+        import datetime as _dt
+
+        set_status(self.status, f"All changes saved ({_dt.datetime.now():%H:%M:%S}).", "ok")
+        return True

@@ -1,0 +1,225 @@
+"""Charting Your Path (Reflection Guide 2): one member marks now and aspiration on the seven spectra."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import analysis, charts, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Respondent, Store
+from ..validation import ROLES
+from .base import Page, PlotView, Saver, app_url, error_page, esc, header, message, query_params
+from .marks import MarkSlider
+
+TITLE = "Charting Your Path"
+LEDE = (
+    "Mark where your system is <span class='wb-legend-now'>now</span> and where it "
+    "<span class='wb-legend-asp'>should be</span> on each of the seven spectra below. Both ends of every "
+    "spectrum have real benefits: the question is not “Which side are we on?” but “How will we navigate a path "
+    "that optimizes our goals?” Everything you enter is saved as you go."
+)
+NOTE_PREFIX = "rg2."
+
+
+class SpectrumCard(w.VBox):
+    """One spectrum: its question and poles, the expandable content, and the two mark sliders."""
+
+    def __init__(self, spectrum):
+        self.spectrum = spectrum
+        self.now = MarkSlider(label="Now", kind="now", name=f"{spectrum.dimension}, now",
+                              left=spectrum.left.plain_label, right=spectrum.right.plain_label, disabled=True)
+        self.aspiration = MarkSlider(label="Aspiration (where we should be)", kind="aspiration",
+                                     name=f"{spectrum.dimension}, aspiration", left=spectrum.left.plain_label,
+                                     right=spectrum.right.plain_label, disabled=True)
+        super().__init__([w.HTML(render.spectrum_card(spectrum)), self.now, self.aspiration])
+        self.add_class("wb-card")
+
+
+class ChartingYourPath(Page):
+    """The member's page. Build with :func:`charting_your_path`, which reads the link's parameters."""
+
+    def __init__(self, store: Store, content, district, session, member: Respondent | None = None):
+        self.store, self.content, self.district, self.session = store, content, district, session
+        self.member = member
+        self.saver = Saver()
+        spectra = content.spectra
+        self.cards = [SpectrumCard(s) for s in spectra]
+        self.current = {s.id: None for s in spectra}
+        self.aspiration_marks = {s.id: None for s in spectra}
+
+        self.name = w.Text(description="Your name", placeholder="e.g. Jordan Lee", continuous_update=False,
+                           style={"description_width": "initial"})
+        self.role = w.Dropdown(description="Your role", options=[("Choose your role", "")] + [(r, r) for r in ROLES],
+                               style={"description_width": "initial"})
+        self.start = w.Button(description="Start charting", button_style="primary", icon="")
+        self.start.on_click(self._on_start)
+        self.name.observe(self._on_identity, "value")
+        self.role.observe(self._on_identity, "value")
+        self.identity_msg = w.HTML()
+        self.link = w.HTML()
+        self.progress = w.HTML()
+        self.plot = PlotView()
+        self.gaps = w.HTML()
+        self.questions = self._question_boxes()
+
+        for card in self.cards:
+            card.now.observe(self._on_mark, "value")
+            card.aspiration.observe(self._on_mark, "value")
+
+        who = w.VBox([w.HTML("<h2>Who is charting?</h2><p class='wb-muted'>Your name and role let the team "
+                             "compare pathways. Team views and reports show roles, not names, unless your team "
+                             "decides otherwise.</p>"),
+                      w.HBox([self.name, self.role, self.start], layout=w.Layout(flex_flow="row wrap")),
+                      self.identity_msg, self.link])
+        who.add_class("wb-card")
+        marks = w.VBox([self.progress, *self.cards], layout=w.Layout(flex="1 1 460px", min_width="300px"))
+        side = w.VBox([self.plot, self.gaps, *self.questions],
+                      layout=w.Layout(flex="1 1 420px", min_width="300px"))
+        side.add_class("wb-card")
+        body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
+                                                    grid_gap="16px"))
+        title = f"{district.name} · {session.label}"
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), who, self.saver.widget, body,
+                          w.HTML(render.attribution(content))],
+                         summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        if member is not None:
+            self._restore(member)
+        self._redraw()
+
+    # ---------------------------------------------------------------- identity
+    def _question_boxes(self):
+        boxes = []
+        for q in self.content.guides.guide_2.section("pathway").questions:
+            area = w.Textarea(placeholder="Your thoughts…", layout=w.Layout(width="100%", height="90px"),
+                              disabled=True)
+            area.question_id = NOTE_PREFIX + q.id
+            area.observe(self._on_note, "value")
+            label = w.HTML(f"<label><strong>{esc(q.text)}</strong></label>")
+            boxes.append(w.VBox([label, area]))
+        return boxes
+
+    def _areas(self):
+        return [box.children[1] for box in self.questions]
+
+    def _on_start(self, _button=None) -> None:
+        if self.member is not None:
+            return
+        try:
+            self.member = self.store.add_respondent(self.session.id, self.name.value, self.role.value or "")
+        except WorkbookError as exc:
+            self.identity_msg.value = message(str(exc)).value
+            return
+        self.identity_msg.value = ""
+        self._unlock()
+
+    def _on_identity(self, change) -> None:
+        if self.member is None:
+            return
+        field = "name" if change["owner"] is self.name else "role"
+        self.saver.save(("identity", field),
+                        lambda: setattr(self, "member", self.store.update_respondent(self.member,
+                                                                                     **{field: change["new"]})))
+
+    def _unlock(self) -> None:
+        self.start.layout.display = "none"
+        for card in self.cards:
+            card.now.disabled = card.aspiration.disabled = False
+        for area in self._areas():
+            area.disabled = False
+        url = app_url("charting_your_path.ipynb", district=self.district.slug, session=self.session.id,
+                      me=self.member.token)
+        self.link.value = (
+            "<div class='wb-notice'><strong>Your personal link</strong> brings back your marks and notes on any "
+            f"device. Bookmark it or copy it somewhere safe:<br><span class='wb-link'>{esc(url)}</span></div>")
+
+    def _restore(self, member: Respondent) -> None:
+        self.name.value, self.role.value = member.name, member.role
+        marks = self.store.spectrum_marks(self.session.id)
+        mine = analysis.pathway(marks, member.id)
+        loading, self._loading = getattr(self, "_loading", False), True
+        try:
+            for card in self.cards:
+                row = mine.loc[card.spectrum.id]
+                card.now.value = None if row.isna()["current"] else float(row["current"])
+                card.aspiration.value = None if row.isna()["aspiration"] else float(row["aspiration"])
+            for area in self._areas():
+                area.value = self.store.note(self.session.id, area.question_id, member)
+        finally:
+            self._loading = loading
+        self._unlock()
+
+    # ---------------------------------------------------------------- marks and notes
+    def _on_mark(self, change) -> None:
+        slider = change["owner"]
+        card = next(c for c in self.cards if slider in (c.now, c.aspiration))
+        field = "current" if slider is card.now else "aspiration"
+        (self.current if field == "current" else self.aspiration_marks)[card.spectrum.id] = change["new"]
+        self._redraw()
+        if getattr(self, "_loading", False) or self.member is None or change["new"] is None:
+            return
+        member, sid, value = self.member, card.spectrum.id, change["new"]
+        self.saver.save(("mark", sid, field), lambda: self.store.save_spectrum_mark(member, sid, field, value))
+
+    def _on_note(self, change) -> None:
+        if getattr(self, "_loading", False) or self.member is None:
+            return
+        area, member = change["owner"], self.member
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"], member))
+
+    def _redraw(self) -> None:
+        for card in self.cards:
+            self.current[card.spectrum.id] = card.now.value
+            self.aspiration_marks[card.spectrum.id] = card.aspiration.value
+        import pandas as pd
+
+        frame = pd.DataFrame({"current": self.current, "aspiration": self.aspiration_marks}, dtype=float)
+        done = analysis.progress(frame)
+        self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
+                               "(now and aspiration)</p>")
+        self.plot.show(charts.pathway(self.content.spectra, self.current, self.aspiration_marks))
+        self.gaps.value = gap_list(self.content, analysis.gaps(frame))
+
+
+def gap_list(content, gap_table) -> str:
+    """The ranked gaps as an ordered list in words (widest first)."""
+    if gap_table.empty:
+        return ("<h3>Your widest gaps</h3><p class='wb-muted'>Mark both now and aspiration on a spectrum to see "
+                "the gap between them.</p>")
+    items = []
+    for _, row in gap_table.iterrows():
+        s = content.spectrum(row["spectrum"])
+        if row["gap"] == 0:
+            items.append(f"<li>{esc(s.dimension)}: no gap</li>")
+            continue
+        toward = (s.right if row["gap"] > 0 else s.left).plain_label
+        items.append(f"<li><strong>{esc(s.dimension)}</strong>: {abs(row['gap']):g} toward {esc(toward)} "
+                     f"<span class='wb-muted'>(now {row['current']:g}, aspiration {row['aspiration']:g})</span></li>")
+    return "<h3>Your widest gaps</h3><ol>" + "".join(items) + "</ol>"
+
+
+def open_session(store: Store, params: dict, *, facilitator: bool = False):
+    """District, session and (when the link carries one) the member, checked against the link's codes."""
+    slug = params.get("district")
+    if not slug:
+        raise WorkbookError("This page needs a link from your facilitator: it should end with something like "
+                            "?district=example-usd&session=1&code=…")
+    district, session = store.resolve_session(slug, params.get("session"))
+    member = None
+    if params.get("me") and not facilitator:
+        member = store.respondent_by_token(session.id, params["me"])
+    else:
+        store.check_code(session, params.get("code"), facilitator=facilitator)
+    return district, session, member
+
+
+def charting_your_path(store: Store | None = None, params: dict | None = None, content=None) -> Page:
+    """Build the app from the page's link (``?district=&session=&code=`` or a personal ``&me=`` token)."""
+    try:
+        store = store or Store()
+        content = content or load_content()
+        district, session, member = open_session(store, query_params() if params is None else params)
+        return ChartingYourPath(store, content, district, session, member)
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)

@@ -1,0 +1,226 @@
+"""Team pathways: every member's pathway, the median, alignment, roles, gaps, the survey, agreed marks."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import analysis, charts, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import Page, PlotView, Saver, app_url, error_page, esc, header, query_params
+from .marks import MarkSlider
+from .pathway import open_session
+
+TITLE = "Team pathways"
+LEDE = (
+    "Everyone's pathways together: the team's median, where you agree most and least, whether roles see things "
+    "differently, and how your system compares with the 86 systems in the national survey. Discuss, then record "
+    "the marks the team agrees on. Press <em>Refresh</em> to include members who joined since this page opened."
+)
+
+
+def member_labels(marks: pd.DataFrame, respondents, show_names: bool) -> dict:
+    """Names when the team chose to show them, else 'Role 1', 'Role 2'."""
+    labels, counts = {}, {}
+    for r in respondents:
+        if show_names:
+            labels[r.id] = r.name
+        else:
+            counts[r.role] = counts.get(r.role, 0) + 1
+            labels[r.id] = f"{r.role} {counts[r.role]}"
+    return labels
+
+
+def survey_frame(content) -> pd.DataFrame:
+    return pd.DataFrame([s.model_dump() for s in content.survey])
+
+
+def alignment_text(content, result: dict, field: str) -> str:
+    if not result["most"]:
+        return "<p class='wb-muted'>Alignment needs marks from at least two members.</p>"
+    names = lambda ids: ", ".join(content.spectrum(s).dimension for s in ids)  # noqa: E731
+    table = result["table"]
+    rows = "".join(
+        f"<tr><th scope='row'>{esc(content.spectrum(s).dimension)}</th><td>{int(r['n'])}</td>"
+        f"<td>{r['iqr']:g}</td><td>{r['range']:g}</td></tr>" for s, r in table.iterrows())
+    return (f"<p><strong>Most aligned ({field}):</strong> {esc(names(result['most']))}. "
+            f"<strong>Least aligned:</strong> {esc(names(result['least']))}.</p>"
+            "<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Members</th>"
+            "<th scope='col'>Spread (IQR)</th><th scope='col'>Range</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def roles_text(content, diffs: pd.DataFrame) -> str:
+    if diffs.empty:
+        return "<p class='wb-muted'>Role patterns need marks from at least two different roles.</p>"
+    top = diffs.iloc[0]
+    s = content.spectrum(top["spectrum"])
+    return (f"<p>Roles differ most on <strong>{esc(s.dimension)}</strong>: {esc(top['low_role'])} at "
+            f"{top['low']:g}, {esc(top['high_role'])} at {top['high']:g} (median, now).</p>")
+
+
+def survey_text(content, bench: pd.DataFrame) -> str:
+    rows = []
+    for sid, r in bench.iterrows():
+        s = content.spectrum(sid)
+        team = "—" if pd.isna(r["team_median"]) else f"{r['team_median']:g}"
+        rows.append(f"<tr><th scope='row'>{esc(s.dimension)}</th><td>{team}</td><td>{r['survey_median']:g}</td>"
+                    f"<td>{r['survey_mean']:g}</td></tr>")
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Your team (median now)"
+            "</th><th scope='col'>Survey median</th><th scope='col'>Survey mean</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table><p class='wb-muted'>Survey: {len(bench)} questions, n=86 "
+            "system leaders, 2018 (Look Both Ways). 1 = left pole, 5 = right pole.</p>")
+
+
+class TeamPathways(Page):
+    """The facilitator's team view (needs the facilitator's code)."""
+
+    def __init__(self, store: Store, content, district, session, code: str):
+        self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
+        self.saver = Saver()
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Include new members")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.summary = w.HTML()
+        self.plot = PlotView()
+        self.align_now, self.align_text = PlotView(), w.HTML()
+        self.roles_plot, self.roles_text = PlotView(), w.HTML()
+        self.gaps_plot = PlotView()
+        self.survey_plot, self.survey_text = PlotView(), w.HTML()
+        self.answers = w.HTML()
+        self.agreed = self._agreed_sliders()
+        self.team_notes = self._team_questions()
+        join = app_url("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
+        share = w.HTML(f"<div class='wb-notice'>Team members join with this link:<br>"
+                       f"<span class='wb-link'>{esc(join)}</span></div>")
+
+        def card(title, *children, note=""):
+            box = w.VBox([w.HTML(f"<h2>{esc(title)}</h2>{note}"), *children])
+            box.add_class("wb-card")
+            return box
+
+        g2 = content.guides.guide_2
+        super().__init__([
+            header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+            share, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
+            card("All pathways", self.plot),
+            card("Where the team agrees", self.align_text, self.align_now),
+            card("Roles", self.roles_text, self.roles_plot),
+            card("Widest gaps (team median)", self.gaps_plot),
+            card("Compared with the national survey", self.survey_text, self.survey_plot),
+            card("The team's agreed marks", *self.agreed,
+                 note="<p class='wb-muted'>After discussion, record where the team agrees the system is now and "
+                      "should be. Shown as large open markers on the pathway chart.</p>"),
+            card("Comparing pathways", *self.team_notes[:2], note=f"<p>{esc(g2.section('team_comparison').intro)}</p>"),
+            card("Pathway and desired outcomes", *self.team_notes[2:],
+                 note=f"<p>{esc(g2.section('desired_outcomes_link').intro)}</p>"),
+            card("Members' answers to the pathway questions", self.answers),
+            self.saver.widget, w.HTML(render.attribution(content)),
+        ], summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        self.refresh()
+
+    def _agreed_sliders(self):
+        sliders = []
+        for s in self.content.spectra:
+            for field, kind, label in (("current", "now", "Agreed now"), ("aspiration", "aspiration",
+                                                                          "Agreed aspiration")):
+                sl = MarkSlider(label=f"{s.dimension}: {label.lower()}", kind=kind,
+                                name=f"{s.dimension}, {label.lower()}", left=s.left.plain_label,
+                                right=s.right.plain_label)
+                sl.spectrum_id, sl.field = s.id, field
+                sl.observe(self._on_agreed, "value")
+                sliders.append(sl)
+        return sliders
+
+    def _team_questions(self):
+        boxes = []
+        g2 = self.content.guides.guide_2
+        for section in ("team_comparison", "desired_outcomes_link"):
+            for q in g2.section(section).questions:
+                area = w.Textarea(placeholder="The team's answer…", layout=w.Layout(width="100%", height="80px"))
+                area.question_id = f"rg2.{q.id}"
+                area.value = self.store.note(self.session.id, area.question_id)
+                area.observe(self._on_note, "value")
+                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
+        return boxes
+
+    def _on_agreed(self, change) -> None:
+        if getattr(self, "_loading", False) or change["new"] is None:
+            return
+        sl = change["owner"]
+        self.saver.save(("agreed", sl.spectrum_id, sl.field),
+                        lambda: self.store.save_team_mark(self.session, self.code, sl.spectrum_id, sl.field,
+                                                          change["new"]))
+        self._draw_pathways()
+
+    def _on_note(self, change) -> None:
+        area = change["owner"]
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
+
+    def refresh(self) -> None:
+        """Re-read every member's marks and answers and redraw."""
+        content = self.content
+        self.session = self.store.session(self.session.id)
+        self.marks = self.store.spectrum_marks(self.session.id)
+        self.respondents = self.store.respondents(self.session.id)
+        self.labels = member_labels(self.marks, self.respondents, self.session.show_authors)
+        n = analysis.members_with_marks(self.marks)
+        low = n < self.session.min_group_size
+        self.summary.value = (f"<span role='status'><strong>{n}</strong> of {len(self.respondents)} member(s) have "
+                              "charted a pathway." + (f" <span class='wb-muted'>Reports outside the team need at least"
+                                                      f" {self.session.min_group_size}.</span>" if low else "")
+                              + "</span>")
+        agreed = self.store.team_marks(self.session.id).set_index("spectrum")
+        self._loading = True
+        try:
+            for sl in self.agreed:
+                val = agreed[sl.field].get(sl.spectrum_id) if sl.spectrum_id in agreed.index else None
+                sl.value = None if val is None or pd.isna(val) else float(val)
+        finally:
+            self._loading = False
+        self._draw_pathways()
+        spectra = content.spectra
+        result = analysis.alignment(self.marks, "current")
+        self.align_text.value = alignment_text(content, result, "now")
+        self.align_now.show(charts.alignment(spectra, self.marks, "current"))
+        rm = analysis.role_medians(self.marks)
+        self.roles_text.value = roles_text(content, analysis.role_differences(self.marks))
+        self.roles_plot.show(charts.roles(spectra, rm))
+        self.gaps_plot.show(charts.gaps(spectra, analysis.team_gaps(self.marks)))
+        bench = analysis.survey_benchmark(self.marks, survey_frame(content))
+        self.survey_text.value = survey_text(content, bench)
+        self.survey_plot.show(charts.survey(spectra, bench))
+        self.answers.value = answers_html(content, self.store.notes(self.session.id), self.labels)
+
+    def _draw_pathways(self) -> None:
+        agreed = self.store.team_marks(self.session.id)
+        self.plot.show(charts.team_pathways(self.content.spectra, self.marks, analysis.median_pathway(self.marks),
+                                            agreed, self.labels))
+
+
+def answers_html(content, notes: pd.DataFrame, labels: dict) -> str:
+    """Members' free-text answers grouped by question; authors shown as the labels say (roles by default)."""
+    questions = content.guides.guide_2.section("pathway").questions
+    parts = []
+    for q in questions:
+        rows = notes[(notes["question_id"] == f"rg2.{q.id}") & (notes["respondent_id"] != 0)
+                     & (notes["text"].str.len() > 0)]
+        items = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
+                        f"{esc(r.text)}</li>" for r in rows.itertuples())
+        parts.append(f"<h3>{esc(q.text)}</h3>" + (f"<ul>{items}</ul>" if items else
+                                                    "<p class='wb-muted'>No answers yet.</p>"))
+    return "".join(parts)
+
+
+def team_pathways(store: Store | None = None, params: dict | None = None, content=None) -> Page:
+    """Build the team view from the link (``?district=&session=&code=<facilitator code>``)."""
+    try:
+        store = store or Store()
+        content = content or load_content()
+        params = query_params() if params is None else params
+        district, session, _ = open_session(store, params, facilitator=True)
+        return TeamPathways(store, content, district, session, params.get("code"))
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)
