@@ -65,7 +65,7 @@ test-storage: $(STAMP_DIR)/.workbook-test
 
 # Re-execute the stored notebooks against fresh demo data (their outputs are what nbval compares).
 notebooks: $(STAMP_DIR)/.workbook-test
-	$(PY) -m workbook.notebooks
+	$(PY) -m tests.notebooks.harness --refresh
 
 bench: $(STAMP_DIR)/.workbook-test
 	$(PY) -m benchmarks.run

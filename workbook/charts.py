@@ -160,7 +160,8 @@ def gaps(spectra, gap_table: pd.DataFrame, title: str | None = "Widest gaps betw
     fig.add_trace(go.Bar(x=table["gap"], y=labels, orientation="h", marker_color=theme.ASPIRATION,
                          text=[f"{g:+g}" for g in table["gap"]], textposition="outside", hovertext=hover,
                          hoverinfo="text"))
-    fig.update_xaxes(range=[-4.5, 4.5], zeroline=True, zerolinecolor=theme.INK, title="← toward left pole · toward right pole →")
+    fig.update_xaxes(range=[-4.5, 4.5], zeroline=True, zerolinecolor=theme.INK,
+                     title="← toward left pole · toward right pole →")
     if table.empty:
         _empty(fig, "No gaps yet: mark both now and aspiration")
     return fig

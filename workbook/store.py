@@ -290,7 +290,8 @@ class Store:
         return self.respondent(self._run(fn, write=True))
 
     def respondent(self, respondent_id: int) -> Respondent:
-        row = self._run(lambda c: c.execute(sa.select(t.respondents).where(t.respondents.c.id == respondent_id)).first())
+        query = sa.select(t.respondents).where(t.respondents.c.id == respondent_id)
+        row = self._run(lambda c: c.execute(query).first())
         if row is None:
             raise NotFound(f"There is no team member {respondent_id}.")
         return Respondent(**{f: getattr(row, f) for f in Respondent.__dataclass_fields__})

@@ -41,7 +41,8 @@ function render({ model, el }) {
 
   function describe(v) {
     if (v === null || v === undefined) return 'not marked yet';
-    const lean = v < 3 ? 'toward ' + model.get('left') : (v > 3 ? 'toward ' + model.get('right') : 'an equal mix of both');
+    const lean = v < 3 ? 'toward ' + model.get('left')
+      : (v > 3 ? 'toward ' + model.get('right') : 'an equal mix of both');
     return v + ' of ' + model.get('max') + ', ' + lean;
   }
   function sync() {
