@@ -50,6 +50,7 @@ function render({ model, el }) {
     input.min = model.get('min'); input.max = model.get('max'); input.step = model.get('step');
     input.disabled = model.get('disabled');
     label.textContent = model.get('label');
+    input.setAttribute('aria-label', model.get('name'));
     left.textContent = model.get('left');
     right.textContent = model.get('right');
     input.value = (v === null || v === undefined) ? (model.get('min') + model.get('max')) / 2 : v;

@@ -1,0 +1,141 @@
+"""Browser tests: the real ``workbook serve`` (Voila) on 127.0.0.1 driven by Debian's Chromium.
+
+Screenshots land in ``artifacts/screenshots/`` (linked from the README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, require
+
+CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"workbook serve exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"Voila did not listen on {port} within {timeout}s")
+
+
+class Server:
+    def __init__(self, url: str, db_url: str, codes: dict, proc, log: Path):
+        self.url, self.db_url, self.codes, self.proc, self.log = url, db_url, codes, proc, log
+
+    def app(self, notebook: str, **params) -> str:
+        from urllib.parse import urlencode
+
+        return f"{self.url}/voila/render/{notebook}?{urlencode(params)}"
+
+    def member_link(self) -> str:
+        c = self.codes
+        return self.app("charting_your_path.ipynb", district=c["district"], session=c["session"], code=c["code"])
+
+    def facilitator_link(self, notebook: str = "team_pathways.ipynb") -> str:
+        c = self.codes
+        return self.app(notebook, district=c["district"], session=c["session"], code=c["facilitator"])
+
+    def store(self):
+        from workbook.store import Store
+
+        return Store(self.db_url)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """``workbook serve`` on a free port with a fresh demo store."""
+    from workbook import demo
+    from workbook.store import Store
+
+    folder = tmp_path_factory.mktemp("voila")
+    db_url = f"sqlite:///{folder / 'browser.sqlite'}"
+    store = Store(db_url)
+    codes = demo.seed_demo(store)
+    store.dispose()
+    port = free_port()
+    log = folder / "voila.log"
+    env = dict(os.environ, WORKBOOK_DB_URL=db_url)
+    handle = log.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port)], env=env,
+                            stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        wait_for_port(port, proc)
+        yield Server(f"http://127.0.0.1:{port}", db_url, codes, proc, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        handle.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str, width: int | None = None) -> Path:
+    """Save a full-length screenshot of the app (Voila scrolls inside the page, so grow the viewport)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("Math.max(document.body.scrollHeight, "
+                           "...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": width or size["width"], "height": min(max(height, 900), 8000)})
+    page.wait_for_timeout(400)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
+
+
+def wait_for_app(page, text: str) -> None:
+    """Wait until the kernel has rendered the app (its heading is on the page)."""
+    page.get_by_role("heading", name=text, level=1).wait_for(timeout=90_000)
+
+
+def chart_data(page, index: int = 0) -> list:
+    """The traces plotly drew in the browser for the ``index``-th chart."""
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot')[{index}]?.data")
+    return page.evaluate(f"[...document.querySelectorAll('.js-plotly-plot')][{index}].data"
+                         ".map(t => ({name: t.name, x: t.x}))")

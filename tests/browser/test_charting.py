@@ -1,0 +1,87 @@
+"""Charting Your Path and the team view in a real browser, keyboard only where a member would type."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import chart_data, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _now_trace(page) -> list:
+    traces = chart_data(page, 0)
+    return next(t["x"] for t in traces if t["name"] == "Now")
+
+
+def test_member_charts_with_keyboard_and_team_sees_it(server, page):
+    page.goto(server.member_link())
+    wait_for_app(page, "Charting Your Path")
+    assert _now_trace(page) == [None] * 7
+
+    # identify: type the name, pick the role and start, all from the keyboard
+    name = page.get_by_role("textbox", name="Your name")
+    name.focus()
+    page.keyboard.type("Robin Keyboard")
+    page.keyboard.press("Tab")
+    role = page.get_by_role("combobox", name="Your role")
+    role.focus()
+    page.keyboard.press("ArrowDown")  # first role: Superintendent
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Start charting"
+    page.get_by_text("Your personal link").wait_for()
+
+    # mark Locus of Control now: from the unmarked middle (3) two steps toward Centralized
+    slider = page.get_by_role("slider", name=re.compile("Locus of Control, now"))
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Tab")  # aspiration slider of the same spectrum
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0].data"
+                           ".find(t => t.name === 'Now').x[0] === 2")
+    assert slider.get_attribute("aria-valuetext") == "Locus of Control, now: 2 of 5, toward Centralized"
+    page.get_by_text("All changes saved").wait_for()
+    screenshot(page, "charting_your_path-1280")
+
+    store = server.store()
+    session = int(server.codes["session"])
+    marks = store.spectrum_marks(session)
+    mine = marks[marks["name"] == "Robin Keyboard"].set_index("spectrum")
+    assert mine.loc["locus_of_control", "current"] == 2.0
+    assert mine.loc["locus_of_control", "aspiration"] == 3.5
+    member = next(r for r in store.respondents(session) if r.name == "Robin Keyboard")
+    assert member.role == "Superintendent"
+
+    # the personal link brings the marks back after a reload
+    link = page.locator(".wb-link").inner_text()
+    assert f"me={member.token}" in link
+    page.goto(link.replace("http://127.0.0.1:8866", server.url))
+    wait_for_app(page, "Charting Your Path")
+    restored = page.get_by_role("slider", name=re.compile("Locus of Control, now"))
+    page.wait_for_function("document.querySelector('input[type=range]').getAttribute('aria-valuetext') || ''")
+    assert restored.get_attribute("aria-valuetext").startswith("Locus of Control, now: 2 of 5")
+    assert _now_trace(page)[0] == 2
+
+    # a second browser sees the member in the team view
+    other = page.context.browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        other.goto(server.facilitator_link())
+        wait_for_app(other, "Team pathways")
+        other.get_by_text("9 of 9 member(s)").wait_for()
+        names = [t["name"] for t in chart_data(other, 0)]
+        assert "Superintendent 2 (now)" in names
+        screenshot(other, "team_pathways-1280")
+    finally:
+        other.close()
+
+
+def test_wrong_links_get_plain_messages(server, page):
+    page.goto(server.app("charting_your_path.ipynb", district="no-such-district"))
+    page.get_by_text("There is no district called 'no-such-district'").wait_for()
+    assert "Traceback" not in page.content()
+    c = server.codes
+    page.goto(server.app("team_pathways.ipynb", district=c["district"], session=c["session"], code=c["code"]))
+    page.get_by_text("facilitator's code").wait_for()

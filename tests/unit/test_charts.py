@@ -1,0 +1,470 @@
+"""workbook.charts: the figure data a reader relies on (values, order, styles, labels, empty states)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from workbook import analysis, charts, theme
+from workbook.content import SPECTRUM_IDS
+
+LOC, PACE, RES, CAP, FLEX, COMP, SHARE = SPECTRUM_IDS
+COLUMNS = ["respondent_id", "name", "role", "spectrum", "current", "aspiration"]
+
+
+def marks_frame(data: dict, roles: dict | None = None) -> pd.DataFrame:
+    roles = roles or {}
+    rows = [(rid, f"Member {rid}", roles.get(rid, "teacher"), sid, cur, asp)
+            for rid, by_spectrum in data.items() for sid, (cur, asp) in by_spectrum.items()]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"current": float, "aspiration": float})
+
+
+def values(seq) -> list:
+    """Trace data as a plain list with None for gaps (plotly may hold tuples or arrays)."""
+    out = []
+    for v in list(seq):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out.append(float(v))
+        else:
+            out.append(v)
+    return out
+
+
+def trace(fig: go.Figure, name: str):
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, f"{name!r} among {[t.name for t in fig.data]}"
+    return found[0]
+
+
+def annotation_texts(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+@pytest.fixture()
+def spectra(content):
+    return content.spectra
+
+
+@pytest.fixture()
+def dims(spectra) -> list[str]:
+    return [s.dimension for s in spectra]
+
+
+@pytest.fixture()
+def team() -> pd.DataFrame:
+    return marks_frame({
+        1: {LOC: (1, 4), PACE: (2, 3), RES: (5, None)},
+        2: {LOC: (3, 5), PACE: (4, None), SHARE: (2, 4)},
+        3: {LOC: (5, 5)},
+    }, {1: "principal", 2: "teacher", 3: "coach"})
+
+
+# ------------------------------------------------------------------ pathway
+
+CURRENT = {LOC: 2, PACE: None, RES: 4.5, CAP: 1, FLEX: 3, COMP: 5, SHARE: None}
+ASPIRATION = {LOC: 4, PACE: 5, RES: None, CAP: 2, FLEX: 3, COMP: 1}  # SHARE absent altogether
+
+
+@pytest.fixture(scope="module")
+def path_fig() -> go.Figure:
+    """The pathway figure for CURRENT and ASPIRATION, built once (tests only read it)."""
+    from workbook.content import load_content
+
+    return charts.pathway(load_content().spectra, CURRENT, ASPIRATION)
+
+
+def test_pathway_now_and_aspiration_traces(path_fig, dims):
+    fig = path_fig
+    now = trace(fig, "Now")
+    assert values(now.x) == [2.0, None, 4.5, 1.0, 3.0, 5.0, None]
+    assert list(now.y) == dims
+    assert now.line.dash == "solid"
+    assert now.marker.symbol == "circle"
+    assert now.line.color == theme.NOW
+    assert now.marker.color == theme.NOW
+    assert now.connectgaps is False
+    asp = trace(fig, "Aspiration")
+    assert values(asp.x) == [4.0, 5.0, None, 2.0, 3.0, 1.0, None]
+    assert list(asp.y) == dims
+    assert asp.line.dash == "dash"
+    assert asp.marker.symbol == "diamond"
+    assert asp.line.color == theme.ASPIRATION
+    assert asp.marker.color == theme.ASPIRATION
+
+
+def test_pathway_dimension_names_in_guide_order(path_fig, spectra, dims):
+    assert [s.id for s in spectra] == list(SPECTRUM_IDS)
+    assert dims[0] == "Locus of Control"
+    fig = path_fig
+    assert list(trace(fig, "Now").y) == dims
+
+
+def test_pathway_hover_describes_marks(path_fig, spectra):
+    fig = path_fig
+    texts = list(trace(fig, "Now").text)
+    assert texts[0] == f"Locus of Control: {spectra[0].describe(2)}"
+    assert "toward Centralized" in texts[0]
+    assert texts[1] == ""  # unmarked
+
+
+def test_pathway_pole_labels_at_both_ends_of_every_row(path_fig, spectra):
+    fig = path_fig
+    placed = {(a.x, a.y, a.text) for a in fig.layout.annotations}
+    for s in spectra:
+        assert (1, s.dimension, s.left.plain_label) in placed, s.id
+        assert (5, s.dimension, s.right.plain_label) in placed, s.id
+    assert ("Decentralized" in annotation_texts(fig)) and ("Centralized" in annotation_texts(fig))
+
+
+def test_pathway_locus_of_control_at_the_top(path_fig, spectra, dims):
+    fig = path_fig
+    yaxis = fig.layout.yaxis
+    assert yaxis.categoryorder == "array"
+    # plotly draws the first category at the bottom: the guide's first row must come last
+    assert list(yaxis.categoryarray) == list(reversed(dims))
+    assert yaxis.categoryarray[-1] == "Locus of Control"
+    assert list(fig.layout.xaxis.tickvals) == [1, 2, 3, 4, 5]
+
+
+def test_pathway_empty_shows_hint(spectra):
+    for current, aspiration in (({}, {}), ({s: None for s in SPECTRUM_IDS}, {s: None for s in SPECTRUM_IDS})):
+        fig = charts.pathway(spectra, current, aspiration)
+        assert any("Move a slider" in t for t in annotation_texts(fig))
+        assert values(trace(fig, "Now").x) == [None] * 7
+
+
+def test_pathway_with_only_nan_marks_shows_hint(spectra):
+    # analysis.pathway(...).to_dict() gives NaN, not None, for unmarked spectra; _line draws NaN as a gap
+    nan = {s: float("nan") for s in SPECTRUM_IDS}
+    fig = charts.pathway(spectra, nan, dict(nan))
+    assert values(trace(fig, "Now").x) == [None] * 7
+    assert any("Move a slider" in t for t in annotation_texts(fig))
+
+
+def test_pathway_with_a_mark_has_no_hint(spectra):
+    fig = charts.pathway(spectra, {LOC: None}, {PACE: 3})
+    assert not any("Move a slider" in t for t in annotation_texts(fig))
+
+
+def test_now_and_aspiration_differ_by_more_than_colour(path_fig, spectra):
+    assert theme.NOW_STYLE["dash"] != theme.ASPIRATION_STYLE["dash"]
+    assert theme.NOW_STYLE["symbol"] != theme.ASPIRATION_STYLE["symbol"]
+    fig = path_fig
+    now, asp = trace(fig, "Now"), trace(fig, "Aspiration")
+    assert now.line.dash != asp.line.dash
+    assert now.marker.symbol != asp.marker.symbol
+
+
+# ------------------------------------------------------------------ team pathways
+
+def test_team_pathways_members_medians_and_agreed(spectra, dims, team):
+    median = analysis.median_pathway(team)
+    agreed = pd.DataFrame({"spectrum": [LOC, PACE], "current": [3.0, None], "aspiration": [5.0, 4.0]})
+    fig = charts.team_pathways(spectra, team, median, agreed=agreed, labels={1: "Ana"})
+    faint = [t for t in fig.data if isinstance(t, go.Scatter) and t.opacity == 0.35]
+    assert len(faint) == 3 * 2
+    assert all(t.showlegend is False for t in faint)
+    names = {t.name for t in faint}
+    assert {"Ana (now)", "Ana (aspiration)", "Member 2 (now)", "Member 3 (aspiration)"} <= names
+    ana_now = trace(fig, "Ana (now)")
+    assert values(ana_now.x) == [1.0, 2.0, 5.0, None, None, None, None]
+    assert ana_now.line.dash == "solid" and ana_now.marker.symbol == "circle"
+    ana_asp = trace(fig, "Ana (aspiration)")
+    assert values(ana_asp.x) == [4.0, 3.0, None, None, None, None, None]
+    assert ana_asp.line.dash == "dash" and ana_asp.marker.symbol == "diamond"
+
+    med_now = trace(fig, "Team median, now")
+    assert values(med_now.x) == [3.0, 3.0, 5.0, None, None, None, 2.0]
+    assert list(med_now.y) == dims
+    med_asp = trace(fig, "Team median, aspiration")
+    assert values(med_asp.x) == [5.0, 3.0, None, None, None, None, 4.0]
+    assert med_asp.line.color == theme.ASPIRATION
+
+    ag_now = trace(fig, "Agreed now")
+    assert ag_now.mode == "markers"
+    assert ag_now.marker.symbol == "circle-open"
+    assert values(ag_now.x) == [3.0, None, None, None, None, None, None]
+    ag_asp = trace(fig, "Agreed aspiration")
+    assert ag_asp.marker.symbol == "diamond-open"
+    assert values(ag_asp.x) == [5.0, 4.0, None, None, None, None, None]
+    assert not any("Nobody" in t for t in annotation_texts(fig))
+
+
+def test_team_pathways_without_agreed(spectra, team):
+    fig = charts.team_pathways(spectra, team, analysis.median_pathway(team))
+    assert not [t for t in fig.data if (t.name or "").startswith("Agreed")]
+    fig = charts.team_pathways(spectra, team, analysis.median_pathway(team),
+                               agreed=pd.DataFrame(columns=["spectrum", "current", "aspiration"]))
+    assert not [t for t in fig.data if (t.name or "").startswith("Agreed")]
+
+
+def test_team_pathways_empty_state(spectra):
+    empty = marks_frame({})
+    fig = charts.team_pathways(spectra, empty, analysis.median_pathway(empty))
+    assert "Nobody has charted a pathway yet" in annotation_texts(fig)
+    assert values(trace(fig, "Team median, now").x) == [None] * 7
+
+
+# ------------------------------------------------------------------ alignment, roles, gaps
+
+def test_alignment_box_of_marks(spectra, team):
+    fig = charts.alignment(spectra, team, "current")
+    boxes = [t for t in fig.data if isinstance(t, go.Box)]
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert box.orientation == "h"
+    assert values(box.x) == [1.0, 2.0, 5.0, 3.0, 4.0, 2.0, 5.0]
+    assert list(box.y) == ["Locus of Control", "Pace", "Resource Allocation", "Locus of Control", "Pace",
+                           "Sharing Learning", "Locus of Control"]
+    assert box.marker.color == theme.NOW
+    assert box.boxpoints == "all"
+    asp = [t for t in charts.alignment(spectra, team, "aspiration").data if isinstance(t, go.Box)][0]
+    assert values(asp.x) == [4.0, 3.0, 5.0, 4.0, 5.0]
+    assert asp.marker.color == theme.ASPIRATION
+    assert asp.marker.symbol == "diamond"
+
+
+def test_alignment_empty_state(spectra):
+    fig = charts.alignment(spectra, marks_frame({}))
+    assert "Nobody has marked this yet" in annotation_texts(fig)
+
+
+def test_roles_one_line_per_role(spectra, team):
+    rm = analysis.role_medians(team)
+    fig = charts.roles(spectra, rm)
+    lines = {t.name: t for t in fig.data if t.name}
+    assert set(lines) == {"coach", "principal", "teacher"}
+    assert values(lines["principal"].x) == [1.0, 2.0, 5.0, None, None, None, None]
+    assert values(lines["teacher"].x) == [3.0, 4.0, None, None, None, None, 2.0]
+    assert values(lines["coach"].x) == [5.0, None, None, None, None, None, None]
+    assert len({t.marker.symbol for t in lines.values()}) == 3  # not colour alone
+    assert len({t.line.color for t in lines.values()}) == 3
+
+
+def test_roles_empty_state(spectra):
+    fig = charts.roles(spectra, analysis.role_medians(marks_frame({})))
+    assert "No marks yet" in annotation_texts(fig)
+
+
+def test_gaps_bars_widest_at_top_sign_kept(spectra):
+    path = pd.DataFrame({"current": {LOC: 2, PACE: 4, RES: 3, CAP: 1},
+                         "aspiration": {LOC: 4, PACE: 1, RES: 3, CAP: 2}}, dtype=float)
+    table = analysis.gaps(path)  # PACE -3, LOC +2, CAP +1, RES 0
+    fig = charts.gaps(spectra, table)
+    bar = fig.data[0]
+    assert isinstance(bar, go.Bar) and bar.orientation == "h"
+    # plotly puts the first category at the bottom, so the widest gap comes last
+    assert list(bar.y) == ["Resource Allocation", "Cultivating Capacity", "Locus of Control", "Pace"]
+    assert values(bar.x) == [0.0, 1.0, 2.0, -3.0]
+    assert list(bar.text) == ["+0", "+1", "+2", "-3"]
+    hover = list(bar.hovertext)
+    assert hover[3] == "Pace: move 3 toward Fast and Furious"
+    assert hover[2] == "Locus of Control: move 2 toward Decentralized"
+    assert hover[0] == "Resource Allocation: no gap"
+    assert bar.marker.color == theme.ASPIRATION
+
+
+def test_gaps_empty_state(spectra):
+    fig = charts.gaps(spectra, analysis.gaps(pd.DataFrame({"current": {LOC: 2.0}, "aspiration": {LOC: None}})))
+    assert any("No gaps yet" in t for t in annotation_texts(fig))
+
+
+# ------------------------------------------------------------------ survey, change
+
+def test_survey_traces_carry_survey_values(content, spectra, dims, team):
+    survey = pd.DataFrame([s.model_dump() for s in content.survey])
+    bench = analysis.survey_benchmark(team, survey)
+    fig = charts.survey(spectra, bench)
+    med = trace(fig, "Survey median")
+    assert values(med.x) == [content.survey_for(s).median for s in SPECTRUM_IDS]
+    assert values(med.x) == [3.0, 4.0, 4.0, 4.0, 4.0, 4.0, 2.0]
+    assert list(med.y) == dims
+    mean = trace(fig, "Survey mean")
+    assert values(mean.x) == pytest.approx([2.8, 3.6, 3.3, 3.3, 3.7, 3.2, 2.4])
+    assert med.marker.symbol != mean.marker.symbol
+    me = trace(fig, "Your team (median, now)")
+    assert values(me.x) == [3.0, 3.0, 5.0, None, None, None, 2.0]
+    assert me.line.color == theme.NOW
+    shares = list(med.customdata)
+    assert shares[2] == "Prioritize Need: 26%<br>Prioritize Readiness: 54%"
+    assert shares[0] == "no distribution given in the report"
+
+
+def test_change_before_and_after(spectra):
+    before = marks_frame({1: {LOC: (2, 4), PACE: (2, 3)}, 2: {LOC: (4, None)}})
+    after = marks_frame({1: {LOC: (4, 5), RES: (1, 2)}, 2: {LOC: (4, 3)}})
+    fig = charts.change(spectra, analysis.change(before, after))
+    earlier = trace(fig, "Now, earlier")
+    assert values(earlier.x) == [3.0, 2.0, None, None, None, None, None]
+    assert earlier.marker.symbol == "circle-open"
+    later = trace(fig, "Now, later")
+    assert values(later.x) == [4.0, None, 1.0, None, None, None, None]
+    assert later.marker.symbol == "circle"
+    asp_before = trace(fig, "Aspiration, earlier")
+    assert values(asp_before.x) == [4.0, 3.0, None, None, None, None, None]
+    assert asp_before.marker.symbol == "diamond-open"
+    asp_after = trace(fig, "Aspiration, later")
+    assert values(asp_after.x) == [4.0, None, 2.0, None, None, None, None]
+    assert asp_after.line.dash == "dash"
+
+
+# ------------------------------------------------------------------ conditions for scale
+
+def test_framework_rings(content):
+    fw = content.framework
+    fig = charts.framework_rings(fw)
+    bars = [t for t in fig.data if isinstance(t, go.Barpolar)]
+    assert len(bars) == 4
+    core, layers = bars[0], bars[1:]
+    assert core.name == fw.core.name
+    assert list(core.r) == [1] and core.base == 0 and list(core.width) == [360]
+    assert [len(t.r) for t in layers] == [4, 8, 4]
+    assert [t.base for t in layers] == [1, 2, 3] == [layer.ring for layer in fw.layers]
+    assert [t.name for t in layers] == [layer.name for layer in fw.layers]
+    for t, layer in zip(layers, fw.layers):
+        n = len(layer.conditions)
+        assert sum(t.width) == pytest.approx(360)
+        assert list(t.theta) == pytest.approx([360 / n * (i + 0.5) for i in range(n)])
+        assert list(t.marker.color) == [theme.LAYER_COLOURS[layer.id]] * n
+        for hover, c in zip(t.hovertext, layer.conditions):
+            flat = " ".join(hover.replace("<br>", " ").split())
+            assert c.name in flat
+            assert " ".join(c.description.split()) in flat, c.id
+    labels = [t for t in fig.data if isinstance(t, go.Scatterpolar)]
+    assert len(labels) == 16 + 1
+
+
+def test_framework_rings_with_medians(content):
+    fw = content.framework
+    first = fw.layers[0].conditions[0].id
+    fig = charts.framework_rings(fw, medians={first: 4.0})
+    layer = [t for t in fig.data if isinstance(t, go.Barpolar)][1]
+    assert "Team median: 4 of 5" in layer.hovertext[0]
+    assert "Team median" not in layer.hovertext[1]
+    assert layer.marker.color[1] == "#E4E7EB"  # unrated
+    assert layer.marker.color[0] != "#E4E7EB"
+
+
+@pytest.fixture()
+def conditions():
+    cids = ["visioning", "planning", "talent", "culture"]
+    layer_of = {"visioning": "ongoing_processes", "planning": "ongoing_processes",
+                "talent": "enabling_systems_and_structures", "culture": "essential_supports"}
+    names = {"visioning": "Visioning", "planning": "Planning", "talent": "Talent Systems",
+             "culture": "Community & Culture"}
+    cmarks = pd.DataFrame([
+        ("Ana", "visioning", 2, True), ("Ben", "visioning", 4, False), ("Cy", "visioning", 5, True),
+        ("Ana", "planning", 3, False), ("Ben", "planning", 3, True), ("Ben", "talent", 1, False),
+    ], columns=["member", "condition", "rating", "priority"]).astype({"rating": float})
+    return cids, layer_of, names, cmarks
+
+
+def test_heatmap(content, conditions):
+    cids, _, names, cmarks = conditions
+    matrix = analysis.condition_matrix(cmarks, cids)
+    labels = content.framework.scale.labels
+    fig = charts.heatmap(matrix, names, labels)
+    hm = fig.data[0]
+    assert isinstance(hm, go.Heatmap)
+    np.testing.assert_array_equal(np.asarray(hm.z, dtype=float), matrix.to_numpy(dtype=float))
+    assert hm.zmin == 1 and hm.zmax == 5
+    assert list(hm.x) == ["Visioning", "Planning", "Talent Systems", "Community & Culture"]
+    assert list(hm.y) == ["Ana", "Ben", "Cy"]
+    assert [list(r) for r in hm.text] == [["2", "3", "", ""], ["4", "3", "1", ""], ["5", "", "", ""]]
+    assert list(hm.colorbar.ticktext) == list(labels.values())
+
+
+def test_heatmap_empty_state(content, conditions):
+    cids, _, names, _ = conditions
+    matrix = analysis.condition_matrix(pd.DataFrame(columns=["member", "condition", "rating", "priority"]), cids)
+    fig = charts.heatmap(matrix, names, content.framework.scale.labels)
+    assert "Nobody has rated the conditions yet" in annotation_texts(fig)
+
+
+def test_condition_spread_least_agreement_at_top(conditions):
+    cids, layer_of, names, cmarks = conditions
+    csum = analysis.condition_summary(cmarks, cids, layer_of)
+    fig = charts.condition_spread(csum, names)
+    bar = fig.data[0]
+    # iqr: visioning 1.5, planning 0, talent 0; culture unrated (left out); widest spread last = top
+    assert list(bar.y)[-1] == "Visioning"
+    assert sorted(bar.y) == ["Planning", "Talent Systems", "Visioning"]
+    assert values(bar.x) == [0.0, 0.0, 1.5]
+    assert list(bar.marker.color)[-1] == theme.LAYER_COLOURS["ongoing_processes"]
+    empty = analysis.condition_summary(pd.DataFrame(columns=["member", "condition", "rating", "priority"]),
+                                       cids, layer_of)
+    assert "Needs ratings from at least one member" in annotation_texts(charts.condition_spread(empty, names))
+
+
+def test_votes_bars(conditions):
+    cids, layer_of, names, cmarks = conditions
+    csum = analysis.condition_summary(cmarks, cids, layer_of)
+    fig = charts.votes(csum, names)
+    bar = fig.data[0]
+    assert list(bar.y) == ["Planning", "Visioning"]  # most votes at the top
+    assert values(bar.x) == [1.0, 2.0]
+    assert list(bar.marker.color) == [theme.LAYER_COLOURS["ongoing_processes"]] * 2
+    none = csum.assign(votes=0)
+    assert "No priorities picked yet" in annotation_texts(charts.votes(none, names))
+
+
+# ------------------------------------------------------------------ network
+
+def test_network_box_over_districts_and_highlight(spectra, dims):
+    marks = marks_frame({1: {LOC: (2, None), PACE: (5, None)}, 2: {LOC: (4, None)}, 3: {LOC: (1, None)},
+                         4: {PACE: (2, None), SHARE: (3, None)}})
+    marks["district"] = ["north", "north", "north", "south", "east", "east"]
+    pathways = analysis.district_pathways(marks)
+    fig = charts.network(spectra, pathways, highlight="north", peers=["east", "missing"])
+    box = [t for t in fig.data if isinstance(t, go.Box)]
+    assert len(box) == 1
+    got = sorted(zip(list(box[0].text), list(box[0].y), values(box[0].x)))
+    assert got == [("east", "Pace", 2.0), ("east", "Sharing Learning", 3.0), ("north", "Locus of Control", 3.0),
+                   ("north", "Pace", 5.0), ("south", "Locus of Control", 1.0)]
+    north = trace(fig, "north")
+    assert values(north.x) == [3.0, 5.0, None, None, None, None, None]
+    assert list(north.y) == dims
+    assert north.line.color == theme.NOW and north.line.width == 4
+    peer = trace(fig, "Peer")
+    assert values(peer.x) == [None, 2.0, None, None, None, None, 3.0]
+    assert peer.line.dash == "dot"
+
+
+def test_network_without_highlight(spectra):
+    pathways = pd.DataFrame({s: [3.0] for s in SPECTRUM_IDS}, index=pd.Index(["only"], name="district"))
+    fig = charts.network(spectra, pathways)
+    assert [type(t) for t in fig.data] == [go.Scatter, go.Box]
+    assert list(fig.data[1].text) == ["only"] * 7
+
+
+# ------------------------------------------------------------------ every figure
+
+def test_every_figure_uses_the_theme_font(content, spectra, team, conditions):
+    cids, layer_of, names, cmarks = conditions
+    survey = pd.DataFrame([s.model_dump() for s in content.survey])
+    csum = analysis.condition_summary(cmarks, cids, layer_of)
+    district_marks = team.assign(district=["a"] * 4 + ["b"] * 3)
+    figures = [
+        charts.pathway(spectra, CURRENT, ASPIRATION),
+        charts.pathway(spectra, {}, {}, title=None),
+        charts.team_pathways(spectra, team, analysis.median_pathway(team)),
+        charts.alignment(spectra, team),
+        charts.roles(spectra, analysis.role_medians(team)),
+        charts.gaps(spectra, analysis.team_gaps(team)),
+        charts.survey(spectra, analysis.survey_benchmark(team, survey)),
+        charts.change(spectra, analysis.change(team, team)),
+        charts.framework_rings(content.framework),
+        charts.heatmap(analysis.condition_matrix(cmarks, cids), names, content.framework.scale.labels),
+        charts.condition_spread(csum, names),
+        charts.votes(csum, names),
+        charts.network(spectra, analysis.district_pathways(district_marks), highlight="a"),
+    ]
+    for fig in figures:
+        assert isinstance(fig, go.Figure)
+        assert fig.layout.font.family == theme.FONT, fig.layout.title.text

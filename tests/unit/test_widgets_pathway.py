@@ -1,0 +1,506 @@
+"""Charting Your Path, built in Python: links, identity, marks, chart, gaps, notes, personal link, saving."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as w
+import pytest
+import traitlets
+
+from workbook.demo import seed_demo
+from workbook.errors import StoreUnavailable
+from workbook.widgets.base import Page
+from workbook.widgets.pathway import ChartingYourPath, charting_your_path
+
+SLUG = "test-usd"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture()
+def fresh(store):
+    """A district with one empty session; the join link's parameters."""
+    store.create_district(SLUG, "Test Unified (fictional)")
+    session = store.create_session(SLUG, "Round 1")
+    return {"district": SLUG, "session": str(session.id), "code": session.join_code,
+            "facilitator": session.facilitator_code, "session_id": session.id}
+
+
+@pytest.fixture()
+def demo(store):
+    codes = seed_demo(store)
+    return {"district": codes["district"], "session": str(codes["session"]), "code": codes["code"],
+            "session_id": codes["session"], "facilitator": codes["facilitator"]}
+
+
+def link(params, **extra):
+    out = {k: params[k] for k in ("district", "session", "code")}
+    out.update(extra)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def open_app(store, params, **extra) -> ChartingYourPath:
+    app = charting_your_path(store, link(params, **extra))
+    assert isinstance(app, ChartingYourPath), repr(app)
+    return app
+
+
+def start(app, name="Jordan Lee", role="Principal / school leader") -> None:
+    app.name.value = name
+    app.role.value = role
+    app._on_start()
+    assert app.member is not None, app.identity_msg.value
+
+
+def trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def page_text(page) -> str:
+    """Every HTML and Label value on the page, joined."""
+    return "\n".join(x.value for x in walk(page) if isinstance(x, (w.HTML, w.Label)))
+
+
+def marks_of(store, session_id, respondent_id):
+    frame = store.spectrum_marks(session_id)
+    return frame[frame["respondent_id"] == respondent_id].set_index("spectrum")
+
+
+def areas(app):
+    return app._areas()
+
+
+# ---------------------------------------------------------------- links that do not open the page
+
+
+def test_link_without_district_needs_a_link(store, fresh):
+    page = charting_your_path(store, {})
+    assert not isinstance(page, ChartingYourPath)
+    assert isinstance(page, Page)
+    assert "needs a link" in repr(page)
+    assert "Traceback" not in page_text(page)
+
+
+@pytest.mark.parametrize("case", ["unknown district", "unknown session", "not a number", "other district",
+                                  "wrong code", "no code"])
+def test_bad_links_give_a_plain_error_page(store, fresh, case):
+    store.create_district("other-usd", "Other Unified (fictional)")
+    other = store.create_session("other-usd", "Elsewhere")
+    params = link(fresh)
+    expected = {
+        "unknown district": ("no district called 'nope'", {"district": "nope"}),
+        "unknown session": ("no session 999", {"session": "999"}),
+        "not a number": ("not a session number", {"session": "abc"}),
+        "other district": ("does not belong to", {"session": str(other.id)}),
+        "wrong code": ("join code", {"code": "not-the-code"}),
+        "no code": ("join code", {"code": ""}),
+    }[case]
+    params.update(expected[1])
+    page = charting_your_path(store, params)
+    assert not isinstance(page, ChartingYourPath)
+    assert expected[0] in repr(page)
+    text = page_text(page)
+    assert "role='alert'" in text
+    assert html.escape(expected[0]) in text
+    for leak in ("Traceback", "File \"", "Error:", "sqlalchemy", "sqlite"):
+        assert leak not in text and leak not in repr(page)
+    # nothing was written for a refused link
+    assert store.respondents(fresh["session_id"]) == []
+
+
+def test_other_districts_join_code_does_not_open_a_session(store, fresh):
+    store.create_district("other-usd", "Other Unified (fictional)")
+    other = store.create_session("other-usd", "Elsewhere")
+    page = charting_your_path(store, link(fresh, code=other.join_code))
+    assert not isinstance(page, ChartingYourPath)
+    assert "join code" in repr(page)
+
+
+def test_error_page_escapes_the_link(store, fresh):
+    page = charting_your_path(store, {"district": "<script>alert(1)</script>"})
+    text = page_text(page)
+    assert "<script>alert(1)" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_latest_session_when_link_has_none(store, fresh):
+    later = store.create_session(SLUG, "Round 2")
+    app = charting_your_path(store, {"district": SLUG, "code": later.join_code})
+    assert isinstance(app, ChartingYourPath)
+    assert app.session.id == later.id
+    assert "Round 2" in repr(app)
+
+
+def test_facilitator_code_also_opens_the_member_page(store, fresh):
+    app = charting_your_path(store, link(fresh, code=fresh["facilitator"]))
+    assert isinstance(app, ChartingYourPath)
+
+
+# ---------------------------------------------------------------- identity
+
+
+def test_opens_with_join_code_and_everything_locked(store, demo):
+    app = open_app(store, demo)
+    assert "Example Unified School District" in repr(app)
+    assert app.member is None
+    assert len(app.cards) == 7
+    for card in app.cards:
+        assert card.now.disabled and card.aspiration.disabled
+        assert card.now.value is None and card.aspiration.value is None
+    assert all(area.disabled for area in areas(app))
+    assert app.link.value == ""
+    assert "0 of 7 spectra marked" in app.progress.value
+    now = trace(app.plot.figure, "Now")
+    assert all(x is None for x in now.x)
+
+
+def test_start_unlocks_and_creates_one_member(store, fresh):
+    app = open_app(store, fresh)
+    start(app, "Jordan Lee", "Teacher leader")
+    members = store.respondents(fresh["session_id"])
+    assert [(m.name, m.role) for m in members] == [("Jordan Lee", "Teacher leader")]
+    assert app.member.id == members[0].id
+    for card in app.cards:
+        assert not card.now.disabled and not card.aspiration.disabled
+    assert not any(area.disabled for area in areas(app))
+    assert app.start.layout.display == "none"
+    assert app.identity_msg.value == ""
+    # pressing start again does not make a second member
+    app._on_start()
+    assert len(store.respondents(fresh["session_id"])) == 1
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_empty_name_refused_with_a_message(store, fresh, name):
+    app = open_app(store, fresh)
+    app.name.value = name
+    app.role.value = "Teacher"
+    app._on_start()
+    assert app.member is None
+    assert store.respondents(fresh["session_id"]) == []
+    assert "name" in app.identity_msg.value and "empty" in app.identity_msg.value
+    assert "role='alert'" in app.identity_msg.value
+    assert all(card.now.disabled for card in app.cards)
+    # then a real name works and clears the message
+    app.name.value = "Jordan Lee"
+    app._on_start()
+    assert app.member is not None
+    assert app.identity_msg.value == ""
+
+
+def test_missing_role_refused(store, fresh):
+    app = open_app(store, fresh)
+    app.name.value = "Jordan Lee"
+    app._on_start()
+    assert app.member is None
+    assert store.respondents(fresh["session_id"]) == []
+    assert "role" in app.identity_msg.value
+
+
+def test_changing_name_after_start_updates_the_member(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    app.name.value = "Jordan Q. Lee"
+    app.role.value = "Superintendent"
+    member = store.respondent(app.member.id)
+    assert (member.name, member.role) == ("Jordan Q. Lee", "Superintendent")
+
+
+# ---------------------------------------------------------------- marks, chart, progress, gaps
+
+
+def test_marks_save_separately_and_redraw(store, fresh, content):
+    app = open_app(store, fresh)
+    start(app)
+    sid = fresh["session_id"]
+    renders = app.plot.renders
+    first, second = app.cards[0], app.cards[1]
+
+    first.now.value = 2.0
+    rows = marks_of(store, sid, app.member.id)
+    assert list(rows.index) == [first.spectrum.id]
+    assert rows.loc[first.spectrum.id, "current"] == 2.0
+    assert rows["aspiration"].isna().all()
+    assert app.plot.renders == renders + 1
+    now = trace(app.plot.figure, "Now")
+    assert now.x[0] == 2.0 and all(x is None for x in now.x[1:])
+    assert now.y[0] == first.spectrum.dimension
+
+    first.aspiration.value = 4.5
+    second.now.value = 3.5
+    rows = marks_of(store, sid, app.member.id)
+    assert rows.loc[first.spectrum.id, ["current", "aspiration"]].tolist() == [2.0, 4.5]
+    assert rows.loc[second.spectrum.id, "current"] == 3.5
+    assert rows["aspiration"].isna().sum() == 1
+    assert app.plot.renders == renders + 3
+    fig = app.plot.figure
+    assert trace(fig, "Now").x[:2] == (2.0, 3.5)
+    assert trace(fig, "Aspiration").x[0] == 4.5
+
+    # moving a mark again replaces it
+    first.now.value = 1.5
+    rows = marks_of(store, sid, app.member.id)
+    assert rows.loc[first.spectrum.id, "current"] == 1.5
+    assert len(rows) == 2
+    assert trace(app.plot.figure, "Now").x[0] == 1.5
+    assert "All changes saved" in app.saver.status.value
+
+
+def test_progress_counts_spectra_with_both_marks(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    assert "0 of 7 spectra marked" in app.progress.value
+    app.cards[0].now.value = 2.0
+    app.cards[1].aspiration.value = 2.0
+    assert "0 of 7 spectra marked" in app.progress.value
+    app.cards[0].aspiration.value = 3.0
+    assert "1 of 7 spectra marked" in app.progress.value
+    for card in app.cards:
+        card.now.value = 3.0
+        card.aspiration.value = 3.0
+    assert "7 of 7 spectra marked" in app.progress.value
+
+
+def test_gaps_widest_first_in_words(store, fresh, content):
+    app = open_app(store, fresh)
+    start(app)
+    assert "<ol>" not in app.gaps.value
+    a, b, c, d = app.cards[0], app.cards[2], app.cards[4], app.cards[6]
+    a.now.value, a.aspiration.value = 3.0, 2.0      # 1 toward the left pole
+    b.now.value, b.aspiration.value = 1.0, 5.0      # 4 toward the right pole
+    c.now.value, c.aspiration.value = 2.0, 2.0      # no gap
+    d.now.value, d.aspiration.value = 4.5, 2.0      # 2.5 toward the left pole
+    app.cards[5].now.value = 1.0                    # only one mark: not in the list
+    items = re.findall(r"<li>(.*?)</li>", app.gaps.value)
+    dims = [card.spectrum.dimension for card in (b, d, a, c)]
+    assert len(items) == 4
+    for item, dim in zip(items, dims):
+        assert html.escape(dim) in item
+    assert f"4 toward {html.escape(b.spectrum.right.plain_label)}" in items[0]
+    assert f"2.5 toward {html.escape(d.spectrum.left.plain_label)}" in items[1]
+    assert f"1 toward {html.escape(a.spectrum.left.plain_label)}" in items[2]
+    assert "now 1, aspiration 5" in items[0]
+    assert "no gap" in items[3]
+    assert html.escape(app.cards[5].spectrum.dimension) not in app.gaps.value
+
+
+def test_forged_slider_value_refused_and_nothing_stored(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    renders = app.plot.renders
+    card = app.cards[3]
+    with pytest.raises(traitlets.TraitError):
+        card.now.value = 9
+    with pytest.raises(traitlets.TraitError):
+        card.aspiration.set_state({"value": 2.3})
+    assert card.now.value is None and card.aspiration.value is None
+    assert store.spectrum_marks(fresh["session_id"]).empty
+    assert app.plot.renders == renders
+    assert app.current[card.spectrum.id] is None
+
+
+def test_marks_before_start_are_not_saved(store, fresh):
+    # the sliders are disabled, but even a value that arrives anyway has no member to be saved for
+    app = open_app(store, fresh)
+    app.cards[0].now.value = 2.0
+    assert store.spectrum_marks(fresh["session_id"]).empty
+    assert store.respondents(fresh["session_id"]) == []
+
+
+# ---------------------------------------------------------------- notes
+
+
+def test_notes_save_per_question(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    first, second = areas(app)[:2]
+    first.value = "We lean central."
+    second.value = "Toward more sharing."
+    assert store.note(fresh["session_id"], first.question_id, app.member) == "We lean central."
+    assert store.note(fresh["session_id"], second.question_id, app.member) == "Toward more sharing."
+    notes = store.notes(fresh["session_id"])
+    assert set(notes["respondent_id"]) == {app.member.id}
+    assert set(notes["question_id"]) == {"rg2.p1", "rg2.p2"}
+
+
+def test_long_note_saves_whole(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    area = areas(app)[0]
+    text = ("abcdefghi\n" * 1000)[:-1] + "z"
+    assert len(text) == 10_000
+    area.value = text
+    assert store.note(fresh["session_id"], area.question_id, app.member) == text
+    assert "All changes saved" in app.saver.status.value
+
+
+def test_too_long_note_refused_and_previous_kept(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    area = areas(app)[0]
+    area.value = "The earlier answer."
+    area.value = "x" * 20_001
+    assert store.note(fresh["session_id"], area.question_id, app.member) == "The earlier answer."
+    status = app.saver.status.value
+    assert "Not saved" in status
+    assert "20,001" in status and "20,000" in status
+    assert app.saver.pending == {}
+    assert app.saver.retry.layout.display == "none"
+
+
+# ---------------------------------------------------------------- personal link
+
+
+def test_personal_link_restores_everything(store, demo):
+    app = open_app(store, demo)
+    start(app, "Jordan Lee", "Board member")
+    values = [1.0, 1.5, 2.0, 4.5, 5.0, 3.0, None]
+    for card, v in zip(app.cards, values):
+        if v is not None:
+            card.now.value = v
+    app.cards[0].aspiration.value = 4.0
+    app.cards[5].aspiration.value = 2.5
+    for i, area in enumerate(areas(app)):
+        area.value = f"Note {i} <b>with markup</b>"
+
+    assert f"me={app.member.token}" in app.link.value
+    url = html.unescape(re.search(r"<span class='wb-link'>(.*?)</span>", app.link.value).group(1))
+    assert f"district={demo['district']}" in url and f"session={demo['session']}" in url
+    assert "code=" not in url
+
+    again = charting_your_path(store, {"district": demo["district"], "me": app.member.token})
+    assert isinstance(again, ChartingYourPath), repr(again)
+    assert again.member.id == app.member.id
+    assert again.name.value == "Jordan Lee"
+    assert again.role.value == "Board member"
+    assert [c.now.value for c in again.cards] == values
+    assert [c.aspiration.value for c in again.cards] == [4.0, None, None, None, None, 2.5, None]
+    assert [a.value for a in areas(again)] == [f"Note {i} <b>with markup</b>" for i in range(3)]
+    # restored, unlocked, and drawn
+    assert not any(c.now.disabled for c in again.cards)
+    assert not any(a.disabled for a in areas(again))
+    assert trace(again.plot.figure, "Now").x == tuple(values)
+    assert "2 of 7 spectra marked" in again.progress.value
+    assert f"me={app.member.token}" in again.link.value
+    # opening the link writes no marks or notes, and does not make a new member
+    assert len(store.respondents(demo["session_id"])) == 9
+    assert len(marks_of(store, demo["session_id"], app.member.id)) == 6
+    # and further changes keep saving for the same member
+    again.cards[6].now.value = 2.0
+    assert marks_of(store, demo["session_id"], app.member.id).loc[again.cards[6].spectrum.id, "current"] == 2.0
+
+
+@pytest.mark.parametrize("token", ["not-a-token", ""])
+def test_bad_personal_token_gives_an_error_page(store, demo, token):
+    page = charting_your_path(store, {"district": demo["district"], "session": demo["session"], "me": token})
+    if token:
+        assert not isinstance(page, ChartingYourPath)
+        assert "personal link is not valid" in repr(page)
+        assert "Traceback" not in page_text(page)
+    else:
+        # an empty me= falls back to the join code, which this link lacks
+        assert not isinstance(page, ChartingYourPath)
+        assert "join code" in repr(page)
+
+
+def test_personal_token_of_another_session_refused(store, demo, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    page = charting_your_path(store, {"district": demo["district"], "session": demo["session"],
+                                      "me": app.member.token})
+    assert not isinstance(page, ChartingYourPath)
+    assert "personal link is not valid" in repr(page)
+
+
+# ---------------------------------------------------------------- saving when the store is down
+
+
+def _fail_once(monkeypatch, store):
+    real = store.save_spectrum_mark
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise StoreUnavailable("The workbook's database cannot be reached right now, so nothing was saved.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_spectrum_mark", flaky)
+    return calls
+
+
+def test_change_kept_when_store_unavailable_and_flushed_by_next_save(store, fresh, monkeypatch):
+    app = open_app(store, fresh)
+    start(app)
+    _fail_once(monkeypatch, store)
+    sid = fresh["session_id"]
+    first, second = app.cards[0], app.cards[1]
+
+    first.now.value = 2.5
+    assert store.spectrum_marks(sid).empty
+    assert list(app.saver.pending) == [("mark", first.spectrum.id, "current")]
+    status = app.saver.status.value
+    assert "cannot be reached" in status and "1 change(s) waiting" in status
+    assert "wb-error" in status
+    assert app.saver.retry.layout.display == ""
+    # the chart already shows the mark the member made
+    assert trace(app.plot.figure, "Now").x[0] == 2.5
+
+    second.now.value = 4.0
+    rows = marks_of(store, sid, app.member.id)
+    assert rows.loc[first.spectrum.id, "current"] == 2.5
+    assert rows.loc[second.spectrum.id, "current"] == 4.0
+    assert app.saver.pending == {}
+    assert "All changes saved" in app.saver.status.value
+    assert app.saver.retry.layout.display == "none"
+
+
+def test_change_kept_when_store_unavailable_and_flushed_by_retry(store, fresh, monkeypatch):
+    app = open_app(store, fresh)
+    start(app)
+    calls = _fail_once(monkeypatch, store)
+    card = app.cards[2]
+    card.aspiration.value = 1.5
+    assert store.spectrum_marks(fresh["session_id"]).empty
+    assert "waiting" in app.saver.status.value
+    app.saver.retry.click()
+    assert calls["n"] == 2
+    rows = marks_of(store, fresh["session_id"], app.member.id)
+    assert rows.loc[card.spectrum.id, "aspiration"] == 1.5
+    assert app.saver.pending == {}
+    assert "All changes saved" in app.saver.status.value
+    assert app.saver.retry.layout.display == "none"
+
+
+def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkeypatch):
+    app = open_app(store, fresh)
+    start(app)
+    real = store.save_spectrum_mark
+    down = {"on": True}
+
+    def maybe(*args, **kwargs):
+        if down["on"]:
+            raise StoreUnavailable("The workbook's database cannot be reached right now, so nothing was saved.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_spectrum_mark", maybe)
+    card = app.cards[0]
+    card.now.value = 2.0
+    card.now.value = 3.0
+    card.aspiration.value = 5.0
+    assert len(app.saver.pending) == 2
+    assert "2 change(s) waiting" in app.saver.status.value
+    down["on"] = False
+    app.saver.retry.click()
+    rows = marks_of(store, fresh["session_id"], app.member.id)
+    assert rows.loc[card.spectrum.id, ["current", "aspiration"]].tolist() == [3.0, 5.0]
+    assert app.saver.pending == {}

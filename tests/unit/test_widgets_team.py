@@ -1,0 +1,272 @@
+"""Team pathways, built in Python: facilitator code, member traces, anonymity, refresh, agreed marks, notes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import ipywidgets as w
+import pytest
+
+from workbook.demo import DEMO_MEMBERS, seed_demo
+from workbook.store import Store
+from workbook.widgets.team import TeamPathways, team_pathways
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """The demo team, seeded once per module into a template database (seeding is the slow part)."""
+    path = tmp_path_factory.mktemp("demo") / "workbook.sqlite"
+    template = Store(f"sqlite:///{path}")
+    codes = seed_demo(template)
+    template.dispose()  # closes the last connection, which checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path, codes
+
+
+@pytest.fixture()
+def store(seeded, tmp_path):
+    """Overrides conftest's empty store: a fresh copy of the seeded demo database per test."""
+    target = tmp_path / "workbook.sqlite"
+    shutil.copyfile(seeded[0], target)
+    s = Store(f"sqlite:///{target}")
+    yield s
+    s.dispose()
+
+
+@pytest.fixture()
+def demo(store, seeded):
+    codes = seeded[1]
+    return {"district": codes["district"], "session": str(codes["session"]), "code": codes["facilitator"],
+            "join": codes["code"], "session_id": codes["session"]}
+
+
+def open_team(store, demo) -> TeamPathways:
+    page = team_pathways(store, {k: demo[k] for k in ("district", "session", "code")})
+    assert isinstance(page, TeamPathways), repr(page)
+    return page
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def page_text(page) -> str:
+    return "\n".join(x.value for x in walk(page) if isinstance(x, (w.HTML, w.Label)))
+
+
+def figures_json(page) -> str:
+    plots = [page.plot, page.align_now, page.roles_plot, page.gaps_plot, page.survey_plot]
+    return "\n".join(json.dumps(p.figure.to_plotly_json(), default=str) for p in plots)
+
+
+def member_traces(fig):
+    return [t for t in fig.data if t.name and t.name.endswith(("(now)", "(aspiration)"))]
+
+
+def names(fig):
+    return [t.name for t in fig.data]
+
+
+# ---------------------------------------------------------------- access
+
+
+def test_join_code_refused(store, demo):
+    page = team_pathways(store, {"district": demo["district"], "session": demo["session"], "code": demo["join"]})
+    assert not isinstance(page, TeamPathways)
+    assert "facilitator's code" in repr(page)
+    assert "Traceback" not in page_text(page)
+
+
+@pytest.mark.parametrize("params", [{}, {"district": "example-usd"}, {"district": "example-usd", "code": "nope"},
+                                    {"district": "nope", "code": "x"}])
+def test_other_bad_links_refused(store, demo, params):
+    page = team_pathways(store, params)
+    assert not isinstance(page, TeamPathways)
+    assert "role='alert'" in page_text(page)
+
+
+def test_personal_token_does_not_open_the_team_view(store, demo):
+    member = store.respondents(demo["session_id"])[0]
+    page = team_pathways(store, {"district": demo["district"], "session": demo["session"], "me": member.token})
+    assert not isinstance(page, TeamPathways)
+    assert "facilitator's code" in repr(page)
+
+
+def test_opens_with_facilitator_code(store, demo):
+    page = open_team(store, demo)
+    assert "Example Unified School District" in repr(page)
+    assert "<strong>8</strong> of 8 member(s)" in page.summary.value
+    # the share link carries the join code, never the facilitator's
+    text = page_text(page)
+    assert f"code={demo['join']}" in text
+    assert demo["code"] not in text
+
+
+# ---------------------------------------------------------------- pathway chart
+
+
+def test_pathway_chart_has_member_and_median_traces(store, demo):
+    page = open_team(store, demo)
+    fig = page.plot.figure
+    assert len(member_traces(fig)) == 2 * len(DEMO_MEMBERS)
+    assert "Team median, now" in names(fig) and "Team median, aspiration" in names(fig)
+    assert not any(n and n.startswith("Agreed") for n in names(fig))
+    # the median trace is the median of the members' marks
+    marks = store.spectrum_marks(demo["session_id"])
+    median = marks.groupby("spectrum")["current"].median()
+    med = next(t for t in fig.data if t.name == "Team median, now")
+    for spectrum, x in zip(page.content.spectra, med.x):
+        assert x == median[spectrum.id]
+
+
+def test_names_hidden_by_default(store, demo):
+    page = open_team(store, demo)
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    assert labels == {"Superintendent 1", "Central-office leader 1", "Central-office leader 2",
+                      "Principal / school leader 1", "Principal / school leader 2", "Teacher leader 1",
+                      "Teacher leader 2", "Board member 1"}
+    everything = page_text(page) + figures_json(page)
+    for name, _role in DEMO_MEMBERS:
+        assert name not in everything
+        assert name.split()[0] not in everything
+    # the members' answers are attributed by role too
+    assert "Superintendent 1:" in page.answers.value
+
+
+def test_names_shown_when_team_chooses(store, demo):
+    store.update_session(demo["session_id"], show_authors=True)
+    page = open_team(store, demo)
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    assert labels == {name for name, _ in DEMO_MEMBERS}
+    assert "Avery Example:" in page.answers.value
+
+
+def test_show_names_picked_up_on_refresh(store, demo):
+    page = open_team(store, demo)
+    assert "Avery Example (now)" not in names(page.plot.figure)
+    store.update_session(demo["session_id"], show_authors=True)
+    page.refresh()
+    assert "Avery Example (now)" in names(page.plot.figure)
+
+
+def test_refresh_picks_up_a_new_member(store, demo):
+    page = open_team(store, demo)
+    before = len(page.plot.figure.data)
+    renders = page.plot.renders
+    member = store.add_respondent(demo["session_id"], "Late Joiner", "Teacher")
+    store.save_spectrum_mark(member, "pace", "current", 4.0)
+    store.save_spectrum_mark(member, "pace", "aspiration", 2.0)
+    # nothing changes until refresh
+    assert "<strong>8</strong> of 8" in page.summary.value
+    page.refresh()
+    assert "<strong>9</strong> of 9 member(s)" in page.summary.value
+    assert len(page.plot.figure.data) == before + 2
+    assert "Teacher 1 (now)" in names(page.plot.figure)
+    assert page.plot.renders > renders
+    new = next(t for t in page.plot.figure.data if t.name == "Teacher 1 (now)")
+    dims = [s.dimension for s in page.content.spectra]
+    assert new.x[dims.index("Pace")] == 4.0
+
+
+def test_refresh_button_refreshes(store, demo):
+    page = open_team(store, demo)
+    store.add_respondent(demo["session_id"], "No Marks Yet", "Other")
+    page.refresh_button.click()
+    # joined but not charted: counted as a member, not as a pathway
+    assert "<strong>8</strong> of 9 member(s)" in page.summary.value
+    assert len(member_traces(page.plot.figure)) == 16
+
+
+def test_small_team_notice(store):
+    store.create_district("small-usd", "Small (fictional)")
+    session = store.create_session("small-usd", "Round 1", min_group_size=5)
+    page = team_pathways(store, {"district": "small-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    assert isinstance(page, TeamPathways), repr(page)
+    assert "<strong>0</strong> of 0" in page.summary.value
+    assert "at least 5" in page.summary.value
+    assert member_traces(page.plot.figure) == []
+    assert "Nobody has charted" in json.dumps(page.plot.figure.to_plotly_json()["layout"]["annotations"])
+
+
+# ---------------------------------------------------------------- agreed marks
+
+
+def test_agreed_slider_saves_team_mark_and_draws_markers(store, demo):
+    page = open_team(store, demo)
+    assert store.team_marks(demo["session_id"]).empty
+    assert len(page.agreed) == 14
+    assert all(sl.value is None for sl in page.agreed)
+    now_pace = next(sl for sl in page.agreed if sl.spectrum_id == "pace" and sl.field == "current")
+    now_pace.value = 2.5
+    rows = store.team_marks(demo["session_id"]).set_index("spectrum")
+    assert rows.loc["pace", "current"] == 2.5
+    assert rows["aspiration"].isna().all()
+    fig = page.plot.figure
+    assert "Agreed now" in names(fig) and "Agreed aspiration" in names(fig)
+    agreed_now = next(t for t in fig.data if t.name == "Agreed now")
+    assert agreed_now.mode == "markers"
+    dims = [s.dimension for s in page.content.spectra]
+    assert agreed_now.x[dims.index("Pace")] == 2.5
+    assert sum(x is not None for x in agreed_now.x) == 1
+
+    asp = next(sl for sl in page.agreed if sl.spectrum_id == "pace" and sl.field == "aspiration")
+    asp.value = 4.0
+    assert store.team_marks(demo["session_id"]).set_index("spectrum").loc["pace", "aspiration"] == 4.0
+    assert store.team_marks(demo["session_id"]).set_index("spectrum").loc["pace", "current"] == 2.5
+    assert "All changes saved" in page.saver.status.value
+
+
+def test_agreed_marks_shown_when_reopened(store, demo):
+    page = open_team(store, demo)
+    page.agreed[0].value = 3.5
+    again = open_team(store, demo)
+    assert again.agreed[0].value == 3.5
+    assert all(sl.value is None for sl in again.agreed[1:])
+    # reopening writes nothing more
+    assert len(store.team_marks(demo["session_id"])) == 1
+
+
+def test_forged_agreed_value_refused(store, demo):
+    import traitlets
+
+    page = open_team(store, demo)
+    with pytest.raises(traitlets.TraitError):
+        page.agreed[0].value = 7
+    assert store.team_marks(demo["session_id"]).empty
+
+
+# ---------------------------------------------------------------- notes and answers
+
+
+def test_team_questions_save_team_notes(store, demo):
+    page = open_team(store, demo)
+    areas = [box.children[1] for box in page.team_notes]
+    assert [a.question_id for a in areas] == ["rg2.t1", "rg2.t2", "rg2.o1", "rg2.o2", "rg2.o3"]
+    areas[0].value = "Most aligned on pace."
+    areas[4].value = "Sharing learning matters most."
+    notes = store.notes(demo["session_id"])
+    team = notes[notes["respondent_id"] == 0].set_index("question_id")
+    assert team.loc["rg2.t1", "text"] == "Most aligned on pace."
+    assert team.loc["rg2.o3", "text"] == "Sharing learning matters most."
+    assert len(team) == 2
+    # reopened, the team's answers are there
+    again = open_team(store, demo)
+    assert again.team_notes[0].children[1].value == "Most aligned on pace."
+
+
+def test_members_answers_are_escaped(store, demo):
+    member = store.respondents(demo["session_id"])[3]
+    store.save_note(demo["session_id"], "rg2.p2", "<script>alert(1)</script>", member)
+    page = open_team(store, demo)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.answers.value
+    assert "<script>" not in page.answers.value
+    # the seeded answers are listed under their questions; the team's own notes are not members' answers
+    assert "We lean central" in page.answers.value
+    page.team_notes[0].children[1].value = "team answer"
+    store.save_note(demo["session_id"], "rg2.p1", "team-level text")
+    page.refresh()
+    assert "team-level text" not in page.answers.value
