@@ -235,13 +235,16 @@ def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: 
         out["mean"] = g.mean().reindex(condition_ids)
         out["iqr"] = (g.quantile(0.75) - g.quantile(0.25)).reindex(condition_ids)
         out["range"] = (g.max() - g.min()).reindex(condition_ids)
-    votes = cmarks[cmarks["priority"].astype(bool)].groupby("condition").size() if not cmarks.empty else pd.Series()
-    out["votes"] = votes.reindex(condition_ids).fillna(0).astype(int)
+    if cmarks.empty:
+        out["votes"] = 0
+    else:
+        votes = cmarks[cmarks["priority"].astype(bool)].groupby("condition").size()
+        out["votes"] = votes.reindex(condition_ids, fill_value=0).astype(int)
     return out
 
 
 def layer_summary(csum: pd.DataFrame) -> pd.DataFrame:
-    """Per layer: mean of the conditions' medians, the lowest-rated condition, total priority votes."""
+    """Per layer: median of the conditions' medians, the lowest-rated condition, total priority votes."""
     rows = []
     for layer, part in csum.groupby("layer", sort=False):
         rated = part.dropna(subset=["median"])

@@ -47,12 +47,16 @@ def _tracks(fig: go.Figure, spectra) -> None:
     fig.update_yaxes(fixedrange=True)
 
 
+def _marked(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
 def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opacity: float = 1.0,
           showlegend: bool = True, size: int = 12, hover: bool = True) -> go.Scatter:
     xs, ys, texts = [], [], []
     for s in spectra:
         val = values.get(s.id)
-        if val is None or (isinstance(val, float) and math.isnan(val)):
+        if not _marked(val):
             xs.append(None)
             ys.append(s.dimension)
             texts.append("")
@@ -74,7 +78,7 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
     _tracks(fig, spectra)
     fig.add_trace(_line(spectra, current, theme.NOW_STYLE, "Now"))
     fig.add_trace(_line(spectra, aspiration, theme.ASPIRATION_STYLE, "Aspiration"))
-    if not any(v is not None for v in list(current.values()) + list(aspiration.values())):
+    if not any(_marked(v) for v in list(current.values()) + list(aspiration.values())):
         fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                            text="Move a slider to draw your pathway", font=dict(size=15, color=theme.MUTED),
                            bgcolor="rgba(255,255,255,0.85)")

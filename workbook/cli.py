@@ -39,8 +39,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+MEMBER_APPS = [("Charting Your Path", "charting_your_path.ipynb"),
+               ("Laying the Foundation", "laying_the_foundation.ipynb"),
+               ("Conditions for Scale", "conditions_for_scale.ipynb")]
+FACILITATOR_APPS = [("Team pathways", "team_pathways.ipynb"),
+                    ("Laying the Foundation (team)", "laying_the_foundation.ipynb"),
+                    ("Conditions for Scale (team)", "conditions_for_scale.ipynb"),
+                    ("Action planning", "action_planning.ipynb")]
+
+
 def links(store, host: str, port: int, slugs=None) -> list[str]:
-    """The join and facilitator links of each district's latest session."""
+    """The member and facilitator links of each district's latest session."""
     base = f"http://{host}:{port}/voila/render"
     lines = []
     for d in store.districts():
@@ -51,9 +60,11 @@ def links(store, host: str, port: int, slugs=None) -> list[str]:
             continue
         s = sessions[-1]
         q = f"district={d.slug}&session={s.id}"
-        lines += [f"{d.name} — {s.label}",
-                  f"  team members join:   {base}/charting_your_path.ipynb?{q}&code={s.join_code}",
-                  f"  facilitator's view:  {base}/team_pathways.ipynb?{q}&code={s.facilitator_code}"]
+        lines.append(f"{d.name} — {s.label}")
+        lines.append("  Team members (share with the team):")
+        lines += [f"    {name:<30} {base}/{nb}?{q}&code={s.join_code}" for name, nb in MEMBER_APPS]
+        lines.append("  Facilitator only (keep private):")
+        lines += [f"    {name:<30} {base}/{nb}?{q}&code={s.facilitator_code}" for name, nb in FACILITATOR_APPS]
     return lines
 
 
@@ -85,7 +96,11 @@ def cmd_serve(args) -> int:
               file=sys.stderr)
         return 2
     store = _store(args)
-    print("\n".join(links(store, "127.0.0.1" if local else args.ip, args.port)))
+    shown = links(store, "127.0.0.1" if local else args.ip, args.port, args.district)
+    print("\n".join(shown[:40]))
+    if len(shown) > 40:
+        print("... and more: `workbook links` prints them all")
+    print(f"Framework explorer (no code needed): http://127.0.0.1:{args.port}/voila/render/framework_explorer.ipynb")
     print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
     sys.stdout.flush()
     env = dict(os.environ)
@@ -124,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (beyond 127.0.0.1 needs --token)")
     p.add_argument("--token", default=None, help="a secret every visitor must present (?token=...)")
     p.add_argument("--preheat", type=int, default=0, help="kernels to keep warm (Voila preheating)")
+    p.add_argument("--district", action="append", help="print only this district's links (repeatable)")
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("report", help="write an HTML report per district and an index")

@@ -133,3 +133,22 @@ def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl
         "frl_percent": None if frl_percent in (None, "") else number(frl_percent, "share of students on FRL", 0, 100),
         "years_scaling": None if years_scaling in (None, "") else number(years_scaling, "years scaling", 0, 100),
     }
+
+
+HORIZONS = ("short", "medium", "long")
+
+
+def condition_id(value) -> str:
+    from .content import load_content
+
+    return choice(value, "condition", [c.id for c in load_content().conditions])
+
+
+def action_item(*, condition_id: str, horizon: str, text: str, timeline: str, owner: str) -> dict:
+    return {
+        "condition_id": globals()["condition_id"](condition_id),
+        "horizon": choice(horizon, "horizon", HORIZONS),
+        "text": globals()["text"](text, "action item", max_len=2000, required=True),
+        "timeline": globals()["text"](timeline, "timeline", max_len=200, required=False),
+        "owner": globals()["text"](owner, "who is responsible", max_len=200, required=False),
+    }

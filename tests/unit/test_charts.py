@@ -122,7 +122,7 @@ def test_pathway_pole_labels_at_both_ends_of_every_row(path_fig, spectra):
     assert ("Decentralized" in annotation_texts(fig)) and ("Centralized" in annotation_texts(fig))
 
 
-def test_pathway_locus_of_control_at_the_top(path_fig, spectra, dims):
+def test_pathway_locus_of_control_at_the_top(path_fig, dims):
     fig = path_fig
     yaxis = fig.layout.yaxis
     assert yaxis.categoryorder == "array"
@@ -152,7 +152,7 @@ def test_pathway_with_a_mark_has_no_hint(spectra):
     assert not any("Move a slider" in t for t in annotation_texts(fig))
 
 
-def test_now_and_aspiration_differ_by_more_than_colour(path_fig, spectra):
+def test_now_and_aspiration_differ_by_more_than_colour(path_fig):
     assert theme.NOW_STYLE["dash"] != theme.ASPIRATION_STYLE["dash"]
     assert theme.NOW_STYLE["symbol"] != theme.ASPIRATION_STYLE["symbol"]
     fig = path_fig
@@ -445,13 +445,13 @@ def test_network_without_highlight(spectra):
 
 # ------------------------------------------------------------------ every figure
 
-def test_every_figure_uses_the_theme_font(content, spectra, team, conditions):
+def test_every_figure_uses_the_theme_font(path_fig, content, spectra, team, conditions):
     cids, layer_of, names, cmarks = conditions
     survey = pd.DataFrame([s.model_dump() for s in content.survey])
     csum = analysis.condition_summary(cmarks, cids, layer_of)
     district_marks = team.assign(district=["a"] * 4 + ["b"] * 3)
     figures = [
-        charts.pathway(spectra, CURRENT, ASPIRATION),
+        path_fig,
         charts.pathway(spectra, {}, {}, title=None),
         charts.team_pathways(spectra, team, analysis.median_pathway(team)),
         charts.alignment(spectra, team),

@@ -504,3 +504,33 @@ def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkey
     rows = marks_of(store, fresh["session_id"], app.member.id)
     assert rows.loc[card.spectrum.id, ["current", "aspiration"]].tolist() == [3.0, 5.0]
     assert app.saver.pending == {}
+
+
+def test_refused_change_does_not_strand_other_waiting_changes(store, fresh, monkeypatch):
+    # store down: two marks and an over-long note queue up behind each other
+    app = open_app(store, fresh)
+    start(app)
+    real = store.save_spectrum_mark
+    down = {"on": True}
+
+    def maybe(*args, **kwargs):
+        if down["on"]:
+            raise StoreUnavailable("The workbook's database cannot be reached right now, so nothing was saved.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_spectrum_mark", maybe)
+    first, second = app.cards[0], app.cards[1]
+    first.now.value = 2.0
+    areas(app)[0].value = "x" * 20_001
+    second.now.value = 3.0
+    assert len(app.saver.pending) == 3
+    # the store is back; one press of "Try saving again" must save every valid change
+    down["on"] = False
+    app.saver.retry.click()
+    rows = marks_of(store, fresh["session_id"], app.member.id)
+    assert rows.loc[first.spectrum.id, "current"] == 2.0
+    assert "Not saved" in app.saver.status.value
+    assert second.spectrum.id in rows.index, (
+        f"second mark still waiting after retry; pending={list(app.saver.pending)}, "
+        f"status={app.saver.status.value!r}")
+    assert app.saver.pending == {}

@@ -150,8 +150,12 @@ class Saver:
         return self.flush()
 
     def flush(self) -> bool:
+        """Try every waiting change; refused ones are dropped and reported, unreachable ones wait."""
+        import datetime as _dt
+
         from ..errors import StoreUnavailable, WorkbookError
 
+        refused = []
         for key, fn in list(self.pending.items()):
             try:
                 fn()
@@ -160,13 +164,13 @@ class Saver:
                 self.retry.layout.display = ""
                 return False
             except WorkbookError as exc:
-                self.pending.pop(key, None)
-                set_status(self.status, f"Not saved: {exc}", "error")
-                return False
+                refused.append(str(exc))
+            else:
+                self.saved += 1
             self.pending.pop(key, None)
-            self.saved += 1
         self.retry.layout.display = "none"
-        import datetime as _dt
-
+        if refused:
+            set_status(self.status, "Not saved: " + " ".join(refused), "error")
+            return False
         set_status(self.status, f"All changes saved ({_dt.datetime.now():%H:%M:%S}).", "ok")
         return True

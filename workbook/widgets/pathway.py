@@ -8,8 +8,8 @@ from .. import analysis, charts, render
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Respondent, Store
-from ..validation import ROLES
-from .base import Page, PlotView, Saver, app_url, error_page, esc, header, message, query_params
+from .base import Page, PlotView, Saver, error_page, esc, header, query_params
+from .identity import Identity
 from .marks import MarkSlider
 
 TITLE = "Charting Your Path"
@@ -48,16 +48,10 @@ class ChartingYourPath(Page):
         self.current = {s.id: None for s in spectra}
         self.aspiration_marks = {s.id: None for s in spectra}
 
-        self.name = w.Text(description="Your name", placeholder="e.g. Jordan Lee", continuous_update=False,
-                           style={"description_width": "initial"})
-        self.role = w.Dropdown(description="Your role", options=[("Choose your role", "")] + [(r, r) for r in ROLES],
-                               style={"description_width": "initial"})
-        self.start = w.Button(description="Start charting", button_style="primary", icon="")
-        self.start.on_click(self._on_start)
-        self.name.observe(self._on_identity, "value")
-        self.role.observe(self._on_identity, "value")
-        self.identity_msg = w.HTML()
-        self.link = w.HTML()
+        self.identity = Identity(store, district, session, "charting_your_path.ipynb", self.saver, member,
+                                 verb="Start charting")
+        self.name, self.role, self.start = self.identity.name, self.identity.role, self.identity.start
+        self.identity_msg, self.link = self.identity.msg, self.identity.link
         self.progress = w.HTML()
         self.plot = PlotView()
         self.gaps = w.HTML()
@@ -67,24 +61,20 @@ class ChartingYourPath(Page):
             card.now.observe(self._on_mark, "value")
             card.aspiration.observe(self._on_mark, "value")
 
-        who = w.VBox([w.HTML("<h2>Who is charting?</h2><p class='wb-muted'>Your name and role let the team "
-                             "compare pathways. Team views and reports show roles, not names, unless your team "
-                             "decides otherwise.</p>"),
-                      w.HBox([self.name, self.role, self.start], layout=w.Layout(flex_flow="row wrap")),
-                      self.identity_msg, self.link])
-        who.add_class("wb-card")
         marks = w.VBox([self.progress, *self.cards], layout=w.Layout(flex="1 1 460px", min_width="300px"))
         side = w.VBox([self.plot, self.gaps, *self.questions],
                       layout=w.Layout(flex="1 1 420px", min_width="300px"))
         side.add_class("wb-card")
+        side.add_class("wb-sticky")
         body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                                     grid_gap="16px"))
         title = f"{district.name} · {session.label}"
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), who, self.saver.widget, body,
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity, self.saver.widget, body,
                           w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         if member is not None:
             self._restore(member)
+        self.identity.on_member(lambda m: self._unlock())
         self._redraw()
 
     # ---------------------------------------------------------------- identity
@@ -103,23 +93,15 @@ class ChartingYourPath(Page):
         return [box.children[1] for box in self.questions]
 
     def _on_start(self, _button=None) -> None:
-        if self.member is not None:
-            return
-        try:
-            self.member = self.store.add_respondent(self.session.id, self.name.value, self.role.value or "")
-        except WorkbookError as exc:
-            self.identity_msg.value = message(str(exc)).value
-            return
-        self.identity_msg.value = ""
-        self._unlock()
+        self.identity.begin()
 
-    def _on_identity(self, change) -> None:
-        if self.member is None:
-            return
-        field = "name" if change["owner"] is self.name else "role"
-        self.saver.save(("identity", field),
-                        lambda: setattr(self, "member", self.store.update_respondent(self.member,
-                                                                                     **{field: change["new"]})))
+    @property
+    def member(self):
+        return self.identity.member if hasattr(self, "identity") else self._member
+
+    @member.setter
+    def member(self, value):
+        self._member = value
 
     def _unlock(self) -> None:
         self.start.layout.display = "none"
@@ -127,14 +109,8 @@ class ChartingYourPath(Page):
             card.now.disabled = card.aspiration.disabled = False
         for area in self._areas():
             area.disabled = False
-        url = app_url("charting_your_path.ipynb", district=self.district.slug, session=self.session.id,
-                      me=self.member.token)
-        self.link.value = (
-            "<div class='wb-notice'><strong>Your personal link</strong> brings back your marks and notes on any "
-            f"device. Bookmark it or copy it somewhere safe:<br><span class='wb-link'>{esc(url)}</span></div>")
 
     def _restore(self, member: Respondent) -> None:
-        self.name.value, self.role.value = member.name, member.role
         marks = self.store.spectrum_marks(self.session.id)
         mine = analysis.pathway(marks, member.id)
         loading, self._loading = getattr(self, "_loading", False), True
@@ -147,7 +123,6 @@ class ChartingYourPath(Page):
                 area.value = self.store.note(self.session.id, area.question_id, member)
         finally:
             self._loading = loading
-        self._unlock()
 
     # ---------------------------------------------------------------- marks and notes
     def _on_mark(self, change) -> None:

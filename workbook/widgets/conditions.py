@@ -1,0 +1,223 @@
+"""Conditions for Scale, Step 1 (Taking Stock & Prioritizing Action): members rate 16 conditions; the team view."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import analysis, charts, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import Page, PlotView, Saver, error_page, esc, header, message, query_params
+from .identity import Identity
+from .marks import MarkSlider
+from .pathway import open_session
+from .team import member_labels
+
+TITLE = "Conditions for Scale"
+LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
+        "action. Mark where your system is today on each condition, from <em>Not aligned at all</em> through "
+        "<em>On our way</em> to <em>Fully aligned</em>, and pick up to three you think are the highest priority to "
+        "address. Everything is saved as you go.")
+TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team agrees least, and which conditions "
+             "the team named as priorities. Use the questions of each layer to talk it through, then plan the "
+             "priorities in the action planning app.")
+
+
+class ConditionRow(w.VBox):
+    def __init__(self, condition, layer, scale):
+        self.condition = condition
+        self.slider = MarkSlider(label=condition.name, kind="now", name=f"{condition.name}, alignment",
+                                 left=scale.labels[scale.min], right=scale.labels[scale.max], disabled=True)
+        self.priority = w.Checkbox(description="One of my top three priorities", indent=False, disabled=True)
+        super().__init__([w.HTML(f"<p class='wb-muted' style='margin:8px 0 0'>{esc(condition.description)}</p>"),
+                          self.slider, self.priority])
+
+
+class ConditionsForScale(Page):
+    """A member's Step 1 page."""
+
+    def __init__(self, store: Store, content, district, session, member=None):
+        self.store, self.content, self.district, self.session = store, content, district, session
+        fw = content.framework
+        self.saver = Saver()
+        self.identity = Identity(store, district, session, "conditions_for_scale.ipynb", self.saver, member)
+        self.rows = []
+        cards = []
+        for layer in fw.layers:
+            rows = [ConditionRow(c, layer, fw.scale) for c in layer.conditions]
+            self.rows += rows
+            card = w.VBox([w.HTML(f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"), *rows])
+            card.add_class("wb-card")
+            cards.append(card)
+        for row in self.rows:
+            row.slider.observe(self._on_rating, "value")
+            row.priority.observe(self._on_priority, "value")
+        self.progress = w.HTML()
+        self.priority_msg = w.HTML()
+        self.rings = PlotView(charts.framework_rings(fw, title="The framework (hover a condition for its description)"))
+        self._loading = False
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+                          self.identity, self.saver.widget, self.rings, self.progress, self.priority_msg, *cards,
+                          w.HTML(render.attribution(content))],
+                         summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        self.identity.on_member(self._unlock)
+        self._update_progress()
+
+    @property
+    def member(self):
+        return self.identity.member
+
+    def _unlock(self, member) -> None:
+        marks = self.store.condition_marks(self.session.id)
+        mine = marks[marks["respondent_id"] == member.id].set_index("condition")
+        self._loading = True
+        try:
+            for row in self.rows:
+                cid = row.condition.id
+                if cid in mine.index:
+                    rating = mine.loc[cid, "rating"]
+                    row.slider.value = None if pd.isna(rating) else float(rating)
+                    row.priority.value = bool(mine.loc[cid, "priority"])
+                row.slider.disabled = row.priority.disabled = False
+        finally:
+            self._loading = False
+        self._update_progress()
+
+    def _on_rating(self, change) -> None:
+        self._update_progress()
+        if self._loading or self.member is None or change["new"] is None:
+            return
+        row = next(r for r in self.rows if r.slider is change["owner"])
+        member, cid, value = self.member, row.condition.id, change["new"]
+        self.saver.save(("rating", cid), lambda: self.store.save_condition_rating(member, cid, value))
+
+    def _on_priority(self, change) -> None:
+        if self._loading or self.member is None:
+            return
+        row = next(r for r in self.rows if r.priority is change["owner"])
+        picked = [r for r in self.rows if r.priority.value]
+        if change["new"] and len(picked) > self.store.MAX_PRIORITIES:
+            self._loading = True
+            row.priority.value = False
+            self._loading = False
+            self.priority_msg.value = message(f"You can pick up to {self.store.MAX_PRIORITIES} priorities: unpick "
+                                              "one first.").value
+            return
+        self.priority_msg.value = ""
+        member, cid, chosen = self.member, row.condition.id, change["new"]
+        self.saver.save(("priority", cid), lambda: self.store.save_priority(member, cid, chosen))
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        done = sum(r.slider.value is not None for r in self.rows)
+        picked = sum(bool(r.priority.value) for r in self.rows)
+        self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.rows)} conditions marked · "
+                               f"{picked} of {self.store.MAX_PRIORITIES} priorities picked</p>")
+
+
+def condition_frames(store: Store, content, session, show_names: bool):
+    """The team's Step 1 data: member-labelled marks, the summary per condition, names by id."""
+    cmarks = store.condition_marks(session.id)
+    labels = member_labels(None, store.respondents(session.id), show_names)
+    cmarks["member"] = cmarks["respondent_id"].map(labels)
+    ids = [c.id for c in content.conditions]
+    layer_of = {c.id: layer.id for layer in content.framework.layers for c in layer.conditions}
+    csum = analysis.condition_summary(cmarks, ids, layer_of)
+    names = {c.id: c.name for c in content.conditions}
+    return cmarks, csum, names
+
+
+class ConditionsTeam(Page):
+    """The facilitator's Step 1 team view."""
+
+    def __init__(self, store: Store, content, district, session):
+        self.store, self.content, self.district, self.session = store, content, district, session
+        self.saver = Saver()
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.summary = w.HTML()
+        self.heat, self.spread, self.votes, self.rings = PlotView(), PlotView(), PlotView(), PlotView()
+        self.layers = w.HTML()
+        self.notes = []
+        layer_cards = []
+        for layer in content.framework.layers:
+            boxes = []
+            for i, q in enumerate(layer.reflection_questions, start=1):
+                area = w.Textarea(placeholder="The team's answer…", layout=w.Layout(width="100%", height="70px"))
+                area.question_id = f"step1.{layer.id}.q{i}"
+                area.value = store.note(session.id, area.question_id)
+                area.observe(self._on_note, "value")
+                self.notes.append(area)
+                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q)}</strong></label>"), area]))
+            card = w.VBox([w.HTML(f"<h3>{esc(layer.name)}: reflection questions for teams</h3>"), *boxes])
+            card.add_class("wb-card")
+            layer_cards.append(card)
+        step1 = content.framework.step1
+        qs = "".join(f"<li>{esc(q)}</li>" for q in step1.questions)
+
+        def card(title, *children):
+            box = w.VBox([w.HTML(f"<h2>{esc(title)}</h2>"), *children])
+            box.add_class("wb-card")
+            return box
+
+        super().__init__([
+            header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
+                                                     f"{esc(session.label)}</p>"),
+            w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
+            card("Team median by condition", self.rings), card("Every member's marks", self.heat),
+            card("Where the team agrees least", self.spread), card("Layers", self.layers),
+            card("Priorities", self.votes, w.HTML(f"<p>Together, consider these questions:</p><ol>{qs}</ol>")),
+            *layer_cards, self.saver.widget, w.HTML(render.attribution(content)),
+        ], summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
+        self.refresh()
+
+    def _on_note(self, change) -> None:
+        area = change["owner"]
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
+
+    def refresh(self) -> None:
+        content, fw = self.content, self.content.framework
+        self.session = self.store.session(self.session.id)
+        cmarks, csum, names = condition_frames(self.store, content, self.session, self.session.show_authors)
+        members = cmarks.dropna(subset=["rating"])["respondent_id"].nunique()
+        self.summary.value = f"<span role='status'><strong>{members}</strong> member(s) have rated conditions.</span>"
+        medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
+        self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment (hover for details)"))
+        matrix = analysis.condition_matrix(cmarks, list(csum.index))
+        self.heat.show(charts.heatmap(matrix, names, fw.scale.labels))
+        self.spread.show(charts.condition_spread(csum, names))
+        self.votes.show(charts.votes(csum, names))
+        self.layers.value = layers_html(content, csum)
+
+
+def layers_html(content, csum: pd.DataFrame) -> str:
+    rows = []
+    summary = analysis.layer_summary(csum)
+    for layer in content.framework.layers:
+        if layer.id not in summary.index:
+            continue
+        r = summary.loc[layer.id]
+        lowest = content.condition(r["lowest"]).name if r["lowest"] else "—"
+        med = "—" if pd.isna(r["median_of_medians"]) else f"{r['median_of_medians']:g}"
+        rows.append(f"<tr><th scope='row'>{esc(layer.name)}</th><td>{med}</td><td>{esc(lowest)}</td>"
+                    f"<td>{int(r['votes'])}</td></tr>")
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Median of condition "
+            "medians</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def conditions_for_scale(store: Store | None = None, params: dict | None = None, content=None) -> Page:
+    """The member page (join code or personal link) or, with the facilitator's code, the team view."""
+    try:
+        store = store or Store()
+        content = content or load_content()
+        params = query_params() if params is None else params
+        district, session, member = open_session(store, params)
+        if member is None and params.get("code") == session.facilitator_code:
+            return ConditionsTeam(store, content, district, session)
+        return ConditionsForScale(store, content, district, session, member)
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)

@@ -1,0 +1,147 @@
+"""Laying the Foundation (Reflection Guide 1): values, context and desired outcomes, per member and agreed."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import analysis, charts, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import Page, PlotView, Saver, error_page, esc, header, query_params
+from .identity import Identity
+from .pathway import open_session
+from .team import member_labels
+
+TITLE = "Laying the Foundation"
+LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "
+        "Answer the questions under Driving Values; Context, Culture, &amp; Climate; and Desired Outcomes. Your "
+        "answers are saved as you type and feed the team's agreed answers.")
+TEAM_LEDE = ("Every member's answers to Reflection Guide 1, and space for the one answer the team agrees on. List "
+             "the team's desired outcomes: the other apps and the district report refer to them. Then look at the "
+             "team's current pathway against those outcomes.")
+
+
+def _area(value: str = "", height: str = "80px", placeholder: str = "Your answer…") -> w.Textarea:
+    return w.Textarea(value=value, placeholder=placeholder, layout=w.Layout(width="100%", height=height))
+
+
+class FoundationMember(Page):
+    def __init__(self, store: Store, content, district, session, member=None):
+        self.store, self.content, self.session = store, content, session
+        self.saver = Saver()
+        self.identity = Identity(store, district, session, "laying_the_foundation.ipynb", self.saver, member)
+        self.areas = []
+        cards = []
+        for section in content.guides.guide_1.sections:
+            boxes = []
+            for q in section.questions:
+                area = _area()
+                area.disabled = True
+                area.question_id = f"rg1.{q.id}"
+                area.observe(self._on_note, "value")
+                self.areas.append(area)
+                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
+            card = w.VBox([w.HTML(f"<h2>{esc(section.title)}</h2>"), *boxes])
+            card.add_class("wb-card")
+            cards.append(card)
+        self._loading = False
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+                          self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
+                         summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        self.identity.on_member(self._unlock)
+
+    def _unlock(self, member) -> None:
+        self._loading = True
+        try:
+            for area in self.areas:
+                area.value = self.store.note(self.session.id, area.question_id, member)
+                area.disabled = False
+        finally:
+            self._loading = False
+
+    def _on_note(self, change) -> None:
+        if self._loading or self.identity.member is None:
+            return
+        area, member = change["owner"], self.identity.member
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"], member))
+
+
+class FoundationTeam(Page):
+    def __init__(self, store: Store, content, district, session):
+        self.store, self.content, self.session = store, content, session
+        self.saver = Saver()
+        notes = store.notes(session.id)
+        labels = member_labels(None, store.respondents(session.id), session.show_authors)
+        self.areas = []
+        cards = []
+        for section in content.guides.guide_1.sections:
+            boxes = []
+            for q in section.questions:
+                qid = f"rg1.{q.id}"
+                rows = notes[(notes["question_id"] == qid) & (notes["respondent_id"] != 0) & (notes["text"] != "")]
+                said = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
+                               f"{esc(r.text)}</li>" for r in rows.itertuples())
+                area = _area(store.note(session.id, qid), placeholder="The team's agreed answer…")
+                area.question_id = qid
+                area.observe(self._on_note, "value")
+                self.areas.append(area)
+                boxes.append(w.VBox([w.HTML(f"<h3>{esc(q.text)}</h3>" + (f"<ul>{said}</ul>" if said else
+                                             "<p class='wb-muted'>No member answers yet.</p>")), area]))
+            card = w.VBox([w.HTML(f"<h2>{esc(section.title)}</h2>"), *boxes])
+            card.add_class("wb-card")
+            cards.append(card)
+        outcomes = store.desired_outcomes(session.id)
+        self.outcomes = [w.Text(value=outcomes[i] if i < len(outcomes) else "", description=f"Outcome {i + 1}",
+                                layout=w.Layout(width="100%"), continuous_update=False)
+                         for i in range(store.MAX_OUTCOMES)]
+        for i, box in enumerate(self.outcomes, start=1):
+            box.index = i
+            box.observe(self._on_outcome, "value")
+        out_card = w.VBox([w.HTML("<h2>The team's desired outcomes</h2><p class='wb-muted'>One per line, as specific "
+                                  "as you can: what will change for students, and how will you know?</p>"),
+                           *self.outcomes])
+        out_card.add_class("wb-card")
+        marks = store.spectrum_marks(session.id)
+        self.pathway = PlotView(charts.team_pathways(content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
+                                                     store.team_marks(session.id), title="The team's current pathway"))
+        link = content.guides.guide_2.section("desired_outcomes_link")
+        link_boxes = []
+        for q in link.questions:
+            area = _area(store.note(session.id, f"rg2.{q.id}"), placeholder="The team's answer…")
+            area.question_id = f"rg2.{q.id}"
+            area.observe(self._on_note, "value")
+            self.areas.append(area)
+            link_boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
+        link_card = w.VBox([w.HTML("<h2>Does your pathway support your desired outcomes?</h2>"), self.pathway,
+                            *link_boxes])
+        link_card.add_class("wb-card")
+        super().__init__([header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
+                                                                     f"{esc(session.label)}</p>"),
+                          *cards, out_card, link_card, self.saver.widget, w.HTML(render.attribution(content))],
+                         summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
+
+    def _on_note(self, change) -> None:
+        area = change["owner"]
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
+
+    def _on_outcome(self, change) -> None:
+        box = change["owner"]
+        self.saver.save(("outcome", box.index),
+                        lambda: self.store.save_outcome(self.session.id, box.index, change["new"]))
+
+
+def laying_the_foundation(store: Store | None = None, params: dict | None = None, content=None) -> Page:
+    """Member page (join code or personal link) or, with the facilitator's code, the team's page."""
+    try:
+        store = store or Store()
+        content = content or load_content()
+        params = query_params() if params is None else params
+        district, session, member = open_session(store, params)
+        if member is None and params.get("code") == session.facilitator_code:
+            return FoundationTeam(store, content, district, session)
+        return FoundationMember(store, content, district, session, member)
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)

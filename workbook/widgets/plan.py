@@ -1,0 +1,220 @@
+"""Action planning, Step 2 (Vision Development and Action Planning), for the team's priority conditions."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import analysis, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import Page, Saver, error_page, esc, header, message, query_params
+from .conditions import condition_frames
+from .pathway import open_session
+
+TITLE = "Action planning"
+LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "
+        "behind them, think about who should be in the conversation and what resources you have, and list the "
+        "actions to take in the short, medium and long term. The priorities start from the team's votes in "
+        "Conditions for Scale; change them as the team decides.")
+MAX_AREAS = 5
+
+
+class ItemRow(w.HBox):
+    """One action item: text, timeline, owner, done, move up/down, delete."""
+
+    def __init__(self, plan, row):
+        self.plan, self.item_id = plan, int(row.id)
+        opts = dict(continuous_update=False)
+        self.text = w.Text(value=row.text, description="Action", layout=w.Layout(flex="3 1 240px"), **opts)
+        self.timeline = w.Text(value=row.timeline, description="Timeline", layout=w.Layout(flex="1 1 140px"), **opts)
+        self.owner = w.Text(value=row.owner, description="Who is responsible", style={"description_width": "initial"},
+                            layout=w.Layout(flex="1 1 180px"), **opts)
+        self.done = w.Checkbox(value=bool(row.done), description="Done", indent=False, layout=w.Layout(width="80px"))
+        self.up = w.Button(description="Move up", icon="arrow-up", layout=w.Layout(width="auto"))
+        self.down = w.Button(description="Move down", icon="arrow-down", layout=w.Layout(width="auto"))
+        self.delete = w.Button(description="Delete", icon="trash", layout=w.Layout(width="auto"))
+        for field in ("text", "timeline", "owner", "done"):
+            getattr(self, field).observe(lambda c, f=field: plan.edit(self.item_id, f, c["new"]), "value")
+        self.up.on_click(lambda _b: plan.move(self.item_id, -1))
+        self.down.on_click(lambda _b: plan.move(self.item_id, 1))
+        self.delete.on_click(lambda _b: plan.remove(self.item_id, self.text.value))
+        super().__init__([self.text, self.timeline, self.owner, self.done, self.up, self.down, self.delete],
+                         layout=w.Layout(flex_flow="row wrap", align_items="center", border_bottom="1px solid #E4E7EB"))
+
+
+class AreaPlan(w.VBox):
+    """The Step 2 worksheet for one priority condition."""
+
+    def __init__(self, plan, condition):
+        self.plan, self.condition = plan, condition
+        step2 = plan.content.framework.step2
+        prompts = {p.id: p for s in step2.sections for p in s.prompts}
+        store, sid = plan.store, plan.session.id
+        self.areas = []
+
+        def area(key, label, height="70px"):
+            qid = f"plan.{condition.id}.{key}"
+            box = w.Textarea(value=store.note(sid, qid), layout=w.Layout(width="100%", height=height),
+                             placeholder="The team's answer…")
+            box.question_id = qid
+            box.observe(plan.on_note, "value")
+            self.areas.append(box)
+            return w.VBox([w.HTML(f"<label><strong>{esc(label)}</strong></label>"), box])
+
+        challenges = []
+        slots = prompts["challenges"].slots or 3
+        for n in range(1, slots + 1):
+            challenges += [area(f"challenge{n}", f"Challenge/problem {n}"),
+                           area(f"challenge{n}_data", f"Supporting data for challenge {n}", "50px")]
+        self.horizons = w.VBox()
+        super().__init__([
+            w.HTML(f"<h2>{esc(condition.name)}</h2><p class='wb-muted'>{esc(condition.description)}</p>"),
+            w.HTML(f"<h3>{esc(step2.sections[0].heading)}</h3>"), area("end_state", prompts["end_state"].text, "90px"),
+            w.HTML(f"<p>{esc(prompts['challenges'].text)}</p>"), *challenges,
+            w.HTML(f"<h3>{esc(step2.sections[1].heading)}</h3>"),
+            area("stakeholders", prompts["stakeholders"].text), area("resources", prompts["resources"].text),
+            w.HTML(f"<h3>{esc(step2.sections[2].heading)}</h3>"), self.horizons])
+        self.add_class("wb-card")
+
+    def draw_items(self, items) -> None:
+        blocks = []
+        for h in self.plan.content.framework.horizons:
+            rows = items[(items["condition"] == self.condition.id) & (items["horizon"] == h.id)]
+            text = w.Text(placeholder="New action item", description="Action", layout=w.Layout(flex="3 1 240px"))
+            timeline = w.Text(placeholder="e.g. by March", description="Timeline", layout=w.Layout(flex="1 1 140px"))
+            owner = w.Text(description="Who is responsible", style={"description_width": "initial"},
+                           layout=w.Layout(flex="1 1 180px"))
+            add = w.Button(description="Add", icon="plus", button_style="primary")
+            add.on_click(lambda _b, h=h.id, t=text, tl=timeline, o=owner:
+                         self.plan.add(self.condition.id, h, t.value, tl.value, o.value))
+            blocks.append(w.VBox([
+                w.HTML(f"<h4>{esc(h.label)} <span class='wb-muted'>({esc(h.hint)})</span></h4>"),
+                *[ItemRow(self.plan, r) for r in rows.itertuples()],
+                w.HBox([text, timeline, owner, add], layout=w.Layout(flex_flow="row wrap", align_items="center"))]))
+        self.horizons.children = blocks
+
+
+class ActionPlanning(Page):
+    def __init__(self, store: Store, content, district, session, code: str):
+        self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
+        self.saver = Saver()
+        self.notice = w.HTML()
+        self.undo = w.Button(description="Undo delete", icon="undo", layout=w.Layout(display="none"))
+        self.undo.on_click(lambda _b: self.restore())
+        self._deleted = None
+        options = [("—", "")] + [(c.name, c.id) for c in content.conditions]
+        self.pickers = [w.Dropdown(description=f"Priority {i + 1}", options=options,
+                                   style={"description_width": "initial"}) for i in range(MAX_AREAS)]
+        self.use_votes = w.Button(description="Use the team's top votes", icon="check")
+        self.use_votes.on_click(lambda _b: self.set_areas(self.top_votes()))
+        self.area_box = w.VBox()
+        areas = store.plan_areas(session.id)
+        if not areas:
+            areas = self.top_votes()
+            if areas:
+                store.set_plan_areas(session, code, areas)
+        self._set_pickers(areas)
+        for p in self.pickers:
+            p.observe(lambda _c: self._picked(), "value")
+        pick_card = w.VBox([w.HTML("<h2>Priority conditions</h2>"), w.HBox(self.pickers[:3]),
+                            w.HBox(self.pickers[3:]), self.use_votes])
+        pick_card.add_class("wb-card")
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+                          pick_card, w.HBox([self.notice, self.undo]), self.saver.widget, self.area_box,
+                          w.HTML(render.attribution(content))],
+                         summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        self.draw()
+
+    def top_votes(self) -> list[str]:
+        _, csum, _ = condition_frames(self.store, self.content, self.session, False)
+        return analysis.top_priorities(csum, 3)
+
+    def _set_pickers(self, areas) -> None:
+        self._loading = True
+        for i, p in enumerate(self.pickers):
+            p.value = areas[i] if i < len(areas) else ""
+        self._loading = False
+
+    def _picked(self) -> None:
+        if self._loading:
+            return
+        chosen = []
+        for p in self.pickers:
+            if p.value and p.value not in chosen:
+                chosen.append(p.value)
+        self.set_areas(chosen)
+
+    def set_areas(self, areas) -> None:
+        try:
+            self.store.set_plan_areas(self.session, self.code, areas)
+        except WorkbookError as exc:
+            self.notice.value = message(str(exc)).value
+            return
+        self._set_pickers(areas)
+        self.draw()
+
+    def draw(self) -> None:
+        areas = self.store.plan_areas(self.session.id)
+        self.plans = [AreaPlan(self, self.content.condition(cid)) for cid in areas]
+        if not self.plans:
+            self.area_box.children = [w.HTML("<p class='wb-notice'>No priority conditions yet: pick them above, or "
+                                             "ask members to vote in Conditions for Scale.</p>")]
+            return
+        self.area_box.children = self.plans
+        self.draw_items()
+
+    def draw_items(self) -> None:
+        items = self.store.action_items(self.session.id)
+        for plan in self.plans:
+            plan.draw_items(items)
+
+    def on_note(self, change) -> None:
+        area = change["owner"]
+        self.saver.save(("note", area.question_id),
+                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
+
+    def add(self, condition_id, horizon, text, timeline, owner) -> None:
+        try:
+            self.store.add_action_item(self.session, self.code, condition_id, horizon, text, timeline, owner)
+        except WorkbookError as exc:
+            self.notice.value = message(str(exc)).value
+            return
+        self.notice.value = ""
+        self.draw_items()
+
+    def edit(self, item_id, field, value) -> None:
+        self.saver.save(("item", item_id, field),
+                        lambda: self.store.update_action_item(self.session, self.code, item_id, **{field: value}))
+
+    def move(self, item_id, step) -> None:
+        self.store.move_action_item(self.session, self.code, item_id, step)
+        self.draw_items()
+
+    def remove(self, item_id, text) -> None:
+        self.store.update_action_item(self.session, self.code, item_id, deleted=True)
+        self._deleted = item_id
+        self.notice.value = f"<p class='wb-notice' role='status'>Deleted “{esc(text)}”.</p>"
+        self.undo.layout.display = ""
+        self.draw_items()
+
+    def restore(self) -> None:
+        if self._deleted is None:
+            return
+        self.store.update_action_item(self.session, self.code, self._deleted, deleted=False)
+        self._deleted = None
+        self.undo.layout.display = "none"
+        self.notice.value = "<p class='wb-notice' role='status'>Restored.</p>"
+        self.draw_items()
+
+
+def action_planning(store: Store | None = None, params: dict | None = None, content=None) -> Page:
+    """The team's action plan (needs the facilitator's code)."""
+    try:
+        store = store or Store()
+        content = content or load_content()
+        params = query_params() if params is None else params
+        district, session, _ = open_session(store, params, facilitator=True)
+        return ActionPlanning(store, content, district, session, params.get("code"))
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)
