@@ -311,6 +311,7 @@ class Store:
         return [Respondent(**{f: getattr(r, f) for f in Respondent.__dataclass_fields__}) for r in rows]
 
     def update_respondent(self, respondent: Respondent, *, name=None, role=None) -> Respondent:
+        respondent = self._member(respondent)
         values = {"updated_at": now()}
         if name is not None:
             values["name"] = v.text(name, "name", max_len=120, required=True)
@@ -319,6 +320,12 @@ class Store:
         self._run(lambda c: c.execute(t.respondents.update().where(t.respondents.c.id == respondent.id)
                                       .values(**values)), write=True)
         return self.respondent(respondent.id)
+
+    def _facilitator(self, session: Session, code: str | None) -> Session:
+        """Re-read the session and check the facilitator's code against the stored one."""
+        fresh = self.session(session.id)
+        self.check_code(fresh, code, facilitator=True)
+        return fresh
 
     def _member(self, respondent: Respondent, session_id: int | None = None) -> Respondent:
         """Re-read the member from the store: the browser is never trusted for membership."""
@@ -365,7 +372,7 @@ class Store:
 
     def save_team_mark(self, session: Session, code: str, spectrum_id: str, field: str, value) -> None:
         """The team's agreed mark, recorded by the facilitator (needs the facilitator's code)."""
-        self.check_code(session, code, facilitator=True)
+        session = self._facilitator(session, code)
         spectrum_id = v.spectrum_id(spectrum_id)
         field = v.choice(field, "mark", ("current", "aspiration"))
         value = None if value is None else v.mark(value, f"agreed {field} mark for {spectrum_id}")
@@ -465,7 +472,7 @@ class Store:
 
     def set_plan_areas(self, session: Session, code: str, condition_ids: list[str]) -> None:
         """Replace the plan's priority conditions (facilitator only)."""
-        self.check_code(session, code, facilitator=True)
+        session = self._facilitator(session, code)
         ids = [v.condition_id(c) for c in condition_ids]
         if len(set(ids)) != len(ids):
             raise InvalidInput("A condition can appear only once in the plan.")
@@ -480,7 +487,7 @@ class Store:
     def add_action_item(self, session: Session, code: str, condition_id: str, horizon: str, text: str,
                         timeline: str = "", owner: str = "") -> int:
         """Add an action item at the end of its horizon; returns its id."""
-        self.check_code(session, code, facilitator=True)
+        session = self._facilitator(session, code)
         row = v.action_item(condition_id=condition_id, horizon=horizon, text=text, timeline=timeline, owner=owner)
 
         def fn(conn):
@@ -502,7 +509,7 @@ class Store:
 
     def update_action_item(self, session: Session, code: str, item_id: int, **fields) -> None:
         """Edit an item's text, timeline, owner, done or deleted flag (deleted items can be restored)."""
-        self.check_code(session, code, facilitator=True)
+        session = self._facilitator(session, code)
         values = {}
         for key, val in fields.items():
             if key == "text":
@@ -522,7 +529,7 @@ class Store:
 
     def move_action_item(self, session: Session, code: str, item_id: int, step: int) -> None:
         """Move an item up (step -1) or down (+1) within its horizon."""
-        self.check_code(session, code, facilitator=True)
+        session = self._facilitator(session, code)
 
         def fn(conn):
             item = self._item(conn, session, item_id)

@@ -109,7 +109,7 @@ def slug(value) -> str:
     Slugs become file names in reports, so anything that could leave a folder
     ('..', '/', NUL, absolute paths) is refused here.
     """
-    if not isinstance(value, str) or not SLUG_RE.match(value):
+    if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
         shown = value if not isinstance(value, str) else value[:80]
         raise InvalidInput(f"{shown!r} is not a valid district slug: use 1-64 lowercase letters, digits and "
                            "hyphens, starting and ending with a letter or digit (for example 'example-usd').")

@@ -69,8 +69,8 @@ class ChartingYourPath(Page):
         body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                                     grid_gap="16px"))
         title = f"{district.name} · {session.label}"
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity, self.saver.widget, body,
-                          w.HTML(render.attribution(content))],
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity,
+                          self.saver.widget, body, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         if member is not None:
             self._restore(member)
