@@ -259,3 +259,34 @@ def top_priorities(csum: pd.DataFrame, k: int = 3) -> list[str]:
     voted = csum[csum["votes"] > 0].copy()
     voted["order"] = range(len(voted))
     return list(voted.sort_values(["votes", "order"], ascending=[False, True]).index[:k])
+
+
+# ------------------------------------------------------------ network segments (as the survey groups systems)
+
+def segments(table: pd.DataFrame) -> pd.DataFrame:
+    """The survey's segments per district: kind, size, urbanicity, FRL band, years scaling (as labels)."""
+    def band(value, edges, labels):
+        if pd.isna(value):
+            return None
+        for edge, label in zip(edges, labels):
+            if value < edge:
+                return label
+        return labels[-1]
+
+    out = pd.DataFrame(index=table.index)
+    out["kind"] = table["kind"]
+    out["size"] = [band(v, [10, 25, 60, 100], ["1-9 schools", "10-24 schools", "25-59 schools", "60-99 schools",
+                                               "100+ schools"]) for v in table["schools"]]
+    out["urbanicity"] = table["urbanicity"]
+    out["frl"] = [band(v, [25, 50, 75], ["FRL under 25%", "FRL 25-49%", "FRL 50-74%", "FRL 75-100%"])
+                  for v in table["frl_percent"]]
+    out["years"] = [band(v, [1, 2, 3], ["under 1 year", "1 year", "2 years", "3+ years"])
+                    for v in table["years_scaling"]]
+    return out
+
+
+def network_pathways(marks: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
+    """Median current pathway per district, for districts where at least ``min_members`` members marked."""
+    counts = marks.dropna(subset=["current"]).groupby("district")["respondent_id"].nunique()
+    keep = counts[counts >= min_members].index
+    return district_pathways(marks[marks["district"].isin(keep)])

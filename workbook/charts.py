@@ -110,7 +110,7 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
             trace.mode = "markers"
             trace.marker.update(symbol=style["symbol"] + "-open", size=20, line=dict(width=3, color=style["color"]))
             fig.add_trace(trace)
-    if marks.empty:
+    if marks.empty and median.isna().all().all():
         _empty(fig, "Nobody has charted a pathway yet")
     return fig
 

@@ -100,7 +100,10 @@ def cmd_serve(args) -> int:
     print("\n".join(shown[:40]))
     if len(shown) > 40:
         print("... and more: `workbook links` prints them all")
-    print(f"Framework explorer (no code needed): http://127.0.0.1:{args.port}/voila/render/framework_explorer.ipynb")
+    host = "127.0.0.1" if local else args.ip
+    print(f"Framework explorer (no code needed): http://{host}:{args.port}/voila/render/framework_explorer.ipynb")
+    print(f"Network overview (coaches only):     http://{host}:{args.port}/voila/render/network_overview.ipynb"
+          f"?code={store.coach_code()}")
     print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
     sys.stdout.flush()
     env = dict(os.environ)
@@ -150,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", default=None, help="i/n: run only the i-th of n slices of the districts")
     p.add_argument("--timeout", type=int, default=600, help="seconds a report may run before it is failed")
     p.set_defaults(fn=cmd_report)
+
+    from .exchange import register
+
+    register(sub)
     return parser
 
 

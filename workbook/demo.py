@@ -37,10 +37,12 @@ _ASP = {"locus_of_control": 3.0, "pace": 3.0, "resource_allocation": 2.5, "culti
         "strategic_flexibility": 4.0, "comprehensiveness": 3.0, "sharing_learning": 3.5}
 _ROLE_SHIFT = {"Superintendent": -0.5, "Central-office leader": -0.5, "Principal / school leader": 0.5,
                "Teacher leader": 1.0, "Board member": 0.0}
-_NOTES = {
-    "rg2.p1": "We lean central on most things; sharing failures is where we are least comfortable.",
-    "rg2.p3": "The widest gap is in how we share learning: principals want room to talk about what did not work.",
-}
+_NOTES = [
+    {"rg2.p1": "We lean central on most things; sharing failures is where we are least comfortable.",
+     "rg2.p3": "The widest gap is in how we share learning: principals want room to talk about what did not work."},
+    {"rg2.p1": "Surprised how far apart we are on pace. Board pressure pushes us to move faster than schools can.",
+     "rg2.p3": "Cultivating capacity: we buy most PD today and want to build our own coaches over three years."},
+]
 
 
 def _half(x: float) -> float:
@@ -60,8 +62,8 @@ def seed_demo(store: Store, seed: int = 7) -> dict:
         for sid in SPECTRUM_IDS:
             store.save_spectrum_mark(member, sid, "current", _half(_NOW[sid] + shift + rng.choice([-0.5, 0, 0, 0.5])))
             store.save_spectrum_mark(member, sid, "aspiration", _half(_ASP[sid] + rng.choice([-1, -0.5, 0, 0.5])))
-        if i < 2:
-            for qid, text in _NOTES.items():
+        if i < len(_NOTES):
+            for qid, text in _NOTES[i].items():
                 store.save_note(session.id, qid, text, member)
         seed_conditions_for(store, content, member, rng)
     return {"district": DEMO_SLUG, "session": session.id, "code": session.join_code,

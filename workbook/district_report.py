@@ -69,8 +69,14 @@ class Report:
         return self.members >= self.session.min_group_size
 
     def figure(self, fig) -> str:
-        """A chart as HTML; the first one carries plotly.js so the file works offline."""
-        include = "inline" if not self._js_done else False
+        """A chart as HTML; the first one carries plotly.js so the file works offline.
+
+        ``WORKBOOK_REPORT_PLOTLYJS=none`` leaves plotly.js out (stored test notebooks stay small).
+        """
+        import os
+
+        embed = os.environ.get("WORKBOOK_REPORT_PLOTLYJS", "inline") != "none"
+        include = "inline" if embed and not self._js_done else False
         self._js_done = True
         return fig.to_html(full_html=False, include_plotlyjs=include, config=charts.CONFIG,
                            default_width="100%")

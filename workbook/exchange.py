@@ -1,18 +1,13 @@
-"""Data exchange: one session's responses to and from Excel (.xlsx) or CSV (.zip, a folder, one file).
+"""Data exchange: one session's responses to and from Excel (.xlsx) or CSV (.zip, a folder, one part file).
 
-The format has one part per kind of answer (``COLUMNS``). An ``.xlsx`` file has a README sheet
-and one sheet per part; a ``.zip`` holds ``README.txt`` and one UTF-8 (with BOM) CSV per part.
-Text cells that a spreadsheet could run as a formula (starting with ``= + - @``, tab or CR) are
-written with a leading ``'`` (OWASP CSV injection advice) that the importer removes again; a
-text that itself starts with ``'`` before such a character gets one more ``'``, so the round
-trip is exact. An import checks every row first and imports nothing when any row is wrong
-(:class:`~workbook.errors.ImportRejected` lists each problem with its spreadsheet row), then
-writes everything in one transaction. Member links (tokens), join and facilitator codes and the
-database URL are never exported; imported members get fresh tokens.
-
-A single part CSV (``spectrum_marks.csv``, ``condition_marks.csv``, ``notes.csv`` ...) can be
-imported into an existing session; member-bearing parts may then carry a ``role`` column so
-their members are created from it (without a ``members`` part).
+One part per kind of answer (``COLUMNS``): an .xlsx has a README sheet and a sheet per part, a .zip has
+README.txt and a UTF-8 (BOM) CSV per part. Text a spreadsheet could run as a formula (starting with
+= + - @, tab or CR) gets a leading ' that the importer removes (text already starting with ' before such a
+character gets one more), so round trips are exact. An import checks every row first, imports nothing if
+any is wrong (ImportRejected lists each problem with its spreadsheet row) and writes in one transaction.
+Tokens, join/facilitator codes and the database URL are never exported; imported members get new tokens.
+A single part CSV goes into an existing session; its member-bearing parts may carry a ``role`` column so
+members are created from it without a ``members`` part.
 """
 
 from __future__ import annotations
@@ -361,12 +356,10 @@ def _csv_sources(path: Path, problems: list[str]) -> list[tuple[str, bytes]]:
     return out
 
 
-def read_parts(path) -> dict[str, _Part]:
-    """The parts of an .xlsx, .zip, folder of CSVs or single part CSV; raises ImportRejected on any problem."""
-    path = Path(path)
+def _read_parts(path: Path, problems: list[str]) -> dict[str, _Part]:
+    """The parts of an .xlsx, .zip, folder of CSVs or single part CSV; file-level problems go to ``problems``."""
     if not path.exists():
         raise InvalidInput(f"There is no file or folder {str(path)!r}.")
-    problems: list[str] = []
     if path.suffix.lower() == ".xlsx":
         parts = _read_xlsx(path, problems)
     elif path.is_dir() or path.suffix.lower() in (".zip", ".csv"):
@@ -383,8 +376,6 @@ def read_parts(path) -> dict[str, _Part]:
         raise InvalidInput(f"Import a .xlsx, .zip or .csv file or a folder of CSV files, not {str(path)!r}.")
     if not parts and not problems:
         problems.append(f"{path.name}: no parts found (allowed {', '.join(COLUMNS)})")
-    if problems:
-        raise ImportRejected(path, problems)
     return parts
 
 
@@ -479,6 +470,9 @@ def _convert(part: _Part, fields: dict, problems: list[str]) -> list[tuple[int, 
     required = [c for c in COLUMNS[part.name] if c not in OPTIONAL.get(part.name, ())]
     missing = [c for c in required if c not in part.header]
     unknown = [c for c in part.header if c not in fields]
+    twice = sorted({c for c in part.header if part.header.count(c) > 1})
+    if twice:
+        problems.append(f"{part.name}, row 1: column(s) named twice: {', '.join(twice)} (allowed each column once)")
     if missing:
         problems.append(f"{part.name}, row 1: missing column(s) {', '.join(missing)} (got {', '.join(part.header)};"
                         f" allowed {', '.join(fields)})")
@@ -578,6 +572,8 @@ def _target(store: Store, recs, parts, district_slug, session_id, code, problems
             store.check_code(session, code, facilitator=True)
         return _Target(district.id, session.id, district.slug)
     if "session" not in parts:
+        if problems:  # the file's own problems are reported first
+            return _Target(None, None, "")
         raise InvalidInput("This file has no 'session' part, so it can only go into an existing session: "
                            "give the district and the session to import into.")
     if not recs.get("session"):
@@ -660,9 +656,9 @@ def import_session(store: Store, path, district_slug=None, session_id=None, code
     part. Members are always created fresh. Team notes and team marks replace the session's; plan areas
     replace the session's when the file has some; action items are added.
     """
-    parts = read_parts(path)
-    fields = _fields()
     problems: list[str] = []
+    parts = _read_parts(Path(path), problems)
+    fields = _fields()
     recs = {name: _convert(part, fields[name], problems) for name, part in parts.items()}
     members = _members(recs, problems)
     _cross_checks(recs, problems)

@@ -114,6 +114,12 @@ plan_areas = sa.Table(
     sa.Column("updated_at", _ts, nullable=False),
 )
 
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("key", sa.String(60), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 schema_version = sa.Table(
     "schema_version", metadata,
     sa.Column("version", sa.Integer, nullable=False),
@@ -134,7 +140,12 @@ def _v2(conn) -> None:
         tbl.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [(1, _v1), (2, _v2)]
+def _v3(conn) -> None:
+    """Version 3: settings (the coach's code for the network view)."""
+    settings.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
 CURRENT_VERSION = MIGRATIONS[-1][0]
 
 

@@ -573,3 +573,53 @@ class Store:
     def save_outcome(self, session_id: int, index: int, text: str) -> None:
         index = v.integer(index, "outcome number", 1, self.MAX_OUTCOMES)
         self.save_note(session_id, f"outcome.{index}", text)
+
+    # ------------------------------------------------------------ network (coaches)
+    def coach_code(self) -> str:
+        """The code that opens the network view of every district (made on first use)."""
+        def fn(conn):
+            row = conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == "coach_code")).first()
+            if row:
+                return row.value
+            code = secrets.token_urlsafe(12)
+            conn.execute(t.settings.insert().values(key="coach_code", value=code))
+            return code
+        return self._run(fn, write=True)
+
+    def check_coach_code(self, code: str | None) -> None:
+        if not code or not secrets.compare_digest(str(code), self.coach_code()):
+            raise AccessDenied("The network view needs the coach's link (it carries the coach's code).")
+
+    def network_marks(self, latest_only: bool = True):
+        """Spectrum marks of every district (each one's latest session by default), one row per member mark.
+
+        Columns: district, session_id, held_on, respondent_id, role, spectrum, current, aspiration.
+        """
+        import pandas as pd
+
+        s, d, r, m = t.sessions, t.districts, t.respondents, t.spectrum_marks
+        q = (sa.select(d.c.slug.label("district"), s.c.id.label("session_id"), s.c.held_on,
+                       r.c.id.label("respondent_id"), r.c.role, m.c.spectrum_id.label("spectrum"), m.c.current,
+                       m.c.aspiration)
+             .select_from(d.join(s, s.c.district_id == d.c.id).join(r, r.c.session_id == s.c.id)
+                          .join(m, m.c.respondent_id == r.c.id)))
+        if latest_only:
+            latest = (sa.select(s.c.district_id, sa.func.max(s.c.id).label("sid")).group_by(s.c.district_id)
+                      .subquery())
+            q = q.where(s.c.id.in_(sa.select(latest.c.sid)))
+        rows = self._run(lambda c: c.execute(q).all())
+        frame = pd.DataFrame(rows, columns=["district", "session_id", "held_on", "respondent_id", "role", "spectrum",
+                                            "current", "aspiration"])
+        frame[["current", "aspiration"]] = frame[["current", "aspiration"]].astype(float)
+        return frame
+
+    def district_table(self):
+        """Every district's segments: slug (index), name, kind, schools, urbanicity, frl_percent, years_scaling."""
+        import pandas as pd
+
+        rows = self._run(lambda c: c.execute(sa.select(
+            t.districts.c.slug, t.districts.c.name, t.districts.c.kind, t.districts.c.schools,
+            t.districts.c.urbanicity, t.districts.c.frl_percent, t.districts.c.years_scaling,
+            t.districts.c.synthetic)).all())
+        return pd.DataFrame(rows, columns=["slug", "name", "kind", "schools", "urbanicity", "frl_percent",
+                                           "years_scaling", "synthetic"]).set_index("slug")

@@ -32,6 +32,7 @@ def _queries(codes: dict) -> dict:
         "conditions_for_scale.ipynb": facilitator,
         "action_planning.ipynb": facilitator,
         "presenter.ipynb": facilitator,
+        "network_overview.ipynb": f"code={codes['coach']}&district={codes['district']}",
     }
 
 
@@ -44,12 +45,13 @@ def prepare(folder: Path) -> dict[str, dict]:
     store = Store(url)
     codes = demo.seed_demo(store)
     demo.seed_network(store, districts=12, members=6, sessions=2)
+    codes["coach"] = store.coach_code()
     store.dispose()
     queries = _queries(codes)
     envs = {}
     for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
         env = dict(os.environ, WORKBOOK_DB_URL=url, QUERY_STRING=queries.get(nb.name, ""),
-                   PYTHONHASHSEED="0", TZ="UTC")
+                   PYTHONHASHSEED="0", TZ="UTC", WORKBOOK_REPORT_PLOTLYJS="none")
         envs[nb.name] = env
     return envs
 

@@ -47,7 +47,7 @@ def test_notebooks_leak_no_secrets():
     """Stored notebooks carry no database URL, join code or token."""
     for name in NAMES:
         text = (NOTEBOOKS / name).read_text(encoding="utf-8")
-        for needle in ("sqlite:///", "postgresql", "WORKBOOK_DB_URL"):
+        for needle in ("sqlite:///", "postgresql://", "postgresql+"):
             assert needle not in text, f"{name} contains {needle!r}"
         found = re.search(r"(code|me|token)=[A-Za-z0-9_-]{6,}", text)
         assert found is None, f"{name} contains a code: {found.group(0) if found else ''}"

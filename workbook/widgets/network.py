@@ -1,0 +1,117 @@
+"""Network overview for coaches: every district's pathway, filters by the survey's segments, peers, movement."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import analysis, charts, render
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import Page, PlotView, error_page, esc, header, query_params
+
+TITLE = "Network overview"
+LEDE = ("Every district's current pathway (the median of its latest session) across your network, one box per "
+        "spectrum as in the national survey. Filter by the survey's segments, pick a district to highlight it, "
+        "and see its most similar peers: the districts whose pathways lie nearest.")
+MIN_MEMBERS = 5
+FILTERS = (("kind", "Kind of system"), ("size", "Size"), ("urbanicity", "Setting"), ("frl", "Free/reduced lunch"),
+           ("years", "Years scaling"))
+
+
+class NetworkOverview(Page):
+    def __init__(self, store: Store, content, highlight: str | None = None, min_members: int = MIN_MEMBERS):
+        self.store, self.content = store, content
+        marks = store.network_marks()
+        self.table = store.district_table()
+        self.segments = analysis.segments(self.table)
+        self.pathways = analysis.network_pathways(marks, min_members)
+        self.filters = {}
+        for key, label in FILTERS:
+            values = sorted(v for v in self.segments[key].dropna().unique())
+            dd = w.Dropdown(description=label, options=[("All", "")] + [(str(v), v) for v in values],
+                            style={"description_width": "initial"})
+            dd.observe(lambda _c: self.draw(), "value")
+            self.filters[key] = dd
+        names = self.table["name"].to_dict()
+        choices = [("—", "")] + [(f"{names[s]} ({s})", s) for s in self.pathways.index]
+        self.district = w.Dropdown(description="District", options=choices, style={"description_width": "initial"},
+                                   value=highlight if highlight in self.pathways.index else "")
+        self.district.observe(lambda _c: self.draw(), "value")
+        self.summary, self.peers, self.plot, self.movement = w.HTML(), w.HTML(), PlotView(), PlotView()
+        controls = w.VBox([w.HBox(list(self.filters.values())[:3], layout=w.Layout(flex_flow="row wrap")),
+                           w.HBox(list(self.filters.values())[3:] + [self.district],
+                                  layout=w.Layout(flex_flow="row wrap"))])
+        controls.add_class("wb-card")
+        detail = w.VBox([self.peers, self.movement])
+        detail.add_class("wb-card")
+        super().__init__([header(TITLE, LEDE), controls, self.summary, self.plot, detail,
+                          w.HTML(render.attribution(content))],
+                         summary=f"{TITLE}: {len(self.pathways)} district(s) with at least {min_members} members")
+        self.draw()
+
+    def selected(self) -> pd.Index:
+        keep = self.segments.index.intersection(self.pathways.index)
+        seg = self.segments.loc[keep]
+        for key, dd in self.filters.items():
+            if dd.value:
+                seg = seg[seg[key] == dd.value]
+        return seg.index
+
+    def draw(self) -> None:
+        chosen = self.selected()
+        slug = self.district.value or None
+        peer_table = pd.DataFrame()
+        if slug:
+            pool = self.pathways.loc[chosen.union([slug])]
+            peer_table = analysis.peers(pool, slug, k=5, segments=self.segments)
+        self.summary.value = (f"<p role='status'><strong>{len(chosen)}</strong> of {len(self.pathways)} districts "
+                              f"shown (districts with fewer than {MIN_MEMBERS} members charted are left out).</p>")
+        self.plot.show(charts.network(self.content.spectra, self.pathways.loc[chosen], highlight=slug,
+                                      peers=list(peer_table.get("district", []))))
+        self.peers.value = peers_html(self.table, peer_table, slug)
+        if slug:
+            self.movement.show(movement_figure(self.store, self.content, slug))
+            self.movement.layout.display = ""
+        else:
+            self.movement.layout.display = "none"
+
+
+def peers_html(table: pd.DataFrame, peer_table: pd.DataFrame, slug: str | None) -> str:
+    if not slug:
+        return "<h2>Most similar peers</h2><p class='wb-muted'>Pick a district to see its nearest peers.</p>"
+    if peer_table.empty:
+        return "<h2>Most similar peers</h2><p class='wb-muted'>No other district to compare with.</p>"
+    rows = "".join(
+        f"<tr><th scope='row'>{esc(table.loc[r.district, 'name'])}</th><td>{r.distance:.2f}</td>"
+        f"<td>{esc(r.shared or '—')}</td></tr>" for r in peer_table.itertuples())
+    return (f"<h2>Most similar peers of {esc(table.loc[slug, 'name'])}</h2><table class='wb-table'><thead><tr>"
+            "<th scope='col'>District</th><th scope='col'>Distance (0 = same pathway)</th><th scope='col'>Segments "
+            f"in common</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def movement_figure(store: Store, content, slug: str):
+    """The district's median pathway in its first and latest sessions."""
+    sessions = store.sessions(slug)
+    first, last = sessions[0], sessions[-1]
+    moved = analysis.change(store.spectrum_marks(first.id), store.spectrum_marks(last.id))
+    return charts.change(content.spectra, moved, title=f"Movement: {first.label} → {last.label}")
+
+
+def network_overview(store: Store | None = None, params: dict | None = None, content=None, highlight=None,
+                     db_url: str | None = None, trusted: bool = False) -> Page:
+    """The coach's page, opened by the coach's link (``?code=<coach code>&district=<slug to highlight>``).
+
+    ``trusted=True`` (papermill runs by someone who already holds the database) skips the code.
+    """
+    try:
+        store = store or Store(db_url)
+        content = content or load_content()
+        if not trusted:
+            params = query_params() if params is None else params
+            store.check_coach_code(params.get("code"))
+            highlight = params.get("district") or highlight
+        return NetworkOverview(store, content, highlight)
+    except WorkbookError as exc:
+        return error_page(TITLE, exc)
