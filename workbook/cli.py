@@ -77,13 +77,15 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0) -> list[
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
     argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
-            "--theme=light",
+            "--theme=light", "--template=workbook",
             # Voila leaves a closed page's kernel running; cull idle ones, even if a socket lingers
             "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
             "--MappingKernelManager.cull_connected=True"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
     if preheat:
-        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
+        # warm kernels for the page a whole room opens at once; the other apps start kernels on demand
+        pools = {"default": {"pool_size": 0}, "charting_your_path.ipynb": {"pool_size": preheat}}
+        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={pools!r}"]
     return argv
 
 
@@ -108,6 +110,8 @@ def cmd_serve(args) -> int:
     sys.stdout.flush()
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
+    # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
     argv = voila_argv(args.port, args.ip, token, args.preheat)
     os.execve(argv[0], argv, env)
     return 0  # not reached
