@@ -43,6 +43,7 @@ MEMBER_APPS = [("Charting Your Path", "charting_your_path.ipynb"),
                ("Laying the Foundation", "laying_the_foundation.ipynb"),
                ("Conditions for Scale", "conditions_for_scale.ipynb")]
 FACILITATOR_APPS = [("Team pathways", "team_pathways.ipynb"),
+                    ("Presenter view (projector)", "presenter.ipynb"),
                     ("Laying the Foundation (team)", "laying_the_foundation.ipynb"),
                     ("Conditions for Scale (team)", "conditions_for_scale.ipynb"),
                     ("Action planning", "action_planning.ipynb")]
@@ -117,6 +118,14 @@ def cmd_serve(args) -> int:
     return 0  # not reached
 
 
+def cmd_worksheet(args) -> int:
+    from .worksheet import worksheet_html
+
+    Path(args.out).write_text(worksheet_html(), encoding="utf-8")
+    print(f"worksheet: written to {args.out} (open it in a browser and print)")
+    return 0
+
+
 def cmd_report(args) -> int:
     from .reports import main as report_main
 
@@ -157,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", default=None, help="i/n: run only the i-th of n slices of the districts")
     p.add_argument("--timeout", type=int, default=600, help="seconds a report may run before it is failed")
     p.set_defaults(fn=cmd_report)
+
+    p = sub.add_parser("worksheet", help="write the printable worksheet (Reflection Guide 2 and Step 1)")
+    p.add_argument("--out", default="worksheet.html")
+    p.set_defaults(fn=cmd_worksheet)
 
     from .exchange import register
 

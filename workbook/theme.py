@@ -68,3 +68,12 @@ body {{ background: #F5F7FA; }}
 @media (max-width: 800px) {{ .wb-page {{ padding: 4px 6px 32px; }} .wb-page h1 {{ font-size: 1.5rem; }} }}
 @media print {{ .wb-noprint {{ display: none !important; }} body {{ background: #fff; }} }}
 """
+
+CSS += """
+.wb-presenter { font-size: 1.35rem; }
+.wb-presenter h1 { font-size: 2.4rem; }
+.wb-presenter .widget-toggle-buttons .widget-toggle-button { font-size: 1rem; height: auto; padding: 6px 10px; }
+a.wb-download { display: inline-block; margin: 6px 0; padding: 6px 12px; border-radius: 6px; background: #0072B2;
+  color: #fff; text-decoration: none; font-weight: 600; }
+a.wb-download:focus-visible { outline: 3px solid #B45309; outline-offset: 2px; }
+"""

@@ -8,7 +8,7 @@ from .. import analysis, render
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, Saver, error_page, esc, header, message, query_params
+from .base import Page, Saver, error_page, esc, header, message, query_params, session_downloads
 from .conditions import condition_frames
 from .pathway import open_session
 
@@ -122,7 +122,7 @@ class ActionPlanning(Page):
         pick_card.add_class("wb-card")
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
                           pick_card, w.HBox([self.notice, self.undo]), self.saver.widget, self.area_box,
-                          w.HTML(render.attribution(content))],
+                          session_downloads(store, session, content), w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.draw()
 

@@ -9,7 +9,7 @@ from .. import analysis, charts, render
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, Saver, app_url, error_page, esc, header, query_params
+from .base import Page, PlotView, Saver, app_url, error_page, esc, header, qr_svg, query_params, session_downloads
 from .marks import MarkSlider
 from .pathway import open_session
 
@@ -92,8 +92,9 @@ class TeamPathways(Page):
         self.agreed = self._agreed_sliders()
         self.team_notes = self._team_questions()
         join = app_url("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
-        share = w.HTML(f"<div class='wb-notice'>Team members join with this link:<br>"
-                       f"<span class='wb-link'>{esc(join)}</span></div>")
+        share = w.HTML(f"<div class='wb-notice' style='display:flex;gap:16px;align-items:center;flex-wrap:wrap'>"
+                       f"{qr_svg(join, 3)}<div>Team members join with this link (or scan the code):<br>"
+                       f"<span class='wb-link'>{esc(join)}</span></div></div>")
 
         def card(title, *children, note=""):
             box = w.VBox([w.HTML(f"<h2>{esc(title)}</h2>{note}"), *children])
@@ -116,7 +117,7 @@ class TeamPathways(Page):
             card("Pathway and desired outcomes", *self.team_notes[2:],
                  note=f"<p>{esc(g2.section('desired_outcomes_link').intro)}</p>"),
             card("Members' answers to the pathway questions", self.answers),
-            self.saver.widget, w.HTML(render.attribution(content)),
+            session_downloads(store, session, content), self.saver.widget, w.HTML(render.attribution(content)),
         ], summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.refresh()
 
