@@ -74,13 +74,15 @@ def cmd_links(args) -> int:
     return 0
 
 
-def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0) -> list[str]:
+def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
+               cull_interval: int = 60) -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
     argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
             "--theme=light", "--template=workbook",
             # Voila leaves a closed page's kernel running; cull idle ones, even if a socket lingers
-            "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+            f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=True"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
     if preheat:
@@ -113,7 +115,7 @@ def cmd_serve(args) -> int:
     env.setdefault("WORKBOOK_DB_URL", store.url)
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
-    argv = voila_argv(args.port, args.ip, token, args.preheat)
+    argv = voila_argv(args.port, args.ip, token, args.preheat, args.cull_idle, args.cull_interval)
     os.execve(argv[0], argv, env)
     return 0  # not reached
 
@@ -156,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", default=None, help="a secret every visitor must present (?token=...)")
     p.add_argument("--preheat", type=int, default=0, help="kernels to keep warm (Voila preheating)")
     p.add_argument("--district", action="append", help="print only this district's links (repeatable)")
+    p.add_argument("--cull-idle", type=int, default=300, help="seconds before an idle page's kernel is stopped")
+    p.add_argument("--cull-interval", type=int, default=60, help="seconds between checks for idle kernels")
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("report", help="write an HTML report per district and an index")

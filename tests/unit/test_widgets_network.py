@@ -1,0 +1,323 @@
+"""Network overview for coaches: peers and segments on hand-built cases, the coach's page, filters, movement."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from html import escape
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbook import analysis
+from workbook.content import SPECTRUM_IDS
+from workbook.demo import seed_network
+from workbook.store import Store
+from workbook.widgets.network import MIN_MEMBERS, NetworkOverview, network_overview
+
+NAN = np.nan
+
+
+# ------------------------------------------------------------ analysis.peers on a hand-built network
+
+@pytest.fixture()
+def hand_built() -> pd.DataFrame:
+    rows = {
+        #      seven spectra, in SPECTRUM_IDS order
+        "a": [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, NAN],
+        "b": [4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0],   # +1 on the six spectra a marked -> 1.0
+        "c": [1.0, 4.5, NAN, NAN, NAN, NAN, NAN],   # -2, +1.5 on two spectra -> sqrt(6.25 / 2)
+        "d": [NAN, NAN, NAN, NAN, NAN, NAN, 2.0],   # nothing in common with a -> skipped
+        "e": [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 5.0],   # -1 on six spectra -> 1.0, tie with b (b first by slug)
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(SPECTRUM_IDS)).rename_axis("district")
+
+
+def test_peers_exact_distances(hand_built):
+    got = analysis.peers(hand_built, "a", k=5)
+    assert list(got.columns) == ["district", "distance", "spectra", "shared"]
+    assert list(got["district"]) == ["b", "e", "c"]
+    assert got["distance"].tolist() == pytest.approx([1.0, 1.0, math.sqrt(6.25 / 2)])
+    assert got["spectra"].tolist() == [6, 6, 2]
+    assert got["shared"].tolist() == ["", "", ""]
+
+
+def test_peers_k_and_symmetry(hand_built):
+    assert list(analysis.peers(hand_built, "a", k=2)["district"]) == ["b", "e"]
+    # from c's side: a and b share two spectra; e shares two as well
+    from_c = analysis.peers(hand_built, "c", k=5).set_index("district")
+    assert from_c.loc["a", "distance"] == pytest.approx(math.sqrt(6.25 / 2))
+    assert from_c.loc["b", "distance"] == pytest.approx(math.sqrt((9 + 0.25) / 2))
+    assert "d" not in from_c.index
+
+
+def test_peers_shared_segments(hand_built):
+    seg = pd.DataFrame({"kind": ["district", "district", "cmo", None, "district"],
+                        "size": ["1-9 schools", "10-24 schools", "1-9 schools", None, "1-9 schools"]},
+                       index=list("abcde"))
+    got = analysis.peers(hand_built, "a", k=5, segments=seg).set_index("district")["shared"]
+    assert got["b"] == "kind: district"
+    assert got["e"] == "kind: district, size: 1-9 schools"
+    assert got["c"] == "size: 1-9 schools"
+
+
+def test_peers_unknown_district(hand_built):
+    with pytest.raises(KeyError):
+        analysis.peers(hand_built, "zzz")
+
+
+# ------------------------------------------------------------ analysis.segments bands
+
+def _table(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"kind": ["district"] * n, "schools": [None] * n, "urbanicity": [None] * n, "frl_percent": [None] * n,
+            "years_scaling": [None] * n}
+    base.update(columns)
+    return pd.DataFrame(base, index=[f"d{i}" for i in range(n)])
+
+
+@pytest.mark.parametrize(("schools", "band"), [
+    (1, "1-9 schools"), (9, "1-9 schools"), (10, "10-24 schools"), (24, "10-24 schools"), (25, "25-59 schools"),
+    (59, "25-59 schools"), (60, "60-99 schools"), (99, "60-99 schools"), (100, "100+ schools"),
+    (5000, "100+ schools")])
+def test_segments_size_bands(schools, band):
+    assert analysis.segments(_table(schools=[schools]))["size"].iloc[0] == band
+
+
+@pytest.mark.parametrize(("frl", "band"), [
+    (0, "FRL under 25%"), (24.9, "FRL under 25%"), (25, "FRL 25-49%"), (49.5, "FRL 25-49%"), (50, "FRL 50-74%"),
+    (74.9, "FRL 50-74%"), (75, "FRL 75-100%"), (100, "FRL 75-100%")])
+def test_segments_frl_bands(frl, band):
+    assert analysis.segments(_table(frl_percent=[frl]))["frl"].iloc[0] == band
+
+
+@pytest.mark.parametrize(("years", "band"), [
+    (0, "under 1 year"), (0.5, "under 1 year"), (1, "1 year"), (2, "2 years"), (3, "3+ years"), (10, "3+ years")])
+def test_segments_years_bands(years, band):
+    assert analysis.segments(_table(years_scaling=[years]))["years"].iloc[0] == band
+
+
+def test_segments_missing_values_stay_missing():
+    table = _table(schools=[9, None], frl_percent=[75, None], years_scaling=[None, 1], urbanicity=["rural", None],
+                   kind=["cmo", "district"])
+    seg = analysis.segments(table)
+    assert list(seg.columns) == ["kind", "size", "urbanicity", "frl", "years"]
+    assert seg.loc["d0"].tolist() == ["cmo", "1-9 schools", "rural", "FRL 75-100%", None]
+    assert seg.loc["d1", "size"] is None and seg.loc["d1", "frl"] is None
+    assert seg.loc["d1", "years"] == "1 year"
+    assert pd.isna(seg.loc["d1", "urbanicity"])
+
+
+# ------------------------------------------------------------ the coach's page on a seeded network
+
+def add_team(store: Store, slug: str, name: str, members: int, current: float = 3.0, **district) -> None:
+    """A district with one session of ``members`` members who marked every spectrum (now) at ``current``."""
+    store.create_district(slug, name, **district)
+    session = store.create_session(slug, "Round 1", min_group_size=5)
+    for m in range(members):
+        member = store.add_respondent(session.id, f"Person {m + 1}", "Teacher leader")
+        for sid in SPECTRUM_IDS:
+            store.save_spectrum_mark(member, sid, "current", current)
+
+
+@pytest.fixture(scope="module")
+def network_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("network") / "workbook.sqlite"
+    s = Store(f"sqlite:///{path}")
+    assert seed_network(s, districts=12, members=6, sessions=2) == 12
+    add_team(s, "small-team", "Too Small To Show", members=MIN_MEMBERS - 1, schools=5)
+    s.coach_code()  # made once, before the copies
+    s.dispose()
+    return path
+
+
+@pytest.fixture()
+def store(network_db, tmp_path):
+    target = tmp_path / "workbook.sqlite"
+    shutil.copyfile(network_db, target)
+    s = Store(f"sqlite:///{target}")
+    yield s
+    s.dispose()
+
+
+@pytest.fixture()
+def page(store, content) -> NetworkOverview:
+    p = network_overview(store, {"code": store.coach_code()}, content=content)
+    assert isinstance(p, NetworkOverview), repr(p)
+    return p
+
+
+def box(page):
+    boxes = [t for t in page.plot.figure.data if t.type == "box"]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def shown_count(page) -> tuple[int, int]:
+    m = re.search(r"<strong>(\d+)</strong> of (\d+) districts shown", page.summary.value)
+    assert m, page.summary.value
+    return int(m.group(1)), int(m.group(2))
+
+
+NETWORK = [f"network-{i:04d}" for i in range(1, 13)]
+
+
+def test_overview_builds_with_the_coach_code(page):
+    assert repr(page) == f"<Network overview: 12 district(s) with at least {MIN_MEMBERS} members>"
+    assert sorted(page.pathways.index) == NETWORK
+    assert shown_count(page) == (12, 12)
+    assert "fewer than 5 members charted are left out" in page.summary.value
+    b = box(page)
+    assert len(b.x) == 12 * len(SPECTRUM_IDS)
+    assert set(b.text) == set(NETWORK)
+    assert page.movement.layout.display == "none"
+    assert "Pick a district" in page.peers.value
+
+
+def test_districts_with_too_few_members_are_left_out(page):
+    assert "small-team" in page.table.index
+    assert "small-team" not in page.pathways.index
+    assert "small-team" not in set(box(page).text)
+    assert "small-team" not in [value for _label, value in page.district.options]
+    assert [value for _label, value in page.district.options] == [""] + NETWORK
+
+
+@pytest.mark.parametrize("params", [{}, {"code": ""}, {"code": "wrong"}, {"code": None}, {"district": "network-0001"}])
+def test_wrong_or_missing_code_gives_the_error_page(store, content, params):
+    p = network_overview(store, params, content=content)
+    assert not isinstance(p, NetworkOverview)
+    assert "coach's link" in repr(p)
+    assert "Fictional District" not in repr(p)
+
+
+def test_code_from_the_query_string(store, content, monkeypatch):
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert not isinstance(network_overview(store, content=content), NetworkOverview)
+    monkeypatch.setenv("QUERY_STRING", f"code={store.coach_code()}&district=network-0003")
+    p = network_overview(store, content=content)
+    assert isinstance(p, NetworkOverview)
+    assert p.district.value == "network-0003"
+
+
+def test_trusted_skips_the_code(store, content):
+    p = network_overview(store, {}, content=content, trusted=True, highlight="network-0002")
+    assert isinstance(p, NetworkOverview)
+    assert p.district.value == "network-0002"
+
+
+def test_store_from_db_url(network_db, content):
+    p = network_overview(db_url=f"sqlite:///{network_db}", params={}, content=content, trusted=True)
+    assert isinstance(p, NetworkOverview)
+    p.store.dispose()
+
+
+def test_unknown_highlight_is_ignored(store, content):
+    p = network_overview(store, {"code": store.coach_code(), "district": "small-team"}, content=content)
+    assert isinstance(p, NetworkOverview)
+    assert p.district.value == ""
+
+
+@pytest.mark.parametrize("key", ["kind", "size", "urbanicity", "frl", "years"])
+def test_each_filter_reduces_the_shown_set(page, key):
+    seg = page.segments.loc[page.pathways.index]
+    counts = seg[key].value_counts()
+    value = counts.index[-1]  # the rarest value, so the filter leaves fewer than all
+    expected = set(seg.index[seg[key] == value])
+    assert 0 < len(expected) < 12
+    page.filters[key].value = value
+    assert shown_count(page) == (len(expected), 12)
+    b = box(page)
+    assert len(b.x) == len(expected) * len(SPECTRUM_IDS)
+    assert set(b.text) == expected
+    page.filters[key].value = ""
+    assert shown_count(page) == (12, 12)
+
+
+def test_two_filters_combine(page):
+    seg = page.segments.loc[page.pathways.index]
+    kind = seg["kind"].value_counts().index[0]
+    within = seg[seg["kind"] == kind]
+    urb = within["urbanicity"].iloc[0]
+    expected = set(within.index[within["urbanicity"] == urb])
+    page.filters["kind"].value = kind
+    page.filters["urbanicity"].value = urb
+    assert shown_count(page) == (len(expected), 12)
+    assert set(box(page).text) == expected
+
+
+def test_filters_that_leave_nobody(page):
+    seg = page.segments.loc[page.pathways.index]
+    pairs = {(k, u) for k, u in zip(seg["kind"], seg["urbanicity"])}
+    empty = next(((k, u) for k in seg["kind"].unique() for u in seg["urbanicity"].unique() if (k, u) not in pairs),
+                 None)
+    if empty is None:
+        pytest.skip("every kind/setting pair occurs in this seeded network")
+    page.filters["kind"].value, page.filters["urbanicity"].value = empty
+    assert shown_count(page) == (0, 12)
+    assert len(box(page).x) == 0
+
+
+def test_choosing_a_district_highlights_it_with_peers_and_movement(page, store, content):
+    slug = "network-0004"
+    page.district.value = slug
+    fig = page.plot.figure
+    names = [t.name for t in fig.data]
+    assert slug in names
+    assert names.count("Peer") == 5
+    expected = analysis.peers(page.pathways, slug, k=5, segments=page.segments)
+    assert len(expected) == 5 and slug not in set(expected["district"])
+    rows = re.findall(r"<tr><th scope='row'>(.*?)</th><td>(.*?)</td><td>(.*?)</td></tr>", page.peers.value)
+    assert len(rows) == 5
+    names_by_slug = page.table["name"].to_dict()
+    assert rows == [(escape(names_by_slug[r.district]), f"{r.distance:.2f}", escape(r.shared or "—"))
+                    for r in expected.itertuples()]
+    assert any(r.shared for r in expected.itertuples()), "no peer shares a segment: the check above proves little"
+    assert f"Most similar peers of {escape(names_by_slug[slug])}" in page.peers.value
+    # the highlighted district's line is its own median pathway
+    line = next(t for t in fig.data if t.name == slug)
+    assert list(line.x) == pytest.approx(page.pathways.loc[slug, list(SPECTRUM_IDS)].tolist())
+
+    assert page.movement.layout.display == ""
+    mv = page.movement.figure
+    assert mv.layout.title.text == "Movement: Round 1 → Round 2"
+    sessions = store.sessions(slug)
+    assert [s.label for s in sessions] == ["Round 1", "Round 2"]
+    moved = analysis.change(store.spectrum_marks(sessions[0].id), store.spectrum_marks(sessions[-1].id))
+    before = next(t for t in mv.data if t.name == "Now, earlier")
+    after = next(t for t in mv.data if t.name == "Now, later")
+    assert list(before.x) == pytest.approx(moved["current_before"].tolist())
+    assert list(after.x) == pytest.approx(moved["current_after"].tolist())
+    assert moved["current_after"].tolist() != moved["current_before"].tolist()
+
+    page.district.value = ""
+    assert page.movement.layout.display == "none"
+    assert [t.name for t in page.plot.figure.data].count("Peer") == 0
+
+
+def test_peers_come_from_the_filtered_set(page):
+    seg = page.segments.loc[page.pathways.index]
+    slug = "network-0001"
+    other = next(k for k in seg["kind"].value_counts().index if k != seg.loc[slug, "kind"])
+    page.filters["kind"].value = other
+    page.district.value = slug
+    pool = set(seg.index[seg["kind"] == other])
+    rows = re.findall(r"<tr><th scope='row'>(.*?)</th>", page.peers.value)
+    names = page.table["name"].to_dict()
+    assert 0 < len(rows) <= 5
+    assert set(rows) <= {escape(names[s]) for s in pool}
+    assert slug in [t.name for t in page.plot.figure.data]  # the chosen district stays highlighted
+
+
+def test_district_names_with_markup_are_escaped(store, content):
+    evil = "<img src=x onerror=alert(1)> & <script>alert(1)</script>"
+    add_team(store, "evil-one", evil, members=5, current=2.0)
+    add_team(store, "evil-two", "Peer </script><b>bold</b>", members=5, current=2.5)
+    p = network_overview(store, {"code": store.coach_code(), "district": "evil-one"}, content=content)
+    assert isinstance(p, NetworkOverview)
+    html_out = p.peers.value
+    assert "<img src=x" not in html_out and "<script>" not in html_out and "</script>" not in html_out
+    assert "<b>bold</b>" not in html_out
+    assert f"Most similar peers of {escape(evil)}" in html_out
+    assert f"<th scope='row'>{escape('Peer </script><b>bold</b>')}</th>" in html_out
