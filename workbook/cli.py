@@ -120,6 +120,24 @@ def cmd_serve(args) -> int:
     return 0  # not reached
 
 
+def cmd_district_create(args) -> int:
+    store = _store(args)
+    d = store.create_district(args.slug, args.name, args.kind, schools=args.schools, urbanicity=args.urbanicity,
+                              frl_percent=args.frl, years_scaling=args.years)
+    store.create_session(d.slug, args.session)
+    print(f"district: created {d.name} ({d.slug}) with the session {args.session!r}")
+    print("\n".join(links(store, "127.0.0.1", 8866, [d.slug])))
+    return 0
+
+
+def cmd_session_create(args) -> int:
+    store = _store(args)
+    s = store.create_session(args.slug, args.label, min_group_size=args.min_group)
+    print(f"session: created {s.label!r} (session {s.id})")
+    print("\n".join(links(store, "127.0.0.1", 8866, [args.slug])))
+    return 0
+
+
 def cmd_worksheet(args) -> int:
     from .worksheet import worksheet_html
 
@@ -177,7 +195,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .exchange import register
 
-    register(sub)
+    dsub = register(sub)
+    q = dsub.add_parser("create", help="add a district (or CMO, network) and its first session")
+    q.add_argument("slug", help="short name for links and files, e.g. lincoln-usd")
+    q.add_argument("--name", required=True, help="the name people see")
+    q.add_argument("--kind", default="district", choices=["district", "cmo", "private", "other"])
+    q.add_argument("--schools", type=int, default=None)
+    q.add_argument("--urbanicity", default=None, choices=["urban", "suburban", "rural", "mixed"])
+    q.add_argument("--frl", type=float, default=None, help="share of students on free/reduced lunch, 0-100")
+    q.add_argument("--years", type=float, default=None, help="years scaling personalized learning")
+    q.add_argument("--session", default="First session", help="label of the first session")
+    q.set_defaults(fn=cmd_district_create)
+
+    p = sub.add_parser("session", help="start a new reflection session for a district")
+    ssub = p.add_subparsers(dest="session_command", required=True)
+    q = ssub.add_parser("create", help="a new session (new join and facilitator codes)")
+    q.add_argument("slug")
+    q.add_argument("--label", required=True)
+    q.add_argument("--min-group", type=int, default=5, help="members needed before team figures leave the team")
+    q.set_defaults(fn=cmd_session_create)
     return parser
 
 

@@ -765,8 +765,11 @@ def _cmd_backup(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    """Add export, import, district export/delete and backup to the ``workbook`` command's subparsers."""
+def register(subparsers):
+    """Add export, import, district export/delete and backup to the ``workbook`` command's subparsers.
+
+    Returns the ``district`` command's subparsers so the caller can add more district commands.
+    """
     p = subparsers.add_parser("export", help="write one session's responses to .xlsx or .zip (CSV)")
     p.add_argument("--district", required=True, help="district slug")
     p.add_argument("--session", default=None, help="session id (default: the latest)")
@@ -790,3 +793,4 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("backup", help="a consistent copy of an SQLite store")
     p.add_argument("--out", required=True, help="the backup file")
     p.set_defaults(fn=_cmd_backup)
+    return dsub

@@ -1,0 +1,66 @@
+"""The ``workbook`` command: set-up, links, serving rules, worksheet."""
+
+from __future__ import annotations
+
+from workbook import cli
+from workbook.store import Store
+
+
+def run(capsys, url, *argv):
+    code = cli.main(["--db", url, *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_demo_if_empty_seeds_once(capsys, sqlite_url):
+    assert run(capsys, sqlite_url, "demo", "--if-empty")[0] == 0
+    code, out, _ = run(capsys, sqlite_url, "demo", "--if-empty")
+    assert code == 0 and "nothing added" in out
+    assert [d.slug for d in Store(sqlite_url).districts()] == ["example-usd"]
+
+
+def test_district_and_session_create_print_links_with_the_right_codes(capsys, sqlite_url):
+    code, out, _ = run(capsys, sqlite_url, "district", "create", "lincoln-usd", "--name", "Lincoln USD",
+                       "--schools", "12", "--session", "Spring retreat")
+    assert code == 0
+    store = Store(sqlite_url)
+    session = store.sessions("lincoln-usd")[-1]
+    member_lines = out.split("Facilitator only")[0]
+    facilitator_lines = out.split("Facilitator only")[1]
+    assert f"code={session.join_code}" in member_lines and session.facilitator_code not in member_lines
+    assert f"code={session.facilitator_code}" in facilitator_lines
+    code, out, _ = run(capsys, sqlite_url, "session", "create", "lincoln-usd", "--label", "Round 2")
+    assert code == 0 and "Round 2" in out and len(store.sessions("lincoln-usd")) == 2
+
+
+def test_bad_slug_is_refused_with_a_message_and_exit_2(capsys, sqlite_url):
+    code, _, err = run(capsys, sqlite_url, "district", "create", "../etc", "--name", "x")
+    assert code == 2 and "not a valid district slug" in err
+    assert Store(sqlite_url).districts() == []
+
+
+def test_serve_refuses_a_public_address_without_a_token(capsys, sqlite_url):
+    code, _, err = run(capsys, sqlite_url, "serve", "--ip", "0.0.0.0")
+    assert code == 2 and "--token" in err
+
+
+def test_voila_command_line_strips_sources_culls_kernels_and_stays_offline():
+    argv = cli.voila_argv(8866, "127.0.0.1", None)
+    joined = " ".join(argv)
+    assert "--VoilaConfiguration.strip_sources=True" in argv
+    assert "--VoilaConfiguration.show_tracebacks=False" in argv
+    assert "cull_idle_timeout=300" in joined and "cull_connected=True" in joined
+    assert "--template=workbook" in argv and "--Voila.ip=127.0.0.1" in argv
+    assert (cli.ROOT / "share/jupyter/voila/templates/workbook/index.html.j2").exists()
+    template = (cli.ROOT / "share/jupyter/voila/templates/workbook/index.html.j2").read_text()
+    assert "cdn." not in template
+    preheated = " ".join(cli.voila_argv(8866, "127.0.0.1", "s3cret", preheat=2))
+    assert "preheat_kernel=True" in preheated and "'charting_your_path.ipynb': {'pool_size': 2}" in preheated
+    assert "--Voila.token=s3cret" in preheated
+
+
+def test_worksheet_is_written(capsys, tmp_path, sqlite_url):
+    out = tmp_path / "sheet.html"
+    assert run(capsys, sqlite_url, "worksheet", "--out", str(out))[0] == 0
+    html = out.read_text()
+    assert "Charting Your Path" in html and "learning_materials_and_tools" in html and "CC BY 4.0" in html
