@@ -1,0 +1,119 @@
+"""Chromium (Debian's, driven by playwright): time a page to its chart, time a slider move to the redraw.
+
+Both ends of every browser timing are read from the page's own clock (``performance.now()``): navigation
+start is its zero, and a key press is stamped by a capturing ``keydown`` listener.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1280, "height": 900}
+
+# the first chart drawn: a plotly graph div with height, data, and its SVG in place
+CHART_READY = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd.data || !gd.data.length || gd.offsetHeight <= 0 || !gd.querySelector('.main-svg')) return false;
+  return performance.now();
+}"""
+
+# watch the first chart's traced x values (trace named `name`, else the first trace) for a change
+WATCH = """(name) => {
+  const pick = () => {
+    const gd = document.querySelector('.js-plotly-plot');
+    if (!gd || !gd.data || !gd.querySelector('.main-svg')) return null;
+    const tr = gd.data.find(t => t.name === name) || gd.data[0];
+    return JSON.stringify(Array.from(tr.x || []));
+  };
+  const w = window.__bench = {t0: null, t1: null, before: pick(), pick};
+  if (!w.keyHooked) {
+    document.addEventListener('keydown', () => { window.__bench.t0 = performance.now(); }, true);
+    w.keyHooked = true;
+  }
+  const check = () => {
+    const b = window.__bench;
+    if (b.t0 === null || b.t1 !== null) return;
+    const now = b.pick();
+    if (now !== null && now !== b.before) { b.t1 = performance.now(); b.after = now; }
+  };
+  if (window.__benchObserver) window.__benchObserver.disconnect();
+  window.__benchObserver = new MutationObserver(check);
+  window.__benchObserver.observe(document.body, {subtree: true, childList: true, attributes: true});
+  return w.before;
+}"""
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Tab:
+    """One page in a fresh browser context, with its errors counted."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(120_000)
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)[:200]))
+        self.page.on("requestfailed", lambda req: self.failed.append(req.url[:120]))
+
+    def problems(self) -> list[str]:
+        """Page errors and failed requests, leaving out the template's CDN icon fonts (STACK-NOTES trap 6)."""
+        return self.errors + [u for u in self.failed if "cdn.jsdelivr.net" not in u]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.context.close()
+
+
+def goto(tab: Tab, url: str) -> None:
+    tab.page.goto(url, wait_until="commit", timeout=120_000)
+
+
+def wait_chart(tab: Tab, timeout: float = 120) -> float:
+    """Seconds from the page's navigation start to its first chart drawn."""
+    handle = tab.page.wait_for_function(CHART_READY, polling="raf", timeout=timeout * 1000)
+    return handle.json_value() / 1000
+
+
+def time_to_chart(browser, url: str) -> tuple[float, list[str]]:
+    """Open ``url`` in a fresh context; seconds to the chart drawn and the page's problems."""
+    tab = Tab(browser)
+    try:
+        goto(tab, url)
+        return wait_chart(tab), tab.problems()
+    finally:
+        tab.close()
+
+
+def move_latency(page, key: str, trace: str, timeout: float = 30) -> float:
+    """Milliseconds from pressing ``key`` (on the focused slider) to the chart's ``trace`` x redrawn."""
+    page.evaluate(WATCH, trace)
+    page.keyboard.press(key)
+    page.wait_for_function("() => window.__bench.t1 !== null", polling="raf", timeout=timeout * 1000)
+    return page.evaluate("() => window.__bench.t1 - window.__bench.t0")
+
+
+def move_many(page, focus, moves: int, trace: str, pause: float = 0.35) -> list[float]:
+    """``moves`` alternating ArrowRight/ArrowLeft presses on the slider ``focus()`` focuses; latencies in ms."""
+    out = []
+    for i in range(moves):
+        focus()
+        out.append(move_latency(page, "ArrowRight" if i % 2 == 0 else "ArrowLeft", trace))
+        time.sleep(pause)  # let the kernel finish (saves, the status line) before the next press
+    return out

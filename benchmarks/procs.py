@@ -1,0 +1,184 @@
+"""Processes for the benchmarks: start servers in their own process group, read the process tree, stop it all.
+
+Everything here reads ``/proc`` directly (Linux only): the parent of each process, its resident memory
+(``VmRSS``) and its CPU ticks. Kernels started by Jupyter run in sessions of their own, so stopping a server
+also stops every descendant recorded before the stop.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+KERNEL_MARK = "ipykernel_launcher"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _stat(pid: int) -> list[str]:
+    """Fields of ``/proc/<pid>/stat`` after the command name (field 3 onwards), or ``[]``."""
+    text = _read(f"/proc/{pid}/stat")
+    return text[text.rfind(")") + 2:].split() if text else []
+
+
+def children_map() -> dict[int, list[int]]:
+    """Parent pid -> child pids, for every process visible now."""
+    kids: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = _stat(int(name))
+            if fields:
+                kids.setdefault(int(fields[1]), []).append(int(name))
+    return kids
+
+
+def descendants(pid: int) -> list[int]:
+    """All processes below ``pid`` (children, grandchildren, ...)."""
+    kids, out, todo = children_map(), [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def cmdline(pid: int) -> str:
+    return _read(f"/proc/{pid}/cmdline").replace("\0", " ")
+
+
+def kernels_of(pid: int) -> list[int]:
+    """The ipykernel processes below ``pid`` (a Voila server's kernels)."""
+    return [p for p in descendants(pid) if KERNEL_MARK in cmdline(p)]
+
+
+def rss_kib(pid: int) -> int:
+    """``VmRSS`` of one process in KiB (0 when it is gone)."""
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def rss_mib(pids) -> float:
+    """Summed ``VmRSS`` of ``pids`` in MiB."""
+    return sum(rss_kib(p) for p in pids) / 1024
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Summed ``VmRSS`` of ``pid`` and all its descendants, in MiB."""
+    return rss_mib([pid, *descendants(pid)])
+
+
+def cpu_ticks(pids) -> int:
+    """User + system clock ticks used so far by ``pids``."""
+    total = 0
+    for p in pids:
+        fields = _stat(p)
+        if fields:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def wait_settled(pid: int, min_kernels: int = 0, timeout: float = 90, window: float = 0.5,
+                 quiet: float = 0.08) -> float:
+    """Wait until the tree under ``pid`` holds ``min_kernels`` kernels and is idle for two windows in a row.
+
+    Idle means it used less than ``quiet`` of one core during the window. Returns the seconds waited.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    start = time.perf_counter()
+    calm = 0
+    while time.perf_counter() - start < timeout:
+        pids = [pid, *descendants(pid)]
+        before = cpu_ticks(pids)
+        time.sleep(window)
+        used = (cpu_ticks(pids) - before) / tick / window
+        enough = len([p for p in pids if KERNEL_MARK in cmdline(p)]) >= min_kernels
+        calm = calm + 1 if (used < quiet and enough) else 0
+        if calm >= 2:
+            break
+    return time.perf_counter() - start
+
+
+def spawn(argv: list[str], log: Path, env: dict | None = None, cwd: str | Path | None = None) -> subprocess.Popen:
+    """Start ``argv`` in a new process group, its output going to ``log``."""
+    handle = open(log, "w")  # noqa: SIM115 - closed with the process in stop()
+    proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                            start_new_session=True)
+    proc.log_handle = handle
+    return proc
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120) -> float:
+    """Wait until ``url`` answers (any HTTP status); raise if the process dies first. Returns seconds."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:4]} exited with {proc.returncode}; see {proc.log_handle.name}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return time.perf_counter() - start
+        except urllib.error.HTTPError:
+            return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def _kill(family: dict[int, str], sig) -> None:
+    """Signal each recorded process that still runs the same command (never a recycled pid)."""
+    for p, line in family.items():
+        if cmdline(p) != line:
+            continue
+        try:
+            os.kill(p, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def stop(proc: subprocess.Popen | None, grace: float = 15) -> None:
+    """Stop ``proc``, its process group and every descendant (kernels run in sessions of their own)."""
+    if proc is None:
+        return
+    family = {p: cmdline(p) for p in descendants(proc.pid)}
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    _kill(family, signal.SIGTERM)
+    time.sleep(0.5)
+    _kill(family, signal.SIGKILL)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    handle = getattr(proc, "log_handle", None)
+    if handle:
+        handle.close()

@@ -1,0 +1,101 @@
+"""Faults a room will meet: a member's kernel killed mid-session, hostile text, a store that is down."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import pytest
+
+from .conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+PAYLOADS = [
+    "<script>alert('xss-script')</script>",
+    "<img src=x onerror=alert('xss-img')>",
+    "</script><script>alert('xss-close')</script>",
+    "<a href=\"javascript:alert('xss-link')\">click me</a>",
+]
+
+
+def kernels_of(server_pid: int) -> list[int]:
+    """ipykernel processes started by the Voila server (children of its process)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server_pid and "ipykernel" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def _join(page, server, name):
+    page.goto(server.member_link())
+    wait_for_app(page, "Charting Your Path")
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.get_by_role("combobox", name="Your role").select_option("Teacher leader")
+    page.get_by_role("button", name="Start charting").click()
+    page.get_by_text("Your personal link").wait_for()
+
+
+def test_answers_saved_before_a_kernel_dies_are_back_after_reload(server, page):
+    before = set(kernels_of(server.proc.pid))
+    _join(page, server, "Kim Killed")
+    slider = page.get_by_role("slider", name=re.compile("Pace, now"))
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("All changes saved").wait_for()
+    link = page.locator(".wb-link").inner_text()
+    mine = [pid for pid in kernels_of(server.proc.pid) if pid not in before] or kernels_of(server.proc.pid)
+    for pid in mine:
+        os.kill(pid, signal.SIGKILL)
+    page.goto(re.sub(r"^http://[^/]+", server.url, link))
+    wait_for_app(page, "Charting Your Path")
+    restored = page.get_by_role("slider", name=re.compile("Pace, now"))
+    page.wait_for_function("[...document.querySelectorAll('input[type=range]')]"
+                           ".some(e => (e.getAttribute('aria-valuetext') || '').startsWith('Pace, now: 3.5'))")
+    assert restored.get_attribute("aria-valuetext").startswith("Pace, now: 3.5 of 5")
+
+
+def test_hostile_text_shows_as_text_in_the_team_view_and_the_report(server, page, tmp_path):
+    store = server.store()
+    session = int(server.codes["session"])
+    members = store.respondents(session)
+    for i, text in enumerate(PAYLOADS):
+        store.save_note(session, "rg2.p1", text, members[i])
+        store.save_note(session, f"rg2.t{1 + i % 2}", text)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.facilitator_link())
+    wait_for_app(page, "Team pathways")
+    page.get_by_text("<img src=x onerror=alert('xss-img')>", exact=False).first.wait_for()
+    from workbook.district_report import render_report
+    from workbook.reports import page as report_page
+
+    report = tmp_path / "report.html"
+    report.write_text(report_page("report", render_report(server.codes["district"], db_url=server.db_url)))
+    page.goto(report.as_uri())
+    page.get_by_role("heading", name=re.compile("Example Unified")).wait_for()
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    html = report.read_text()
+    assert "<img src=x" not in html and "<script>alert(" not in html
+    screenshot(page, "report-hostile-text")
+
+
+def test_an_unreachable_store_is_said_in_plain_words(tmp_path, monkeypatch):
+    from workbook.widgets.pathway import charting_your_path
+
+    monkeypatch.setenv("WORKBOOK_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    app = charting_your_path(params={"district": "example-usd"})
+    assert "cannot be reached" in repr(app) or "Cannot use the database" in repr(app)
+    assert "postgresql" not in repr(app) and "nobody" not in repr(app)
