@@ -96,7 +96,7 @@ def bare_server(folder: Path, preheat: int = 0):
     proc = procs.spawn(argv, folder / f"bare-voila-{port}.log", env=dict(os.environ), cwd=folder)
     try:
         base = f"http://localhost:{port}"
-        start = procs.wait_http(base + "/", proc)
+        start = procs.wait_http(base + "/__bench_ready__", proc)  # a 404: renders nothing, starts no kernel
         yield Served(proc, base, base + "/", preheat, {"listen_s": round(start, 2)})
     finally:
         procs.stop(proc)
@@ -118,9 +118,37 @@ def workbook_server(folder: Path, db_url: str, codes: dict, preheat: int = 0, cu
     proc = procs.spawn(argv, folder / f"workbook-serve-{port}.log", env=env, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{port}"
-        start = procs.wait_http(base + "/", proc)
+        start = procs.wait_http(base + "/__bench_ready__", proc)  # a 404: renders nothing, starts no kernel
         query = f"district={codes['district']}&session={codes['session']}&code={codes['code']}"
         yield Served(proc, base, f"{base}/voila/render/charting_your_path.ipynb?{query}", preheat,
                      {"listen_s": round(start, 2)})
     finally:
         procs.stop(proc)
+
+
+@dataclass
+class Ctx:
+    """What every group shares in one run: a temp folder, the demo store, the repetition counts."""
+
+    folder: Path
+    quick: bool
+    db_url: str = ""
+    codes: dict = field(default_factory=dict)
+
+    @property
+    def loads(self) -> int:
+        return 2 if self.quick else 5
+
+    @property
+    def moves(self) -> int:
+        return 5 if self.quick else 20
+
+    @property
+    def districts(self) -> int:
+        return 4 if self.quick else 20
+
+    def store(self) -> tuple[str, dict]:
+        """The demo store (made once per run)."""
+        if not self.db_url:
+            self.db_url, self.codes = demo_store(self.folder)
+        return self.db_url, self.codes

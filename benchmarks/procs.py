@@ -182,3 +182,34 @@ def stop(proc: subprocess.Popen | None, grace: float = 15) -> None:
     handle = getattr(proc, "log_handle", None)
     if handle:
         handle.close()
+
+
+class Sampler:
+    """Samples the summed RSS and the kernel count of the tree under ``pid`` in a thread; keeps the peaks.
+
+    ``exclude_root`` leaves ``pid`` itself out (the benchmark process when it samples its own workers).
+    """
+
+    def __init__(self, pid: int, every: float = 0.25, exclude_root: bool = False):
+        import threading
+
+        self.pid, self.every, self.exclude_root = pid, every, exclude_root
+        self.peak_mib, self.peak_kernels, self.samples = 0.0, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            pids = descendants(self.pid) + ([] if self.exclude_root else [self.pid])
+            self.peak_mib = max(self.peak_mib, rss_mib(pids))
+            self.peak_kernels = max(self.peak_kernels, len([p for p in pids if KERNEL_MARK in cmdline(p)]))
+            self.samples += 1
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)

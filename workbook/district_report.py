@@ -31,7 +31,7 @@ def check_parameters(**params) -> dict:
     validation.slug(out.get("district"))
     for name in ("session", "compare_session"):
         value = out.get(name)
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
             value = int(value)
         if value in ("", None):
             value = None

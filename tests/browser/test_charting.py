@@ -40,8 +40,8 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("Tab")  # aspiration slider of the same spectrum
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0].data"
-                           ".find(t => t.name === 'Now').x[0] === 2")
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0]?.data?"
+                           ".find(t => t.name === 'Now')?.x?.[0] === 2")
     assert slider.get_attribute("aria-valuetext") == "Locus of Control, now: 2 of 5, toward Centralized"
     page.get_by_text("All changes saved").wait_for()
     screenshot(page, "charting_your_path-1280")

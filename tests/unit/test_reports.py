@@ -68,9 +68,17 @@ def test_check_parameters_longest_slug():
     assert check_parameters(district="x" * 64)["district"] == "x" * 64
 
 
-@pytest.mark.parametrize("value", [[1], {"a": 1}, True, False, "abc", "1.5", 1.5, "-1", "1e3", "²", "3 4"])
+@pytest.mark.parametrize("value", [[1], {"a": 1}, True, False, "abc", "1.5", 1.5, "-1", "1e3", "3 4"])
 @pytest.mark.parametrize("name", ["session", "compare_session"])
 def test_check_parameters_refuses_other_session_values(name, value):
+    with pytest.raises(InvalidInput, match=f"Report parameter {name} "):
+        check_parameters(district="example-usd", **{name: value})
+
+
+@pytest.mark.parametrize("value", ["²", "³", "¹²"])
+@pytest.mark.parametrize("name", ["session", "compare_session"])
+def test_check_parameters_refuses_superscript_digits(name, value):
+    # '²'.isdigit() is True but int('²') raises ValueError: it must be refused like 'abc', as InvalidInput
     with pytest.raises(InvalidInput, match=f"Report parameter {name} "):
         check_parameters(district="example-usd", **{name: value})
 
@@ -172,7 +180,8 @@ def test_district_without_a_session(db, no_bundle):
 
 def test_unknown_district_gives_the_plain_message(template, no_bundle):
     html_text = render_report("nowhere", db_url=f"sqlite:///{template}")
-    assert f"<p class='wb-error'>{escape(chr(39).join(['There is no district called ', 'nowhere', '']))}" in html_text
+    message = escape("There is no district called 'nowhere' in this workbook.")
+    assert f"<p class='wb-error'>{message}" in html_text
     assert CHART not in html_text and "Traceback" not in html_text
     assert repr(report("nowhere", db_url=f"sqlite:///{template}")) == \
         "<District report: nowhere, session latest, 0 chart(s)>"
@@ -183,6 +192,12 @@ def test_bad_district_parameter_gives_the_plain_message(template, district):
     html_text = render_report(district, db_url=f"sqlite:///{template}")
     assert "not a valid district slug" in html_text
     assert "<script>" not in html_text.split("</style>", 1)[1]
+
+
+def test_superscript_session_gives_the_plain_message(template, no_bundle):
+    # what `papermill ... -p session ²` shows: a message, not a ValueError traceback in the report cell
+    html_text = render_report(DEMO_SLUG, session="²", db_url=f"sqlite:///{template}")
+    assert "Report parameter session must be a session number or empty" in html_text
 
 
 def test_small_team_figures_are_withheld(db, no_bundle):
@@ -477,7 +492,8 @@ def test_batch_survives_a_raise_a_dead_kernel_and_a_timeout(store, tmp_path, mon
     ok = outcomes["fault-ok"]
     assert (ok.status, ok.file, ok.error) == ("ok", "fault-ok.html", "")
     assert "fixture report for fault-ok" in (out / "fault-ok.html").read_text(encoding="utf-8")
-    reasons = {"raises": r"cell \d+: ValueError: boom", "dies": r".*kernel died.*", "slow": r"timed out: .*10 seconds.*"}
+    reasons = {"raises": r"cell \d+: ValueError: boom", "dies": r".*kernel died.*",
+               "slow": r"timed out: .*10 seconds.*"}
     for kind, pattern in reasons.items():
         o = outcomes[f"fault-{kind}"]
         assert o.status == "failed" and o.file is None, o

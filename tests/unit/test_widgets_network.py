@@ -307,7 +307,8 @@ def test_peers_come_from_the_filtered_set(page):
     names = page.table["name"].to_dict()
     assert 0 < len(rows) <= 5
     assert set(rows) <= {escape(names[s]) for s in pool}
-    assert slug in [t.name for t in page.plot.figure.data]  # the chosen district stays highlighted
+    # the chosen district is compared with the filtered set (its peers are drawn), so its own line must be drawn too
+    assert slug in [t.name for t in page.plot.figure.data], "peers are drawn but the chosen district is not"
 
 
 def test_district_names_with_markup_are_escaped(store, content):

@@ -103,17 +103,9 @@ class PlotView(w.Output):
         self.figure = fig
         bundle = {"application/vnd.plotly.v1+json": {**fig.to_plotly_json(), "config": CONFIG},
                   "text/plain": f"<chart: {fig.layout.title.text or 'untitled'}>"}
-        self.outputs = ()
-        self.append_display_data(_RawBundle(bundle))
+        # one state change (not clear + append): one message, and the chart is never absent from the page
+        self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self.renders += 1
-
-
-class _RawBundle:
-    def __init__(self, bundle):
-        self.bundle = bundle
-
-    def _repr_mimebundle_(self, **_):
-        return self.bundle
 
 
 def status() -> w.HTML:

@@ -68,7 +68,8 @@ class NetworkOverview(Page):
             peer_table = analysis.peers(pool, slug, k=5, segments=self.segments)
         self.summary.value = (f"<p role='status'><strong>{len(chosen)}</strong> of {len(self.pathways)} districts "
                               f"shown (districts with fewer than {MIN_MEMBERS} members charted are left out).</p>")
-        self.plot.show(charts.network(self.content.spectra, self.pathways.loc[chosen], highlight=slug,
+        shown = self.pathways.loc[chosen.union([slug]) if slug else chosen]
+        self.plot.show(charts.network(self.content.spectra, shown, highlight=slug,
                                       peers=list(peer_table.get("district", []))))
         self.peers.value = peers_html(self.table, peer_table, slug)
         if slug:

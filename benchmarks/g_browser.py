@@ -1,0 +1,119 @@
+"""Groups ``voila`` (navigation to chart drawn) and ``slider`` (key press to chart redrawn).
+
+Each page load happens in a fresh browser context once the server's process tree is idle (and, when
+preheated, its pool refilled), so one load's kernel start-up never overlaps the next measurement. One
+unmeasured warm-up load per server primes the server's own caches (templates, imports) for both apps alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import apps, browser, procs
+from .stats import check, row, summary
+
+# STACK-NOTES: Panel 2.0-2.6 s; Voila preheated 3.8-4.7 s; Voila 7.1-8.2 s (same bare app, same machine kind)
+PANEL_VS_PREHEATED = 0.55  # Panel / bare preheated Voila  (~2.3 / ~4.25)
+PANEL_X15_VS_PLAIN = 0.47  # 1.5 x Panel / bare plain Voila (~3.45 / ~7.35)
+
+
+def load_series(b, served: apps.Served, loads: int, warmup: bool = True) -> dict:
+    """``loads`` fresh loads of ``served.page``: seconds to the chart drawn, settle waits, page problems."""
+    settle = [procs.wait_settled(served.pid, min_kernels=served.pool)]
+    done, times, problems = 0, [], []
+    for i in range(loads + (1 if warmup else 0)):
+        seconds, probs = browser.time_to_chart(b, served.page)
+        done += 1
+        if i or not warmup:
+            times.append(seconds)
+            problems += probs
+        # preheated: the pool refills after each visit (the visited kernel stays: Voila leaks it, trap 3)
+        settle.append(procs.wait_settled(served.pid, min_kernels=served.pool + done if served.pool else 0))
+    out = summary(times)
+    out.update(problems=problems, settle_s=[round(s, 1) for s in settle], server=served.notes)
+    return out
+
+
+def run_voila(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    """(a) bare Voila, (b) bare preheated, (c) Charting Your Path, (d) Charting Your Path with --preheat 2."""
+    with browser.chromium() as b:
+        raw = voila_series(ctx, b)
+    return _voila_rows(raw), raw
+
+
+def voila_series(ctx: apps.Ctx, b) -> dict:
+    """Every configuration's load series, each server started and stopped in turn."""
+    db_url, codes = ctx.store()
+    raw = {}
+    configs = [("a_bare", None, 0), ("b_bare_preheated", None, 2), ("c_workbook", db_url, 0),
+               ("d_workbook_preheated", db_url, 2)]
+    for key, url, preheat in configs:
+        if url is None:
+            server = apps.bare_server(ctx.folder, preheat=preheat)
+        else:
+            server = apps.workbook_server(ctx.folder, url, codes, preheat=preheat)
+        with server as served:
+            raw[key] = load_series(b, served, ctx.loads)
+        print(f"  voila {key}: median {raw[key]['median']} s {raw[key]['samples']}", flush=True)
+    return raw
+
+
+def _voila_rows(raw: dict) -> list[dict]:
+    med = {k: v["median"] for k, v in raw.items()}
+    rows = [
+        row("voila", "time to chart, no preheat (c/a)", med["c_workbook"], med["a_bare"], PANEL_X15_VS_PLAIN, "s",
+            "target: 1.5 x Panel (2.0-2.6 s) vs bare Voila (7.1-8.2 s) in STACK-NOTES"),
+        row("voila", "time to chart, preheated (d/b)", med["d_workbook_preheated"], med["b_bare_preheated"],
+            PANEL_VS_PREHEATED, "s", "target: Panel (2.0-2.6 s) vs bare preheated Voila (3.8-4.7 s) in STACK-NOTES"),
+        row("voila", "preheat gain, workbook (d/c)", med["d_workbook_preheated"], med["c_workbook"], None, "s"),
+        row("voila", "preheat gain, bare (b/a)", med["b_bare_preheated"], med["a_bare"], None, "s"),
+        check("voila", "page errors / failed requests", sum(len(v["problems"]) for v in raw.values()), 0),
+    ]
+    return rows
+
+
+def start_charting(page) -> None:
+    """Enter a name and a role and press Start, as a member does (the sliders are disabled until then)."""
+    name = page.get_by_role("textbox", name="Your name")
+    name.fill("Benchmark Member")
+    name.press("Tab")
+    page.get_by_role("combobox", name="Your role").select_option(index=1)
+    page.get_by_role("button", name="Start charting").click()
+    page.get_by_text("Your personal link").wait_for()
+
+
+def slider_series(b, served: apps.Served, moves: int, workbook: bool) -> dict:
+    """Open the page once, then ``moves`` key presses on the first slider: ms to the chart redrawn."""
+    procs.wait_settled(served.pid)
+    tab = browser.Tab(b)
+    try:
+        browser.goto(tab, served.page)
+        browser.wait_chart(tab)
+        page = tab.page
+        if workbook:
+            start_charting(page)
+            slider = page.get_by_role("slider", name=re.compile("Locus of Control, now"))
+        else:
+            slider = page.locator(".noUi-handle").first  # ipywidgets 8: the noUiSlider handle takes the keys
+        procs.wait_settled(served.pid)
+        latencies = browser.move_many(page, slider.focus, moves, "Now")
+        out = summary(latencies, 1)
+        out["problems"] = tab.problems()
+        return out
+    finally:
+        tab.close()
+
+
+def run_slider(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    """Charting Your Path's native range input vs the bare app's FloatSlider, each to its chart redrawn."""
+    db_url, codes = ctx.store()
+    with browser.chromium() as b:
+        with apps.bare_server(ctx.folder) as served:
+            bare = slider_series(b, served, ctx.moves, workbook=False)
+        with apps.workbook_server(ctx.folder, db_url, codes) as served:
+            ours = slider_series(b, served, ctx.moves, workbook=True)
+    print(f"  slider: workbook {ours['samples']} ms; bare {bare['samples']} ms", flush=True)
+    rows = [row("slider", "key press -> chart redrawn (median)", ours["median"], bare["median"], 1.2, "ms"),
+            row("slider", "key press -> chart redrawn (max)", ours["max"], bare["max"], None, "ms"),
+            check("slider", "page errors / failed requests", len(ours["problems"]) + len(bare["problems"]), 0)]
+    return rows, {"workbook": ours, "bare": bare}

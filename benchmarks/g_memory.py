@@ -1,0 +1,156 @@
+"""Group ``memory``: kernel and server memory (``VmRSS`` from ``/proc``), twelve members, reloads with culling.
+
+* the floor: a plain kernel (jupyter_client ``KernelManager``) idle, after ``import pandas,
+  plotly.graph_objects, ipywidgets``, and after one ``go.FigureWidget``;
+* one page open: the kernel(s) below the Voila server, for Charting Your Path and for the bare app;
+* twelve pages of Charting Your Path open at once (a room), without errors;
+* twelve pages reloaded again and again under ``workbook serve --preheat 2 --cull-idle 20 --cull-interval 5``:
+  once every page is closed, culling must bring the kernels back to the pool within ~40 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import apps, browser, procs
+from .stats import check, row
+
+IMPORTS = "import pandas, plotly.graph_objects, ipywidgets"
+ROOM = 12
+CULL_IDLE, CULL_INTERVAL, POOL, CLOSED_WAIT = 20, 5, 2, 40
+
+
+def floor_kernel() -> dict:
+    """RSS (MiB) of a plain kernel: idle, after the stack's imports, after one FigureWidget."""
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel()
+    kc = km.client()
+    try:
+        kc.start_channels()
+        kc.wait_for_ready(timeout=120)
+        pid = km.provisioner.process.pid
+        time.sleep(1)
+        out = {"idle": procs.rss_mib([pid])}
+        kc.execute_interactive(IMPORTS, timeout=180)
+        out["after_imports"] = procs.rss_mib([pid])
+        kc.execute_interactive("plotly.graph_objects.FigureWidget()", timeout=180)
+        out["with_figurewidget"] = procs.rss_mib([pid])
+        return {k: round(v, 1) for k, v in out.items()}
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def snapshot(pid: int) -> dict:
+    """Server, kernels and total RSS (MiB) of the tree under a Voila server, with the kernel count."""
+    kernels = procs.kernels_of(pid)
+    return {"server": round(procs.rss_mib([pid]), 1), "kernels": round(procs.rss_mib(kernels), 1),
+            "total": round(procs.tree_rss_mib(pid), 1), "kernel_count": len(kernels)}
+
+
+def open_room(b, url: str, count: int) -> tuple[list, float]:
+    """Open ``count`` pages at once (each in its own context); seconds until every chart is drawn."""
+    start = time.perf_counter()
+    tabs = [browser.Tab(b) for _ in range(count)]
+    for tab in tabs:
+        browser.goto(tab, url)
+    for tab in tabs:
+        browser.wait_chart(tab, timeout=400)
+    return tabs, time.perf_counter() - start
+
+
+def one_page(b, served: apps.Served) -> tuple[dict, browser.Tab]:
+    """Open one page, wait for its chart and for the tree to go idle; the snapshot and the open tab."""
+    procs.wait_settled(served.pid)
+    tab = browser.Tab(b)
+    browser.goto(tab, served.page)
+    browser.wait_chart(tab)
+    procs.wait_settled(served.pid, min_kernels=1)
+    return snapshot(served.pid), tab
+
+
+def pages_open(ctx: apps.Ctx, b) -> dict:
+    """One page of the bare app; one, then twelve pages of Charting Your Path (no preheat, no culling)."""
+    db_url, codes = ctx.store()
+    out = {}
+    with apps.bare_server(ctx.folder) as served:
+        out["bare_1"], tab = one_page(b, served)
+        tab.close()
+    with apps.workbook_server(ctx.folder, db_url, codes) as served:
+        out["workbook_1"], first = one_page(b, served)
+        tabs, seconds = open_room(b, served.page, ROOM - 1)
+        tabs.append(first)
+        procs.wait_settled(served.pid, min_kernels=ROOM, timeout=120)
+        out["workbook_12"] = snapshot(served.pid)
+        out["room_seconds"] = round(seconds, 1)
+        out["room_problems"] = [p for tab in tabs for p in tab.problems()]
+        for tab in tabs:
+            tab.close()
+    return out
+
+
+def reloads(ctx: apps.Ctx, b, rounds: int) -> dict:
+    """Twelve pages reloaded ``rounds`` times with culling on; kernel counts after all pages are closed."""
+    db_url, codes = ctx.store()
+    out = {"rounds": rounds, "round_seconds": [], "after_close": []}
+    with apps.workbook_server(ctx.folder, db_url, codes, preheat=POOL, cull_idle=CULL_IDLE,
+                              cull_interval=CULL_INTERVAL) as served:
+        procs.wait_settled(served.pid, min_kernels=POOL)
+        out["before"] = snapshot(served.pid)
+        with procs.Sampler(served.pid, every=0.5) as sampler:
+            tabs, seconds = open_room(b, served.page, ROOM)
+            out["round_seconds"].append(round(seconds, 1))
+            for _ in range(rounds):
+                start = time.perf_counter()
+                for tab in tabs:
+                    browser.goto(tab, served.page)
+                for tab in tabs:
+                    browser.wait_chart(tab, timeout=400)
+                out["round_seconds"].append(round(time.perf_counter() - start, 1))
+            out["open_end"] = snapshot(served.pid)
+            for tab in tabs:
+                tab.close()
+            closed = time.perf_counter()
+            while time.perf_counter() - closed < CLOSED_WAIT:
+                time.sleep(CULL_INTERVAL)
+                out["after_close"].append(snapshot(served.pid)["kernel_count"])
+        out["after"] = snapshot(served.pid)
+        out["peak_total"], out["peak_kernels"] = round(sampler.peak_mib, 1), sampler.peak_kernels
+    return out
+
+
+def run_memory(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    raw = {"floor": floor_kernel()}
+    print(f"  memory floor kernel: {raw['floor']}", flush=True)
+    with browser.chromium() as b:
+        raw.update(pages_open(ctx, b))
+        print(f"  memory pages: bare {raw['bare_1']}; workbook {raw['workbook_1']}; twelve {raw['workbook_12']}",
+              flush=True)
+        raw["reloads"] = reloads(ctx, b, ctx.loads)
+    print(f"  memory reloads: {raw['reloads']}", flush=True)
+    return _memory_rows(raw), raw
+
+
+def _memory_rows(raw: dict) -> list[dict]:
+    rel = raw["reloads"]
+    w1, w12, bare1, floor = raw["workbook_1"], raw["workbook_12"], raw["bare_1"], raw["floor"]
+    per_member = round((w12["kernels"] - w1["kernels"]) / max(1, w12["kernel_count"] - w1["kernel_count"]), 1)
+    raw["per_member_kernel"] = per_member
+    return [
+        row("memory", "kernel RSS, one page vs plain kernel after imports", w1["kernels"], floor["after_imports"],
+            1.2, "MiB"),
+        row("memory", "kernel RSS per extra member (12 pages) vs floor", per_member, floor["after_imports"], 1.2,
+            "MiB"),
+        row("memory", "kernel RSS, one page vs bare app (FigureWidget)", w1["kernels"], bare1["kernels"], None, "MiB"),
+        row("memory", "server + kernels, one page vs bare app", w1["total"], bare1["total"], None, "MiB"),
+        row("memory", "server + kernels, 12 pages vs 1 page", w12["total"], w1["total"], None, "MiB"),
+        check("memory", "twelve members: kernels running", w12["kernel_count"], ROOM),
+        check("memory", "twelve members: page errors / failed requests", len(raw["room_problems"]), 0),
+        row("memory", f"reloads: tree RSS {CLOSED_WAIT} s after closing vs before", rel["after"]["total"],
+            rel["before"]["total"], 1.25, "MiB", "bounded: back near server + pool"),
+        row("memory", "reloads: peak tree RSS vs before", rel["peak_total"], rel["before"]["total"], None, "MiB"),
+        check("memory", f"reloads: kernels {CLOSED_WAIT} s after closing (= pool)", rel["after"]["kernel_count"],
+              POOL, f"counts every {CULL_INTERVAL} s: {rel['after_close']}; peak {rel['peak_kernels']}"),
+    ]

@@ -1,0 +1,105 @@
+"""Group ``network``: the coach's network overview at 10 and at 1,000 districts (x 20 members x 3 sessions).
+
+* generation: ``seed_network`` into a temp SQLite file (kept for the run);
+* build: ``network_overview(store, trusted=True)`` in this process plus the figure serialised to JSON
+  (one unmeasured warm-up first: imports and the framework content);
+* draw: ``Plotly.newPlot`` of that JSON in Chromium with the plotly.js the plotly package ships, to the next
+  animation frame, in a page of its own per size.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from . import apps, browser
+from .stats import row, summary
+
+SIZES = (10, 1000)
+MEMBERS, SESSIONS = 20, 3
+
+DRAW = """async ([json, reps]) => {
+  const fig = JSON.parse(json);
+  const gd = document.getElementById('gd');
+  const out = [];
+  for (let i = 0; i < reps + 1; i++) {
+    Plotly.purge(gd);
+    const t0 = performance.now();
+    await Plotly.newPlot(gd, fig.data, fig.layout, {responsive: false});
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+    if (i) out.push(performance.now() - t0);  // the first draw warms plotly.js up
+  }
+  return out;
+}"""
+
+
+def make_store(folder: Path, districts: int):
+    """A temp SQLite store with ``districts`` fictional districts; the store and the seconds it took."""
+    from workbook import demo
+    from workbook.store import Store
+
+    store = Store(f"sqlite:///{folder / f'network-{districts}.sqlite'}")
+    start = time.perf_counter()
+    demo.seed_network(store, districts, MEMBERS, SESSIONS)
+    return store, time.perf_counter() - start
+
+
+def build(store, reps: int) -> tuple[dict, str]:
+    """Seconds to build the overview and serialise its figure; the figure JSON."""
+    import plotly.io as pio
+
+    from workbook.widgets.network import network_overview
+
+    times, text = [], ""
+    for i in range(reps + 1):
+        start = time.perf_counter()
+        page = network_overview(store, trusted=True)
+        text = pio.to_json(page.plot.figure)
+        if i:
+            times.append(time.perf_counter() - start)
+        page.close()
+    out = summary(times)
+    out["json_kib"] = round(len(text) / 1024, 1)
+    return out, text
+
+
+def draw(b, folder: Path, text: str, reps: int) -> dict:
+    """Milliseconds for plotly.js to draw the figure JSON ``text`` (median of ``reps``)."""
+    import plotly
+
+    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    shutil.copyfile(js, folder / "plotly.min.js")
+    html = folder / "draw.html"
+    html.write_text("<!doctype html><html><head><meta charset='utf-8'><script src='plotly.min.js'></script></head>"
+                    "<body><div id='gd' style='width:1100px;height:700px'></div></body></html>", encoding="utf-8")
+    tab = browser.Tab(b)
+    try:
+        tab.page.goto(html.as_uri())
+        tab.page.wait_for_function("() => window.Plotly")
+        return summary(tab.page.evaluate(DRAW, [text, reps]), 1)
+    finally:
+        tab.close()
+
+
+def run_network(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    reps = ctx.loads
+    raw, texts = {}, {}
+    for n in SIZES:
+        store, seconds = make_store(ctx.folder, n)
+        raw[n] = {"generate_s": round(seconds, 2)}
+        raw[n]["build"], texts[n] = build(store, reps)
+        store.dispose()
+        print(f"  network {n}: generated in {seconds:.1f} s; build {raw[n]['build']['median']} s", flush=True)
+    with browser.chromium() as b:
+        for n in SIZES:
+            raw[n]["draw"] = draw(b, ctx.folder, texts[n], reps)
+    small, big = raw[SIZES[0]], raw[SIZES[1]]
+    return [
+        row("network", "build + serialise, 1,000 vs 10 districts", big["build"]["median"], small["build"]["median"],
+            2, "s", strict=True),
+        row("network", "draw in Chromium, 1,000 vs 10 districts", big["draw"]["median"], small["draw"]["median"], 2,
+            "ms", strict=True),
+        row("network", "generate the store (seed_network), 1,000 vs 10", big["generate_s"], small["generate_s"],
+            None, "s"),
+    ], raw

@@ -1,0 +1,90 @@
+"""Group ``reports``: seconds per district of ``run_batch`` against papermill's empty-notebook floor.
+
+Both sides run in a pool of 2 worker processes (``ProcessPoolExecutor``), so both pay the same worker
+start-up and first-import costs; the per-district figure is the batch's wall time over its size. The
+papermill command line on the empty notebook is timed once, for reference (STACK-NOTES trap 5).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import apps, procs
+from .stats import check, row, summary
+
+WORKERS = 2
+
+
+def _empty_run(path: str) -> float:
+    """One papermill run of the empty notebook (in a worker process); its seconds."""
+    import papermill as pm
+
+    start = time.perf_counter()
+    pm.execute_notebook(path, None, kernel_name="python3", progress_bar=False, log_output=False)
+    return time.perf_counter() - start
+
+
+def empty_batch(nb: Path, count: int) -> dict:
+    """``count`` empty-notebook runs in a pool of 2 workers; wall seconds, per-run seconds, peak tree RSS."""
+    start = time.perf_counter()
+    with procs.Sampler(os.getpid(), exclude_root=True) as sampler:
+        with cf.ProcessPoolExecutor(max_workers=WORKERS) as pool:
+            each = list(pool.map(_empty_run, [str(nb)] * count))
+    wall = time.perf_counter() - start
+    return {"wall": round(wall, 2), "per_district": round(wall / count, 3), "each": summary(each),
+            "peak_mib": round(sampler.peak_mib, 1)}
+
+
+def workbook_batch(ctx: apps.Ctx, count: int) -> dict:
+    """``run_batch`` over ``count`` fictional districts (20 members, one session each)."""
+    from workbook import demo
+    from workbook.reports import run_batch
+    from workbook.store import Store
+
+    store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")
+    demo.seed_network(store, count, 20, 1)
+    out = ctx.folder / "reports"
+    start = time.perf_counter()
+    with procs.Sampler(os.getpid(), exclude_root=True) as sampler:
+        outcomes = run_batch(store, out, workers=WORKERS, progress=False)
+    wall = time.perf_counter() - start
+    store.dispose()
+    failed = [f"{o.district}: {o.error}" for o in outcomes if o.status != "ok"]
+    sizes = [p.stat().st_size for p in out.glob("network-*.html")]
+    return {"wall": round(wall, 2), "per_district": round(wall / count, 3),
+            "each": summary([o.seconds for o in outcomes]), "failed": failed, "peak_mib": round(sampler.peak_mib, 1),
+            "html_mib_each": round(sum(sizes) / max(1, len(sizes)) / 2**20, 2)}
+
+
+def cli_once(nb: Path) -> float:
+    """``papermill empty.ipynb out.ipynb`` once, as a command."""
+    papermill = Path(sys.executable).with_name("papermill")
+    start = time.perf_counter()
+    subprocess.run([str(papermill), str(nb), str(nb.with_name("empty-out.ipynb")), "--no-progress-bar"],
+                   check=True, capture_output=True, cwd=nb.parent)
+    return round(time.perf_counter() - start, 2)
+
+
+def run_reports(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    count = ctx.districts
+    nb = apps.empty_notebook(ctx.folder)
+    raw = {"districts": count, "empty": empty_batch(nb, count)}
+    print(f"  reports empty floor: {raw['empty']['per_district']} s/district", flush=True)
+    raw["workbook"] = ours = workbook_batch(ctx, count)
+    print(f"  reports workbook: {ours['per_district']} s/district", flush=True)
+    raw["cli_empty_s"] = cli_once(nb)
+    floor = raw["empty"]
+    return [
+        row("reports", f"seconds per district ({count}, 2 workers)", ours["per_district"], floor["per_district"], 1.3,
+            "s", "baseline: empty notebook through papermill.execute_notebook in the same pool"),
+        row("reports", "papermill CLI, empty notebook (reference)", raw["cli_empty_s"], floor["per_district"], None,
+            "s", "one command run vs the pooled floor per notebook"),
+        row("reports", "peak RSS of workers + kernels during the batch", ours["peak_mib"], floor["peak_mib"], None,
+            "MiB"),
+        check("reports", "failed district reports", len(ours["failed"]), 0),
+    ], raw

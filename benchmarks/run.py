@@ -1,0 +1,108 @@
+"""Run the benchmarks: ``python -m benchmarks.run [--quick] [--only GROUP]``.
+
+Writes ``benchmarks/results/bench-<timestamp>.json`` and ``benchmarks/results/latest.json`` and prints a
+markdown table. Every figure is a ratio against a baseline measured in the same run, on the same machine,
+because absolute times drift with whatever else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from importlib import metadata
+from pathlib import Path
+
+from . import apps
+from .stats import table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+GROUPS = ("voila", "slider", "memory", "reports", "network")
+
+
+def group_fn(name: str):
+    """The group's ``run_<name>(ctx) -> (rows, raw)``, imported on demand."""
+    if name in ("voila", "slider"):
+        from . import g_browser as mod
+    else:
+        mod = __import__(f"benchmarks.g_{name}", fromlist=["x"])
+    return getattr(mod, f"run_{name}")
+
+
+def environment() -> dict:
+    """Versions and machine facts that change what the numbers mean."""
+    versions = {}
+    for dist in ("voila", "jupyter_server", "ipywidgets", "plotly", "anywidget", "papermill", "nbconvert",
+                 "jsonschema", "rfc3987-syntax", "playwright"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "load_avg": os.getloadavg(),
+            "versions": versions,
+            "note": "rfc3987-syntax installed: every nbformat-loading process pays ~1.8 s (STACK-NOTES trap 1)"
+            if versions["rfc3987-syntax"] else "rfc3987-syntax absent"}
+
+
+def run_group(name: str, ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    """One group, its failure recorded as a row instead of stopping the run."""
+    print(f"[{name}] running ...", flush=True)
+    start = time.perf_counter()
+    try:
+        rows, raw = group_fn(name)(ctx)
+    except Exception as exc:  # a broken group must not lose the others' results
+        traceback.print_exc()
+        rows = [{"group": name, "measure": "group failed", "workbook": None, "baseline": None, "ratio": None,
+                 "target": None, "verdict": "error", "unit": "", "note": f"{type(exc).__name__}: {exc}"[:300]}]
+        raw = {"error": traceback.format_exc()}
+    raw["seconds"] = round(time.perf_counter() - start, 1)
+    print(f"[{name}] done in {raw['seconds']} s", flush=True)
+    return rows, raw
+
+
+def write(result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench-{result['started'].replace(':', '').replace('-', '')}.json"
+    text = json.dumps(result, indent=1, default=str)
+    path.write_text(text, encoding="utf-8")
+    (RESULTS / "latest.json").write_text(text, encoding="utf-8")
+    return path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (2 loads, 5 moves, 4 districts)")
+    parser.add_argument("--only", choices=GROUPS, action="append", help="run only this group (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, stores, reports)")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
+    ctx = apps.Ctx(folder=folder, quick=args.quick)
+    started = dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+    result = {"started": started, "quick": args.quick, "environment": environment(), "rows": [], "raw": {}}
+    try:
+        for name in args.only or GROUPS:
+            rows, raw = run_group(name, ctx)
+            result["rows"] += rows
+            result["raw"][name] = raw
+    finally:
+        result["environment"]["load_avg_end"] = os.getloadavg()
+        if args.keep:
+            print(f"temp folder kept: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    path = write(result)
+    print()
+    print(table(result["rows"]))
+    print(f"\nresults: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return 1 if any(r["verdict"] == "error" for r in result["rows"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
