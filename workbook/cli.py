@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="worksheet.html")
     p.set_defaults(fn=cmd_worksheet)
 
-    from .exchange import register
+    from .ownership import register
 
     dsub = register(sub)
     q = dsub.add_parser("create", help="add a district (or CMO, network) and its first session")

@@ -323,7 +323,7 @@ def _read_yaml(path: Path) -> dict:
     except UnicodeDecodeError as exc:
         raise ContentError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C loader: 10x faster
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

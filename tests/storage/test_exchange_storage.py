@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.test_exchange import FIXTURES, TABLES, TEAM, counts, full_session, snapshot
-from workbook import exchange
+from workbook import exchange, ownership
 from workbook.errors import ImportRejected, WorkbookError
 from workbook.store import Store
 
@@ -23,7 +23,7 @@ def test_round_trip_after_deleting_the_district(db, tmp_path, suffix):
     expected = snapshot(db, info["session"])
     path = tmp_path / f"session{suffix}"
     exchange.export_session(db, info["session"], path)
-    removed = exchange.delete_district(db, "example-usd")
+    removed = ownership.delete_district(db, "example-usd")
     assert removed["districts"] == 1 and removed["notes"] >= 9
     assert counts(db) == {name: 0 for name in TABLES}
     summary = exchange.import_session(db, path)
@@ -53,7 +53,7 @@ def test_delete_one_district_keeps_the_other(db):
     full_session(db)
     other = exchange.import_session(db, TEAM)
     kept = snapshot(db, other["session"])
-    exchange.delete_district(db, "example-usd")
+    ownership.delete_district(db, "example-usd")
     assert snapshot(db, other["session"]) == kept
     assert [d.slug for d in db.districts()] == ["fixture-usd"]
 
@@ -61,11 +61,11 @@ def test_delete_one_district_keeps_the_other(db):
 def test_backup_is_sqlite_only(db, tmp_path):
     db.create_district("tiny", "Tiny district")
     if db.engine.dialect.name == "sqlite":
-        assert exchange.backup(db, tmp_path / "b.sqlite")["bytes"] > 0
+        assert ownership.backup(db, tmp_path / "b.sqlite")["bytes"] > 0
         copy = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
         assert [d.slug for d in copy.districts()] == ["tiny"]
         copy.dispose()
     else:
         with pytest.raises(WorkbookError, match="pg_dump"):
-            exchange.backup(db, tmp_path / "b.sqlite")
+            ownership.backup(db, tmp_path / "b.sqlite")
         assert not (tmp_path / "b.sqlite").exists()

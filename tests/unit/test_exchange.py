@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook import exchange
+from workbook import exchange, ownership
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_demo
 from workbook.errors import AccessDenied, ImportRejected, InvalidInput, WorkbookError
@@ -437,7 +437,7 @@ def test_delete_district_removes_everything_of_it_and_nothing_else(store, team):
     other = exchange.import_session(store, TEAM)
     kept = snapshot(store, other["session"])
     total = counts(store)
-    removed = exchange.delete_district(store, "example-usd")
+    removed = ownership.delete_district(store, "example-usd")
     assert removed["districts"] == 1 and removed["respondents"] == 10 and removed["spectrum_marks"] > 50
     after = counts(store)
     for name in TABLES:
@@ -481,7 +481,7 @@ def test_backup_while_another_thread_writes(store, team, tmp_path):
     try:
         while len(written) < 5:
             time.sleep(0.01)
-        result = exchange.backup(store, tmp_path / "backup.sqlite")
+        result = ownership.backup(store, tmp_path / "backup.sqlite")
     finally:
         stop.set()
         thread.join()
@@ -496,7 +496,7 @@ def test_backup_while_another_thread_writes(store, team, tmp_path):
         con.close()
     assert not list(tmp_path.glob("*.partial"))
     with pytest.raises(InvalidInput, match="live database"):
-        exchange.backup(store, store.url.split("///")[1])
+        ownership.backup(store, store.url.split("///")[1])
 
 
 # ------------------------------------------------------------------ command line
@@ -504,7 +504,7 @@ def _parser():
     parser = argparse.ArgumentParser(prog="workbook")
     parser.add_argument("--db")
     sub = parser.add_subparsers(dest="command", required=True)
-    exchange.register(sub)
+    ownership.register(sub)
     return parser
 
 
