@@ -6,13 +6,11 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
-from ..content import load_content
-from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, Saver, error_page, esc, header, message, query_params
+from .access import open_app
+from .base import Page, PlotView, Saver, esc, header, message
 from .identity import Identity
 from .marks import MarkSlider
-from .pathway import open_session
 from .team import member_labels
 
 TITLE = "Conditions for Scale"
@@ -211,13 +209,5 @@ def layers_html(content, csum: pd.DataFrame) -> str:
 
 def conditions_for_scale(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """The member page (join code or personal link) or, with the facilitator's code, the team view."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        params = query_params() if params is None else params
-        district, session, member = open_session(store, params)
-        if member is None and params.get("code") == session.facilitator_code:
-            return ConditionsTeam(store, content, district, session)
-        return ConditionsForScale(store, content, district, session, member)
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, m, fac: ConditionsTeam(s, c, d, se) if fac
+                    else ConditionsForScale(s, c, d, se, m), store, params, content)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import analysis, charts, render
-from ..content import load_content
-from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, Saver, error_page, esc, header, query_params
+from .access import open_app
+from .base import Page, PlotView, Saver, esc, header
 from .identity import Identity
-from .pathway import open_session
 from .team import member_labels
 
 TITLE = "Laying the Foundation"
@@ -135,13 +133,5 @@ class FoundationTeam(Page):
 
 def laying_the_foundation(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """Member page (join code or personal link) or, with the facilitator's code, the team's page."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        params = query_params() if params is None else params
-        district, session, member = open_session(store, params)
-        if member is None and params.get("code") == session.facilitator_code:
-            return FoundationTeam(store, content, district, session)
-        return FoundationMember(store, content, district, session, member)
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, m, fac: FoundationTeam(s, c, d, se) if fac
+                    else FoundationMember(s, c, d, se, m), store, params, content)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import analysis, charts, render
-from ..content import load_content
-from ..errors import WorkbookError
 from ..store import Respondent, Store
-from .base import Page, PlotView, Saver, error_page, esc, header, query_params
+from .access import open_app, open_session  # noqa: F401 - open_session re-exported
+from .base import Page, PlotView, Saver, esc, header
 from .identity import Identity
 from .marks import MarkSlider
 
@@ -174,27 +173,6 @@ def gap_list(content, gap_table) -> str:
     return "<h3>Your widest gaps</h3><ol>" + "".join(items) + "</ol>"
 
 
-def open_session(store: Store, params: dict, *, facilitator: bool = False):
-    """District, session and (when the link carries one) the member, checked against the link's codes."""
-    slug = params.get("district")
-    if not slug:
-        raise WorkbookError("This page needs a link from your facilitator: it should end with something like "
-                            "?district=example-usd&session=1&code=…")
-    district, session = store.resolve_session(slug, params.get("session"))
-    member = None
-    if params.get("me") and not facilitator:
-        member = store.respondent_by_token(session.id, params["me"])
-    else:
-        store.check_code(session, params.get("code"), facilitator=facilitator)
-    return district, session, member
-
-
 def charting_your_path(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """Build the app from the page's link (``?district=&session=&code=`` or a personal ``&me=`` token)."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        district, session, member = open_session(store, query_params() if params is None else params)
-        return ChartingYourPath(store, content, district, session, member)
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, m, _fac: ChartingYourPath(s, c, d, se, m), store, params, content)

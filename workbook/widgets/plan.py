@@ -5,12 +5,11 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import analysis, render
-from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, Saver, error_page, esc, header, message, query_params, session_downloads
+from .access import open_app
+from .base import Page, Saver, esc, header, message, session_downloads
 from .conditions import condition_frames
-from .pathway import open_session
 
 TITLE = "Action planning"
 LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "
@@ -210,11 +209,5 @@ class ActionPlanning(Page):
 
 def action_planning(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """The team's action plan (needs the facilitator's code)."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        params = query_params() if params is None else params
-        district, session, _ = open_session(store, params, facilitator=True)
-        return ActionPlanning(store, content, district, session, params.get("code"))
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, _m, fac: ActionPlanning(s, c, d, se, fac), store, params, content,
+                    facilitator=True)

@@ -7,12 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import analysis, charts, theme
-from ..content import load_content
-from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, app_url, error_page, esc, qr_svg, query_params
+from .access import open_app
+from .base import Page, PlotView, app_url, esc, qr_svg
 from .conditions import condition_frames
-from .pathway import open_session
 
 TITLE = "Presenter view"
 
@@ -86,11 +84,5 @@ class Presenter(Page):
 
 def presenter(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """The projector page (needs the facilitator's code)."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        params = query_params() if params is None else params
-        district, session, _ = open_session(store, params, facilitator=True)
-        return Presenter(store, content, district, session)
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, _m, _fac: Presenter(s, c, d, se), store, params, content,
+                    facilitator=True)

@@ -6,12 +6,10 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
-from ..content import load_content
-from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, Saver, app_url, error_page, esc, header, qr_svg, query_params, session_downloads
+from .access import open_app
+from .base import Page, PlotView, Saver, app_url, esc, header, qr_svg, session_downloads
 from .marks import MarkSlider
-from .pathway import open_session
 
 TITLE = "Team pathways"
 LEDE = (
@@ -217,11 +215,5 @@ def answers_html(content, notes: pd.DataFrame, labels: dict) -> str:
 
 def team_pathways(store: Store | None = None, params: dict | None = None, content=None) -> Page:
     """Build the team view from the link (``?district=&session=&code=<facilitator code>``)."""
-    try:
-        store = store or Store()
-        content = content or load_content()
-        params = query_params() if params is None else params
-        district, session, _ = open_session(store, params, facilitator=True)
-        return TeamPathways(store, content, district, session, params.get("code"))
-    except WorkbookError as exc:
-        return error_page(TITLE, exc)
+    return open_app(TITLE, lambda s, c, d, se, _m, fac: TeamPathways(s, c, d, se, fac), store, params, content,
+                    facilitator=True)

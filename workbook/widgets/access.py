@@ -1,0 +1,48 @@
+"""Opening an app from its link: which district and session, who is asking, and with which code.
+
+Every app goes through :func:`open_app`, so every page checks its link the same way and
+turns a wrong or unusable link into a plain message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from ..content import load_content
+from ..errors import WorkbookError
+from ..store import Store
+from .base import error_page, query_params
+
+
+def open_session(store: Store, params: dict, *, facilitator: bool = False):
+    """District, session and (when the link carries one) the member, checked against the link's codes."""
+    slug = params.get("district")
+    if not slug:
+        raise WorkbookError("This page needs a link from your facilitator: it should end with something like "
+                            "?district=example-usd&session=1&code=…")
+    district, session = store.resolve_session(slug, params.get("session"))
+    member = None
+    if params.get("me") and not facilitator:
+        member = store.respondent_by_token(session.id, params["me"])
+    else:
+        store.check_code(session, params.get("code"), facilitator=facilitator)
+    return district, session, member
+
+
+def open_app(title: str, build, store: Store | None = None, params: dict | None = None, content=None, *,
+             facilitator: bool = False):
+    """Read the link (``params`` or the page's query string), check it and ``build`` the page.
+
+    ``build(store, content, district, session, member, facilitator_code)`` gets the member of a
+    personal link (or None) and the facilitator's code when the link carries it (else None).
+    """
+    try:
+        store = store or Store()
+        content = content or load_content()
+        params = query_params() if params is None else params
+        district, session, member = open_session(store, params, facilitator=facilitator)
+        code = params.get("code")
+        is_facilitator = member is None and bool(code) and secrets.compare_digest(str(code), session.facilitator_code)
+        return build(store, content, district, session, member, code if is_facilitator else None)
+    except WorkbookError as exc:
+        return error_page(title, exc)
