@@ -99,6 +99,14 @@ class TeamPathways(Page):
             box.add_class("wb-card")
             return box
 
+        self.show_names = w.Checkbox(value=session.show_authors, indent=False,
+                                     description="Show members' names to the team (reports stay anonymous by default)")
+        self.min_group = w.BoundedIntText(value=session.min_group_size, min=1, max=100, description="Members needed "
+                                          "before team figures leave the team", style={"description_width": "initial"})
+        self.show_names.observe(lambda c: self._setting(show_authors=c["new"]), "value")
+        self.min_group.observe(lambda c: self._setting(min_group_size=c["new"]), "value")
+        settings = w.VBox([w.HTML("<h2>Privacy settings</h2>"), self.show_names, self.min_group])
+        settings.add_class("wb-card")
         g2 = content.guides.guide_2
         super().__init__([
             header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
@@ -115,7 +123,8 @@ class TeamPathways(Page):
             card("Pathway and desired outcomes", *self.team_notes[2:],
                  note=f"<p>{esc(g2.section('desired_outcomes_link').intro)}</p>"),
             card("Members' answers to the pathway questions", self.answers),
-            session_downloads(store, session, content), self.saver.widget, w.HTML(render.attribution(content)),
+            session_downloads(store, session, content), settings, self.saver.widget,
+            w.HTML(render.attribution(content)),
         ], summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.refresh()
 
@@ -152,6 +161,10 @@ class TeamPathways(Page):
                         lambda: self.store.save_team_mark(self.session, self.code, sl.spectrum_id, sl.field,
                                                           change["new"]))
         self._draw_pathways()
+
+    def _setting(self, **values) -> None:
+        self.saver.save(("setting", *values), lambda: self.store.update_session(self.session.id, **values))
+        self.refresh()
 
     def _on_note(self, change) -> None:
         area = change["owner"]
