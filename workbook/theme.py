@@ -59,6 +59,9 @@ body {{ background: #F5F7FA; }}
 .wb-link {{ font-family: ui-monospace, monospace; word-break: break-all; background: #F0F4F8; padding: 4px 6px;
            border-radius: 4px; }}
 .widget-label, .widget-inline-hbox .widget-label {{ color: var(--wb-ink); }}
+/* boxes grow with their content instead of becoming scroll regions a keyboard cannot reach */
+.wb-page .widget-box {{ overflow: visible; }}
+.wb-page .widget-textarea {{ width: auto; max-width: 100%; box-sizing: border-box; }}
 .jupyter-widgets button:focus-visible, .jupyter-widgets input:focus-visible,
 .jupyter-widgets textarea:focus-visible, .jupyter-widgets select:focus-visible,
 .wb-range:focus-visible {{ outline: 3px solid var(--wb-focus); outline-offset: 2px; }}

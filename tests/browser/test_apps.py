@@ -294,6 +294,8 @@ def test_conditions_keyboard_only_and_team_heatmap(server, page, chromium):
 
 # ---------------------------------------------------------------- Action planning
 def test_action_planning(server, page):
+    from playwright.sync_api import expect
+
     from workbook import analysis
     from workbook.content import load_content
     from workbook.widgets.conditions import condition_frames
@@ -323,7 +325,8 @@ def test_action_planning(server, page):
     first = content.condition(expected[0])
     horizon = content.framework.horizons[0]
     card = page.locator(".wb-card", has=page.get_by_role("heading", name=first.name, exact=True))
-    block = card.locator(".widget-vbox", has=page.get_by_role("heading", name=re.compile(re.escape(horizon.label)))).last
+    horizon_heading = page.get_by_role("heading", name=re.compile(re.escape(horizon.label)))
+    block = card.locator(".widget-vbox", has=horizon_heading).last
     rows = block.locator(".widget-hbox").filter(has=page.get_by_role("button", name="Delete"))
 
     def items():
@@ -346,9 +349,9 @@ def test_action_planning(server, page):
     eventually(lambda: len(items()) == 1, what="the first action item")
     row = items().iloc[0]
     assert (row["text"], row["timeline"], row["owner"], bool(row["done"])) == \
-        ("Map the coaching we already have", "by March", "Blake", False)
-    rows.first.wait_for()
-    assert rows.count() == 1
+        ("Map the coaching we already have", "by March", "Blake", False), \
+        "the item was saved with what the kernel had when Add was pressed, not with what was typed"
+    expect(rows).to_have_count(1, timeout=LOAD)
 
     # mark it done
     rows.first.get_by_role("checkbox", name="Done").check()
@@ -357,13 +360,13 @@ def test_action_planning(server, page):
     # a second item, then move it above the first
     add_with_keyboard("Pilot two coaching cycles", "by June", "Casey")
     eventually(lambda: len(items()) == 2, what="the second action item")
-    rows.nth(1).wait_for()
+    expect(rows).to_have_count(2, timeout=LOAD)
     rows.nth(1).get_by_role("button", name="Move up").click()
     eventually(lambda: list(items().sort_values("position")["text"]) ==
                ["Pilot two coaching cycles", "Map the coaching we already have"], what="the moved item")
     page.wait_for_function("(() => { const i = [...document.querySelectorAll('input')].map(e => e.value);"
-                           " return i.indexOf('Pilot two coaching cycles') >= 0 && "
-                           "i.indexOf('Pilot two coaching cycles') < i.indexOf('Map the coaching we already have'); })()")
+                           " const a = i.indexOf('Pilot two coaching cycles');"
+                           " return a >= 0 && a < i.indexOf('Map the coaching we already have'); })()")
 
     # delete it, then undo
     rows.nth(1).get_by_role("button", name="Delete").click()
@@ -375,7 +378,7 @@ def test_action_planning(server, page):
     page.get_by_text("Restored.").wait_for()
     restored = items().set_index("text").loc["Map the coaching we already have"]
     assert bool(restored["done"]) and restored["owner"] == "Blake"
-    assert rows.count() == 2
+    expect(rows).to_have_count(2, timeout=LOAD)
     screens(page, "action_planning")
 
 

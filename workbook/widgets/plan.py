@@ -80,10 +80,14 @@ class AreaPlan(w.VBox):
         blocks = []
         for h in self.plan.content.framework.horizons:
             rows = items[(items["condition"] == self.condition.id) & (items["horizon"] == h.id)]
-            text = w.Text(placeholder="New action item", description="Action", layout=w.Layout(flex="3 1 240px"))
-            timeline = w.Text(placeholder="e.g. by March", description="Timeline", layout=w.Layout(flex="1 1 140px"))
+            # values are sent when a field is left, so a quick click on Add never overtakes typed text
+            once = dict(continuous_update=False)
+            text = w.Text(placeholder="New action item", description="Action", layout=w.Layout(flex="3 1 240px"),
+                          **once)
+            timeline = w.Text(placeholder="e.g. by March", description="Timeline", layout=w.Layout(flex="1 1 140px"),
+                              **once)
             owner = w.Text(description="Who is responsible", style={"description_width": "initial"},
-                           layout=w.Layout(flex="1 1 180px"))
+                           layout=w.Layout(flex="1 1 180px"), **once)
             add = w.Button(description="Add", icon="plus", button_style="primary")
             add.on_click(lambda _b, h=h.id, t=text, tl=timeline, o=owner:
                          self.plan.add(self.condition.id, h, t.value, tl.value, o.value))
