@@ -38,13 +38,23 @@ def _tracks(fig: go.Figure, spectra) -> None:
         mode="lines", line=dict(color=theme.RULE, width=6), hoverinfo="skip", showlegend=False))
     for s in spectra:
         for x, pole, anchor in ((1, s.left, "left"), (5, s.right, "right")):
-            fig.add_annotation(x=x, y=s.dimension, text=pole.plain_label, showarrow=False, xanchor=anchor,
-                               yshift=18, font=dict(size=12, color=theme.MUTED))
+            label = _two_lines(pole.plain_label)
+            fig.add_annotation(x=x, y=s.dimension, text=label, showarrow=False, xanchor=anchor, yanchor="bottom",
+                               yshift=6, align=anchor, font=dict(size=12, color=theme.MUTED))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(dims)), showgrid=False,
                      ticks="", automargin=True, tickfont=dict(size=14))
     fig.update_xaxes(range=[0.7, 5.3], tickvals=[1, 2, 3, 4, 5], showgrid=True, gridcolor="#EEF2F6",
                      zeroline=False, fixedrange=True)
     fig.update_yaxes(fixedrange=True)
+
+
+def _two_lines(label: str, width: int = 16) -> str:
+    """Long pole labels on two lines, so the two ends of a narrow chart never run into each other."""
+    if len(label) <= width or " " not in label:
+        return label
+    words = label.split()
+    best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return " ".join(words[:best]) + "<br>" + " ".join(words[best:])
 
 
 def _marked(value) -> bool:

@@ -68,6 +68,7 @@ body {{ background: #F5F7FA; }}
 .jupyter-button.mod-primary {{ background: var(--wb-now); color: #fff; }}
 .wb-presenter {{ font-size: 1.4rem; }}
 @media (min-width: 900px) {{ .wb-sticky {{ position: sticky; top: 8px; align-self: flex-start; }} }}
+@media (max-width: 899px) {{ .wb-sticky {{ order: -1; }} }}
 @media (max-width: 800px) {{ .wb-page {{ padding: 4px 6px 32px; }} .wb-page h1 {{ font-size: 1.5rem; }} }}
 @media print {{ .wb-noprint {{ display: none !important; }} body {{ background: #fff; }} }}
 """

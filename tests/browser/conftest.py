@@ -18,7 +18,8 @@ import pytest
 from tests.conftest import ROOT, require
 
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
-SHOTS = ROOT / "artifacts" / "screenshots"
+SHOTS = ROOT / "artifacts" / "screenshots"  # full-length pages, a test artefact
+DOCS = ROOT / "docs" / "screenshots"  # the first screen of each app, linked from the README
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
@@ -118,7 +119,12 @@ def page(chromium):
 def screenshot(page, name: str, width: int | None = None) -> Path:
     """Save a full-length screenshot of the app (Voila scrolls inside the page, so grow the viewport)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
+    if width and width != size["width"]:
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        page.wait_for_timeout(400)
+    page.screenshot(path=str(DOCS / f"{name}.png"))
     height = page.evaluate("Math.max(document.body.scrollHeight, "
                            "...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
     page.set_viewport_size({"width": width or size["width"], "height": min(max(height, 900), 8000)})

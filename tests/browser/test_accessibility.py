@@ -45,6 +45,7 @@ VIEWS = {
     "action_planning": (lambda s: _facilitator(s, "action_planning.ipynb"), "Action planning", 0),
     "framework_explorer": (lambda s: s.app("framework_explorer.ipynb"), "Framework explorer", 1),
     "network_overview": (lambda s: s.app("network_overview.ipynb", code=s.store().coach_code()), "Network overview", 1),
+    "presenter": (lambda s: _facilitator(s, "presenter.ipynb"), None, 1),
 }
 
 
@@ -56,7 +57,10 @@ def view(request, server, chromium):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(link(server))
-    wait_for_app(page, heading)
+    if heading:
+        wait_for_app(page, heading)
+    else:  # the presenter view is titled with the district's name
+        page.get_by_role("heading", level=1).first.wait_for(timeout=LOAD)
     wait_for_charts(page, charts)
     page.wait_for_load_state("networkidle")
     yield request.param, page

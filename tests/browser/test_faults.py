@@ -99,3 +99,17 @@ def test_an_unreachable_store_is_said_in_plain_words(tmp_path, monkeypatch):
     app = charting_your_path(params={"district": "example-usd"})
     assert "cannot be reached" in repr(app) or "Cannot use the database" in repr(app)
     assert "postgresql" not in repr(app) and "nobody" not in repr(app)
+
+
+def test_presenter_shows_one_spectrum_large_with_names_hidden(server, page):
+    page.goto(server.facilitator_link("presenter.ipynb"))
+    page.get_by_role("heading", name=re.compile("Example Unified")).first.wait_for(timeout=90_000)
+    page.locator("svg").first.wait_for()  # the QR code to join
+    page.get_by_role("button", name="Q2 Pace").click()
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some(p => "
+                           "(p.layout?.title?.text || '').includes('Pace'))")
+    text = page.inner_text("body")
+    store = server.store()
+    names = [r.name for r in store.respondents(int(server.codes["session"]))]
+    assert not any(n in text for n in names)
+    screenshot(page, "presenter-1280", 1280)
