@@ -85,3 +85,38 @@ def test_wrong_links_get_plain_messages(server, page):
     c = server.codes
     page.goto(server.app("team_pathways.ipynb", district=c["district"], session=c["session"], code=c["code"]))
     page.get_by_text("facilitator's code").wait_for()
+
+
+def test_whole_guide_with_the_keyboard_alone(server, page):
+    """Every spectrum marked now and aspiration, and the three questions answered, with key presses only."""
+    page.goto(server.member_link())
+    wait_for_app(page, "Charting Your Path")
+    page.get_by_role("textbox", name="Your name").focus()
+    page.keyboard.type("Lee Keys")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_text("Your personal link").wait_for()
+    page.wait_for_function("[...document.querySelectorAll('input[type=range]')].every(e => !e.disabled)")
+    # tab order: from Start the next stops are the disclosures and sliders of Q1, then Q2, ...
+    marked = 0
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        kind = page.evaluate("document.activeElement.type || document.activeElement.tagName")
+        if kind == "range":
+            page.keyboard.press("ArrowRight" if marked % 2 else "ArrowLeft")
+            marked += 1
+        elif kind == "textarea":
+            page.keyboard.type(f"Answer {marked}")
+        if marked == 14 and kind == "textarea":
+            break
+    assert marked == 14
+    page.get_by_text("7 of 7 spectra marked").wait_for()
+    page.get_by_text("All changes saved").wait_for()
+    store = server.store()
+    marks = store.spectrum_marks(int(server.codes["session"]))
+    mine = marks[marks["name"] == "Lee Keys"]
+    assert len(mine) == 7
+    assert (mine["current"] == 2.5).all() and (mine["aspiration"] == 3.5).all()
