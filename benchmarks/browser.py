@@ -91,12 +91,21 @@ def wait_chart(tab: Tab, timeout: float = 120) -> float:
     return handle.json_value() / 1000
 
 
-def time_to_chart(browser, url: str) -> tuple[float, list[str]]:
-    """Open ``url`` in a fresh context; seconds to the chart drawn and the page's problems."""
+# where the time went: the HTML fully received (Voila streams it while the kernel runs the notebook), the DOM ready
+PHASES = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return {first_byte: n.responseStart / 1000, html_done: n.responseEnd / 1000,
+          dom_ready: n.domContentLoadedEventEnd / 1000};
+}"""
+
+
+def time_to_chart(browser, url: str) -> tuple[float, list[str], dict]:
+    """Open ``url`` in a fresh context; seconds to the chart drawn, the page's problems, its phases (s)."""
     tab = Tab(browser)
     try:
         goto(tab, url)
-        return wait_chart(tab), tab.problems()
+        seconds = wait_chart(tab)
+        return seconds, tab.problems(), tab.page.evaluate(PHASES)
     finally:
         tab.close()
 

@@ -20,17 +20,19 @@ PANEL_X15_VS_PLAIN = 0.47  # 1.5 x Panel / bare plain Voila (~3.45 / ~7.35)
 def load_series(b, served: apps.Served, loads: int, warmup: bool = True) -> dict:
     """``loads`` fresh loads of ``served.page``: seconds to the chart drawn, settle waits, page problems."""
     settle = [procs.wait_settled(served.pid, min_kernels=served.pool)]
-    done, times, problems = 0, [], []
+    done, times, problems, phases = 0, [], [], []
     for i in range(loads + (1 if warmup else 0)):
-        seconds, probs = browser.time_to_chart(b, served.page)
+        seconds, probs, phase = browser.time_to_chart(b, served.page)
         done += 1
         if i or not warmup:
             times.append(seconds)
             problems += probs
+            phases.append(phase)
         # preheated: the pool refills after each visit (the visited kernel stays: Voila leaks it, trap 3)
         settle.append(procs.wait_settled(served.pid, min_kernels=served.pool + done if served.pool else 0))
     out = summary(times)
-    out.update(problems=problems, settle_s=[round(s, 1) for s in settle], server=served.notes)
+    out.update(problems=problems, settle_s=[round(s, 1) for s in settle], server=served.notes,
+               phases={k: summary([p[k] for p in phases]) for k in (phases[0] if phases else {})})
     return out
 
 
@@ -54,17 +56,23 @@ def voila_series(ctx: apps.Ctx, b) -> dict:
             server = apps.workbook_server(ctx.folder, url, codes, preheat=preheat)
         with server as served:
             raw[key] = load_series(b, served, ctx.loads)
-        print(f"  voila {key}: median {raw[key]['median']} s {raw[key]['samples']}", flush=True)
+        html = raw[key].get("phases", {}).get("html_done", {}).get("median")
+        print(f"  voila {key}: median {raw[key]['median']} s {raw[key]['samples']}; HTML received at {html} s",
+              flush=True)
     return raw
 
 
 def _voila_rows(raw: dict) -> list[dict]:
     med = {k: v["median"] for k, v in raw.items()}
+    html = {k: v.get("phases", {}).get("html_done", {}).get("median") for k, v in raw.items()}
     rows = [
         row("voila", "time to chart, no preheat (c/a)", med["c_workbook"], med["a_bare"], PANEL_X15_VS_PLAIN, "s",
             "target: 1.5 x Panel (2.0-2.6 s) vs bare Voila (7.1-8.2 s) in STACK-NOTES"),
         row("voila", "time to chart, preheated (d/b)", med["d_workbook_preheated"], med["b_bare_preheated"],
             PANEL_VS_PREHEATED, "s", "target: Panel (2.0-2.6 s) vs bare preheated Voila (3.8-4.7 s) in STACK-NOTES"),
+        row("voila", "HTML received (server + kernel part), no preheat", html["c_workbook"], html["a_bare"], None, "s"),
+        row("voila", "HTML received (server + kernel part), preheated", html["d_workbook_preheated"],
+            html["b_bare_preheated"], None, "s"),
         row("voila", "preheat gain, workbook (d/c)", med["d_workbook_preheated"], med["c_workbook"], None, "s"),
         row("voila", "preheat gain, bare (b/a)", med["b_bare_preheated"], med["a_bare"], None, "s"),
         check("voila", "page errors / failed requests", sum(len(v["problems"]) for v in raw.values()), 0),

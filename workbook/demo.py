@@ -66,15 +66,40 @@ def seed_demo(store: Store, seed: int = 7) -> dict:
             for qid, text in _NOTES[i].items():
                 store.save_note(session.id, qid, text, member)
         seed_conditions_for(store, content, member, rng)
+    seed_plan(store, content, session)
     return {"district": DEMO_SLUG, "session": session.id, "code": session.join_code,
             "facilitator": session.facilitator_code}
 
 
-def seed_conditions_for(store: Store, content, member, rng: random.Random) -> None:
-    """Fictional Step 1 ratings and up to three priorities for one member (if the store supports them)."""
-    save = getattr(store, "save_condition_rating", None)
-    if save is None:
+def seed_plan(store: Store, content, session) -> None:
+    """The fictional team's agreed answers: desired outcomes, one planned priority with actions."""
+    from . import analysis
+
+    code = session.facilitator_code
+    for i, text in enumerate(["Every student sets and tracks weekly learning goals with a teacher.",
+                              "Teachers use shared data routines to regroup students every two weeks."], start=1):
+        store.save_outcome(session.id, i, text)
+    store.save_note(session.id, "rg1.dv1", "Equity of access, student agency and learning from what does not work.")
+    cmarks = store.condition_marks(session.id).rename(columns={"respondent_id": "member"})
+    ids = [c.id for c in content.conditions]
+    layer_of = {c.id: layer.id for layer in content.framework.layers for c in layer.conditions}
+    top = analysis.top_priorities(analysis.condition_summary(cmarks, ids, layer_of), 3)
+    if not top:
         return
+    store.set_plan_areas(session, code, top)
+    first = top[0]
+    store.save_note(session.id, f"plan.{first}.end_state", "Every school has a shared, funded plan for this area.")
+    store.save_note(session.id, f"plan.{first}.challenge1", "Uneven starting points across schools.")
+    store.save_note(session.id, f"plan.{first}.challenge1_data", "Walkthroughs: 9 of 24 schools 'on our way'.")
+    for horizon, text, when, who in (("short", "Map what each school already does", "by March", "Curriculum office"),
+                                     ("medium", "Pilot two coaching cycles", "this school year", "Two principals"),
+                                     ("long", "Fold the pilots into the district plan", "next year", "Superintendent")):
+        store.add_action_item(session, code, first, horizon, text, when, who)
+
+
+def seed_conditions_for(store: Store, content, member, rng: random.Random) -> None:
+    """Fictional Step 1 ratings and three priorities for one member."""
+    save = store.save_condition_rating
     ids = [c.id for c in content.conditions]
     for cid in ids:
         save(member, cid, float(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5])))

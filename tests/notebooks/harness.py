@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -50,7 +51,11 @@ def prepare(folder: Path) -> dict[str, dict]:
     queries = _queries(codes)
     envs = {}
     for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
-        env = dict(os.environ, WORKBOOK_DB_URL=url, QUERY_STRING=queries.get(nb.name, ""),
+        # each notebook gets its own copy of the store, so no notebook sees another's writes
+        own = folder / f"{nb.stem}.sqlite"
+        with sqlite3.connect(folder / "nbval.sqlite") as src, sqlite3.connect(own) as dst:
+            src.backup(dst)
+        env = dict(os.environ, WORKBOOK_DB_URL=f"sqlite:///{own}", QUERY_STRING=queries.get(nb.name, ""),
                    PYTHONHASHSEED="0", TZ="UTC", WORKBOOK_REPORT_PLOTLYJS="none")
         envs[nb.name] = env
     return envs
