@@ -193,8 +193,10 @@ def test_foundation_member_and_team(server, page, chromium):
     agreed_text = "Students first: every decision starts from a named student."
     agreed = team.get_by_placeholder("The team's agreed answer…").first
     agreed.focus()
+    team.keyboard.press("Control+A")  # the demo team may have an answer already: replace it
     team.keyboard.type(agreed_text)
-    outcome = team.get_by_role("textbox", name="Outcome 1")
+    before = store.desired_outcomes(sid)
+    outcome = team.get_by_role("textbox", name=f"Outcome {len(before) + 1}")
     outcome.focus()
     team.keyboard.type("Ninth-grade on-track rate up ten points in two years")
     team.keyboard.press("Tab")  # the outcome box saves when it loses focus
@@ -204,7 +206,7 @@ def test_foundation_member_and_team(server, page, chromium):
         row = notes[(notes["respondent_id"] == 0) & (notes["question_id"] == qid)]
         return len(row) == 1 and row["text"].iloc[0] == agreed_text
     eventually(team_saved, what="the team's agreed answer (respondent 0)")
-    eventually(lambda: store.desired_outcomes(sid) == ["Ninth-grade on-track rate up ten points in two years"],
+    eventually(lambda: store.desired_outcomes(sid) == [*before, "Ninth-grade on-track rate up ten points in two years"],
                what="the desired outcome")
     team.close()
 
@@ -330,8 +332,14 @@ def test_action_planning(server, page):
     rows = block.locator(".widget-hbox").filter(has=page.get_by_role("button", name="Delete"))
 
     def items():
-        frame = store.action_items(sid)
-        return frame[(frame["condition"] == first.id) & (frame["horizon"] == horizon.id)]
+        """This test's items (the demo plan may already hold some in the same horizon)."""
+        frame = store.action_items(sid, include_deleted=True)
+        frame = frame[(frame["condition"] == first.id) & (frame["horizon"] == horizon.id)
+                      & ~frame["id"].isin(existing)]
+        return frame[~frame["deleted"].astype(bool)]
+
+    existing = set(store.action_items(sid, include_deleted=True)["id"])
+    rows_before = len(store.action_items(sid).query("condition == @first.id and horizon == @horizon.id"))
 
     def add_with_keyboard(text, timeline, owner):
         block.get_by_placeholder("New action item").focus()
@@ -351,17 +359,17 @@ def test_action_planning(server, page):
     assert (row["text"], row["timeline"], row["owner"], bool(row["done"])) == \
         ("Map the coaching we already have", "by March", "Blake", False), \
         "the item was saved with what the kernel had when Add was pressed, not with what was typed"
-    expect(rows).to_have_count(1, timeout=LOAD)
+    expect(rows).to_have_count(rows_before + 1, timeout=LOAD)
 
     # mark it done
-    rows.first.get_by_role("checkbox", name="Done").check()
+    rows.nth(rows_before).get_by_role("checkbox", name="Done").check()
     eventually(lambda: bool(items().iloc[0]["done"]), what="the item marked done")
 
     # a second item, then move it above the first
     add_with_keyboard("Pilot two coaching cycles", "by June", "Casey")
     eventually(lambda: len(items()) == 2, what="the second action item")
-    expect(rows).to_have_count(2, timeout=LOAD)
-    rows.nth(1).get_by_role("button", name="Move up").click()
+    expect(rows).to_have_count(rows_before + 2, timeout=LOAD)
+    rows.nth(rows_before + 1).get_by_role("button", name="Move up").click()
     eventually(lambda: list(items().sort_values("position")["text"]) ==
                ["Pilot two coaching cycles", "Map the coaching we already have"], what="the moved item")
     page.wait_for_function("(() => { const i = [...document.querySelectorAll('input')].map(e => e.value);"
@@ -369,7 +377,7 @@ def test_action_planning(server, page):
                            " return a >= 0 && a < i.indexOf('Map the coaching we already have'); })()")
 
     # delete it, then undo
-    rows.nth(1).get_by_role("button", name="Delete").click()
+    rows.nth(rows_before + 1).get_by_role("button", name="Delete").click()
     eventually(lambda: list(items()["text"]) == ["Pilot two coaching cycles"], what="the deleted item gone")
     page.get_by_text("Deleted “Map the coaching we already have”.").wait_for()
     page.get_by_role("button", name="Undo delete").click()
@@ -378,7 +386,7 @@ def test_action_planning(server, page):
     page.get_by_text("Restored.").wait_for()
     restored = items().set_index("text").loc["Map the coaching we already have"]
     assert bool(restored["done"]) and restored["owner"] == "Blake"
-    expect(rows).to_have_count(2, timeout=LOAD)
+    expect(rows).to_have_count(rows_before + 2, timeout=LOAD)
     screens(page, "action_planning")
 
 
