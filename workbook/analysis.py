@@ -27,17 +27,27 @@ def pathway(marks: pd.DataFrame, respondent_id: int) -> pd.DataFrame:
     return mine.reindex(list(SPECTRUM_IDS)).astype(float)
 
 
-def gaps(path: pd.DataFrame) -> pd.DataFrame:
+def ranked_gaps(current: dict, aspiration: dict) -> list[dict]:
     """Aspiration minus now per spectrum, widest first (by size; ties keep Reflection Guide 2's order).
 
-    Spectra missing either mark are left out. Columns: spectrum, current, aspiration, gap, size.
+    Plain dicts in and out, so a member's page can rank gaps on every slider move without pandas.
+    Spectra missing either mark are left out.
     """
-    frame = path.reindex(columns=list(FIELDS)).dropna().copy()
-    frame["gap"] = frame["aspiration"] - frame["current"]
-    frame["size"] = frame["gap"].abs()
-    frame["order"] = [SPECTRUM_IDS.index(s) for s in frame.index]
-    frame = frame.sort_values(["size", "order"], ascending=[False, True]).drop(columns="order")
-    return frame.rename_axis("spectrum").reset_index()
+    rows = []
+    for sid in SPECTRUM_IDS:
+        now, asp = current.get(sid), aspiration.get(sid)
+        if now is None or asp is None or now != now or asp != asp:  # missing or NaN
+            continue
+        rows.append({"spectrum": sid, "current": float(now), "aspiration": float(asp), "gap": asp - now,
+                     "size": abs(asp - now)})
+    return sorted(rows, key=lambda r: -r["size"])  # stable: ties stay in guide order
+
+
+def gaps(path: pd.DataFrame) -> pd.DataFrame:
+    """:func:`ranked_gaps` for a pathway frame (index spectrum; columns current, aspiration)."""
+    frame = path.reindex(columns=list(FIELDS))
+    rows = ranked_gaps(frame["current"].to_dict(), frame["aspiration"].to_dict())
+    return pd.DataFrame(rows, columns=["spectrum", "current", "aspiration", "gap", "size"])
 
 
 def progress(path: pd.DataFrame) -> int:

@@ -95,6 +95,17 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
     return fig
 
 
+def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> go.Figure:
+    """Move the Now and Aspiration lines of a :func:`pathway` figure in place (no rebuild)."""
+    for name, values in (("Now", current), ("Aspiration", aspiration)):
+        fresh = _line(spectra, values, theme.NOW_STYLE if name == "Now" else theme.ASPIRATION_STYLE, name)
+        trace = next(t for t in fig.data if t.name == name)
+        trace.x, trace.text = fresh.x, fresh.text
+    marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.xref != "paper" or not marked]
+    return fig
+
+
 def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd.DataFrame | None = None,
                   labels: dict | None = None, title: str | None = "Team pathways") -> go.Figure:
     """Every member's pathways (thin, translucent), the team median (bold) and the agreed marks if any.

@@ -59,14 +59,24 @@ function render({ model, el }) {
     out.textContent = text;
     input.setAttribute('aria-valuetext', model.get('name') + ': ' + text);
   }
-  let timer = null;
+  // send at once (a key press is one step), then at most every 60 ms while a pointer drags
+  let timer = null, last = 0;
   function send() {
     timer = null;
+    last = performance.now();
     model.set('value', parseFloat(input.value));
     model.save_changes();
   }
-  input.addEventListener('input', () => { if (!timer) timer = setTimeout(send, 60); sync_preview(); });
-  input.addEventListener('change', () => { if (timer) { clearTimeout(timer); } send(); });
+  input.addEventListener('input', () => {
+    sync_preview();
+    const wait = 60 - (performance.now() - last);
+    if (wait <= 0) { if (timer) { clearTimeout(timer); } send(); }
+    else if (!timer) { timer = setTimeout(send, wait); }
+  });
+  input.addEventListener('change', () => {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (parseFloat(input.value) !== model.get('value')) send();
+  });
   input.addEventListener('keydown', (e) => {
     const v = model.get('value');
     if ((e.key === 'Enter' || e.key === ' ') && (v === null || v === undefined)) { e.preventDefault(); send(); }
