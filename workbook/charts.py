@@ -36,11 +36,11 @@ def _tracks(fig: go.Figure, spectra) -> None:
     fig.add_trace(go.Scatter(
         x=[v for _ in dims for v in (1, 5, None)], y=[d for d in dims for _ in range(3)],
         mode="lines", line=dict(color=theme.RULE, width=6), hoverinfo="skip", showlegend=False))
-    for s in spectra:
-        for x, pole, anchor in ((1, s.left, "left"), (5, s.right, "right")):
-            label = _two_lines(pole.plain_label)
-            fig.add_annotation(x=x, y=s.dimension, text=label, showarrow=False, xanchor=anchor, yanchor="bottom",
-                               yshift=6, align=anchor, font=dict(size=12, color=theme.MUTED))
+    # one layout update for all fourteen labels (add_annotation re-validates the whole list each call)
+    fig.update_layout(annotations=[
+        dict(x=x, y=s.dimension, text=_two_lines(pole.plain_label), showarrow=False, xanchor=anchor,
+             yanchor="bottom", yshift=6, align=anchor, font=dict(size=12, color=theme.MUTED))
+        for s in spectra for x, pole, anchor in ((1, s.left, "left"), (5, s.right, "right"))])
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(dims)), showgrid=False,
                      ticks="", automargin=True, tickfont=dict(size=14))
     fig.update_xaxes(range=[0.7, 5.3], tickvals=[1, 2, 3, 4, 5], showgrid=True, gridcolor="#EEF2F6",

@@ -83,7 +83,9 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
             # Voila leaves a closed page's kernel running; cull idle ones, even if a socket lingers
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
-            "--MappingKernelManager.cull_connected=True"]
+            "--MappingKernelManager.cull_connected=True",
+            # a room opening the link together starts many kernels at once: give slow ones time to answer
+            "--VoilaExecutor.iopub_timeout=30"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
     if preheat:
         # warm kernels for the page a whole room opens at once; the other apps start kernels on demand
