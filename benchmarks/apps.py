@@ -1,6 +1,6 @@
 """The apps under test: the bare-stack baseline notebook, the workbook's Voila server, a demo store.
 
-The bare app is what STACK-NOTES measured the peers with: seven ipywidgets ``FloatSlider``\\ s and one
+The bare app is what the reference measurements of the peers used: seven ipywidgets ``FloatSlider``\\ s and one
 plotly ``go.FigureWidget`` line chart that follows them, served by plain ``python -m voila``.
 """
 

@@ -73,7 +73,7 @@ class Tab:
         self.page.on("requestfailed", lambda req: self.failed.append(req.url[:120]))
 
     def problems(self) -> list[str]:
-        """Page errors and failed requests, leaving out the template's CDN icon fonts (STACK-NOTES trap 6)."""
+        """Page errors and failed requests, leaving out the template's CDN icon fonts (a known trap of the stack)."""
         return self.errors + [u for u in self.failed if "cdn.jsdelivr.net" not in u]
 
     def close(self) -> None:

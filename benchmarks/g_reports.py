@@ -2,7 +2,7 @@
 
 Both sides run in a pool of 2 worker processes (``ProcessPoolExecutor``), so both pay the same worker
 start-up and first-import costs; the per-district figure is the batch's wall time over its size. The
-papermill command line on the empty notebook is timed once, for reference (STACK-NOTES trap 5).
+papermill command line on the empty notebook is timed once, for reference (a known trap of the stack).
 """
 
 from __future__ import annotations

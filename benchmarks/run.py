@@ -47,7 +47,7 @@ def environment() -> dict:
             versions[dist] = None
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "load_avg": os.getloadavg(),
             "versions": versions,
-            "note": "rfc3987-syntax installed: every nbformat-loading process pays ~1.8 s (STACK-NOTES trap 1)"
+            "note": "rfc3987-syntax installed: every nbformat-loading process pays ~1.8 s (a known trap of the stack)"
             if versions["rfc3987-syntax"] else "rfc3987-syntax absent"}
 
 
