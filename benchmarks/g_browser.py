@@ -12,7 +12,8 @@ import re
 from . import apps, browser, procs
 from .stats import check, row, summary
 
-# Reference measurements of the bare stack and its peers: Panel 2.0-2.6 s; Voila preheated 3.8-4.7 s; Voila 7.1-8.2 s (same bare app, same machine kind)
+# Reference measurements of the bare stack and its peers (same bare app, same machine kind):
+# Panel 2.0-2.6 s; Voila preheated 3.8-4.7 s; Voila 7.1-8.2 s
 PANEL_VS_PREHEATED = 0.55  # Panel / bare preheated Voila  (~2.3 / ~4.25)
 PANEL_X15_VS_PLAIN = 0.47  # 1.5 x Panel / bare plain Voila (~3.45 / ~7.35)
 
@@ -69,7 +70,8 @@ def _voila_rows(raw: dict) -> list[dict]:
         row("voila", "time to chart, no preheat (c/a)", med["c_workbook"], med["a_bare"], PANEL_X15_VS_PLAIN, "s",
             "target: 1.5 x Panel (2.0-2.6 s) vs bare Voila (7.1-8.2 s) in the reference measurements"),
         row("voila", "time to chart, preheated (d/b)", med["d_workbook_preheated"], med["b_bare_preheated"],
-            PANEL_VS_PREHEATED, "s", "target: Panel (2.0-2.6 s) vs bare preheated Voila (3.8-4.7 s) in the reference measurements"),
+            PANEL_VS_PREHEATED, "s",
+            "target: Panel (2.0-2.6 s) vs bare preheated Voila (3.8-4.7 s) in the reference measurements"),
         row("voila", "HTML received (server + kernel part), no preheat", html["c_workbook"], html["a_bare"], None, "s"),
         row("voila", "HTML received (server + kernel part), preheated", html["d_workbook_preheated"],
             html["b_bare_preheated"], None, "s"),
