@@ -65,13 +65,12 @@ class Server:
         return Store(self.db_url)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """``workbook serve`` on a free port with a fresh demo store."""
+def fresh_server(tmp_path_factory, name: str = "voila"):
+    """``workbook serve`` on a free port with a fresh demo store (a generator for fixtures of any scope)."""
     from workbook import demo
     from workbook.store import Store
 
-    folder = tmp_path_factory.mktemp("voila")
+    folder = tmp_path_factory.mktemp(name)
     db_url = f"sqlite:///{folder / 'browser.sqlite'}"
     store = Store(db_url)
     codes = demo.seed_demo(store)
@@ -79,19 +78,24 @@ def server(tmp_path_factory):
     port = free_port()
     log = folder / "voila.log"
     env = dict(os.environ, WORKBOOK_DB_URL=db_url)
-    handle = log.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port)], env=env,
-                            stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        wait_for_port(port, proc)
-        yield Server(f"http://127.0.0.1:{port}", db_url, codes, proc, log)
-    finally:
-        proc.terminate()
+    with log.open("w") as handle:
+        proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port)], env=env,
+                                stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        handle.close()
+            wait_for_port(port, proc)
+            yield Server(f"http://127.0.0.1:{port}", db_url, codes, proc, log)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The server shared by the charting and fault tests."""
+    yield from fresh_server(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

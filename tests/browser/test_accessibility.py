@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from .conftest import wait_for_app
-from .test_apps import LOAD, fresh_server, wait_for_charts
+from .conftest import fresh_server, wait_for_app
+from .test_apps import LOAD, wait_for_charts
 
 pytestmark = pytest.mark.browser
 

@@ -6,15 +6,12 @@ store (the session-wide server of ``conftest.py`` keeps the exact member counts 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 
-from .conftest import ROOT, Server, chart_data, free_port, screenshot, wait_for_app, wait_for_port
+from .conftest import chart_data, fresh_server, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -22,36 +19,10 @@ LOAD = 90_000  # ms: a kernel start on a busy two-core machine
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-def fresh_server(tmp_path_factory):
-    """``workbook serve`` on a free port with a fresh demo store (a generator for module-scoped fixtures)."""
-    from workbook import demo
-    from workbook.store import Store
-
-    folder = tmp_path_factory.mktemp("voila-apps")
-    db_url = f"sqlite:///{folder / 'apps.sqlite'}"
-    store = Store(db_url)
-    codes = demo.seed_demo(store)
-    store.dispose()
-    port = free_port()
-    log = folder / "voila.log"
-    env = dict(os.environ, WORKBOOK_DB_URL=db_url)
-    with log.open("w") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port)], env=env,
-                                stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            wait_for_port(port, proc)
-            yield Server(f"http://127.0.0.1:{port}", db_url, codes, proc, log)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    yield from fresh_server(tmp_path_factory)
+    """A server of this module's own: these tests add members the charting tests would count."""
+    yield from fresh_server(tmp_path_factory, "voila-apps")
 
 
 def eventually(check, timeout: float = 30, what: str = "condition"):
