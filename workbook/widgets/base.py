@@ -219,3 +219,24 @@ def session_downloads(store, session, content) -> w.VBox:
                   w.HBox([excel, csvzip, sheet], layout=w.Layout(flex_flow="row wrap")), out])
     box.add_class("wb-card")
     return box
+
+
+def card(title: str, *children, level: int = 2, note: str = "") -> w.VBox:
+    """A titled card of the page."""
+    box = w.VBox([w.HTML(f"<h{level}>{esc(title)}</h{level}>{note}"), *children])
+    box.add_class("wb-card")
+    return box
+
+
+def team_answer(store, session_id: int, saver: Saver, question_id: str, label: str,
+                placeholder: str = "The team's answer…", height: str = "80px") -> w.VBox:
+    """A labelled text box for one of the team's agreed answers, saved as it is typed.
+
+    ``children[1]`` is the text box; it carries ``question_id``.
+    """
+    area = w.Textarea(value=store.note(session_id, question_id), placeholder=placeholder,
+                      layout=w.Layout(width="100%", height=height))
+    area.question_id = question_id
+    area.observe(lambda c: saver.save(("note", question_id),
+                                      lambda: store.save_note(session_id, question_id, c["new"])), "value")
+    return w.VBox([w.HTML(f"<label><strong>{esc(label)}</strong></label>"), area])

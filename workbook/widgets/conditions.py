@@ -8,7 +8,7 @@ import pandas as pd
 from .. import analysis, charts, render
 from ..store import Store
 from .access import open_app
-from .base import Page, PlotView, Saver, esc, header, message
+from .base import Page, PlotView, Saver, card, esc, header, message, team_answer
 from .identity import Identity
 from .marks import MarkSlider
 from .team import member_labels
@@ -141,24 +141,12 @@ class ConditionsTeam(Page):
         self.notes = []
         layer_cards = []
         for layer in content.framework.layers:
-            boxes = []
-            for i, q in enumerate(layer.reflection_questions, start=1):
-                area = w.Textarea(placeholder="The team's answer…", layout=w.Layout(width="100%", height="70px"))
-                area.question_id = f"step1.{layer.id}.q{i}"
-                area.value = store.note(session.id, area.question_id)
-                area.observe(self._on_note, "value")
-                self.notes.append(area)
-                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q)}</strong></label>"), area]))
-            card = w.VBox([w.HTML(f"<h3>{esc(layer.name)}: reflection questions for teams</h3>"), *boxes])
-            card.add_class("wb-card")
-            layer_cards.append(card)
+            boxes = [team_answer(store, session.id, self.saver, f"step1.{layer.id}.q{i}", q, height="70px")
+                     for i, q in enumerate(layer.reflection_questions, start=1)]
+            self.notes += [b.children[1] for b in boxes]
+            layer_cards.append(card(f"{layer.name}: reflection questions for teams", *boxes, level=3))
         step1 = content.framework.step1
         qs = "".join(f"<li>{esc(q)}</li>" for q in step1.questions)
-
-        def card(title, *children):
-            box = w.VBox([w.HTML(f"<h2>{esc(title)}</h2>"), *children])
-            box.add_class("wb-card")
-            return box
 
         super().__init__([
             header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
@@ -170,11 +158,6 @@ class ConditionsTeam(Page):
             *layer_cards, self.saver.widget, w.HTML(render.attribution(content)),
         ], summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
         self.refresh()
-
-    def _on_note(self, change) -> None:
-        area = change["owner"]
-        self.saver.save(("note", area.question_id),
-                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
 
     def refresh(self) -> None:
         content, fw = self.content, self.content.framework

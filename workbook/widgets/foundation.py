@@ -7,7 +7,7 @@ import ipywidgets as w
 from .. import analysis, charts, render
 from ..store import Store
 from .access import open_app
-from .base import Page, PlotView, Saver, esc, header
+from .base import Page, PlotView, Saver, esc, header, team_answer
 from .identity import Identity
 from .team import member_labels
 
@@ -105,13 +105,8 @@ class FoundationTeam(Page):
         self.pathway = PlotView(charts.team_pathways(content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
                                                      store.team_marks(session.id), title="The team's current pathway"))
         link = content.guides.guide_2.section("desired_outcomes_link")
-        link_boxes = []
-        for q in link.questions:
-            area = _area(store.note(session.id, f"rg2.{q.id}"), placeholder="The team's answer…")
-            area.question_id = f"rg2.{q.id}"
-            area.observe(self._on_note, "value")
-            self.areas.append(area)
-            link_boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
+        link_boxes = [team_answer(store, session.id, self.saver, f"rg2.{q.id}", q.text) for q in link.questions]
+        self.areas += [b.children[1] for b in link_boxes]
         link_card = w.VBox([w.HTML("<h2>Does your pathway support your desired outcomes?</h2>"), self.pathway,
                             *link_boxes])
         link_card.add_class("wb-card")

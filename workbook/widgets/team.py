@@ -8,7 +8,7 @@ import pandas as pd
 from .. import analysis, charts, render
 from ..store import Store
 from .access import open_app
-from .base import Page, PlotView, Saver, app_url, esc, header, qr_svg, session_downloads
+from .base import Page, PlotView, Saver, app_url, card, esc, header, qr_svg, session_downloads, team_answer
 from .marks import MarkSlider
 
 TITLE = "Team pathways"
@@ -94,11 +94,6 @@ class TeamPathways(Page):
                        f"{qr_svg(join, 3)}<div>Team members join with this link (or scan the code):<br>"
                        f"<span class='wb-link'>{esc(join)}</span></div></div>")
 
-        def card(title, *children, note=""):
-            box = w.VBox([w.HTML(f"<h2>{esc(title)}</h2>{note}"), *children])
-            box.add_class("wb-card")
-            return box
-
         self.show_names = w.Checkbox(value=session.show_authors, indent=False,
                                      description="Show members' names to the team (reports stay anonymous by default)")
         self.min_group = w.BoundedIntText(value=session.min_group_size, min=1, max=100, description="Members needed "
@@ -142,16 +137,9 @@ class TeamPathways(Page):
         return sliders
 
     def _team_questions(self):
-        boxes = []
         g2 = self.content.guides.guide_2
-        for section in ("team_comparison", "desired_outcomes_link"):
-            for q in g2.section(section).questions:
-                area = w.Textarea(placeholder="The team's answer…", layout=w.Layout(width="100%", height="80px"))
-                area.question_id = f"rg2.{q.id}"
-                area.value = self.store.note(self.session.id, area.question_id)
-                area.observe(self._on_note, "value")
-                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
-        return boxes
+        return [team_answer(self.store, self.session.id, self.saver, f"rg2.{q.id}", q.text)
+                for section in ("team_comparison", "desired_outcomes_link") for q in g2.section(section).questions]
 
     def _on_agreed(self, change) -> None:
         if getattr(self, "_loading", False) or change["new"] is None:
@@ -165,11 +153,6 @@ class TeamPathways(Page):
     def _setting(self, **values) -> None:
         self.saver.save(("setting", *values), lambda: self.store.update_session(self.session.id, **values))
         self.refresh()
-
-    def _on_note(self, change) -> None:
-        area = change["owner"]
-        self.saver.save(("note", area.question_id),
-                        lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
 
     def refresh(self) -> None:
         """Re-read every member's marks and answers and redraw."""
