@@ -118,11 +118,30 @@ def move_latency(page, key: str, trace: str, timeout: float = 30) -> float:
     return page.evaluate("() => window.__bench.t1 - window.__bench.t0")
 
 
-def move_many(page, focus, moves: int, trace: str, pause: float = 0.35) -> list[float]:
-    """``moves`` alternating ArrowRight/ArrowLeft presses on the slider ``focus()`` focuses; latencies in ms."""
+# the workbook's chart stamps each redraw from the kernel's figure (``data-spec-drawn``, page clock)
+CONFIRMED = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const t = gd && gd.dataset.specDrawn ? parseFloat(gd.dataset.specDrawn) : null;
+  return t !== null && t > window.__bench.t0 ? t - window.__bench.t0 : false;
+}"""
+
+
+def confirmed_latency(page, timeout: float = 30) -> float:
+    """Milliseconds from the last key press to the kernel's own figure redrawn (the workbook's chart only)."""
+    return page.wait_for_function(CONFIRMED, polling="raf", timeout=timeout * 1000).json_value()
+
+
+def move_many(page, focus, moves: int, trace: str, pause: float = 0.35,
+              confirmed: list | None = None) -> list[float]:
+    """``moves`` alternating ArrowRight/ArrowLeft presses on the slider ``focus()`` focuses; latencies in ms.
+
+    With ``confirmed`` (a list), also the latency to the kernel's redraw of each move is appended to it.
+    """
     out = []
     for i in range(moves):
         focus()
         out.append(move_latency(page, "ArrowRight" if i % 2 == 0 else "ArrowLeft", trace))
+        if confirmed is not None:
+            confirmed.append(confirmed_latency(page))
         time.sleep(pause)  # let the kernel finish (saves, the status line) before the next press
     return out

@@ -275,23 +275,20 @@ def top_priorities(csum: pd.DataFrame, k: int = 3) -> list[str]:
 
 def segments(table: pd.DataFrame) -> pd.DataFrame:
     """The survey's segments per district: kind, size, urbanicity, FRL band, years scaling (as labels)."""
-    def band(value, edges, labels):
-        if pd.isna(value):
-            return None
-        for edge, label in zip(edges, labels):
-            if value < edge:
-                return label
-        return labels[-1]
+    def band(values, edges, labels):
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        out = np.asarray(labels, dtype=object)[np.searchsorted(edges, numbers, side="right")]
+        out[np.isnan(numbers)] = None
+        return out
 
     out = pd.DataFrame(index=table.index)
     out["kind"] = table["kind"]
-    out["size"] = [band(v, [10, 25, 60, 100], ["1-9 schools", "10-24 schools", "25-59 schools", "60-99 schools",
-                                               "100+ schools"]) for v in table["schools"]]
+    out["size"] = band(table["schools"], [10, 25, 60, 100], ["1-9 schools", "10-24 schools", "25-59 schools",
+                                                              "60-99 schools", "100+ schools"])
     out["urbanicity"] = table["urbanicity"]
-    out["frl"] = [band(v, [25, 50, 75], ["FRL under 25%", "FRL 25-49%", "FRL 50-74%", "FRL 75-100%"])
-                  for v in table["frl_percent"]]
-    out["years"] = [band(v, [1, 2, 3], ["under 1 year", "1 year", "2 years", "3+ years"])
-                    for v in table["years_scaling"]]
+    out["frl"] = band(table["frl_percent"], [25, 50, 75], ["FRL under 25%", "FRL 25-49%", "FRL 50-74%",
+                                                           "FRL 75-100%"])
+    out["years"] = band(table["years_scaling"], [1, 2, 3], ["under 1 year", "1 year", "2 years", "3+ years"])
     return out
 
 
@@ -300,3 +297,15 @@ def network_pathways(marks: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
     counts = marks.dropna(subset=["current"]).groupby("district")["respondent_id"].nunique()
     keep = counts[counts >= min_members].index
     return district_pathways(marks[marks["district"].isin(keep)])
+
+
+def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFrame:
+    """:func:`network_pathways` from per-session summaries (``Store.network_summaries``) instead of marks.
+
+    ``summaries``: one dict per district with ``district``, ``members`` (members who marked "now") and
+    ``medians`` ({spectrum: median "now" mark}). Same rows (districts by slug), columns and values.
+    """
+    kept = sorted((s for s in summaries if s["members"] >= max(min_members, 1)), key=lambda s: s["district"])
+    index = pd.Index([s["district"] for s in kept], name="district", dtype=object)
+    return pd.DataFrame.from_records([s["medians"] for s in kept], index=index, columns=list(SPECTRUM_IDS),
+                                     coerce_float=True).astype(float)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -342,17 +343,23 @@ def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes")
 
 def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers: list[str] | None = None,
             title: str | None = "Districts across the network (median now)") -> go.Figure:
-    """One box per spectrum over districts' median pathways, every district a point; one district highlighted."""
+    """One box per spectrum over districts' median pathways, every district a point; one district highlighted.
+
+    The points are one box trace built from arrays (spectrum by spectrum, districts in the frame's order):
+    a thousand districts cost no more Python than ten.
+    """
     fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
-    long = pathways.reset_index().melt(id_vars=pathways.index.name or "index", var_name="spectrum",
-                                       value_name="value").dropna()
-    key = pathways.index.name or "index"
     dims = {s.id: s.dimension for s in spectra}
-    fig.add_trace(go.Box(x=long["value"], y=[dims[s] for s in long["spectrum"]], orientation="h", name="Districts",
+    values = pathways.to_numpy(dtype=float).T  # spectra x districts
+    marked = ~np.isnan(values)
+    rows = np.array([dims[c] for c in pathways.columns], dtype=str)
+    slugs = pathways.index.to_numpy(dtype=str)
+    fig.add_trace(go.Box(x=values[marked], y=np.repeat(rows, marked.sum(axis=1)),
+                         text=np.broadcast_to(slugs, values.shape)[marked], orientation="h", name="Districts",
                          boxpoints="all" if len(pathways) <= 300 else "outliers", jitter=0.4, pointpos=0,
                          marker=dict(color=theme.SURVEY, size=4, opacity=0.5), line=dict(color=theme.SURVEY),
-                         text=long[key], hovertemplate="%{text}: %{x}<extra></extra>", showlegend=False))
+                         hovertemplate="%{text}: %{x}<extra></extra>", showlegend=False))
     for slug_list, style, name in ((peers or [], {"color": "#009E73", "dash": "dot", "symbol": "square"}, "Peer"),
                                    ([highlight] if highlight else [], theme.NOW_STYLE, None)):
         for slug in slug_list:

@@ -11,6 +11,7 @@ from .errors import WorkbookError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+TEMPLATE = ROOT / "share" / "jupyter" / "voila" / "templates" / "workbook"
 
 
 def _store(args):
@@ -113,6 +114,9 @@ def cmd_serve(args) -> int:
           f"?code={store.coach_code()}")
     print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
     sys.stdout.flush()
+    from .widgets.chart import install_static
+
+    install_static(TEMPLATE)  # the charts' plotly.js, served by Voila itself (no CDN)
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project

@@ -120,6 +120,20 @@ settings = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# One row per session whose spectrum marks were ever written: ``marks_revision`` counts the writes (bumped by
+# database triggers on spectrum_marks and respondents, so every writer counts, whatever code path it takes);
+# the summary columns hold what the network overview needs, computed at ``summary_revision``. A summary is
+# current only while summary_revision == marks_revision.
+session_summaries = sa.Table(
+    "session_summaries", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True,
+              autoincrement=False),
+    sa.Column("marks_revision", sa.Integer, nullable=False, default=0),
+    sa.Column("summary_revision", sa.Integer),
+    sa.Column("members", sa.Integer),            # members with at least one "now" mark
+    sa.Column("current_medians", sa.Text),       # JSON {spectrum id: median "now" mark}
+)
+
 schema_version = sa.Table(
     "schema_version", metadata,
     sa.Column("version", sa.Integer, nullable=False),
@@ -145,7 +159,80 @@ def _v3(conn) -> None:
     settings.create(conn, checkfirst=True)
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
+_BUMP_SQLITE = ("INSERT INTO session_summaries (session_id, marks_revision) SELECT {sid}, 1 {source} "
+                "ON CONFLICT (session_id) DO UPDATE SET marks_revision = session_summaries.marks_revision + 1;")
+_OF_MARK = "FROM respondents r JOIN sessions s ON s.id = r.session_id WHERE r.id = {row}.respondent_id"
+_OF_MEMBER = "FROM sessions s WHERE s.id = {row}.session_id"
+_SQLITE_TRIGGERS = {
+    "spectrum_marks_ai": ("AFTER INSERT ON spectrum_marks", [("r.session_id", _OF_MARK, "NEW")]),
+    "spectrum_marks_au": ("AFTER UPDATE ON spectrum_marks", [("r.session_id", _OF_MARK, "OLD"),
+                                                             ("r.session_id", _OF_MARK, "NEW")]),
+    "spectrum_marks_ad": ("AFTER DELETE ON spectrum_marks", [("r.session_id", _OF_MARK, "OLD")]),
+    "respondents_au": ("AFTER UPDATE OF session_id ON respondents", [("s.id", _OF_MEMBER, "OLD"),
+                                                                     ("s.id", _OF_MEMBER, "NEW")]),
+    "respondents_ad": ("AFTER DELETE ON respondents", [("s.id", _OF_MEMBER, "OLD")]),
+}
+_PG_FUNCTIONS = ("""
+CREATE OR REPLACE FUNCTION workbook_bump_session(sid integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF sid IS NOT NULL AND EXISTS (SELECT 1 FROM sessions WHERE id = sid) THEN
+    INSERT INTO session_summaries (session_id, marks_revision) VALUES (sid, 1)
+    ON CONFLICT (session_id) DO UPDATE SET marks_revision = session_summaries.marks_revision + 1;
+  END IF;
+END $$""", """
+CREATE OR REPLACE FUNCTION workbook_mark_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM workbook_bump_session((SELECT session_id FROM respondents WHERE id = OLD.respondent_id));
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM workbook_bump_session((SELECT session_id FROM respondents WHERE id = NEW.respondent_id));
+  END IF;
+  RETURN NULL;
+END $$""", """
+CREATE OR REPLACE FUNCTION workbook_member_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM workbook_bump_session(OLD.session_id);
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM workbook_bump_session(NEW.session_id);
+  END IF;
+  RETURN NULL;
+END $$""")
+_PG_TRIGGERS = (
+    ("spectrum_marks_changed", "AFTER INSERT OR UPDATE OR DELETE ON spectrum_marks", "workbook_mark_changed"),
+    ("respondents_changed", "AFTER UPDATE OF session_id OR DELETE ON respondents", "workbook_member_changed"),
+)
+
+
+def _v4(conn) -> None:
+    """Version 4: per-session summaries for the network overview, with triggers counting every mark write.
+
+    A write to a deleted session's marks is not counted (its summary goes with it). SQLite can hand a deleted
+    session's id to the next new session, so there a new or deleted session also drops any summary row under
+    its id (the foreign key's cascade only acts with foreign keys on).
+    """
+    session_summaries.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        for function in _PG_FUNCTIONS:
+            conn.exec_driver_sql(function)
+        for name, when, function in _PG_TRIGGERS:
+            table = when.rsplit(" ", 1)[1]
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE PROCEDURE {function}()")
+        return
+    for name, (when, bumps) in _SQLITE_TRIGGERS.items():
+        body = " ".join(_BUMP_SQLITE.format(sid=sid, source=source.format(row=row)) for sid, source, row in bumps)
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        conn.exec_driver_sql(f"CREATE TRIGGER {name} {when} BEGIN {body} END")
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS sessions_ai")
+    conn.exec_driver_sql("CREATE TRIGGER sessions_ai AFTER INSERT ON sessions "
+                         "BEGIN DELETE FROM session_summaries WHERE session_id = NEW.id; END")
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS sessions_ad")
+    conn.exec_driver_sql("CREATE TRIGGER sessions_ad AFTER DELETE ON sessions "
+                         "BEGIN DELETE FROM session_summaries WHERE session_id = OLD.id; END")
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 CURRENT_VERSION = MIGRATIONS[-1][0]
 
 

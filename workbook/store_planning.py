@@ -7,7 +7,10 @@ membership and codes like the rest of the store.
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
+import statistics
 
 import sqlalchemy as sa
 
@@ -222,6 +225,45 @@ class PlanningQueries:
         frame[["current", "aspiration"]] = frame[["current", "aspiration"]].astype(float)
         return frame
 
+    def network_summaries(self):
+        """Each district's latest session in a few numbers: one dict per district that has a session.
+
+        Keys: district (slug), session_id, members (members with at least one "now" mark) and medians
+        ({spectrum id: median "now" mark}, spectra nobody marked left out).
+
+        Summaries are kept in ``session_summaries`` and reused while the session's marks are unchanged:
+        triggers count every write to a session's marks (``marks_revision``), and a summary computed at an
+        older count is recomputed from that session's marks alone, then stored for the next caller. A cold
+        store therefore pays for every session once; afterwards only sessions whose marks changed are read.
+        """
+        s, d, ss = t.sessions, t.districts, t.session_summaries
+        latest = sa.select(sa.func.max(s.c.id)).group_by(s.c.district_id)
+        q = (sa.select(d.c.slug, s.c.id, ss.c.marks_revision, ss.c.summary_revision, ss.c.members,
+                       ss.c.current_medians)
+             .select_from(d.join(s, s.c.district_id == d.c.id).outerjoin(ss, ss.c.session_id == s.c.id))
+             .where(s.c.id.in_(latest)).order_by(d.c.slug))
+
+        def read(conn):
+            # revisions first, marks second: a write landing in between makes the stored summary look old
+            # (recomputed next time), never a new-looking summary of old marks
+            rows = conn.execute(q).all()
+            stale = {sid: marks_rev for _slug, sid, marks_rev, summary_rev, _n, _json in rows
+                     if summary_rev is None or summary_rev != marks_rev}
+            return rows, stale, _current_marks(conn, sorted(stale))
+
+        rows, stale, marks = self._run(read)
+        fresh = {sid: _summarise(marks.get(sid, [])) for sid in stale}
+        if fresh:
+            self._run(lambda conn: _store_summaries(conn, stale, fresh), write=True)
+        out = []
+        for slug, sid, _marks_rev, _summary_rev, members, medians in rows:
+            if sid in fresh:
+                members, medians = fresh[sid][0], dict(fresh[sid][1])
+            else:
+                medians = dict(_parse_medians(medians))
+            out.append({"district": slug, "session_id": sid, "members": members, "medians": medians})
+        return out
+
     def district_table(self):
         """Every district's segments: slug (index), name, kind, schools, urbanicity, frl_percent, years_scaling."""
         import pandas as pd
@@ -232,3 +274,65 @@ class PlanningQueries:
             t.districts.c.synthetic)).all())
         return pd.DataFrame(rows, columns=["slug", "name", "kind", "schools", "urbanicity", "frl_percent",
                                            "years_scaling", "synthetic"]).set_index("slug")
+
+
+_CHUNK = 500  # session ids per IN (...) list
+
+
+def _current_marks(conn, session_ids: list[int]) -> dict[int, list]:
+    """The "now" marks of these sessions: {session id: [(respondent id, spectrum id, mark), ...]}."""
+    r, m = t.respondents, t.spectrum_marks
+    out: dict[int, list] = {}
+    for i in range(0, len(session_ids), _CHUNK):
+        q = (sa.select(r.c.session_id, m.c.respondent_id, m.c.spectrum_id, m.c.current)
+             .select_from(r.join(m, m.c.respondent_id == r.c.id))
+             .where(r.c.session_id.in_(session_ids[i:i + _CHUNK]), m.c.current.is_not(None)))
+        for sid, rid, spectrum, mark in conn.execute(q):
+            out.setdefault(sid, []).append((rid, spectrum, mark))
+    return out
+
+
+@functools.lru_cache(maxsize=20_000)
+def _parse_medians(text: str) -> tuple:
+    """A stored summary's medians as (spectrum, median) pairs; parsed once per distinct text in a process."""
+    return tuple(json.loads(text).items())
+
+
+def _summarise(marks: list) -> tuple[int, dict]:
+    """Members who marked "now" and the median "now" mark per spectrum, from (respondent, spectrum, mark)."""
+    by_spectrum: dict[str, list[float]] = {}
+    for _rid, spectrum, mark in marks:
+        by_spectrum.setdefault(spectrum, []).append(float(mark))
+    medians = {spectrum: float(statistics.median(values)) for spectrum, values in sorted(by_spectrum.items())}
+    return len({rid for rid, _s, _m in marks}), medians
+
+
+def _store_summaries(conn, revisions: dict[int, int | None], fresh: dict[int, tuple]) -> None:
+    """Keep each new summary under the revision it was computed at, unless the marks changed meanwhile.
+
+    ``revisions`` holds the marks_revision read before the marks (None: the session had no row yet).
+    """
+    ss, s = t.session_summaries, t.sessions
+    rows = [{"sid": sid, "rev": revisions[sid] or 0, "n": fresh[sid][0],
+             "json": json.dumps(fresh[sid][1], sort_keys=True)} for sid in sorted(fresh)]
+    summary = {"summary_revision": sa.bindparam("rev", type_=sa.Integer),
+               "members": sa.bindparam("n", type_=sa.Integer), "current_medians": sa.bindparam("json", type_=sa.Text)}
+    known = [r for r in rows if revisions[r["sid"]] is not None]
+    if known:  # still at the revision we read, or a write came in between and it stays stale
+        conn.execute(ss.update().where(ss.c.session_id == sa.bindparam("sid", type_=sa.Integer),
+                                       ss.c.marks_revision == sa.bindparam("rev", type_=sa.Integer))
+                     .values(**summary), known)
+    new = [r for r in rows if revisions[r["sid"]] is None]
+    if new:  # no row yet: add one at revision 0 unless a write made one meanwhile or the session is gone
+        pick = (sa.select(s.c.id, sa.literal(0, sa.Integer), *summary.values())
+                .where(s.c.id == sa.bindparam("sid", type_=sa.Integer)))
+        stmt = _insert(conn, ss).from_select(["session_id", "marks_revision", *summary], pick)
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["session_id"]), new)
+
+
+def _insert(conn, table):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

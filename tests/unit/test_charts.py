@@ -46,6 +46,13 @@ def annotation_texts(fig: go.Figure) -> list[str]:
     return [a.text for a in fig.layout.annotations]
 
 
+def pole_labels(fig: go.Figure) -> set[tuple]:
+    """(x, row, text) of each pole label (one text trace drawn with the tracks)."""
+    t = trace(fig, charts.POLE_LABELS)
+    assert t.mode == "text" and t.hoverinfo == "skip" and t.showlegend is False
+    return set(zip(t.x, t.y, t.text))
+
+
 @pytest.fixture()
 def spectra(content):
     return content.spectra
@@ -116,12 +123,18 @@ def test_pathway_hover_describes_marks(path_fig, spectra):
 def test_pathway_pole_labels_at_both_ends_of_every_row(path_fig, spectra):
     fig = path_fig
     # long labels wrap onto two lines so the two ends never collide; the words are unchanged
-    placed = {(a.x, a.y, a.text.replace("<br>", " ")) for a in fig.layout.annotations}
-    assert any("<br>" in a.text for a in fig.layout.annotations)
+    labels = pole_labels(fig)
+    placed = {(x, y, text.replace("<br>", " ")) for x, y, text in labels}
+    assert any("<br>" in text for _x, _y, text in labels)
     for s in spectra:
         assert (1, s.dimension, s.left.plain_label) in placed, s.id
         assert (5, s.dimension, s.right.plain_label) in placed, s.id
-    assert ("Decentralized" in annotation_texts(fig)) and ("Centralized" in annotation_texts(fig))
+    assert len(labels) == 2 * len(spectra)
+    # left labels read rightwards from the left end, right labels leftwards from the right end
+    positions = dict(zip(trace(fig, charts.POLE_LABELS).x, trace(fig, charts.POLE_LABELS).textposition))
+    assert positions == {1: "top right", 5: "top left"}
+    # no layout annotations left to re-lay out on every redraw (only the empty-state hint)
+    assert all(a.xref == "paper" for a in fig.layout.annotations)
 
 
 def test_pathway_locus_of_control_at_the_top(path_fig, dims):
@@ -240,7 +253,7 @@ def test_alignment_empty_state(spectra):
 def test_roles_one_line_per_role(spectra, team):
     rm = analysis.role_medians(team)
     fig = charts.roles(spectra, rm)
-    lines = {t.name: t for t in fig.data if t.name}
+    lines = {t.name: t for t in fig.data if t.name and t.name != charts.POLE_LABELS}
     assert set(lines) == {"coach", "principal", "teacher"}
     assert values(lines["principal"].x) == [1.0, 2.0, 5.0, None, None, None, None]
     assert values(lines["teacher"].x) == [3.0, 4.0, None, None, None, None, 2.0]
@@ -441,8 +454,8 @@ def test_network_box_over_districts_and_highlight(spectra, dims):
 def test_network_without_highlight(spectra):
     pathways = pd.DataFrame({s: [3.0] for s in SPECTRUM_IDS}, index=pd.Index(["only"], name="district"))
     fig = charts.network(spectra, pathways)
-    assert [type(t) for t in fig.data] == [go.Scatter, go.Box]
-    assert list(fig.data[1].text) == ["only"] * 7
+    assert [type(t) for t in fig.data] == [go.Scatter, go.Scatter, go.Box]
+    assert list(fig.data[2].text) == ["only"] * 7
 
 
 # ------------------------------------------------------------------ every figure

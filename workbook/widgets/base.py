@@ -1,8 +1,8 @@
 """Building blocks shared by every app: page shell, messages, query parameters, links, charts.
 
-Charts are shown through an ``Output`` widget as plotly's mime bundle, not as a
-``go.FigureWidget``: the page then needs no plotly widget model (about 5 MB of JavaScript
-and 60 MiB of kernel memory per page) and a redraw is one small message.
+Charts (:func:`PlotView`, in ``chart.py``) are not ``go.FigureWidget``s: the page then needs no
+plotly widget model (about 5 MB of JavaScript and 60 MiB of kernel memory per page) and a
+redraw is one small message.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from IPython.display import display
 
 from .. import theme
 from ..errors import WorkbookError
+from .chart import PlotView  # noqa: F401 - re-exported for the apps
 
 esc = html.escape
 
@@ -85,27 +86,6 @@ def app_url(notebook: str, **params) -> str:
     netloc = host if port in ("80", "443", "") else f"{host}:{port}"
     scheme = "https" if port == "443" else "http"
     return f"{scheme}://{netloc}{base}{notebook}?{query}"
-
-
-class PlotView(w.Output):
-    """Shows a plotly figure; ``show(fig)`` replaces it in place."""
-
-    def __init__(self, fig=None, **kwargs):
-        super().__init__(**kwargs)
-        self.figure = None
-        self.renders = 0
-        if fig is not None:
-            self.show(fig)
-
-    def show(self, fig) -> None:
-        from ..charts import CONFIG
-
-        self.figure = fig
-        bundle = {"application/vnd.plotly.v1+json": {**fig.to_plotly_json(), "config": CONFIG},
-                  "text/plain": f"<chart: {fig.layout.title.text or 'untitled'}>"}
-        # one state change (not clear + append): one message, and the chart is never absent from the page
-        self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
-        self.renders += 1
 
 
 def status() -> w.HTML:

@@ -23,10 +23,10 @@ FILTERS = (("kind", "Kind of system"), ("size", "Size"), ("urbanicity", "Setting
 class NetworkOverview(Page):
     def __init__(self, store: Store, content, highlight: str | None = None, min_members: int = MIN_MEMBERS):
         self.store, self.content = store, content
-        marks = store.network_marks()
+        summaries = store.network_summaries()
         self.table = store.district_table()
         self.segments = analysis.segments(self.table)
-        self.pathways = analysis.network_pathways(marks, min_members)
+        self.pathways = analysis.summary_pathways(summaries, min_members)
         self.filters = {}
         for key, label in FILTERS:
             values = sorted(v for v in self.segments[key].dropna().unique())

@@ -147,15 +147,24 @@ class ChartingYourPath(Page):
         for card in self.cards:
             self.current[card.spectrum.id] = card.now.value
             self.aspiration_marks[card.spectrum.id] = card.aspiration.value
+        # the chart first (it is what the member watches); built once, later moves change the two pathway
+        # traces (and drop the empty-state hint once), and only those are sent again
+        if self._chart is None:
+            self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks)
+            self.plot.show(self._chart)
+            # the browser moves a point as soon as its slider moves; the kernel's redraw confirms it
+            lines = {t.name: i for i, t in enumerate(self._chart.data)}
+            for point, card in enumerate(self.cards):
+                self.plot.link(card.now, lines["Now"], point)
+                self.plot.link(card.aspiration, lines["Aspiration"], point)
+        else:
+            hints = len(self._chart.layout.annotations)
+            charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
+            moved = [i for i, t in enumerate(self._chart.data) if t.name in ("Now", "Aspiration")]
+            self.plot.show(self._chart, traces=moved, layout=len(self._chart.layout.annotations) != hints)
         done = sum(self.current[s] is not None and self.aspiration_marks[s] is not None for s in self.current)
         self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
                                "(now and aspiration)</p>")
-        # build the chart once; later moves only change the two pathway traces (a slider move costs ~1 ms here)
-        if self._chart is None:
-            self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks)
-        else:
-            charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
-        self.plot.show(self._chart)
         self.gaps.value = gap_list(self.content, analysis.ranked_gaps(self.current, self.aspiration_marks))
 
 

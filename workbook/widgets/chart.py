@@ -1,0 +1,278 @@
+"""Charts on the apps' pages: a plotly figure kept in place and redrawn with ``Plotly.react``.
+
+Under Voila a chart is a small widget (:class:`Chart`) whose state is the figure's JSON. The
+browser draws it with the ``plotly.min.js`` the workbook's Voila template loads from the
+server itself (``/voila/static/plotly.min.js``, copied from the installed plotly package when
+the server starts: no CDN, works offline). The template asks for that script at the top of
+the page, so it downloads while the kernel is still running the notebook, and a redraw
+updates the existing chart instead of rebuilding it: a slider move costs one small message
+and a ``Plotly.react`` diff.
+
+Outside Voila (JupyterLab, nbval, papermill) there is no such script, so :func:`PlotView`
+returns the plain :class:`MimePlotView`: plotly's own mime bundle in an ``Output``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import anywidget
+import ipywidgets as w
+import traitlets
+
+STATIC_NAME = "plotly.min.js"
+
+_ESM = r"""
+// plotly.js comes from the page (the template's <script id="wb-plotly-js">); add the tag if it is missing
+function plotlyReady(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__wbPlotly) {
+    window.__wbPlotly = new Promise((resolve, reject) => {
+      let tag = document.getElementById('wb-plotly-js');
+      if (!tag) {
+        tag = document.createElement('script');
+        tag.id = 'wb-plotly-js';
+        tag.async = true;
+        tag.src = src;
+        document.head.append(tag);
+      }
+      const started = performance.now();
+      const poll = setInterval(() => {
+        if (window.Plotly) { clearInterval(poll); resolve(window.Plotly); }
+        else if (performance.now() - started > 120000) {
+          clearInterval(poll); reject(new Error('plotly.js did not load'));
+        }
+      }, 25);
+      tag.addEventListener('load', () => { if (window.Plotly) { clearInterval(poll); resolve(window.Plotly); } });
+      tag.addEventListener('error', () => { clearInterval(poll); reject(new Error('plotly.js could not be loaded')); });
+    });
+  }
+  return window.__wbPlotly;
+}
+
+async function render({ model, el }) {
+  const gd = document.createElement('div');
+  gd.className = 'wb-chart plotly-graph-div';
+  gd.style.width = '100%';
+  el.style.width = '100%';
+  el.append(gd);
+  function label() {
+    const text = model.get('label');
+    if (text) { gd.setAttribute('role', 'figure'); gd.setAttribute('aria-label', text); }
+  }
+  label();
+  let Plotly;
+  try {
+    Plotly = await plotlyReady(model.get('src'));
+  } catch (err) {
+    gd.textContent = 'The chart could not be drawn (' + err.message + '). Reload the page to try again.';
+    gd.className = 'wb-error';
+    return;
+  }
+  // sliders linked to points of the chart: their value as this browser knows it (ahead of the kernel)
+  const linked = [];
+  async function link() {
+    for (const ln of model.get('links') || []) {
+      try {
+        const slider = await model.widget_manager.get_model(ln.model);
+        linked.push({ ...ln, slider });
+        slider.on('change:value', soon);
+      } catch (err) { console.error('workbook chart: linked slider not found', err); }
+    }
+  }
+  function ahead(data) {
+    // the spec's linked points replaced by the sliders' current values, so a spec the kernel sent before
+    // the latest move never draws the line back to an older value
+    for (const ln of linked) {
+      const trace = data[ln.trace];
+      if (!trace || !Array.isArray(trace.x)) continue;
+      const v = ln.slider.get('value');
+      const x = (v === null || v === undefined) ? null : v;
+      if (trace.x[ln.point] !== x) { trace.x = trace.x.slice(); trace.x[ln.point] = x; }
+    }
+    return data;
+  }
+  // one draw at a time; changes that arrive during a draw are folded into the next one
+  let drawing = null, again = false;
+  function draw() {
+    if (!width) return;  // not on the page yet: the first size drawn is the real one
+    if (drawing) { again = true; return; }
+    const fig = model.get('spec') || {};
+    const data = ahead((fig.data || []).map((t) => ({ ...t })));
+    drawing = Plotly.react(gd, data, fig.layout || {}, model.get('config') || {})
+      .then(() => { gd.dataset.specDrawn = String(performance.now()); })
+      .catch((err) => console.error('workbook chart:', err))
+      .finally(() => { drawing = null; if (again) { again = false; draw(); } });
+  }
+  // a linked slider moved here: move its point at once, without waiting for the kernel's redraw
+  function follow() {
+    if (!width || !gd.data) return;
+    if (drawing) { again = true; return; }
+    const changed = {};
+    for (const ln of linked) {
+      const trace = gd.data[ln.trace];
+      if (!trace || !trace.x) continue;
+      const v = ln.slider.get('value');
+      const x = (v === null || v === undefined) ? null : v;
+      if (trace.x[ln.point] === x) continue;
+      if (!changed[ln.trace]) changed[ln.trace] = Array.from(trace.x);
+      changed[ln.trace][ln.point] = x;
+    }
+    const traces = Object.keys(changed).map(Number);
+    if (!traces.length) return;
+    drawing = Plotly.restyle(gd, { x: traces.map((i) => changed[i]) }, traces)
+      .catch((err) => console.error('workbook chart:', err))
+      .finally(() => { drawing = null; if (again) { again = false; draw(); } });
+  }
+  // after the code that moved the slider has finished (and sent the value to the kernel)
+  let queued = false;
+  function soon() {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => { queued = false; follow(); });
+  }
+  await link();
+  // the chart follows its box: drawn once the box has a width, resized when the box changes size
+  let width = 0;
+  const sized = new ResizeObserver(() => {
+    const now = el.clientWidth;
+    if (!now || now === width) return;
+    const first = width === 0;
+    width = now;
+    if (first) draw(); else if (!drawing) Plotly.Plots.resize(gd);
+  });
+  sized.observe(el);
+  model.on('change:spec', draw);
+  model.on('change:config', draw);
+  model.on('change:label', label);
+  return () => {
+    sized.disconnect();
+    model.off('change:spec', draw); model.off('change:config', draw); model.off('change:label', label);
+    for (const ln of linked) ln.slider.off('change:value', soon);
+    Plotly.purge(gd);
+  };
+}
+export default { render };
+"""
+
+
+def in_voila() -> bool:
+    """True inside a kernel Voila started (it sets ``VOILA_BASE_URL`` for preheated and on-demand kernels)."""
+    return "VOILA_BASE_URL" in os.environ
+
+
+def figure_json(fig) -> dict:
+    """A figure as plain JSON (arrays as lists or plotly's typed-array form), without re-validating it."""
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(fig, validate=False, engine="json"))
+
+
+def _plain(obj) -> dict:
+    """A part of a figure as plain JSON (numpy arrays and dates converted as plotly does)."""
+    from plotly.io.json import to_json_plotly
+
+    return json.loads(to_json_plotly(obj))
+
+
+class Chart(anywidget.AnyWidget):
+    """A plotly chart drawn in the browser with ``Plotly.react``; ``show(fig)`` redraws it in place."""
+
+    _esm = _ESM
+    spec = traitlets.Dict().tag(sync=True)  # the figure's JSON: data and layout
+    config = traitlets.Dict().tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    src = traitlets.Unicode("").tag(sync=True)
+    # points that follow a slider in the browser: [{"model": slider model id, "trace": i, "point": j}]
+    links = traitlets.List().tag(sync=True)
+
+    def __init__(self, fig=None, base_url: str | None = None, **kwargs):
+        from ..charts import CONFIG
+
+        base = base_url if base_url is not None else os.environ.get("VOILA_BASE_URL", "/")
+        super().__init__(config={**CONFIG, "responsive": True}, src=f"{base.rstrip('/')}/voila/static/{STATIC_NAME}",
+                         **kwargs)
+        self.add_class("wb-chart-box")
+        self.figure = None
+        self.renders = 0
+        if fig is not None:
+            self.show(fig)
+
+    def link(self, slider: w.DOMWidget, trace: int, point: int) -> None:
+        """Move point ``point`` of trace ``trace`` (its x) as soon as ``slider`` moves in the browser.
+
+        The kernel's own redraw follows a moment later and confirms it; until then the browser
+        shows the slider's value (``null`` for an unmarked slider leaves a gap in the line).
+        """
+        self.links = [*self.links, {"model": slider.model_id, "trace": trace, "point": point}]
+
+    def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
+        """Draw ``fig``. ``traces``: only these traces changed since the last ``show`` of the same figure
+        (``layout=False``: nor did its layout), so only they are converted again; the browser gets the
+        whole figure either way and ``Plotly.react`` redraws what differs.
+        """
+        if traces is None or self.figure is not fig or not self.spec:
+            spec = figure_json(fig)
+        else:
+            data = list(self.spec["data"])
+            for i in traces:
+                data[i] = _plain(fig.data[i].to_plotly_json())
+            spec = {"data": data, "layout": _plain(fig.layout.to_plotly_json()) if layout else self.spec["layout"]}
+        self.figure = fig
+        title = fig.layout.title.text
+        with self.hold_sync():
+            self.label = f"Chart: {title}" if title else "Chart"
+            self.spec = spec
+        self.renders += 1
+
+
+class MimePlotView(w.Output):
+    """Shows a plotly figure as plotly's mime bundle; ``show(fig)`` replaces it in place."""
+
+    def link(self, slider, trace: int, point: int) -> None:
+        """Nothing to link here: every move redraws through the kernel."""
+
+    def __init__(self, fig=None, **kwargs):
+        super().__init__(**kwargs)
+        self.figure = None
+        self.renders = 0
+        if fig is not None:
+            self.show(fig)
+
+    def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
+        from ..charts import CONFIG
+
+        self.figure = fig
+        bundle = {"application/vnd.plotly.v1+json": {**fig.to_plotly_json(), "config": CONFIG},
+                  "text/plain": f"<chart: {fig.layout.title.text or 'untitled'}>"}
+        # one state change (not clear + append): one message, and the chart is never absent from the page
+        self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+        self.renders += 1
+
+
+def PlotView(fig=None, **kwargs):  # noqa: N802 - a widget factory, used like a class
+    """A chart widget for this page: :class:`Chart` under Voila, :class:`MimePlotView` elsewhere."""
+    return Chart(fig, **kwargs) if in_voila() else MimePlotView(fig, **kwargs)
+
+
+def install_static(template_dir: Path) -> Path:
+    """Copy the installed plotly package's ``plotly.min.js`` into the template's ``static`` folder.
+
+    Done when the server starts; skipped when the copy is already the same file. Written to a
+    temporary name and renamed, so a page never reads half a file.
+    """
+    import plotly
+
+    source = Path(plotly.__file__).parent / "package_data" / STATIC_NAME
+    target = template_dir / "static" / STATIC_NAME
+    if target.exists() and target.stat().st_size == source.stat().st_size \
+            and target.read_bytes()[:200] == source.read_bytes()[:200]:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+    return target
