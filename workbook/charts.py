@@ -20,6 +20,9 @@ CONFIG = {"displaylogo": False,
           "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 
 
+POLE_LABELS = "Pole labels"
+
+
 def _base_layout(title: str | None, height: int) -> dict:
     return dict(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=17)) if title else None,
@@ -37,11 +40,14 @@ def _tracks(fig: go.Figure, spectra) -> None:
     fig.add_trace(go.Scatter(
         x=[v for _ in dims for v in (1, 5, None)], y=[d for d in dims for _ in range(3)],
         mode="lines", line=dict(color=theme.RULE, width=6), hoverinfo="skip", showlegend=False))
-    # one layout update for all fourteen labels (add_annotation re-validates the whole list each call)
-    fig.update_layout(annotations=[
-        dict(x=x, y=s.dimension, text=_two_lines(pole.plain_label), showarrow=False, xanchor=anchor,
-             yanchor="bottom", yshift=6, align=anchor, font=dict(size=12, color=theme.MUTED))
-        for s in spectra for x, pole, anchor in ((1, s.left, "left"), (5, s.right, "right"))])
+    # the fourteen pole labels are one text trace, not layout annotations: plotly re-lays out every
+    # annotation on each redraw, which doubled the time a slider move takes to show
+    labels = [(x, s.dimension, _two_lines(pole.plain_label), pos)
+              for s in spectra for x, pole, pos in ((1, s.left, "top right"), (5, s.right, "top left"))]
+    fig.add_trace(go.Scatter(
+        x=[p[0] for p in labels], y=[p[1] for p in labels], text=[p[2] for p in labels],
+        textposition=[p[3] for p in labels], mode="text", name=POLE_LABELS, hoverinfo="skip", showlegend=False,
+        textfont=dict(size=12, color=theme.MUTED)))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(dims)), showgrid=False,
                      ticks="", automargin=True, tickfont=dict(size=14))
     fig.update_xaxes(range=[0.7, 5.3], tickvals=[1, 2, 3, 4, 5], showgrid=True, gridcolor="#EEF2F6",
