@@ -18,6 +18,8 @@ from .errors import InvalidInput, WorkbookError
 from .render import esc
 from .store import Store
 
+# where plotly.js goes in a report made for the batch (an inert tag; free text is escaped, so it cannot forge one)
+PLOTLYJS_MARKER = "<script type='application/x-workbook-plotlyjs'></script>"
 PARAMETERS = {"district": str, "session": (int, type(None)), "db_url": (str, type(None)),
               "compare_session": (int, type(None)), "anonymize": bool}
 
@@ -71,15 +73,17 @@ class Report:
     def figure(self, fig) -> str:
         """A chart as HTML; the first one carries plotly.js so the file works offline.
 
-        ``WORKBOOK_REPORT_PLOTLYJS=none`` leaves plotly.js out (stored test notebooks stay small).
+        ``WORKBOOK_REPORT_PLOTLYJS=none`` leaves plotly.js out (stored test notebooks stay small);
+        ``marker`` puts :data:`PLOTLYJS_MARKER` where the bundle goes, for the batch worker to fill in.
         """
         import os
 
-        embed = os.environ.get("WORKBOOK_REPORT_PLOTLYJS", "inline") != "none"
-        include = "inline" if embed and not self._js_done else False
+        mode = os.environ.get("WORKBOOK_REPORT_PLOTLYJS", "inline")
+        first = not self._js_done
         self._js_done = True
-        return fig.to_html(full_html=False, include_plotlyjs=include, config=charts.CONFIG,
-                           default_width="100%")
+        text = fig.to_html(full_html=False, include_plotlyjs="inline" if first and mode == "inline" else False,
+                           config=charts.CONFIG, default_width="100%")
+        return PLOTLYJS_MARKER + text if first and mode == "marker" else text
 
 
 def open_report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True) -> Report:

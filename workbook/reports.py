@@ -5,6 +5,12 @@ a long-lived worker process (no command start-up per district); the executed not
 outputs become a self-contained HTML page (inputs hidden, plotly.js embedded once, no
 CDN). A district that fails (an error in a cell, a dead kernel, a timeout) is recorded
 with its reason and gets no HTML; the others complete, and the command exits non-zero.
+
+Per district the worker pays for as little as it can: the kernel is a fresh process forked
+from a template that has already imported the report's modules (:mod:`workbook.report_kernels`),
+it is stopped at once when the last cell has answered, and the kernel leaves a marker where
+plotly.js goes (``WORKBOOK_REPORT_PLOTLYJS=marker``): the worker puts the bundle in, read
+from plotly once per worker process, so its 4.6 MiB never crosses ZMQ and nbformat.
 """
 
 from __future__ import annotations
@@ -49,8 +55,29 @@ def page(title: str, body: str) -> str:
             f"<title>{html.escape(title)}</title></head><body><main>{body}</main></body></html>")
 
 
+_PLOTLYJS: list[str] = []
+
+
+def plotlyjs_html() -> str:
+    """What ``fig.to_html(include_plotlyjs="inline")`` puts before a chart: plotly.js, built once per process."""
+    if not _PLOTLYJS:
+        import plotly.graph_objects as go
+
+        text = go.Figure().to_html(full_html=False, include_plotlyjs="inline")
+        start = text.index("<script")
+        end = text.rindex("</script>", 0, text.index("<div id=")) + len("</script>")
+        _PLOTLYJS.append(text[start:end])
+    return _PLOTLYJS[0]
+
+
 def notebook_html(nb, title: str) -> str:
-    """The executed notebook's displayed outputs as one page; code and prompts left out."""
+    """The executed notebook's displayed outputs as one page; code and prompts left out.
+
+    The first plotly.js marker a report left (see :data:`workbook.district_report.PLOTLYJS_MARKER`)
+    becomes the bundle itself, so the page opens offline.
+    """
+    from .district_report import PLOTLYJS_MARKER
+
     parts = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -59,7 +86,10 @@ def notebook_html(nb, title: str) -> str:
             data = out.get("data", {})
             if "text/html" in data:
                 parts.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
-    return page(title, "".join(parts))
+    body = "".join(parts)
+    if PLOTLYJS_MARKER in body:
+        body = body.replace(PLOTLYJS_MARKER, plotlyjs_html(), 1).replace(PLOTLYJS_MARKER, "")
+    return page(title, body)
 
 
 def _describe(exc: BaseException) -> str:
@@ -80,12 +110,17 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int) -> Outcom
     """Run one district's report (in a worker process) and write its HTML atomically."""
     import papermill as pm
 
+    from .report_kernels import ForkingKernelManager
+
     start = time.perf_counter()
     target = output_path(Path(out_dir), slug)
     try:
+        # the kernel is forked from this worker's warm template, and killed once every cell has answered
+        # (it only reads the store; nothing is left to save)
         nb = pm.execute_notebook(str(NOTEBOOK), None, parameters={"district": slug, "session": session},
                                  kernel_name="python3", progress_bar=False, log_output=False,
-                                 execution_timeout=timeout, cwd=str(NOTEBOOK.parent))
+                                 execution_timeout=timeout, cwd=str(NOTEBOOK.parent),
+                                 kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
         text = notebook_html(nb, f"District report: {name}")
         tmp = target.with_suffix(".html.tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -141,8 +176,10 @@ def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, 
     districts = select(store, slugs, shard)
     started = dt.datetime.now(dt.timezone.utc)
     outcomes: list[Outcome] = []
-    env_url = os.environ.get("WORKBOOK_DB_URL")
+    saved = {name: os.environ.get(name) for name in ("WORKBOOK_DB_URL", "WORKBOOK_REPORT_PLOTLYJS")}
     os.environ["WORKBOOK_DB_URL"] = store.url  # kernels read the store from here, never from a parameter
+    if saved["WORKBOOK_REPORT_PLOTLYJS"] in (None, "inline"):
+        os.environ["WORKBOOK_REPORT_PLOTLYJS"] = "marker"  # the worker embeds plotly.js (notebook_html)
     try:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout): d for d in districts}
@@ -156,10 +193,11 @@ def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, 
                 bar.update(1)
             bar.close()
     finally:
-        if env_url is None:
-            os.environ.pop("WORKBOOK_DB_URL", None)
-        else:
-            os.environ["WORKBOOK_DB_URL"] = env_url
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     (out_dir / "index.html").write_text(index_html(outcomes, started), encoding="utf-8")
     return outcomes
 

@@ -14,12 +14,13 @@ import sys
 from html import escape
 from pathlib import Path
 
+import nbformat
 import pytest
 import sqlalchemy as sa
 
 from workbook import cli, reports
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
-from workbook.district_report import HTMLReport, check_parameters, render_report, report
+from workbook.district_report import PLOTLYJS_MARKER, HTMLReport, check_parameters, render_report, report
 from workbook.errors import InvalidInput
 from workbook.schema import tables as t
 from workbook.store import Store, now
@@ -153,6 +154,23 @@ def test_report_object_for_the_notebook(template, no_bundle):
     assert isinstance(rep, HTMLReport)
     assert repr(rep) == f"<District report: {DEMO_SLUG}, session latest, 6 chart(s)>"
     assert rep._repr_html_() == rep.html and rep.html.count(CHART) == 6
+
+
+def test_plotlyjs_marker_leaves_a_marker_the_worker_fills_in(template, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_REPORT_PLOTLYJS", "marker")
+    html_text = render_report(DEMO_SLUG, db_url=f"sqlite:///{template}")
+    assert BUNDLE not in html_text and BUNDLE_BANNER not in html_text
+    assert html_text.count(PLOTLYJS_MARKER) == 1
+    assert html_text.index(PLOTLYJS_MARKER) < html_text.index(CHART)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": html_text, "text/plain": "report"})])])
+    page = reports.notebook_html(nb, "District report")
+    assert PLOTLYJS_MARKER not in page
+    assert page.count(BUNDLE) == 1 and page.count(BUNDLE_BANNER) == 1
+    assert page.index(BUNDLE) < page.index(CHART)
+    # the same bundle, byte for byte, as plotly embeds inline
+    monkeypatch.setenv("WORKBOOK_REPORT_PLOTLYJS", "inline")
+    assert reports.plotlyjs_html() in render_report(DEMO_SLUG, db_url=f"sqlite:///{template}")
 
 
 def test_plotlyjs_none_leaves_the_bundle_out(template, no_bundle):
@@ -505,6 +523,69 @@ def test_batch_survives_a_raise_a_dead_kernel_and_a_timeout(store, tmp_path, mon
     assert "1 ready, 3 failed" in index
     for kind in reasons:
         assert escape(outcomes[f"fault-{kind}"].error) in index
+
+
+# ------------------------------------------------------------ kernels forked from the warm template
+
+PROBE = """import os, sys
+leftover = sorted(k for k in globals() if k.startswith("district_data"))
+district_data_here = district
+print(os.getpid(), os.getppid(), os.getcwd(), os.environ.get("WORKBOOK_PROBE"), leftover, "pandas" in sys.modules)
+"""
+
+
+@pytest.fixture()
+def forked(tmp_path):
+    """Run a small notebook twice through papermill with forked kernels; the template is stopped after."""
+    import papermill as pm
+
+    from workbook.report_kernels import ForkingKernelManager, Template
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('district = "x"', metadata={"tags": ["parameters"]}),
+                                         nbformat.v4.new_code_cell(PROBE)],
+                                  metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+
+    def run(district: str) -> list[str]:
+        done = pm.execute_notebook(str(path), None, parameters={"district": district}, kernel_name="python3",
+                                   progress_bar=False, log_output=False, cwd=str(tmp_path),
+                                   kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
+        return "".join(done.cells[-1].outputs[0]["text"]).split(" ", 3)
+
+    os.environ["WORKBOOK_PROBE"] = "seen"
+    try:
+        yield run, Template
+    finally:
+        os.environ.pop("WORKBOOK_PROBE", None)
+        if Template._instance is not None:
+            Template._instance.close()
+            Template._instance = None
+
+
+def test_each_run_gets_a_fresh_kernel_forked_from_the_template(forked, tmp_path):
+    run, template = forked
+    first = run("district-a")
+    second = run("district-b")
+    parent = str(template._instance.process.pid)
+    assert first[1] == second[1] == parent  # forked by the template ...
+    assert first[0] != second[0]  # ... a new process each time
+    for out in (first, second):
+        assert out[2] == str(tmp_path)  # the working directory and the environment jupyter_client asked for
+        assert out[3].startswith("seen [] True")  # nothing left over from the other district; imports done
+    for pid in (first[0], second[0]):  # killed once the notebook finished
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid), 0)
+
+
+def test_template_never_runs_report_code(forked):
+    run, template = forked
+    run("district-a")
+    pid = template._instance.process.pid
+    # the template imported the report's modules but holds no store connection and runs no thread but its own
+    assert len(os.listdir(f"/proc/{pid}/task")) == 1
+    assert not any("sqlite" in os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd"))
 
 
 # ------------------------------------------------------------ papermill's own command line
