@@ -307,5 +307,7 @@ def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFram
     """
     kept = sorted((s for s in summaries if s["members"] >= max(min_members, 1)), key=lambda s: s["district"])
     index = pd.Index([s["district"] for s in kept], name="district", dtype=object)
+    if not kept:
+        return pd.DataFrame(index=index, columns=list(SPECTRUM_IDS), dtype=float)
     return pd.DataFrame.from_records([s["medians"] for s in kept], index=index, columns=list(SPECTRUM_IDS),
                                      coerce_float=True).astype(float)

@@ -8,12 +8,14 @@ only sessions whose marks changed may be recomputed.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from workbook import analysis, exchange, ownership, store_planning
+from tests.storage.test_migrations import V1_FILE, v1
+from workbook import analysis, exchange, ownership, schema, store_planning
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
 from workbook.schema import tables as t
@@ -56,7 +58,11 @@ def pathways(store: Store, min_members: int = 1) -> pd.DataFrame:
 
 def check(store: Store) -> None:
     for n in (1, MIN_MEMBERS):
-        pd.testing.assert_frame_equal(pathways(store, n), expected(store, n), check_names=False)
+        got, want = pathways(store, n), expected(store, n)
+        if want.empty:  # the slow way gives a bare empty frame
+            assert got.empty and list(got.columns) == list(want.columns)
+            continue
+        pd.testing.assert_frame_equal(got, want, check_names=False)
 
 
 def latest(store: Store, slug: str):
@@ -233,3 +239,29 @@ def test_overview_page_changes_when_a_member_saves(db, content):
     points = {(str(s), str(y)): x for s, y, x in zip(box.text, box.y, box.x)}
     assert points[("network-0001", "Pace")] == now
     page.close()
+
+
+def test_a_store_from_before_the_summaries_is_summarised_on_first_use(any_db_url, tmp_path):
+    """Upgrading adds the table and its triggers; sessions marked before the upgrade are summarised cold."""
+    if any_db_url.startswith("sqlite"):
+        target = tmp_path / "copy_of_v1.sqlite"
+        shutil.copyfile(V1_FILE, target)
+        url = f"sqlite:///{target}"
+    else:
+        v1.build(any_db_url)
+        url = any_db_url
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert schema.current_version(conn) == schema.CURRENT_VERSION
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.session_summaries)).scalar() == 0
+        check(store)
+        [row] = store.network_summaries()
+        assert row["district"] == "example-usd" and row["members"] == 2
+        ana = store.respondent_by_token(row["session_id"], "v1-token-ana-example")
+        store.save_spectrum_mark(ana, PACE, "current", 1)
+        check(store)
+        assert store.network_summaries()[0]["medians"][PACE] == pytest.approx(
+            expected(store).loc["example-usd", PACE])
+    finally:
+        store.dispose()

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbook import analysis
+from workbook import analysis, charts
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
+from workbook.schema import tables as t
 from workbook.store import Store
 from workbook.widgets.network import MIN_MEMBERS, NetworkOverview, network_overview
 
@@ -322,3 +323,73 @@ def test_district_names_with_markup_are_escaped(store, content):
     assert "<b>bold</b>" not in html_out
     assert f"Most similar peers of {escape(evil)}" in html_out
     assert f"<th scope='row'>{escape('Peer </script><b>bold</b>')}</th>" in html_out
+
+
+# ------------------------------------------------------------ stored summaries and a large network
+
+def test_page_pathways_equal_the_medians_of_every_mark(page, store):
+    slow = analysis.network_pathways(store.network_marks(), MIN_MEMBERS)
+    pd.testing.assert_frame_equal(page.pathways, slow, check_names=False)
+
+
+def test_saving_a_mark_changes_the_overview(store, content):
+    code = {"code": store.coach_code()}
+    first = network_overview(store, code, content=content)
+    slug, pace = "network-0007", "pace"
+    before = first.pathways.loc[slug, pace]
+    target = 1.0 if before > 1.0 else 5.0
+    latest = store.sessions(slug)[-1]
+    for member in store.respondents(latest.id):
+        store.save_spectrum_mark(member, pace, "current", target)
+    again = network_overview(store, code, content=content)
+    assert again.pathways.loc[slug, pace] == target != before
+    b = box(again)
+    points = {(str(s), str(y)): x for s, y, x in zip(b.text, b.y, b.x)}
+    assert points[(slug, "Pace")] == target
+    others = first.pathways.drop(index=slug)
+    pd.testing.assert_frame_equal(again.pathways.drop(index=slug), others)
+    # a district dropping below the member threshold leaves the page at the next opening
+    gone = "network-0002"
+    victims = [m.id for m in store.respondents(store.sessions(gone)[-1].id)][:2]
+    with store.engine.begin() as conn:
+        conn.execute(t.respondents.delete().where(t.respondents.c.id.in_(victims)))
+    third = network_overview(store, code, content=content)
+    assert gone not in third.pathways.index and gone not in set(box(third).text)
+
+
+def test_large_network_chart_keeps_every_point(content):
+    """Past 300 districts only outliers are drawn as points, but every district still feeds the boxes."""
+    rng = np.random.default_rng(3)
+    slugs = [f"d{i:04d}" for i in range(1000)]
+    values = rng.choice(np.arange(1, 5.5, 0.5), size=(1000, len(SPECTRUM_IDS)))
+    values[rng.random(values.shape) < 0.05] = np.nan  # some spectra unmarked
+    pathways = pd.DataFrame(values, index=pd.Index(slugs, name="district"), columns=list(SPECTRUM_IDS))
+    fig = charts.network(content.spectra, pathways, highlight="d0001", peers=["d0002", "d0003"])
+    b = next(t for t in fig.data if t.type == "box")
+    assert b.boxpoints == "outliers"
+    marked = pathways.notna()
+    assert len(b.x) == len(b.y) == len(b.text) == int(marked.to_numpy().sum())
+    dims = {s.id: s.dimension for s in content.spectra}
+    got = sorted(zip(map(str, b.text), map(str, b.y), b.x))
+    want = sorted((slug, dims[sid], pathways.loc[slug, sid]) for slug in slugs for sid in SPECTRUM_IDS
+                  if marked.loc[slug, sid])
+    assert got == want
+    names = [t.name for t in fig.data]
+    assert names.count("Peer") == 2 and "d0001" in names
+    small = charts.network(content.spectra, pathways.iloc[:300])
+    assert next(t for t in small.data if t.type == "box").boxpoints == "all"
+    empty = charts.network(content.spectra, pathways.iloc[:0])
+    assert len(next(t for t in empty.data if t.type == "box").x) == 0
+
+
+def test_a_network_with_nobody_charted_yet(tmp_path, content):
+    s = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    try:
+        p = network_overview(s, {}, content=content, trusted=True)
+        assert isinstance(p, NetworkOverview) and shown_count(p) == (0, 0)
+        add_team(s, "small-team", "Too Small To Show", members=MIN_MEMBERS - 1)
+        p = network_overview(s, {}, content=content, trusted=True)
+        assert isinstance(p, NetworkOverview) and shown_count(p) == (0, 0)
+        assert list(p.pathways.columns) == list(SPECTRUM_IDS) and len(box(p).x) == 0
+    finally:
+        s.dispose()
