@@ -361,11 +361,14 @@ def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers
     marked = ~np.isnan(values)
     rows = np.array([dims[c] for c in pathways.columns], dtype=str)
     slugs = pathways.index.to_numpy(dtype=str)
-    fig.add_trace(go.Box(x=values[marked], y=np.repeat(rows, marked.sum(axis=1)),
-                         text=np.broadcast_to(slugs, values.shape)[marked], orientation="h", name="Districts",
-                         boxpoints="all" if len(pathways) <= 300 else "outliers", jitter=0.4, pointpos=0,
-                         marker=dict(color=theme.SURVEY, size=4, opacity=0.5), line=dict(color=theme.SURVEY),
-                         hovertemplate="%{text}: %{x}<extra></extra>", showlegend=False))
+    fig.add_trace(go.Box(orientation="h", name="Districts", boxpoints="all" if len(pathways) <= 300 else "outliers",
+                         jitter=0.4, pointpos=0, marker=dict(color=theme.SURVEY, size=4, opacity=0.5),
+                         line=dict(color=theme.SURVEY), hovertemplate="%{text}: %{x}<extra></extra>",
+                         showlegend=False))
+    # the arrays go in once the trace is in the figure: add_trace deep-copies what it is given, label by label
+    box = fig.data[-1]
+    box.x, box.y = values[marked], np.repeat(rows, marked.sum(axis=1))
+    box.text = np.broadcast_to(slugs, values.shape)[marked]
     for slug_list, style, name in ((peers or [], {"color": "#009E73", "dash": "dot", "symbol": "square"}, "Peer"),
                                    ([highlight] if highlight else [], theme.NOW_STYLE, None)):
         for slug in slug_list:

@@ -236,19 +236,30 @@ class PlanningQueries:
         older count is recomputed from that session's marks alone, then stored for the next caller. A cold
         store therefore pays for every session once; afterwards only sessions whose marks changed are read.
         """
+        return self.network_view()[1]
+
+    def network_view(self):
+        """What the network overview reads, in one pass over the districts: ``(district_table(), summaries)``.
+
+        ``summaries`` as :meth:`network_summaries` returns them.
+        """
+        import pandas as pd
+
         s, d, ss = t.sessions, t.districts, t.session_summaries
-        latest = sa.select(sa.func.max(s.c.id)).group_by(s.c.district_id)
-        q = (sa.select(d.c.slug, s.c.id, ss.c.marks_revision, ss.c.summary_revision, ss.c.members,
-                       ss.c.current_medians)
-             .select_from(d.join(s, s.c.district_id == d.c.id).outerjoin(ss, ss.c.session_id == s.c.id))
-             .where(s.c.id.in_(latest)).order_by(d.c.slug))
+        latest = sa.select(s.c.district_id, sa.func.max(s.c.id).label("sid")).group_by(s.c.district_id).subquery()
+        q = (sa.select(*[d.c[name] for name in _DISTRICT_COLUMNS], latest.c.sid, ss.c.marks_revision,
+                       ss.c.summary_revision, ss.c.members, ss.c.current_medians)
+             .select_from(d.outerjoin(latest, latest.c.district_id == d.c.id)
+                          .outerjoin(ss, ss.c.session_id == latest.c.sid))
+             .order_by(d.c.slug))
+        width = len(_DISTRICT_COLUMNS)
 
         def read(conn):
             # revisions first, marks second: a write landing in between makes the stored summary look old
             # (recomputed next time), never a new-looking summary of old marks
             rows = conn.execute(q).all()
-            stale = {sid: marks_rev for _slug, sid, marks_rev, summary_rev, _n, _json in rows
-                     if summary_rev is None or summary_rev != marks_rev}
+            stale = {r[width]: r[width + 1] for r in rows
+                     if r[width] is not None and (r[width + 2] is None or r[width + 2] != r[width + 1])}
             return rows, stale, _current_marks(conn, sorted(stale))
 
         rows, stale, marks = self._run(read)
@@ -256,27 +267,29 @@ class PlanningQueries:
         if fresh:
             self._run(lambda conn: _store_summaries(conn, stale, fresh), write=True)
         out = []
-        for slug, sid, _marks_rev, _summary_rev, members, medians in rows:
+        for r in rows:
+            sid, members, medians = r[width], r[width + 3], r[width + 4]
+            if sid is None:
+                continue
             if sid in fresh:
                 members, medians = fresh[sid][0], dict(fresh[sid][1])
             else:
                 medians = dict(_parse_medians(medians))
-            out.append({"district": slug, "session_id": sid, "members": members, "medians": medians})
-        return out
+            out.append({"district": r[0], "session_id": sid, "members": members, "medians": medians})
+        table = pd.DataFrame([r[:width] for r in rows], columns=list(_DISTRICT_COLUMNS)).set_index("slug")
+        return table, out
 
     def district_table(self):
         """Every district's segments: slug (index), name, kind, schools, urbanicity, frl_percent, years_scaling."""
         import pandas as pd
 
-        rows = self._run(lambda c: c.execute(sa.select(
-            t.districts.c.slug, t.districts.c.name, t.districts.c.kind, t.districts.c.schools,
-            t.districts.c.urbanicity, t.districts.c.frl_percent, t.districts.c.years_scaling,
-            t.districts.c.synthetic)).all())
-        return pd.DataFrame(rows, columns=["slug", "name", "kind", "schools", "urbanicity", "frl_percent",
-                                           "years_scaling", "synthetic"]).set_index("slug")
+        q = sa.select(*[t.districts.c[name] for name in _DISTRICT_COLUMNS])
+        rows = self._run(lambda conn: conn.execute(q).all())
+        return pd.DataFrame(rows, columns=list(_DISTRICT_COLUMNS)).set_index("slug")
 
 
 _CHUNK = 500  # session ids per IN (...) list
+_DISTRICT_COLUMNS = ("slug", "name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling", "synthetic")
 
 
 def _current_marks(conn, session_ids: list[int]) -> dict[int, list]:

@@ -85,6 +85,9 @@ def test_summaries_match_the_marks_cold_and_warm(db, recomputed):
     assert recomputed == []
     rows = db.network_summaries()
     assert [r["district"] for r in rows] == [f"network-{i:04d}" for i in range(1, 7)]
+    table, same = db.network_view()
+    assert same == rows
+    pd.testing.assert_frame_equal(table.sort_index(), db.district_table().sort_index())
     assert all(r["members"] == 6 and set(r["medians"]) == set(SPECTRUM_IDS) for r in rows)
 
 
@@ -129,6 +132,8 @@ def test_new_members_new_sessions_and_districts(db):
     check(db)
     db.create_district("newcomer-usd", "Newcomer USD")
     assert "newcomer-usd" not in pathways(db).index  # no session at all
+    table, rows = db.network_view()
+    assert "newcomer-usd" in table.index and "newcomer-usd" not in {r["district"] for r in rows}
     session = db.create_session("newcomer-usd", "Round 1")
     for i in range(MIN_MEMBERS):
         m = db.add_respondent(session.id, f"Person {i}", "Teacher leader")

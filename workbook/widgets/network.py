@@ -23,8 +23,7 @@ FILTERS = (("kind", "Kind of system"), ("size", "Size"), ("urbanicity", "Setting
 class NetworkOverview(Page):
     def __init__(self, store: Store, content, highlight: str | None = None, min_members: int = MIN_MEMBERS):
         self.store, self.content = store, content
-        summaries = store.network_summaries()
-        self.table = store.district_table()
+        self.table, summaries = store.network_view()
         self.segments = analysis.segments(self.table)
         self.pathways = analysis.summary_pathways(summaries, min_members)
         self.filters = {}
