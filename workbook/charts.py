@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from . import theme
+from ._lazy import np, pd  # pandas loads on first use: a member's page never needs it
 
 ROW_HEIGHT = 72
 CONFIG = {"displaylogo": False,

@@ -86,7 +86,11 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
             f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=True",
             # a room opening the link together starts many kernels at once: give slow ones time to answer
-            "--VoilaExecutor.iopub_timeout=30"]
+            "--VoilaExecutor.iopub_timeout=30",
+            # charts draw with the plotly.js the template loads (widgets/chart.py): plotly's mime renderer
+            # (a 4.7 MB bundle fetched and parsed on every page) and the code highlighter are not used
+            "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
+            "--VoilaConfiguration.extension_denylist=jupyterlab_pygments"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
     if preheat:
         # warm kernels for the page a whole room opens at once; the other apps start kernels on demand

@@ -138,6 +138,10 @@ class Store(PlanningQueries):
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """One round trip to the database (opens the first connection); raises StoreUnavailable if it is down."""
+        self._run(lambda c: c.exec_driver_sql("SELECT 1").scalar())
+
     # ------------------------------------------------------------ plumbing
     def _run(self, fn, *, write: bool = False, attempts: int = 8):
         """Run ``fn(conn)`` in one transaction; retry lock conflicts, translate outages."""
@@ -370,6 +374,17 @@ class Store(PlanningQueries):
         frame = pd.DataFrame(rows, columns=cols)
         frame[["current", "aspiration"]] = frame[["current", "aspiration"]].astype(float)
         return frame
+
+    def member_marks(self, respondent: Respondent) -> dict[str, dict[str, float | None]]:
+        """One member's own marks, ``{spectrum_id: {"current": .., "aspiration": ..}}`` (only marked spectra).
+
+        Plain dicts, so a member's page restores itself without loading pandas.
+        """
+        m = t.spectrum_marks
+        rows = self._run(lambda c: c.execute(sa.select(m.c.spectrum_id, m.c.current, m.c.aspiration)
+                                             .where(m.c.respondent_id == respondent.id)).all())
+        as_float = lambda x: None if x is None else float(x)  # noqa: E731
+        return {r.spectrum_id: {"current": as_float(r.current), "aspiration": as_float(r.aspiration)} for r in rows}
 
     def save_team_mark(self, session: Session, code: str, spectrum_id: str, field: str, value) -> None:
         """The team's agreed mark, recorded by the facilitator (needs the facilitator's code)."""

@@ -120,6 +120,15 @@ def page(chromium):
     context.close()
 
 
+def charts_settled(page, timeout: float = 15) -> None:
+    """Wait until no chart is drawing or resizing (each marks itself ``data-busy`` meanwhile)."""
+    try:
+        page.wait_for_function("![...document.querySelectorAll('.wb-chart')].some(g => g.dataset.busy)",
+                               timeout=timeout * 1000)
+    except Exception:  # noqa: BLE001 - a chart still busy is visible in the screenshot itself
+        pass
+
+
 def screenshot(page, name: str, width: int | None = None) -> Path:
     """Save a full-length screenshot of the app (Voila scrolls inside the page, so grow the viewport)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -128,11 +137,13 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
     if width and width != size["width"]:
         page.set_viewport_size({"width": width, "height": size["height"]})
         page.wait_for_timeout(400)
+        charts_settled(page)
     page.screenshot(path=str(DOCS / f"{name}.png"))
     height = page.evaluate("Math.max(document.body.scrollHeight, "
                            "...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
     page.set_viewport_size({"width": width or size["width"], "height": min(max(height, 900), 8000)})
     page.wait_for_timeout(400)
+    charts_settled(page)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)

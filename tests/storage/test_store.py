@@ -132,6 +132,20 @@ def test_current_and_aspiration_saved_separately_into_one_row(db, team):
     assert math.isnan(row.current) and row.aspiration == 4.5
 
 
+def test_member_marks_are_one_members_own_as_plain_values(db, team):
+    _d, _s, ana, ben = team
+    db.save_spectrum_mark(ana, S1, "current", 2)
+    db.save_spectrum_mark(ana, S1, "aspiration", 4.5)
+    db.save_spectrum_mark(ana, S2, "aspiration", 1)
+    db.save_spectrum_mark(ben, S1, "current", 5)
+    assert db.member_marks(ana) == {S1: {"current": 2.0, "aspiration": 4.5}, S2: {"current": None, "aspiration": 1.0}}
+    assert all(type(v) is float for m in db.member_marks(ana).values() for v in m.values() if v is not None)
+    assert db.member_marks(ben) == {S1: {"current": 5.0, "aspiration": None}}
+    db.clear_spectrum_mark(ben, S1, "current")
+    assert db.member_marks(ben) in ({}, {S1: {"current": None, "aspiration": None}})
+    db.ping()  # the database answers
+
+
 def test_every_half_step_mark_is_accepted(db, team):
     _, session, ana, _ = team
     for i, spectrum in enumerate(SPECTRUM_IDS):

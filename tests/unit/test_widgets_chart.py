@@ -57,7 +57,7 @@ def test_chart_sends_plain_json_and_plotly_from_this_server(voila):
     assert c.figure is fig and c.renders == 1
     json.dumps(c.spec)  # what goes over the wire is plain JSON (numpy arrays included)
     assert c.spec["layout"]["title"]["text"] == "Your pathway"
-    assert c.config["displaylogo"] is False and c.config["responsive"] is True
+    assert c.config["displaylogo"] is False
     assert c.config["toImageButtonOptions"]["format"] == "svg"
 
 

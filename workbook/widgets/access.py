@@ -11,7 +11,7 @@ import secrets
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import error_page, query_params
+from .base import error_page, preheating, query_params
 
 
 def open_session(store: Store, params: dict, *, facilitator: bool = False):
@@ -30,15 +30,19 @@ def open_session(store: Store, params: dict, *, facilitator: bool = False):
 
 
 def open_app(title: str, build, store: Store | None = None, params: dict | None = None, content=None, *,
-             facilitator: bool = False):
+             facilitator: bool = False, warm=None):
     """Read the link (``params`` or the page's query string), check it and ``build`` the page.
 
     ``build(store, content, district, session, member, facilitator_code)`` gets the member of a
     personal link (or None) and the facilitator's code when the link carries it (else None).
+    In a preheated kernel (which runs before anyone asks for the page) ``warm(store, content)``
+    does the page's first-time work (first query, first chart) while it waits for the visit.
     """
     try:
         store = store or Store()
         content = content or load_content()
+        if params is None and preheating():
+            warm_up(store, content, warm)
         params = query_params() if params is None else params
         district, session, member = open_session(store, params, facilitator=facilitator)
         code = params.get("code")
@@ -46,3 +50,20 @@ def open_app(title: str, build, store: Store | None = None, params: dict | None 
         return build(store, content, district, session, member, code if is_facilitator else None)
     except WorkbookError as exc:
         return error_page(title, exc)
+
+
+def warm_up(store: Store, content, warm=None) -> None:
+    """First-time costs paid before the visit: the store's first transaction, plotly's figure
+    machinery for a first chart, and the app's own ``warm``. Failures are left for the real
+    page to report (it runs the same code and shows a plain message).
+    """
+    import contextlib
+
+    from .. import charts
+    from .chart import figure_json
+
+    with contextlib.suppress(Exception):
+        store.ping()
+        figure_json(charts.pathway(content.spectra, {}, {}))
+        if warm is not None:
+            warm(store, content)

@@ -61,6 +61,11 @@ def error_page(title: str, error: Exception | str) -> Page:
     return Page([header(title, ""), message(text)], summary=f"{title}: {text}")
 
 
+def preheating() -> bool:
+    """True in a kernel Voila started ahead of the visit (the page's link is not known yet)."""
+    return os.environ.get("VOILA_PREHEAT", "False") == "True"
+
+
 def query_params() -> dict:
     """The page's query parameters (``?district=...&session=...``).
 
@@ -68,7 +73,7 @@ def query_params() -> dict:
     wait for it first; outside Voila (JupyterLab, nbval, papermill) ``QUERY_STRING`` may be
     set in the environment, else there are none.
     """
-    if os.environ.get("VOILA_PREHEAT", "False") == "True":
+    if preheating():
         from voila.utils import wait_for_request
 
         wait_for_request()

@@ -95,22 +95,21 @@ async function render({ model, el }) {
     }
     return data;
   }
-  // one draw at a time; changes that arrive during a draw are folded into the next one
-  let drawing = null, again = false;
-  function draw() {
-    if (!width) return;  // not on the page yet: the first size drawn is the real one
-    if (drawing) { again = true; return; }
+  // one plotly call at a time: what is asked for during a call is done after it, folded into one call
+  // (a new figure from the kernel, a slider moved here, or a new size); data-busy is set meanwhile
+  const wanted = { draw: false, follow: false, resize: false };
+  let busy = null, width = 0;
+  function drawSpec() {
     const fig = model.get('spec') || {};
     const data = ahead((fig.data || []).map((t) => ({ ...t })));
-    drawing = Plotly.react(gd, data, fig.layout || {}, model.get('config') || {})
-      .then(() => { gd.dataset.specDrawn = String(performance.now()); })
-      .catch((err) => console.error('workbook chart:', err))
-      .finally(() => { drawing = null; if (again) { again = false; draw(); } });
+    // the width is the box's, measured here: plotly's own autosize measures nothing in a hidden tab
+    const layout = { ...(fig.layout || {}), width, autosize: false };
+    return Plotly.react(gd, data, layout, model.get('config') || {})
+      .then(() => { gd.dataset.specDrawn = String(performance.now()); });
   }
   // a linked slider moved here: move its point at once, without waiting for the kernel's redraw
-  function follow() {
-    if (!width || !gd.data) return;
-    if (drawing) { again = true; return; }
+  function followSliders() {
+    if (!gd.data) return null;
     const changed = {};
     for (const ln of linked) {
       const trace = gd.data[ln.trace];
@@ -122,34 +121,50 @@ async function render({ model, el }) {
       changed[ln.trace][ln.point] = x;
     }
     const traces = Object.keys(changed).map(Number);
-    if (!traces.length) return;
-    drawing = Plotly.restyle(gd, { x: traces.map((i) => changed[i]) }, traces)
-      .catch((err) => console.error('workbook chart:', err))
-      .finally(() => { drawing = null; if (again) { again = false; draw(); } });
+    return traces.length ? Plotly.restyle(gd, { x: traces.map((i) => changed[i]) }, traces) : null;
   }
+  function pump() {
+    if (busy || !width) return;  // not on the page yet: the first size drawn is the real one
+    let job = null;
+    while (!job && (wanted.draw || wanted.follow || wanted.resize)) {
+      if (wanted.draw) { wanted.draw = wanted.follow = false; job = drawSpec(); }
+      else if (wanted.follow) { wanted.follow = false; job = followSliders(); }
+      else { wanted.resize = false; job = drawSpec(); }
+    }
+    if (!job) { delete gd.dataset.busy; return; }
+    gd.dataset.busy = '1';
+    busy = Promise.resolve(job)
+      .catch((err) => console.error('workbook chart:', err))
+      .finally(() => { busy = null; pump(); });
+  }
+  const draw = () => { wanted.draw = true; pump(); };
   // after the code that moved the slider has finished (and sent the value to the kernel)
   let queued = false;
   function soon() {
     if (queued) return;
     queued = true;
-    queueMicrotask(() => { queued = false; follow(); });
+    queueMicrotask(() => { queued = false; wanted.follow = true; pump(); });
   }
   await link();
-  // the chart follows its box: drawn once the box has a width, resized when the box changes size
-  let width = 0;
-  const sized = new ResizeObserver(() => {
-    const now = el.clientWidth;
+  // the chart follows its box: drawn once the box has a width (checked on a timer too, because a page in
+  // a background tab gets no resize callbacks), redrawn at the new width when the box changes size
+  function measure() {
+    const now = el.isConnected ? el.clientWidth : 0;
     if (!now || now === width) return;
-    const first = width === 0;
+    if (width) wanted.resize = true; else wanted.draw = true;
     width = now;
-    if (first) draw(); else if (!drawing) Plotly.Plots.resize(gd);
-  });
+    pump();
+  }
+  const sized = new ResizeObserver(measure);
   sized.observe(el);
+  const first = setInterval(() => { measure(); if (width) clearInterval(first); }, 50);
+  gd.dataset.busy = '1';  // until the first draw
   model.on('change:spec', draw);
   model.on('change:config', draw);
   model.on('change:label', label);
   return () => {
     sized.disconnect();
+    clearInterval(first);
     model.off('change:spec', draw); model.off('change:config', draw); model.off('change:label', label);
     for (const ln of linked) ln.slider.off('change:value', soon);
     Plotly.purge(gd);
@@ -193,7 +208,7 @@ class Chart(anywidget.AnyWidget):
         from ..charts import CONFIG
 
         base = base_url if base_url is not None else os.environ.get("VOILA_BASE_URL", "/")
-        super().__init__(config={**CONFIG, "responsive": True}, src=f"{base.rstrip('/')}/voila/static/{STATIC_NAME}",
+        super().__init__(config=dict(CONFIG), src=f"{base.rstrip('/')}/voila/static/{STATIC_NAME}",
                          **kwargs)
         self.add_class("wb-chart-box")
         self.figure = None

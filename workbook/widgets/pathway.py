@@ -111,14 +111,13 @@ class ChartingYourPath(Page):
             area.disabled = False
 
     def _restore(self, member: Respondent) -> None:
-        marks = self.store.spectrum_marks(self.session.id)
-        mine = analysis.pathway(marks, member.id)
+        mine = self.store.member_marks(member)
         loading, self._loading = getattr(self, "_loading", False), True
         try:
             for card in self.cards:
-                row = mine.loc[card.spectrum.id]
-                card.now.value = None if row.isna()["current"] else float(row["current"])
-                card.aspiration.value = None if row.isna()["aspiration"] else float(row["aspiration"])
+                row = mine.get(card.spectrum.id, {})
+                card.now.value = row.get("current")
+                card.aspiration.value = row.get("aspiration")
             for area in self._areas():
                 area.value = self.store.note(self.session.id, area.question_id, member)
         finally:
