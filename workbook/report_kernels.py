@@ -28,24 +28,37 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 LAUNCHER = ["-m", "ipykernel_launcher"]
-# single-threaded numeric libraries in the template: a process with threads must not fork
-_TEMPLATE_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# single-threaded numeric libraries in the template: a process with threads must not fork; and the
+# note debugpy prints about frozen modules when imported (ipykernel's own kernelspec sets the same)
+_TEMPLATE_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                 "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def _warm() -> None:
     """Everything a report kernel imports, done once in the template (no store, no district)."""
+    import ipykernel.debugger  # noqa: F401 - every kernel imports it (and debugpy) while it starts
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
+    import pandas as pd
     import plotly.graph_objects as go
+    import sqlalchemy.dialects.sqlite  # noqa: F401 - imported by the store's first engine
 
     from . import district_report  # noqa: F401
     from .content import load_content
     from .widgets import conditions, pathway, team  # noqa: F401 - the report's sections use them
 
     load_content()
-    # plotly reads its validators and the default template on first use
-    go.Figure(go.Scatter(x=[1], y=[1]), layout={"title": {"text": "x"}}).to_html(full_html=False,
-                                                                                 include_plotlyjs=False)
+    # plotly loads its validators, each trace type, the default template and the pandas bridge on first use
+    x = pd.Series([1.0, 2.0])
+    fig = go.Figure([go.Scatter(x=x, y=["a", "b"]), go.Box(x=x, y=["a", "b"]), go.Bar(x=x, y=["a", "b"]),
+                     go.Heatmap(z=[[1.0]], x=["a"], y=["b"])], layout={"title": {"text": "x"}})
+    fig.update_layout(annotations=[{"x": 1, "y": "a", "text": "x"}])
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(categoryorder="array", categoryarray=["a", "b"])
+    fig.to_html(full_html=False, include_plotlyjs=False)
+    frame = pd.DataFrame({"k": ["a", "a", "b"], "v": [1.0, 2.0, 3.0]})
+    frame.groupby("k")["v"].quantile([0.25, 0.75])
+    frame.pivot_table(index="k", values="v", aggfunc="median")
 
 
 def _child(argv: list[str], env: dict, cwd: str, parent: int, close: tuple[int, ...]) -> None:
