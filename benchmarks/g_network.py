@@ -2,8 +2,9 @@
 
 * generation: ``seed_network`` into a temp SQLite file (kept for the run);
 * build: ``network_overview(store, trusted=True)`` in this process plus the figure serialised to JSON
-  (one unmeasured warm-up first: imports and the framework content). The page reads per-session summaries
-  the store keeps (``session_summaries``), recomputing only sessions whose marks changed:
+  (one unmeasured warm-up round first: imports and the framework content; the two sizes take turns, so
+  a change in the machine's load hits both alike). The page reads per-session summaries the store keeps
+  (``session_summaries``), recomputing only sessions whose marks changed:
   - cold: every stored summary forgotten before each build (as on the first opening of a store, e.g.
     just after the upgrade that adds the summaries), so every district's latest session is summarised
     from its marks;
@@ -62,25 +63,31 @@ def forget_summaries(store) -> None:
     store_planning._parse_medians.cache_clear()
 
 
-def build(store, reps: int, cold: bool) -> tuple[dict, str]:
-    """Seconds to build the overview and serialise its figure (cold or warm summaries); the figure JSON."""
+def build(stores: dict, reps: int, cold: bool) -> dict:
+    """Per size: seconds to build the overview and serialise its figure (cold or warm summaries), the JSON.
+
+    The sizes take turns (10, 1,000, 10, ...), so a change in the machine's load hits both alike.
+    """
     import plotly.io as pio
 
     from workbook.widgets.network import network_overview
 
-    times, text = [], ""
+    times, texts = {n: [] for n in stores}, {}
     for i in range(reps + 1):
-        if cold:
-            forget_summaries(store)
-        start = time.perf_counter()
-        page = network_overview(store, trusted=True)
-        text = pio.to_json(page.plot.figure)
-        if i:
-            times.append(time.perf_counter() - start)
-        page.close()
-    out = summary(times)
-    out["json_kib"] = round(len(text) / 1024, 1)
-    return out, text
+        for n, store in stores.items():
+            if cold:
+                forget_summaries(store)
+            start = time.perf_counter()
+            page = network_overview(store, trusted=True)
+            texts[n] = pio.to_json(page.plot.figure)
+            if i:
+                times[n].append(time.perf_counter() - start)
+            page.close()
+    out = {}
+    for n in stores:
+        out[n] = summary(times[n])
+        out[n]["json_kib"] = round(len(texts[n]) / 1024, 1)
+    return {n: (out[n], texts[n]) for n in stores}
 
 
 def draw(b, folder: Path, text: str, reps: int) -> dict:
@@ -103,15 +110,18 @@ def draw(b, folder: Path, text: str, reps: int) -> dict:
 
 def run_network(ctx: apps.Ctx) -> tuple[list[dict], dict]:
     reps = ctx.loads
-    raw, texts = {}, {}
+    raw, texts, stores = {}, {}, {}
     for n in SIZES:
-        store, seconds = make_store(ctx.folder, n)
+        stores[n], seconds = make_store(ctx.folder, n)
         raw[n] = {"generate_s": round(seconds, 2)}
-        raw[n]["build_cold"], _ = build(store, reps, cold=True)
-        raw[n]["build"], texts[n] = build(store, reps, cold=False)
+        print(f"  network {n}: generated in {seconds:.1f} s", flush=True)
+    for cold, key in ((True, "build_cold"), (False, "build")):
+        for n, (result, text) in build(stores, reps, cold).items():
+            raw[n][key], texts[n] = result, text
+    for n, store in stores.items():
         store.dispose()
-        print(f"  network {n}: generated in {seconds:.1f} s; build cold {raw[n]['build_cold']['median']} s, "
-              f"warm {raw[n]['build']['median']} s", flush=True)
+        print(f"  network {n}: build cold {raw[n]['build_cold']['median']} s, warm {raw[n]['build']['median']} s",
+              flush=True)
     with browser.chromium() as b:
         for n in SIZES:
             raw[n]["draw"] = draw(b, ctx.folder, texts[n], reps)
