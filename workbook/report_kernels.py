@@ -126,6 +126,7 @@ class Template:
     _instance: Template | None = None
 
     def __init__(self):
+        self.owner = os.getpid()
         to_child, self._send = os.pipe()
         self._receive, from_child = os.pipe()
         env = dict(os.environ, **_TEMPLATE_ENV)
@@ -145,8 +146,9 @@ class Template:
         """The template of the calling process, started if need be; None when forking is not available."""
         if not hasattr(os, "fork"):
             return None
-        if cls._instance is not None and cls._instance.process.poll() is not None:
-            cls._instance = None
+        current = cls._instance
+        if current is not None and (current.owner != os.getpid() or current.process.poll() is not None):
+            cls._instance = None  # it stopped, or it belongs to the process this one was forked from
         if cls._instance is None:
             try:
                 cls._instance = Template()
