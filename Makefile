@@ -35,6 +35,8 @@ $(STAMP_DIR)/.workbook-app: pyproject.toml | $(PY)
 	@# jsonschema imports rfc3987_syntax when present; it builds parser grammars at import and costs every
 	@# nbformat-loading process (Voila, papermill, nbval, kernels) ~1.8 s. Nothing here needs it.
 	-$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
+	@# the smaller plotly.js bundles the pages load (workbook/assets.py); without npm, pages use the full one
+	-$(PY) -m workbook.assets
 	@touch $@
 
 $(STAMP_DIR)/.workbook-test: pyproject.toml $(STAMP_DIR)/.workbook-app

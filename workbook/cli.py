@@ -118,9 +118,12 @@ def cmd_serve(args) -> int:
           f"?code={store.coach_code()}")
     print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
     sys.stdout.flush()
-    from .widgets.chart import install_static
+    from . import assets
 
-    install_static(TEMPLATE)  # the charts' plotly.js, served by Voila itself (no CDN)
+    # the charts' plotly.js bundles, served by Voila itself (no CDN)
+    if any(src.name == assets.FULL for b, src in assets.install(TEMPLATE).items() if b != "full"):
+        print("note: the smaller plotly.js bundles are not fetched (`python -m workbook.assets`, needs npm); "
+              "every page loads the full plotly.js, which is slower to start")
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project

@@ -67,6 +67,10 @@ def wait_for_charts(page, count: int) -> None:
             f"(() => {{ const p = [...document.querySelectorAll('.js-plotly-plot')];"
             f" return p.length >= {count} && p.every(x => x.data && x.querySelector('.main-svg')); }})()",
             timeout=LOAD)
+        # every trace drawn with the plotly.js bundle the page loaded (a missing trace type draws nothing)
+        missing = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(p => p.dataset.missingTraces)"
+                                ".filter(Boolean)")
+        assert not missing, f"charts with trace types this page's plotly.js bundle lacks: {missing}"
 
 
 def assert_no_horizontal_scroll(page, name: str) -> None:

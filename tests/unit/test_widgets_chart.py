@@ -9,7 +9,7 @@ import pytest
 
 from workbook import charts
 from workbook.widgets import chart as chart_mod
-from workbook.widgets.chart import Chart, MimePlotView, PlotView, install_static
+from workbook.widgets.chart import Chart, MimePlotView, PlotView
 from workbook.widgets.marks import MarkSlider
 from workbook.widgets.pathway import ChartingYourPath
 
@@ -120,17 +120,3 @@ def test_pole_labels_are_not_annotations(page):
     # plotly re-lays out every annotation on each redraw; the labels travel as one text trace
     labels = trace_json(page.plot.spec, charts.POLE_LABELS)
     assert labels["mode"] == "text" and len(labels["text"]) == 14
-
-
-def test_install_static_copies_plotly_once_and_atomically(tmp_path):
-    import plotly
-
-    target = install_static(tmp_path)
-    source = plotly.__path__[0] + "/package_data/plotly.min.js"
-    assert target == tmp_path / "static" / "plotly.min.js"
-    assert target.read_bytes() == open(source, "rb").read()
-    stamp = target.stat().st_mtime_ns
-    assert install_static(tmp_path).stat().st_mtime_ns == stamp  # same file: left alone
-    target.write_text("truncated")
-    assert install_static(tmp_path).read_bytes() == open(source, "rb").read()  # a damaged copy is replaced
-    assert [p.name for p in (tmp_path / "static").iterdir()] == ["plotly.min.js"]  # no temp files left

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from pathlib import Path
 
 import anywidget
 import ipywidgets as w
 import traitlets
 
-STATIC_NAME = "plotly.min.js"
+STATIC_NAME = "plotly.min.js"  # loaded by the chart itself when the page has no plotly.js (every trace type)
 
 _ESM = r"""
 // plotly.js comes from the page (the template's <script id="wb-plotly-js">); add the tag if it is missing
@@ -105,7 +103,18 @@ async function render({ model, el }) {
     // the width is the box's, measured here: plotly's own autosize measures nothing in a hidden tab
     const layout = { ...(fig.layout || {}), width, autosize: false };
     return Plotly.react(gd, data, layout, model.get('config') || {})
-      .then(() => { gd.dataset.specDrawn = String(performance.now()); });
+      .then(() => {
+        gd.dataset.specDrawn = String(performance.now());
+        // a trace type the page's plotly.js bundle lacks is drawn as nothing: say so (workbook/assets.py)
+        const missing = data.map((t, i) => t.type || 'scatter')
+          .filter((type, i) => !gd._fullData[i] || gd._fullData[i].type !== type);
+        if (missing.length) {
+          gd.dataset.missingTraces = missing.join(' ');
+          console.error('workbook chart: this page\'s plotly.js bundle cannot draw ' + missing.join(', '));
+        } else {
+          delete gd.dataset.missingTraces;
+        }
+      });
   }
   // a linked slider moved here: move its point at once, without waiting for the kernel's redraw
   function followSliders() {
@@ -271,23 +280,3 @@ class MimePlotView(w.Output):
 def PlotView(fig=None, **kwargs):  # noqa: N802 - a widget factory, used like a class
     """A chart widget for this page: :class:`Chart` under Voila, :class:`MimePlotView` elsewhere."""
     return Chart(fig, **kwargs) if in_voila() else MimePlotView(fig, **kwargs)
-
-
-def install_static(template_dir: Path) -> Path:
-    """Copy the installed plotly package's ``plotly.min.js`` into the template's ``static`` folder.
-
-    Done when the server starts; skipped when the copy is already the same file. Written to a
-    temporary name and renamed, so a page never reads half a file.
-    """
-    import plotly
-
-    source = Path(plotly.__file__).parent / "package_data" / STATIC_NAME
-    target = template_dir / "static" / STATIC_NAME
-    if target.exists() and target.stat().st_size == source.stat().st_size \
-            and target.read_bytes()[:200] == source.read_bytes()[:200]:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
-    return target

@@ -1,0 +1,126 @@
+"""plotly.js bundles: each app page names the smallest bundle that draws its charts, and gets it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.notebooks.harness import NOTEBOOKS, prepare
+from workbook import assets
+from workbook.widgets.chart import Chart
+
+SERVED = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if p.stem != "district_report")  # the report runs in papermill
+
+
+def declared(path) -> str:
+    return (json.loads(path.read_text(encoding="utf-8"))["metadata"].get("workbook") or {}).get("plotly", "full")
+
+
+def charts_of(widget, found=None) -> list:
+    found = [] if found is None else found
+    if isinstance(widget, Chart):
+        found.append(widget)
+    for child in getattr(widget, "children", ()) or ():
+        charts_of(child, found)
+    return found
+
+
+@pytest.fixture(scope="module")
+def envs(tmp_path_factory):
+    return prepare(tmp_path_factory.mktemp("bundles"))
+
+
+@pytest.mark.parametrize("path", SERVED, ids=lambda p: p.stem)
+def test_every_app_names_a_bundle_that_draws_all_its_charts(path, envs, monkeypatch):
+    bundle = declared(path)
+    assert bundle in {*assets.BUNDLES, "none"}, f"{path.name}: unknown plotly bundle {bundle!r}"
+    env = envs[path.name]
+    for key in ("WORKBOOK_DB_URL", "QUERY_STRING"):
+        monkeypatch.setenv(key, env[key])
+    monkeypatch.setenv("VOILA_BASE_URL", "/")  # as under Voila: charts are Chart widgets
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code").strip().splitlines()
+    scope: dict = {}
+    exec("\n".join(code[:-1] + ["PAGE = " + code[-1]]), scope)  # noqa: S102 - the project's own notebook
+    page = scope["PAGE"]
+    types = {t.type or "scatter" for c in charts_of(page) if c.figure is not None for t in c.figure.data}
+    assert "error" not in repr(page).lower(), repr(page)
+    assert assets.covers(bundle, types), f"{path.name} declares {bundle!r} but draws {sorted(types)}"
+    if bundle in ("cartesian", "full"):
+        smaller = [b for b in ("none", "basic", "cartesian") if b != bundle and assets.covers(b, types)]
+        assert not smaller or bundle == "cartesian" and smaller == ["none"], \
+            f"{path.name} could load the smaller {smaller[0]!r} bundle (draws {sorted(types)})"
+
+
+def test_member_page_loads_the_basic_bundle():
+    assert declared(NOTEBOOKS / "charting_your_path.ipynb") == "basic"
+
+
+def test_covers():
+    assert assets.covers("basic", {"scatter", "bar"})
+    assert not assets.covers("basic", {"scatter", "box"})
+    assert assets.covers("cartesian", {"box", "heatmap", "scatter"})
+    assert not assets.covers("cartesian", {"barpolar"})
+    assert assets.covers("full", {"barpolar", "scatterpolar", "sunburst"})
+    assert assets.covers("none", set()) and not assets.covers("none", {"scatter"})
+
+
+def test_version_is_the_plotly_packages():
+    import plotly
+
+    version = assets.plotly_js_version()
+    assert version.count(".") == 2
+    assert f"v{version}" in (assets.full_bundle().read_text(encoding="utf-8", errors="replace")[:400])
+    assert plotly.__version__  # the python package is the source of the version, not a pin of ours
+
+
+def fake_bundle(path, kind: str, version: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"/**\n* plotly.js ({kind} - minified) v{version}\n*/\nwindow.Plotly = {{}};\n", encoding="utf-8")
+
+
+def test_install_serves_fetched_bundles_and_falls_back_to_the_full_one(tmp_path):
+    version = assets.plotly_js_version()
+    cache, template = tmp_path / "cache", tmp_path / "template"
+    full = assets.full_bundle().read_bytes()
+    # nothing fetched: every name serves the full bundle, so any page still draws all its charts
+    used = assets.install(template, cache)
+    assert all(src == assets.full_bundle() for src in used.values())
+    for name in ("plotly-basic.min.js", "plotly-cartesian.min.js", "plotly.min.js"):
+        assert (template / "static" / name).read_bytes() == full
+    # fetched: the partial bundles are served under their names; a wrong version is never used
+    fake_bundle(cache / "plotly-basic.min.js", "basic", version)
+    fake_bundle(cache / "plotly-cartesian.min.js", "cartesian", "0.0.1")
+    used = assets.install(template, cache)
+    assert used["basic"] == cache / "plotly-basic.min.js"
+    assert (template / "static" / "plotly-basic.min.js").read_bytes() == (cache / "plotly-basic.min.js").read_bytes()
+    assert used["cartesian"] == assets.full_bundle()
+    assert (template / "static" / "plotly-cartesian.min.js").read_bytes() == full
+    assert sorted(p.name for p in (template / "static").iterdir()) == [
+        "plotly-basic.min.js", "plotly-cartesian.min.js", "plotly.min.js"]  # no temporary files left behind
+
+
+def test_install_leaves_an_identical_copy_alone_and_replaces_a_damaged_one(tmp_path):
+    assets.install(tmp_path)
+    target = tmp_path / "static" / "plotly.min.js"
+    stamp = target.stat().st_mtime_ns
+    assets.install(tmp_path)
+    assert target.stat().st_mtime_ns == stamp
+    target.write_text("truncated")
+    assets.install(tmp_path)
+    assert target.read_bytes() == assets.full_bundle().read_bytes()
+
+
+def test_fetch_without_npm_says_so_and_raises_nothing(tmp_path):
+    out = assets.fetch(tmp_path, npm="no-such-npm-here")
+    assert set(out) == {"basic", "cartesian"}
+    assert all("npm not found" in v for v in out.values())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_keeps_bundles_already_present(tmp_path):
+    version = assets.plotly_js_version()
+    fake_bundle(tmp_path / "plotly-basic.min.js", "basic", version)
+    fake_bundle(tmp_path / "plotly-cartesian.min.js", "cartesian", version)
+    assert assets.fetch(tmp_path, npm="no-such-npm-here") == {"basic": "present", "cartesian": "present"}

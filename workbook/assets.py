@@ -1,0 +1,166 @@
+"""plotly.js for the apps' pages, served by Voila itself (no CDN: the apps work offline).
+
+Evaluating the full ``plotly.min.js`` (4.8 MB) takes a browser 1-2 s of main-thread time on the
+machines the workbook runs on, longer than the rest of a Voila page together. Most pages need far
+less: Charting Your Path draws scatter lines only. So each app notebook names the smallest
+plotly.js bundle that draws its charts (notebook metadata ``workbook.plotly``), and the
+template loads that one:
+
+====================  ==========================  ========================================
+``basic``             ``plotly-basic.min.js``     scatter, bar, pie (1.2 MB)
+``cartesian``         ``plotly-cartesian.min.js`` + box, heatmap, histogram, violin ... (1.5 MB)
+``full``              ``plotly.min.js``           everything (the plotly package's own copy)
+``none``              (no script)                 a page without charts
+====================  ==========================  ========================================
+
+The partial bundles are plotly's own builds from the npm registry, at the same plotly.js version
+as the installed plotly package. ``python -m workbook.assets`` fetches them once per environment
+(``make app`` does it); ``workbook serve`` copies them into the template's ``static`` folder.
+Without them (no npm, no network at set-up) every page gets the full bundle: slower, never broken.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+FULL = "plotly.min.js"
+# bundle -> (npm package, file in the package, trace types it draws); None: the plotly package's own file
+BUNDLES: dict[str, tuple[str | None, str, frozenset | None]] = {
+    "basic": ("plotly.js-basic-dist-min", "plotly-basic.min.js", frozenset({"scatter", "bar", "pie"})),
+    "cartesian": ("plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", frozenset({
+        "scatter", "bar", "pie", "box", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "contour",
+        "image", "scatterternary", "violin"})),
+    "full": (None, FULL, None),
+}
+
+
+def full_bundle() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / FULL
+
+
+def plotly_js_version() -> str:
+    """The plotly.js version the installed plotly package ships (from its bundle's header)."""
+    with full_bundle().open(encoding="utf-8", errors="replace") as fh:
+        head = fh.read(400)
+    found = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", head)
+    if not found:
+        raise RuntimeError(f"cannot read the plotly.js version from {full_bundle()}")
+    return found.group(1)
+
+
+def cache_dir(version: str | None = None) -> Path:
+    """Where this environment keeps the fetched bundles (one folder per plotly.js version)."""
+    return Path(sys.prefix) / "share" / "workbook" / "plotly" / (version or plotly_js_version())
+
+
+def covers(bundle: str, trace_types) -> bool:
+    """True when ``bundle`` draws every trace type in ``trace_types``."""
+    if bundle == "none":
+        return not set(trace_types)
+    allowed = BUNDLES[bundle][2]
+    return allowed is None or set(trace_types) <= allowed
+
+
+def _header_ok(path: Path, name: str, version: str) -> bool:
+    """The file is that bundle at that version (plotly writes both into its first lines)."""
+    kind = name.split("-")[1].split(".")[0]  # basic, cartesian
+    try:
+        head = path.read_bytes()[:300].decode("utf-8", "replace")
+    except OSError:
+        return False
+    return f"({kind} - minified) v{version}" in head
+
+
+def fetch(dest: Path | None = None, npm: str = "npm", timeout: float = 180) -> dict[str, str]:
+    """Fetch the partial bundles at the installed plotly.js version into ``dest``; what happened to each.
+
+    Uses ``npm pack`` (the registry's integrity check included), so nothing is installed into a
+    ``node_modules``. Already fetched bundles are kept. Never raises for a missing npm or network:
+    the result says so and the pages fall back to the full bundle.
+    """
+    version = plotly_js_version()
+    dest = dest or cache_dir(version)
+    dest.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for bundle, (package, name, _types) in BUNDLES.items():
+        if package is None:
+            continue
+        target = dest / name
+        if _header_ok(target, name, version):
+            out[bundle] = "present"
+            continue
+        if not shutil.which(npm):
+            out[bundle] = "npm not found: pages will use the full plotly.js"
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                done = subprocess.run([npm, "pack", f"{package}@{version}", "--pack-destination", tmp, "--silent"],
+                                      cwd=tmp, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                out[bundle] = "npm pack timed out: pages will use the full plotly.js"
+                continue
+            tarballs = list(Path(tmp).glob("*.tgz"))
+            if done.returncode != 0 or not tarballs:
+                out[bundle] = f"npm pack failed ({(done.stderr or done.stdout).strip()[-200:]})"
+                continue
+            with tarfile.open(tarballs[0]) as tar:
+                member = tar.getmember(f"package/{name}")
+                data = tar.extractfile(member).read()
+            partial = target.with_suffix(f".tmp{os.getpid()}")
+            partial.write_bytes(data)
+            if not _header_ok(partial, name, version):
+                partial.unlink()
+                out[bundle] = f"{package}@{version} is not the expected bundle: not used"
+                continue
+            os.replace(partial, target)
+            out[bundle] = f"fetched {package}@{version}"
+    return out
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    """Copy unless the target is already that file; written under a temporary name, then renamed."""
+    if target.exists() and target.stat().st_size == source.stat().st_size \
+            and target.read_bytes()[:300] == source.read_bytes()[:300]:
+        return
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def install(template_dir: Path, cache: Path | None = None) -> dict[str, Path]:
+    """Put every bundle's file into ``template_dir/static``; the source used for each bundle.
+
+    A partial bundle that was never fetched is served as the full one under its name, so a page
+    asking for it still draws every chart.
+    """
+    static = template_dir / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    version = plotly_js_version()
+    cache = cache or cache_dir(version)
+    used = {}
+    for bundle, (_package, name, _types) in BUNDLES.items():
+        source = full_bundle()
+        if bundle != "full" and _header_ok(cache / name, name, version):
+            source = cache / name
+        _copy_if_changed(source, static / name)
+        used[bundle] = source
+    return used
+
+
+def main() -> int:
+    for bundle, what in fetch().items():
+        print(f"plotly.js {bundle} bundle: {what}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
