@@ -110,6 +110,37 @@ def time_to_chart(browser, url: str) -> tuple[float, list[str], dict]:
         tab.close()
 
 
+# the same readiness for pages that render inside shadow roots (Panel/Bokeh): every open shadow root is searched
+CHART_READY_SHADOW = """() => {
+  const ready = (gd) => gd.data && gd.data.length && gd.offsetHeight > 0 && gd.querySelector('.main-svg');
+  const find = (root) => {
+    for (const gd of root.querySelectorAll('.js-plotly-plot')) if (ready(gd)) return gd;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const gd = find(el.shadowRoot); if (gd) return gd; }
+    }
+    return null;
+  };
+  return find(document) ? performance.now() : false;
+}"""
+
+
+def wait_chart_shadow(tab: Tab, timeout: float = 120) -> float:
+    """Seconds from navigation start to the first chart drawn, searching shadow roots too (Panel pages)."""
+    handle = tab.page.wait_for_function(CHART_READY_SHADOW, polling="raf", timeout=timeout * 1000)
+    return handle.json_value() / 1000
+
+
+def time_to_chart_shadow(browser, url: str) -> tuple[float, list[str], dict]:
+    """``time_to_chart`` for a page whose chart sits in shadow DOM; every failed request counts (CDNs too)."""
+    tab = Tab(browser)
+    try:
+        goto(tab, url)
+        seconds = wait_chart_shadow(tab)
+        return seconds, tab.errors + tab.failed, tab.page.evaluate(PHASES)
+    finally:
+        tab.close()
+
+
 def move_latency(page, key: str, trace: str, timeout: float = 30) -> float:
     """Milliseconds from pressing ``key`` (on the focused slider) to the chart's ``trace`` x redrawn."""
     page.evaluate(WATCH, trace)
