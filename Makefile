@@ -81,6 +81,10 @@ notebooks: $(STAMP_DIR)/.workbook-test
 	$(PY) -m tests.notebooks.harness --refresh
 
 bench: $(STAMP_DIR)/.workbook-bench
+	@# the browser groups drive Debian's Chromium (as the browser tests do; .ci/run installs it the same way)
+	@command -v chromium >/dev/null || { echo "bench: installing Debian's chromium"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 	$(PY) -m benchmarks.run
 
 lint: $(STAMP_DIR)/.workbook-test
