@@ -112,9 +112,12 @@ def fetch(dest: Path | None = None, npm: str = "npm", timeout: float = 180) -> d
             if done.returncode != 0 or not tarballs:
                 out[bundle] = f"npm pack failed ({(done.stderr or done.stdout).strip()[-200:]})"
                 continue
-            with tarfile.open(tarballs[0]) as tar:
-                member = tar.getmember(f"package/{name}")
-                data = tar.extractfile(member).read()
+            try:
+                with tarfile.open(tarballs[0]) as tar:
+                    data = tar.extractfile(tar.getmember(f"package/{name}")).read()
+            except (KeyError, tarfile.TarError, AttributeError) as exc:
+                out[bundle] = f"{package}@{version} has no readable {name} ({exc}): not used"
+                continue
             partial = target.with_suffix(f".tmp{os.getpid()}")
             partial.write_bytes(data)
             if not _header_ok(partial, name, version):

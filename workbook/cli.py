@@ -121,7 +121,13 @@ def cmd_serve(args) -> int:
     from . import assets
 
     # the charts' plotly.js bundles, served by Voila itself (no CDN)
-    if any(src.name == assets.FULL for b, src in assets.install(TEMPLATE).items() if b != "full"):
+    try:
+        used = assets.install(TEMPLATE)
+    except OSError as exc:
+        print(f"serve: cannot put the charts' plotly.js into {TEMPLATE / 'static'} ({exc.strerror or exc}); "
+              "the folder must be writable by the user who runs the server", file=sys.stderr)
+        return 2
+    if any(src.name == assets.FULL for b, src in used.items() if b != "full"):
         print("note: the smaller plotly.js bundles are not fetched (`python -m workbook.assets`, needs npm); "
               "every page loads the full plotly.js, which is slower to start")
     env = dict(os.environ)

@@ -236,6 +236,15 @@ MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 CURRENT_VERSION = MIGRATIONS[-1][0]
 
 
+def insert(conn, table: sa.Table):
+    """``INSERT`` for ``table`` in the connection's dialect (PostgreSQL or SQLite), with ``ON CONFLICT`` support."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
+
+
 def current_version(conn) -> int:
     if not sa.inspect(conn).has_table("schema_version"):
         return 0

@@ -171,11 +171,7 @@ class Store(PlanningQueries):
         raise AssertionError("unreachable")
 
     def _upsert(self, conn, table: sa.Table, keys: dict, values: dict) -> None:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table).values(**keys, **values)
+        stmt = schema.insert(conn, table).values(**keys, **values)
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
         conn.execute(stmt)
 

@@ -339,13 +339,5 @@ def _store_summaries(conn, revisions: dict[int, int | None], fresh: dict[int, tu
     if new:  # no row yet: add one at revision 0 unless a write made one meanwhile or the session is gone
         pick = (sa.select(s.c.id, sa.literal(0, sa.Integer), *summary.values())
                 .where(s.c.id == sa.bindparam("sid", type_=sa.Integer)))
-        stmt = _insert(conn, ss).from_select(["session_id", "marks_revision", *summary], pick)
+        stmt = schema.insert(conn, ss).from_select(["session_id", "marks_revision", *summary], pick)
         conn.execute(stmt.on_conflict_do_nothing(index_elements=["session_id"]), new)
-
-
-def _insert(conn, table):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)

@@ -124,3 +124,20 @@ def test_fetch_keeps_bundles_already_present(tmp_path):
     fake_bundle(tmp_path / "plotly-basic.min.js", "basic", version)
     fake_bundle(tmp_path / "plotly-cartesian.min.js", "cartesian", version)
     assert assets.fetch(tmp_path, npm="no-such-npm-here") == {"basic": "present", "cartesian": "present"}
+
+
+def test_fetch_with_a_package_without_the_bundle_reports_it_and_keeps_nothing(tmp_path):
+    import stat
+
+    # an npm that "packs" a tarball holding something else
+    empty = tmp_path / "other.txt"
+    empty.write_text("not a bundle")
+    fake = tmp_path / "npm"
+    fake.write_text("#!/usr/bin/env python3\nimport sys, tarfile\n"
+                    "dest = sys.argv[sys.argv.index('--pack-destination') + 1]\n"
+                    f"with tarfile.open(dest + '/x.tgz', 'w:gz') as t: t.add({str(empty)!r}, 'package/other.txt')\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    dest = tmp_path / "cache"
+    out = assets.fetch(dest, npm=str(fake))
+    assert all("has no readable" in v and "not used" in v for v in out.values()), out
+    assert list(dest.iterdir()) == []

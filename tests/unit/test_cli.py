@@ -44,6 +44,18 @@ def test_serve_refuses_a_public_address_without_a_token(capsys, sqlite_url):
     assert code == 2 and "--token" in err
 
 
+def test_serve_says_so_when_the_charts_plotly_js_cannot_be_written(capsys, sqlite_url, monkeypatch):
+    from workbook import assets
+
+    def read_only(_template, _cache=None):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(assets, "install", read_only)
+    monkeypatch.setattr(cli.os, "execve", lambda *a: (_ for _ in ()).throw(AssertionError("Voila was started")))
+    code, _, err = run(capsys, sqlite_url, "serve")
+    assert code == 2 and "cannot put the charts' plotly.js" in err and "Permission denied" in err
+
+
 def test_voila_command_line_strips_sources_culls_kernels_and_stays_offline():
     argv = cli.voila_argv(8866, "127.0.0.1", None)
     joined = " ".join(argv)

@@ -1,12 +1,11 @@
 """Charts on the apps' pages: a plotly figure kept in place and redrawn with ``Plotly.react``.
 
 Under Voila a chart is a small widget (:class:`Chart`) whose state is the figure's JSON. The
-browser draws it with the ``plotly.min.js`` the workbook's Voila template loads from the
-server itself (``/voila/static/plotly.min.js``, copied from the installed plotly package when
-the server starts: no CDN, works offline). The template asks for that script at the top of
-the page, so it downloads while the kernel is still running the notebook, and a redraw
-updates the existing chart instead of rebuilding it: a slider move costs one small message
-and a ``Plotly.react`` diff.
+browser draws it with the plotly.js the workbook's Voila template loads from the server itself:
+the smallest bundle that draws the page's charts (``workbook/assets.py``; no CDN, works
+offline). The template asks for that script at the top of the page, so it downloads while the
+kernel is still running the notebook, and a redraw updates the existing chart instead of
+rebuilding it: a slider move costs one small message and a ``Plotly.react`` diff.
 
 Outside Voila (JupyterLab, nbval, papermill) there is no such script, so :func:`PlotView`
 returns the plain :class:`MimePlotView`: plotly's own mime bundle in an ``Output``.
@@ -21,7 +20,7 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-STATIC_NAME = "plotly.min.js"  # loaded by the chart itself when the page has no plotly.js (every trace type)
+from ..assets import FULL  # loaded by the chart itself when the page has no plotly.js (every trace type)
 
 _ESM = r"""
 // plotly.js comes from the page (the template's <script id="wb-plotly-js">); add the tag if it is missing
@@ -188,18 +187,16 @@ def in_voila() -> bool:
     return "VOILA_BASE_URL" in os.environ
 
 
-def figure_json(fig) -> dict:
-    """A figure as plain JSON (arrays as lists or plotly's typed-array form), without re-validating it."""
-    import plotly.io as pio
-
-    return json.loads(pio.to_json(fig, validate=False, engine="json"))
-
-
-def _plain(obj) -> dict:
-    """A part of a figure as plain JSON (numpy arrays and dates converted as plotly does)."""
+def plain(obj) -> dict:
+    """A figure or a part of one as plain JSON (numpy arrays and dates converted as plotly does)."""
     from plotly.io.json import to_json_plotly
 
     return json.loads(to_json_plotly(obj))
+
+
+def figure_json(fig) -> dict:
+    """The whole figure as plain JSON, without validating it again."""
+    return plain(fig.to_plotly_json())
 
 
 class Chart(anywidget.AnyWidget):
@@ -217,7 +214,7 @@ class Chart(anywidget.AnyWidget):
         from ..charts import CONFIG
 
         base = base_url if base_url is not None else os.environ.get("VOILA_BASE_URL", "/")
-        super().__init__(config=dict(CONFIG), src=f"{base.rstrip('/')}/voila/static/{STATIC_NAME}",
+        super().__init__(config=dict(CONFIG), src=f"{base.rstrip('/')}/voila/static/{FULL}",
                          **kwargs)
         self.add_class("wb-chart-box")
         self.figure = None
@@ -243,8 +240,8 @@ class Chart(anywidget.AnyWidget):
         else:
             data = list(self.spec["data"])
             for i in traces:
-                data[i] = _plain(fig.data[i].to_plotly_json())
-            spec = {"data": data, "layout": _plain(fig.layout.to_plotly_json()) if layout else self.spec["layout"]}
+                data[i] = plain(fig.data[i].to_plotly_json())
+            spec = {"data": data, "layout": plain(fig.layout.to_plotly_json()) if layout else self.spec["layout"]}
         self.figure = fig
         title = fig.layout.title.text
         with self.hold_sync():
@@ -256,15 +253,15 @@ class Chart(anywidget.AnyWidget):
 class MimePlotView(w.Output):
     """Shows a plotly figure as plotly's mime bundle; ``show(fig)`` replaces it in place."""
 
-    def link(self, slider, trace: int, point: int) -> None:
-        """Nothing to link here: every move redraws through the kernel."""
-
     def __init__(self, fig=None, **kwargs):
         super().__init__(**kwargs)
         self.figure = None
         self.renders = 0
         if fig is not None:
             self.show(fig)
+
+    def link(self, slider, trace: int, point: int) -> None:
+        """Nothing to link here: every move redraws through the kernel."""
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
         from ..charts import CONFIG
