@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import WorkbookError
+from .links import LOCAL_URL, PUBLIC_URL_ENV, TOKEN_ENV, app_link, is_loopback, normalise_base, room_base
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -50,9 +51,14 @@ FACILITATOR_APPS = [("Team pathways", "team_pathways.ipynb"),
                     ("Action planning", "action_planning.ipynb")]
 
 
-def links(store, host: str, port: int, slugs=None) -> list[str]:
-    """The member and facilitator links of each district's latest session."""
-    base = f"http://{host}:{port}/voila/render"
+def links(store, base: str | None = None, token: str | None = None, slugs=None) -> list[str]:
+    """The member and facilitator links of each district's latest session.
+
+    ``base`` and ``token`` default to those of the last ``workbook serve`` (its public URL and
+    access secret), so the links printed here are the ones the apps show and encode in QR codes.
+    """
+    if base is None:
+        base, token = served(store)
     lines = []
     for d in store.districts():
         if slugs and d.slug not in slugs:
@@ -61,17 +67,28 @@ def links(store, host: str, port: int, slugs=None) -> list[str]:
         if not sessions:
             continue
         s = sessions[-1]
-        q = f"district={d.slug}&session={s.id}"
         lines.append(f"{d.name} — {s.label}")
         lines.append("  Team members (share with the team):")
-        lines += [f"    {name:<30} {base}/{nb}?{q}&code={s.join_code}" for name, nb in MEMBER_APPS]
+        lines += [f"    {name:<30} {app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.join_code)}"
+                  for name, nb in MEMBER_APPS]
         lines.append("  Facilitator only (keep private):")
-        lines += [f"    {name:<30} {base}/{nb}?{q}&code={s.facilitator_code}" for name, nb in FACILITATOR_APPS]
+        lines += [f"    {name:<30} "
+                  f"{app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.facilitator_code)}"
+                  for name, nb in FACILITATOR_APPS]
     return lines
 
 
+def served(store) -> tuple[str, str]:
+    """The public URL and access secret of the last ``workbook serve`` (127.0.0.1:8866 before any)."""
+    return store.setting("served_url") or LOCAL_URL, store.setting("served_token") or ""
+
+
 def cmd_links(args) -> int:
-    print("\n".join(links(_store(args), args.host, args.port, args.district) or ["no sessions yet"]))
+    store = _store(args)
+    base, token = served(store)
+    if args.public_url:
+        base = normalise_base(args.public_url)
+    print("\n".join(links(store, base, token, args.district) or ["no sessions yet"]))
     return 0
 
 
@@ -81,7 +98,8 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
     argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
             "--theme=light", "--template=workbook",
-            # Voila leaves a closed page's kernel running; cull idle ones, even if a socket lingers
+            # Voila leaves a closed page's kernel running: cull idle kernels. An open page pings its kernel
+            # (widgets/heartbeat.py), so only pages that are gone (or asleep) go idle
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=True",
@@ -99,25 +117,55 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
     return argv
 
 
-def cmd_serve(args) -> int:
-    local = args.ip in ("127.0.0.1", "localhost", "::1")
+def serve_plan(args, store) -> tuple[str, str, str | None]:
+    """Where to listen, the public URL links use, and the access secret (None: no secret)."""
+    ip = args.ip or ("0.0.0.0" if args.room else "127.0.0.1")
+    local = is_loopback(ip)
     token = args.token
+    if args.room and not token:
+        token = store.secret("room_token", 16)  # the same across restarts: printed QR codes keep working
     if not local and not token:
-        print(f"serve: refusing to listen on {args.ip} without --token (anyone on the network could open the "
-              "apps). Pass --token SECRET, or serve behind JupyterHub or a login proxy (see README).",
-              file=sys.stderr)
-        return 2
-    store = _store(args)
-    shown = links(store, "127.0.0.1" if local else args.ip, args.port, args.district)
+        raise WorkbookError(f"refusing to listen on {ip} without an access secret (anyone on the network could "
+                            "open the apps). Use --room (a secret is made and put in every link), pass --token "
+                            "SECRET, or serve behind JupyterHub or a login proxy (see README).")
+    if args.public_url:
+        base = normalise_base(args.public_url)
+    elif local:
+        base = f"http://{'127.0.0.1' if ip in ('localhost', '') else ip}:{args.port}/"
+    else:
+        base = room_base(args.port) if ip in ("0.0.0.0", "::") else f"http://{ip}:{args.port}/"
+    return ip, base, token
+
+
+def print_links(store, base: str, token: str | None, args) -> None:
+    """What the person starting the server needs: the projector's link first in a room, then the rest."""
+    shown = links(store, base, token, args.district)
     print("\n".join(shown[:40]))
     if len(shown) > 40:
         print("... and more: `workbook links` prints them all")
-    host = "127.0.0.1" if local else args.ip
-    print(f"Framework explorer (no code needed): http://{host}:{args.port}/voila/render/framework_explorer.ipynb")
-    print(f"Network overview (coaches only):     http://{host}:{args.port}/voila/render/network_overview.ipynb"
-          f"?code={store.coach_code()}")
-    print(f"\nServing the workbook at http://{'127.0.0.1' if local else args.ip}:{args.port}/ (Ctrl+C to stop)")
+    print(f"Framework explorer (no code needed): {app_link('framework_explorer.ipynb', base, token or '')}")
+    print(f"Network overview (coaches only):     "
+          f"{app_link('network_overview.ipynb', base, token or '', code=store.coach_code())}")
+    if args.room:
+        for d in store.districts():
+            sessions = store.sessions(d.slug) if not args.district or d.slug in args.district else []
+            if sessions:
+                s = sessions[-1]
+                link = app_link("presenter.ipynb", base, token or "", district=d.slug, session=s.id,
+                                code=s.facilitator_code)
+                print(f"\nOn the projector for {d.name}: {link}")
+        print("Members scan the QR code it shows, or open the team member link above; the links carry the "
+              "room's access secret, so nobody types a password.")
+    print(f"\nServing the workbook at {base} (Ctrl+C to stop)")
     sys.stdout.flush()
+
+
+def cmd_serve(args) -> int:
+    store = _store(args)
+    ip, base, token = serve_plan(args, store)
+    store.set_setting("served_url", base)
+    store.set_setting("served_token", token or "")
+    print_links(store, base, token, args)
     from . import assets
 
     # the charts' plotly.js bundles, served by Voila itself (no CDN)
@@ -132,9 +180,11 @@ def cmd_serve(args) -> int:
               "every page loads the full plotly.js, which is slower to start")
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
+    env[PUBLIC_URL_ENV], env[TOKEN_ENV] = base, token or ""
+    env["WORKBOOK_CULL_IDLE"] = str(args.cull_idle)  # open pages ping well within it (widgets/heartbeat.py)
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
-    argv = voila_argv(args.port, args.ip, token, args.preheat, args.cull_idle, args.cull_interval)
+    argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval)
     os.execve(argv[0], argv, env)
     return 0  # not reached
 
@@ -145,7 +195,7 @@ def cmd_district_create(args) -> int:
                               frl_percent=args.frl, years_scaling=args.years)
     store.create_session(d.slug, args.session)
     print(f"district: created {d.name} ({d.slug}) with the session {args.session!r}")
-    print("\n".join(links(store, "127.0.0.1", 8866, [d.slug])))
+    print("\n".join(links(store, slugs=[d.slug])))
     return 0
 
 
@@ -153,7 +203,7 @@ def cmd_session_create(args) -> int:
     store = _store(args)
     s = store.create_session(args.slug, args.label, min_group_size=args.min_group)
     print(f"session: created {s.label!r} (session {s.id})")
-    print("\n".join(links(store, "127.0.0.1", 8866, [args.slug])))
+    print("\n".join(links(store, slugs=[args.slug])))
     return 0
 
 
@@ -184,15 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_demo)
 
     p = sub.add_parser("links", help="print each district's join and facilitator links")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--public-url", default=None,
+                   help="the address members open (default: that of the last `workbook serve`)")
     p.add_argument("--district", action="append", help="only this district (repeatable)")
     p.set_defaults(fn=cmd_links)
 
     p = sub.add_parser("serve", help="serve the apps with Voila")
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (beyond 127.0.0.1 needs --token)")
-    p.add_argument("--token", default=None, help="a secret every visitor must present (?token=...)")
+    p.add_argument("--room", action="store_true",
+                   help="serve a room on this machine's network: members join from their own devices with the "
+                        "QR code; every link carries the room's access secret")
+    p.add_argument("--public-url", default=None,
+                   help="the address members open, e.g. http://192.168.1.20:8866/ (default: found by --room)")
+    p.add_argument("--ip", default=None,
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 with --room; others need a secret)")
+    p.add_argument("--token", default=None,
+                   help="the access secret every link carries (default with --room: one made and kept in the store)")
     p.add_argument("--preheat", type=int, default=0, help="kernels to keep warm (Voila preheating)")
     p.add_argument("--district", action="append", help="print only this district's links (repeatable)")
     p.add_argument("--cull-idle", type=int, default=300, help="seconds before an idle page's kernel is stopped")

@@ -186,17 +186,31 @@ class PlanningQueries:
         index = v.integer(index, "outcome number", 1, self.MAX_OUTCOMES)
         self.save_note(session_id, f"outcome.{index}", text)
 
+    # ------------------------------------------------------------ settings of the whole workbook
+    def secret(self, key: str, nbytes: int = 12) -> str:
+        """A random secret stored under ``key`` (made on first use, the same ever after)."""
+        def fn(conn):
+            row = conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == key)).first()
+            if row:
+                return row.value
+            code = secrets.token_urlsafe(nbytes)
+            conn.execute(t.settings.insert().values(key=key, value=code))
+            return code
+        return self._run(fn, write=True)
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting, or None."""
+        row = self._run(lambda c: c.execute(sa.select(t.settings.c.value).where(t.settings.c.key == key)).first())
+        return None if row is None else row.value
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting (replacing an earlier value)."""
+        self._run(lambda c: self._upsert(c, t.settings, {"key": key}, {"value": str(value)}), write=True)
+
     # ------------------------------------------------------------ network (coaches)
     def coach_code(self) -> str:
         """The code that opens the network view of every district (made on first use)."""
-        def fn(conn):
-            row = conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == "coach_code")).first()
-            if row:
-                return row.value
-            code = secrets.token_urlsafe(12)
-            conn.execute(t.settings.insert().values(key="coach_code", value=code))
-            return code
-        return self._run(fn, write=True)
+        return self.secret("coach_code")
 
     def check_coach_code(self, code: str | None) -> None:
         if not code or not secrets.compare_digest(str(code), self.coach_code()):

@@ -41,7 +41,64 @@ def test_bad_slug_is_refused_with_a_message_and_exit_2(capsys, sqlite_url):
 
 def test_serve_refuses_a_public_address_without_a_token(capsys, sqlite_url):
     code, _, err = run(capsys, sqlite_url, "serve", "--ip", "0.0.0.0")
-    assert code == 2 and "--token" in err
+    assert code == 2 and "--token" in err and "--room" in err
+
+
+def serve_printed(capsys, monkeypatch, url, *argv):
+    """What ``workbook serve`` prints and the Voila command and environment it would start."""
+    from workbook import assets
+
+    started = {}
+    monkeypatch.setattr(assets, "install", lambda _template, _cache=None: {})
+    monkeypatch.setattr(cli.os, "execve", lambda exe, argv, env: started.update(argv=argv, env=env))
+    code, out, err = run(capsys, url, "serve", *argv)
+    assert code == 0, err
+    return out, started["argv"], started["env"]
+
+
+def test_room_listens_on_every_address_and_every_link_carries_the_secret(capsys, monkeypatch, sqlite_url):
+    assert run(capsys, sqlite_url, "demo")[0] == 0
+    out, argv, env = serve_printed(capsys, monkeypatch, sqlite_url, "--room", "--port", "9001",
+                                   "--public-url", "http://10.1.2.3:9001")
+    store = Store(sqlite_url)
+    session = store.sessions("example-usd")[-1]
+    token = store.secret("room_token")
+    assert "--Voila.ip=0.0.0.0" in argv and f"--Voila.token={token}" in argv
+    assert env["WORKBOOK_PUBLIC_URL"] == "http://10.1.2.3:9001/" and env["WORKBOOK_ACCESS_TOKEN"] == token
+    links = [word for word in out.split() if word.startswith("http") and "/voila/render/" in word]
+    assert links and all(u.startswith("http://10.1.2.3:9001/voila/render/") and f"token={token}" in u
+                         for u in links)
+    members = out.split("Facilitator only")[0]
+    assert session.facilitator_code not in members and store.coach_code() not in members
+    projector = out.split("On the projector for")[1].splitlines()[0].split()[-1]
+    assert "presenter.ipynb" in projector and f"code={session.facilitator_code}" in projector
+    # the secret outlives the server, so a QR code printed for the room keeps working after a restart
+    again, _, _ = serve_printed(capsys, monkeypatch, sqlite_url, "--room", "--public-url", "http://10.1.2.3:9001")
+    assert again == out
+    # and `workbook links` prints the same links as the server
+    code, printed, _ = run(capsys, sqlite_url, "links")
+    assert code == 0 and printed.strip() in out
+
+
+def test_room_without_a_reachable_address_says_how_to_name_one(capsys, monkeypatch, sqlite_url):
+    from workbook import links
+
+    monkeypatch.setattr(links, "reachable_address", lambda: None)
+    code, _, err = run(capsys, sqlite_url, "serve", "--room")
+    assert code == 2 and "--public-url" in err
+
+
+def test_a_public_url_that_is_not_a_web_address_is_refused(capsys, sqlite_url):
+    code, _, err = run(capsys, sqlite_url, "serve", "--room", "--public-url", "192.168.1.20:8866")
+    assert code == 2 and "'192.168.1.20:8866' is not a web address" in err
+
+
+def test_local_serving_prints_loopback_links_without_a_secret(capsys, monkeypatch, sqlite_url):
+    assert run(capsys, sqlite_url, "demo")[0] == 0
+    out, argv, env = serve_printed(capsys, monkeypatch, sqlite_url, "--port", "8866")
+    assert "--Voila.ip=127.0.0.1" in argv and "--Voila.token=" in argv
+    assert env["WORKBOOK_PUBLIC_URL"] == "http://127.0.0.1:8866/" and env["WORKBOOK_ACCESS_TOKEN"] == ""
+    assert "token=" not in out and "http://127.0.0.1:8866/voila/render/charting_your_path.ipynb?" in out
 
 
 def test_serve_says_so_when_the_charts_plotly_js_cannot_be_written(capsys, sqlite_url, monkeypatch):

@@ -16,6 +16,7 @@ from IPython.display import display
 
 from .. import theme
 from ..errors import WorkbookError
+from . import heartbeat
 from .chart import PlotView  # noqa: F401 - re-exported for the apps
 
 esc = html.escape
@@ -41,7 +42,11 @@ class Page(w.VBox):
     """A whole app: the stylesheet plus content, in the workbook's page frame."""
 
     def __init__(self, children, summary: str = "", **kwargs):
-        super().__init__([style(), *children], **kwargs)
+        from .chart import in_voila
+
+        # under Voila the page pings its kernel, so an open page is never culled (widgets/heartbeat.py)
+        extra = [heartbeat.current()] if in_voila() else []
+        super().__init__([style(), *children, *extra], **kwargs)
         self.add_class("wb-page")
         self._summary = summary
 
@@ -79,18 +84,6 @@ def query_params() -> dict:
         wait_for_request()
     query = os.environ.get("QUERY_STRING", "")
     return {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
-
-
-def app_url(notebook: str, **params) -> str:
-    """An absolute link to another app of this server, with query parameters."""
-    host = os.environ.get("SERVER_NAME") or "127.0.0.1"
-    port = os.environ.get("SERVER_PORT") or "8866"
-    script = os.environ.get("SCRIPT_NAME", "")
-    base = script.rsplit("/", 1)[0] + "/" if "/voila/render/" in script else "/voila/render/"
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    netloc = host if port in ("80", "443", "") else f"{host}:{port}"
-    scheme = "https" if port == "443" else "http"
-    return f"{scheme}://{netloc}{base}{notebook}?{query}"
 
 
 def status() -> w.HTML:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..errors import WorkbookError
+from ..links import app_link
 from ..store import Respondent, Store
 from ..validation import ROLES
-from .base import app_url, esc, message
+from . import heartbeat
+from .base import esc, message
 
 
 class Identity(w.VBox):
@@ -62,7 +64,8 @@ class Identity(w.VBox):
 
     def _ready(self) -> None:
         self.start.layout.display = "none"
-        url = app_url(self.notebook, district=self.district.slug, session=self.session.id, me=self.member.token)
+        url = app_link(self.notebook, district=self.district.slug, session=self.session.id, me=self.member.token)
+        heartbeat.reopen_at(url)
         self.link.value = (
             "<div class='wb-notice'><strong>Your personal link</strong> brings back your answers on any device. "
             f"Bookmark it or copy it somewhere safe:<br><span class='wb-link'>{esc(url)}</span></div>")

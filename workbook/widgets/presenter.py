@@ -7,9 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import analysis, charts, theme
+from ..links import app_link
 from ..store import Store
 from .access import open_app
-from .base import Page, PlotView, app_url, esc, qr_svg
+from .base import Page, PlotView, esc, qr_svg
 from .conditions import condition_frames
 
 TITLE = "Presenter view"
@@ -50,7 +51,7 @@ class Presenter(Page):
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
         self.caption = w.HTML()
-        join = app_url("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
+        join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
         joiner = w.HTML(f"<div class='wb-card' style='display:flex;gap:24px;align-items:center;flex-wrap:wrap'>"
                         f"{qr_svg(join, 6)}<div><h2>Join from your own device</h2><p>Scan the code or open:</p>"
                         f"<p class='wb-link'>{esc(join)}</p></div></div>")

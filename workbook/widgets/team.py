@@ -6,9 +6,10 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
+from ..links import app_link
 from ..store import Store
 from .access import open_app
-from .base import Page, PlotView, Saver, app_url, card, esc, header, qr_svg, session_downloads, team_answer
+from .base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
 from .marks import MarkSlider
 
 TITLE = "Team pathways"
@@ -89,7 +90,7 @@ class TeamPathways(Page):
         self.answers = w.HTML()
         self.agreed = self._agreed_sliders()
         self.team_notes = self._team_questions()
-        join = app_url("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
+        join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
         share = w.HTML(f"<div class='wb-notice' style='display:flex;gap:16px;align-items:center;flex-wrap:wrap'>"
                        f"{qr_svg(join, 3)}<div>Team members join with this link (or scan the code):<br>"
                        f"<span class='wb-link'>{esc(join)}</span></div></div>")
