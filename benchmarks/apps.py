@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,28 +104,69 @@ def bare_server(folder: Path, preheat: int = 0):
         procs.stop(proc)
 
 
+def shipped_args() -> list[str]:
+    """The options ``make app`` gives ``workbook serve`` (read from the Makefile's ``app:`` recipe), no ``--port``.
+
+    Make variables are filled in from their ``NAME ?= value`` defaults, so the benchmark serves what ships.
+    """
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    defaults = dict(re.findall(r"^(\w+)\s*\?=\s*(\S*)", text, re.M))
+    recipe = re.search(r"^app:.*\n((?:\t.*\n?)+)", text, re.M)
+    line = next(x for x in recipe.group(1).splitlines() if "workbook serve" in x)
+    words = [re.sub(r"\$\((\w+)\)", lambda m: defaults.get(m.group(1), ""), w)
+             for w in shlex.split(line.split("workbook serve", 1)[1])]
+    out, skip = [], False
+    for w in words:
+        if skip or w == "--port" or w.startswith("--port="):
+            skip = w == "--port"
+            continue
+        out.append(w)
+    return out
+
+
+def shipped_settings() -> dict:
+    """``workbook serve``'s settings under ``make app``: preheat, cull_idle, cull_interval (the CLI's defaults)."""
+    from workbook.cli import build_parser
+
+    args = build_parser().parse_args(["serve", *shipped_args()])
+    return {"args": shipped_args(), "preheat": args.preheat, "cull_idle": args.cull_idle,
+            "cull_interval": args.cull_interval}
+
+
 @contextlib.contextmanager
-def workbook_server(folder: Path, db_url: str, codes: dict, preheat: int = 0, cull_idle: int | None = None,
-                    cull_interval: int | None = None):
-    """``workbook serve`` with the demo store; yields the member link of Charting Your Path."""
+def workbook_server(folder: Path, db_url: str, codes: dict, preheat: int = 0, args: list[str] | None = None,
+                    page: str | None = None):
+    """``workbook serve`` with the store at ``db_url``; yields the member link of Charting Your Path (``codes``).
+
+    ``args`` (e.g. :func:`shipped_args`) replaces ``--preheat``: the options given after ``--port``. ``page``
+    (a path with its query, e.g. ``voila/render/network_overview.ipynb?code=...``) replaces the member link.
+    """
     port = procs.free_port()
     argv = [sys.executable, "-m", "workbook.cli", "serve", "--port", str(port)]
-    if preheat:
+    if args is not None:
+        argv += list(args)
+    elif preheat:
         argv += ["--preheat", str(preheat)]
-    if cull_idle is not None:
-        argv += ["--cull-idle", str(cull_idle)]
-    if cull_interval is not None:
-        argv += ["--cull-interval", str(cull_interval)]
     env = dict(os.environ, WORKBOOK_DB_URL=db_url)
     proc = procs.spawn(argv, folder / f"workbook-serve-{port}.log", env=env, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{port}"
         start = procs.wait_http(base + "/__bench_ready__", proc)  # a 404: renders nothing, starts no kernel
-        query = f"district={codes['district']}&session={codes['session']}&code={codes['code']}"
-        yield Served(proc, base, f"{base}/voila/render/charting_your_path.ipynb?{query}", preheat,
-                     {"listen_s": round(start, 2)})
+        if page is None:
+            query = f"district={codes['district']}&session={codes['session']}&code={codes['code']}"
+            page = f"voila/render/charting_your_path.ipynb?{query}"
+        pool = shipped_pool(args) if args is not None else preheat
+        yield Served(proc, base, f"{base}/{page}", pool,
+                     {"listen_s": round(start, 2), "args": argv[5:]})
     finally:
         procs.stop(proc)
+
+
+def shipped_pool(args: list[str]) -> int:
+    """The preheated pool size these ``workbook serve`` options give."""
+    from workbook.cli import build_parser
+
+    return build_parser().parse_args(["serve", *args]).preheat
 
 
 @dataclass
@@ -138,6 +181,11 @@ class Ctx:
     @property
     def loads(self) -> int:
         return 2 if self.quick else 5
+
+    @property
+    def chart_loads(self) -> int:
+        """Measured loads per server in the time-to-chart series."""
+        return 3 if self.quick else 10
 
     @property
     def moves(self) -> int:

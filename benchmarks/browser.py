@@ -14,12 +14,33 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1280, "height": 900}
 
-# the first chart drawn: a plotly graph div with height, data, and its SVG in place
-CHART_READY = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  if (!gd || !gd.data || !gd.data.length || gd.offsetHeight <= 0 || !gd.querySelector('.main-svg')) return false;
-  return performance.now();
+# The one readiness check for every page (the workbook, bare Voila, Panel): the first plotly graph div with
+# data, a height and its SVG in place, searched in the document and in every open shadow root (Panel/Bokeh
+# render into shadow DOM). Returns the page clock's time, or false.
+READY_FN = """() => {
+  const ready = (gd) => gd.data && gd.data.length && gd.offsetHeight > 0 && gd.querySelector('.main-svg');
+  const find = (root) => {
+    for (const gd of root.querySelectorAll('.js-plotly-plot')) if (ready(gd)) return gd;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const gd = find(el.shadowRoot); if (gd) return gd; }
+    }
+    return null;
+  };
+  return find(document) ? performance.now() : false;
 }"""
+CHART_READY = READY_FN
+
+# the same check run by the page itself on every animation frame from navigation start: the first time it holds
+# is kept in ``window.__chartAt`` (epoch ms), whatever the benchmark is waiting on meanwhile (rooms of pages)
+STAMP = f"""(() => {{
+  const ready = {READY_FN};
+  const tick = () => {{
+    const t = ready();
+    if (t !== false) {{ window.__chartAt = performance.timeOrigin + t; return; }}
+    requestAnimationFrame(tick);
+  }};
+  requestAnimationFrame(tick);
+}})();"""
 
 # watch the first chart's traced x values (trace named `name`, else the first trace) for a change
 WATCH = """(name) => {
@@ -63,8 +84,10 @@ def chromium():
 class Tab:
     """One page in a fresh browser context, with its errors counted."""
 
-    def __init__(self, browser):
+    def __init__(self, browser, stamp: bool = False):
         self.context = browser.new_context(viewport=VIEWPORT)
+        if stamp:
+            self.context.add_init_script(STAMP)
         self.page = self.context.new_page()
         self.page.set_default_timeout(120_000)
         self.errors: list[str] = []
@@ -86,7 +109,7 @@ def goto(tab: Tab, url: str) -> None:
 
 
 def wait_chart(tab: Tab, timeout: float = 120) -> float:
-    """Seconds from the page's navigation start to its first chart drawn."""
+    """Seconds from the page's navigation start to its first chart drawn (``READY_FN``, any page)."""
     handle = tab.page.wait_for_function(CHART_READY, polling="raf", timeout=timeout * 1000)
     return handle.json_value() / 1000
 
@@ -110,33 +133,37 @@ def time_to_chart(browser, url: str) -> tuple[float, list[str], dict]:
         tab.close()
 
 
-# the same readiness for pages that render inside shadow roots (Panel/Bokeh): every open shadow root is searched
-CHART_READY_SHADOW = """() => {
-  const ready = (gd) => gd.data && gd.data.length && gd.offsetHeight > 0 && gd.querySelector('.main-svg');
-  const find = (root) => {
-    for (const gd of root.querySelectorAll('.js-plotly-plot')) if (ready(gd)) return gd;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const gd = find(el.shadowRoot); if (gd) return gd; }
-    }
-    return null;
-  };
-  return find(document) ? performance.now() : false;
-}"""
+def navigate_now(tab: Tab, url: str) -> None:
+    """Start navigating ``tab`` to ``url`` without waiting for any byte (a room opens its links together)."""
+    tab.page.evaluate("(u) => { setTimeout(() => { location.href = u; }, 0); }", url)
 
 
-def wait_chart_shadow(tab: Tab, timeout: float = 120) -> float:
-    """Seconds from navigation start to the first chart drawn, searching shadow roots too (Panel pages)."""
-    handle = tab.page.wait_for_function(CHART_READY_SHADOW, polling="raf", timeout=timeout * 1000)
+def chart_at(tab: Tab, timeout: float) -> float:
+    """Epoch seconds at which the tab (opened with ``stamp=True``) first drew its chart, waiting up to ``timeout``."""
+    handle = tab.page.wait_for_function("() => window.__chartAt || false", polling=100, timeout=timeout * 1000)
     return handle.json_value() / 1000
 
 
-def time_to_chart_shadow(browser, url: str) -> tuple[float, list[str], dict]:
-    """``time_to_chart`` for a page whose chart sits in shadow DOM; every failed request counts (CDNs too)."""
+METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+def main_thread(browser, url: str, timeout: float = 180) -> dict:
+    """Open ``url`` in a fresh context; at its chart drawn, the renderer main thread's busy seconds so far.
+
+    From Chromium's ``Performance.getMetrics`` (CDP, ``threadTicks``: the main thread's CPU time, so other
+    work on the machine does not count): ``TaskDuration`` (every task), ``ScriptDuration`` (JavaScript),
+    layout and style recalculation; with the seconds to the chart and the page's problems.
+    """
     tab = Tab(browser)
     try:
+        cdp = tab.context.new_cdp_session(tab.page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
         goto(tab, url)
-        seconds = wait_chart_shadow(tab)
-        return seconds, tab.errors + tab.failed, tab.page.evaluate(PHASES)
+        seconds = wait_chart(tab, timeout)
+        got = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        out = {name: round(got.get(name, 0.0), 4) for name in METRICS}
+        out.update(chart_s=round(seconds, 3), problems=tab.problems())
+        return out
     finally:
         tab.close()
 

@@ -1,105 +1,106 @@
 """Groups ``voila`` (navigation to chart drawn) and ``slider`` (key press to chart redrawn).
 
-Each page load happens in a fresh browser context once the server's process tree is idle (and, when
-preheated, its pool refilled), so one load's kernel start-up never overlaps the next measurement. One
-unmeasured warm-up load per server primes the server's own caches (templates, imports) for both apps alike.
+``voila``: every server runs at once (Charting Your Path preheated as ``make app`` serves it, the same
+without preheating, the Panel peer, the bare app in plain and in preheated Voila) and the loads are
+interleaved: each round opens every server's page once, in an order that rotates round by round, so a change
+in the machine's load hits every server alike. Round 0 is an unmeasured warm-up (the servers' own caches:
+templates, imports). Before each load every server's process tree must be idle (and each preheated pool
+full), so one load's kernel start-up never overlaps the next measurement. One readiness check
+(``browser.READY_FN``) decides "chart drawn" on every page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from . import apps, browser, peers, procs
-from .stats import check, row, summary
+from .stats import check, row, row_ci, summary
 
-# Fallback targets when Panel is not installed, derived from reference measurements of the same bare app on the
-# same machine kind (Panel 2.0-2.6 s; Voila preheated 3.8-4.7 s; Voila 7.1-8.2 s). With Panel installed (the
-# ``bench`` extra) the Panel peer is measured in the same run instead and these are not used.
-PANEL_VS_PREHEATED = 0.55  # Panel / bare preheated Voila  (~2.3 / ~4.25)
-PANEL_X15_VS_PLAIN = 0.47  # 1.5 x Panel / bare plain Voila (~3.45 / ~7.35)
+ORDER = ("d_workbook_preheated", "c_workbook", "p_panel", "a_bare", "b_bare_preheated")
+NO_CHART = "no chart drawn"
 
 
-def load_series(b, served: apps.Served, loads: int, warmup: bool = True, timer=browser.time_to_chart) -> dict:
-    """``loads`` fresh loads of ``served.page``: seconds to the chart drawn, settle waits, page problems.
+@contextlib.contextmanager
+def all_servers(ctx: apps.Ctx):
+    """Every server of the ``voila`` group, started together; {key: Served}. Panel only when installed."""
+    db_url, codes = ctx.store()
+    shipped = apps.shipped_args()
+    makers = {"d_workbook_preheated": lambda: apps.workbook_server(ctx.folder, db_url, codes, args=shipped),
+              "c_workbook": lambda: apps.workbook_server(ctx.folder, db_url, codes, args=[*shipped, "--preheat", "0"]),
+              "p_panel": lambda: peers.panel_server(ctx.folder),
+              "a_bare": lambda: apps.bare_server(ctx.folder),
+              "b_bare_preheated": lambda: apps.bare_server(ctx.folder, preheat=2)}
+    if not peers.panel_available():
+        print("  voila p_panel: panel not installed (pip install -e '.[bench]'): the target rows cannot be measured",
+              flush=True)
+        del makers["p_panel"]
+    with contextlib.ExitStack() as stack:
+        yield {key: stack.enter_context(make()) for key, make in makers.items()}
 
-    ``timer(browser, url) -> (seconds, problems, phases)`` times one load (``browser.time_to_chart_shadow`` for
-    the Panel page, whose chart sits in shadow DOM).
-    """
-    settle = [procs.wait_settled(served.pid, min_kernels=served.pool)]
-    done, times, problems, phases = 0, [], [], []
-    for i in range(loads + (1 if warmup else 0)):
-        seconds, probs, phase = timer(b, served.page)
-        done += 1
-        if i or not warmup:
-            times.append(seconds)
-            problems += probs
-            phases.append(phase)
-        # preheated: the pool refills after each visit (the visited kernel stays: Voila leaks it, trap 3)
-        settle.append(procs.wait_settled(served.pid, min_kernels=served.pool + done if served.pool else 0))
-    out = summary(times)
-    out.update(problems=problems, settle_s=[round(s, 1) for s in settle], server=served.notes,
+
+def one_load(b, served: apps.Served) -> tuple[float | None, list[str], dict]:
+    """One fresh load: seconds to the chart (None when it never drew), the page's problems, its phases."""
+    try:
+        return browser.time_to_chart(b, served.page)
+    except Exception as exc:  # playwright's TimeoutError: no chart within the limit
+        return None, [f"{NO_CHART}: {type(exc).__name__}"], {}
+
+
+def interleaved(b, servers: dict, loads: int) -> dict:
+    """``loads`` measured rounds after one warm-up round; each round visits every server once, order rotating."""
+    keys = list(servers)
+    trees = [(s.pid, s.pool) for s in servers.values()]
+    out = {k: {"times": [], "problems": [], "phases": [], "settle": [], "order": []} for k in keys}
+    for rnd in range(loads + 1):
+        order = keys[rnd % len(keys):] + keys[:rnd % len(keys)]
+        for pos, key in enumerate(order):
+            settle = procs.wait_all_settled(trees)
+            seconds, problems, phase = one_load(b, servers[key])
+            if rnd == 0:
+                continue
+            series = out[key]
+            series["settle"].append(round(settle, 1))
+            series["order"].append(pos)
+            series["problems"] += problems
+            if seconds is not None:
+                series["times"].append(seconds)
+                series["phases"].append(phase)
+    return {k: _series(v, servers[k].notes) for k, v in out.items()}
+
+
+def _series(raw: dict, notes: dict) -> dict:
+    out = summary(raw["times"])
+    phases = raw["phases"]
+    out.update(problems=raw["problems"], settle_s=raw["settle"], position_in_round=raw["order"], server=notes,
                phases={k: summary([p[k] for p in phases]) for k in (phases[0] if phases else {})})
     return out
 
 
 def run_voila(ctx: apps.Ctx) -> tuple[list[dict], dict]:
-    """(a) bare Voila, (b) bare preheated, (c) Charting Your Path, (d) with --preheat 2, (p) the Panel peer."""
-    with browser.chromium() as b:
-        raw = voila_series(ctx, b)
+    """Every server at once, loads interleaved round by round; medians with bootstrap intervals vs Panel."""
+    with browser.chromium() as b, all_servers(ctx) as servers:
+        procs.wait_all_settled([(s.pid, s.pool) for s in servers.values()], timeout=180)
+        raw = interleaved(b, servers, ctx.chart_loads)
+    for key, series in raw.items():
+        html = series["phases"].get("html_done", {}).get("median")
+        print(f"  voila {key}: median {series['median']} s {series['samples']}; HTML received at {html} s",
+              flush=True)
     return _voila_rows(raw), raw
-
-
-def _report(key: str, series: dict) -> None:
-    html = series.get("phases", {}).get("html_done", {}).get("median")
-    print(f"  voila {key}: median {series['median']} s {series['samples']}; HTML received at {html} s", flush=True)
-
-
-def voila_series(ctx: apps.Ctx, b) -> dict:
-    """Every configuration's load series, each server started and stopped in turn (Panel when installed)."""
-    db_url, codes = ctx.store()
-    raw = {}
-    configs = [("a_bare", None, 0), ("b_bare_preheated", None, 2), ("c_workbook", db_url, 0),
-               ("d_workbook_preheated", db_url, 2)]
-    for key, url, preheat in configs:
-        if url is None:
-            server = apps.bare_server(ctx.folder, preheat=preheat)
-        else:
-            server = apps.workbook_server(ctx.folder, url, codes, preheat=preheat)
-        with server as served:
-            raw[key] = load_series(b, served, ctx.loads)
-        _report(key, raw[key])
-    if peers.panel_available():
-        with peers.panel_server(ctx.folder) as served:
-            raw["p_panel"] = load_series(b, served, ctx.loads, timer=browser.time_to_chart_shadow)
-        _report("p_panel", raw["p_panel"])
-    else:
-        print("  voila p_panel: panel not installed (pip install -e '.[bench]'); derived targets", flush=True)
-    return raw
 
 
 def _voila_rows(raw: dict) -> list[dict]:
     med = {k: v["median"] for k, v in raw.items()}
-    html = {k: v.get("phases", {}).get("html_done", {}).get("median") for k, v in raw.items()}
-    if "p_panel" in raw:
-        panel = "the same bare app in Panel (panel serve), measured in this run"
-        targets = [
-            row("voila", "time to chart, preheated vs Panel", med["d_workbook_preheated"], med["p_panel"], 1.0, "s",
-                panel),
-            row("voila", "time to chart, no preheat vs Panel", med["c_workbook"], med["p_panel"], 1.5, "s", panel),
-            row("voila", "Panel peer vs bare preheated Voila", med["p_panel"], med["b_bare_preheated"], None, "s",
-                f"reference measurements: ~{PANEL_VS_PREHEATED}"),
-        ]
-    else:
-        targets = [
-            row("voila", "time to chart, preheated vs Panel", med["d_workbook_preheated"], med["b_bare_preheated"],
-                PANEL_VS_PREHEATED, "s", "derived, panel not installed: baseline is bare preheated Voila; target "
-                "= Panel (2.0-2.6 s) / bare preheated Voila (3.8-4.7 s) in the reference measurements"),
-            row("voila", "time to chart, no preheat vs Panel", med["c_workbook"], med["a_bare"], PANEL_X15_VS_PLAIN,
-                "s", "derived, panel not installed: baseline is bare Voila; target = 1.5 x Panel (2.0-2.6 s) / "
-                "bare Voila (7.1-8.2 s) in the reference measurements"),
-        ]
-    rows = [
-        *targets,
+    samples = {k: v["samples"] for k, v in raw.items()}
+    html = {k: v["phases"].get("html_done", {}).get("median") for k, v in raw.items()}
+    panel = samples.get("p_panel", [])
+    note = "the same bare app in Panel (panel serve), loads interleaved in this run" if panel else \
+        "panel not installed: not measured"
+    return [
+        row_ci("voila", "time to chart, preheated (make app) vs Panel", samples["d_workbook_preheated"], panel, 0.8,
+               "s", note),
+        row_ci("voila", "time to chart, not preheated vs Panel", samples["c_workbook"], panel, 1.2, "s", note),
+        row("voila", "Panel peer vs bare preheated Voila", med.get("p_panel"), med["b_bare_preheated"], None, "s"),
         row("voila", "time to chart, no preheat vs bare Voila (c/a)", med["c_workbook"], med["a_bare"], None, "s"),
         row("voila", "time to chart, preheated vs bare preheated Voila (d/b)", med["d_workbook_preheated"],
             med["b_bare_preheated"], None, "s"),
@@ -108,10 +109,9 @@ def _voila_rows(raw: dict) -> list[dict]:
             html["b_bare_preheated"], None, "s"),
         row("voila", "preheat gain, workbook (d/c)", med["d_workbook_preheated"], med["c_workbook"], None, "s"),
         row("voila", "preheat gain, bare (b/a)", med["b_bare_preheated"], med["a_bare"], None, "s"),
-        check("voila", "page errors / failed requests", sum(len(v["problems"]) for v in raw.values()), 0,
-              "Panel page included" if "p_panel" in raw else ""),
+        check("voila", "page errors / failed requests / loads without a chart",
+              sum(len(v["problems"]) for v in raw.values()), 0, "every page, Panel's included"),
     ]
-    return rows
 
 
 def start_charting(page) -> None:
@@ -158,10 +158,11 @@ def run_slider(ctx: apps.Ctx) -> tuple[list[dict], dict]:
         with apps.workbook_server(ctx.folder, db_url, codes) as served:
             ours = slider_series(b, served, ctx.moves, workbook=True)
     print(f"  slider: workbook {ours['samples']} ms; bare {bare['samples']} ms", flush=True)
-    rows = [row("slider", "key press -> chart redrawn (median)", ours["median"], bare["median"], 1.2, "ms",
-                "the workbook's point follows its slider in the browser; the kernel's redraw confirms it"),
-            row("slider", "key press -> chart redrawn (max)", ours["max"], bare["max"], None, "ms"),
-            row("slider", "key press -> kernel's figure redrawn (median)", ours["confirmed"]["median"],
-                bare["median"], None, "ms", "the full round trip: value saved, gaps ranked, figure sent and drawn"),
+    kernel = ours["confirmed"]
+    rows = [row("slider", "key press -> kernel's figure redrawn (median)", kernel["median"], bare["median"], 1.2,
+                "ms", "both sides: the figure the kernel sends, drawn (workbook: data-spec-drawn; bare: FigureWidget)"),
+            row("slider", "key press -> kernel's figure redrawn (max)", kernel["max"], bare["max"], None, "ms"),
+            row("slider", "key press -> linked point moved in the browser (median)", ours["median"], bare["median"],
+                None, "ms", "the workbook moves its point before the kernel answers; the bare app has no such step"),
             check("slider", "page errors / failed requests", len(ours["problems"]) + len(bare["problems"]), 0)]
     return rows, {"workbook": ours, "bare": bare}

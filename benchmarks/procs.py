@@ -103,15 +103,24 @@ def wait_settled(pid: int, min_kernels: int = 0, timeout: float = 90, window: fl
 
     Idle means it used less than ``quiet`` of one core during the window. Returns the seconds waited.
     """
+    return wait_all_settled([(pid, min_kernels)], timeout, window, quiet)
+
+
+def wait_all_settled(trees: list[tuple[int, int]], timeout: float = 90, window: float = 0.5,
+                     quiet: float = 0.08) -> float:
+    """``wait_settled`` for several servers at once: each tree ``(pid, min_kernels)`` holds its kernels and
+    all of them together use less than ``quiet`` of one core for two windows in a row. Returns the seconds waited.
+    """
     tick = os.sysconf("SC_CLK_TCK")
     start = time.perf_counter()
     calm = 0
     while time.perf_counter() - start < timeout:
-        pids = [pid, *descendants(pid)]
+        family = {pid: [pid, *descendants(pid)] for pid, _n in trees}
+        pids = [p for members in family.values() for p in members]
         before = cpu_ticks(pids)
         time.sleep(window)
         used = (cpu_ticks(pids) - before) / tick / window
-        enough = len([p for p in pids if KERNEL_MARK in cmdline(p)]) >= min_kernels
+        enough = all(len([p for p in family[pid] if KERNEL_MARK in cmdline(p)]) >= n for pid, n in trees)
         calm = calm + 1 if (used < quiet and enough) else 0
         if calm >= 2:
             break

@@ -1,8 +1,10 @@
 """Run the benchmarks: ``python -m benchmarks.run [--quick] [--only GROUP]``.
 
-Writes ``benchmarks/results/bench-<timestamp>.json`` and ``benchmarks/results/latest.json`` and prints a
-markdown table. Every figure is a ratio against a baseline measured in the same run, on the same machine,
-because absolute times drift with whatever else the machine is doing.
+Prints a markdown table and keeps it, with every sample, as ``benchmarks/results/bench-<timestamp>.md`` and
+``.json`` (tracked by git, so a run quoted elsewhere can be found again) plus ``latest.json`` (ignored). Every
+figure is a ratio against a baseline measured in the same run, on the same machine, because absolute times
+drift with whatever else the machine is doing. Exits 1 when any target row misses (or cannot be measured)
+or a group fails, 0 when every target holds.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from importlib import metadata
 from pathlib import Path
 
 from . import apps
-from .stats import table
+from .stats import FAILING, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GROUPS = ("voila", "slider", "memory", "reports", "network")
+GROUPS = ("voila", "slider", "room", "memory", "reports", "network")
 
 
 def group_fn(name: str):
@@ -67,11 +69,26 @@ def run_group(name: str, ctx: apps.Ctx) -> tuple[list[dict], dict]:
     return rows, raw
 
 
+def markdown(result: dict) -> str:
+    """The run as a markdown page: when, how, the table, the verdict."""
+    env = result["environment"]
+    failing = [r for r in result["rows"] if r["verdict"] in FAILING]
+    head = [f"# Benchmark run {result['started']}", "",
+            f"- groups: {', '.join(result['groups'])}{' (--quick)' if result['quick'] else ''}",
+            f"- load average at start / end: {env['load_avg']} / {env.get('load_avg_end')}",
+            f"- python {env['python']}, {env['cpus']} CPUs; {env['note']}",
+            f"- verdict: {'every target met' if not failing else f'{len(failing)} row(s) missed or failed'}", ""]
+    return "\n".join(head) + table(result["rows"]) + "\n"
+
+
 def write(result: dict) -> Path:
+    """``bench-<timestamp>.json`` and ``.md`` (kept), and ``latest.json``; the JSON's path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"bench-{result['started'].replace(':', '').replace('-', '')}.json"
+    stem = f"bench-{result['started'].replace(':', '').replace('-', '')}{'-quick' if result['quick'] else ''}"
+    path = RESULTS / f"{stem}.json"
     text = json.dumps(result, indent=1, default=str)
     path.write_text(text, encoding="utf-8")
+    path.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     (RESULTS / "latest.json").write_text(text, encoding="utf-8")
     return path
 
@@ -85,9 +102,11 @@ def main(argv=None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
     ctx = apps.Ctx(folder=folder, quick=args.quick)
     started = dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
-    result = {"started": started, "quick": args.quick, "environment": environment(), "rows": [], "raw": {}}
+    groups = [g for g in GROUPS if g in (args.only or GROUPS)]
+    result = {"started": started, "quick": args.quick, "groups": groups, "environment": environment(), "rows": [],
+              "raw": {}}
     try:
-        for name in args.only or GROUPS:
+        for name in groups:
             rows, raw = run_group(name, ctx)
             result["rows"] += rows
             result["raw"][name] = raw
@@ -100,8 +119,11 @@ def main(argv=None) -> int:
     path = write(result)
     print()
     print(table(result["rows"]))
-    print(f"\nresults: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
-    return 1 if any(r["verdict"] == "error" for r in result["rows"]) else 0
+    print(f"\nresults: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path} (and .md)")
+    failing = [r for r in result["rows"] if r["verdict"] in FAILING]
+    for r in failing:
+        print(f"FAILED [{r['group']}] {r['measure']}: {r['verdict']}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":

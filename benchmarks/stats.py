@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import statistics
+
+CI_LEVEL, RESAMPLES, SEED = 0.95, 2000, 20240611
+FAILING = ("miss", "error", "n/a")  # verdicts that make the run exit non-zero
 
 
 def summary(values, digits: int = 3) -> dict:
@@ -33,6 +37,49 @@ def row(group: str, measure: str, workbook, baseline, target: float | None, unit
             "unit": unit, "note": note}
 
 
+def ratio_ci(workbook, baseline, level: float = CI_LEVEL, resamples: int = RESAMPLES,
+             seed: int = SEED) -> tuple[float, float] | None:
+    """Bootstrap interval of ``median(workbook) / median(baseline)``: both samples resampled independently.
+
+    Percentile interval at ``level`` over ``resamples`` resamples, from a fixed seed (the same samples always
+    give the same interval). None when a side has no samples.
+    """
+    a, b = [float(v) for v in workbook], [float(v) for v in baseline]
+    if not a or not b:
+        return None
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        den = statistics.median(rng.choices(b, k=len(b)))
+        if den:
+            ratios.append(statistics.median(rng.choices(a, k=len(a))) / den)
+    if not ratios:
+        return None
+    ratios.sort()
+    tail = (1 - level) / 2
+    lo = ratios[int(tail * (len(ratios) - 1))]
+    hi = ratios[int(round((1 - tail) * (len(ratios) - 1)))]
+    return round(lo, 3), round(hi, 3)
+
+
+def row_ci(group: str, measure: str, workbook: list, baseline: list, target: float, unit: str = "",
+           note: str = "") -> dict:
+    """A target row on two samples: medians, their ratio and its bootstrap interval.
+
+    The target holds only when the interval's upper end meets it (``<= target``).
+    """
+    a, b = summary(workbook)["median"], summary(baseline)["median"]
+    out = row(group, measure, a, b, target, unit, note)
+    ci = ratio_ci(workbook, baseline)
+    out["ci"] = ci
+    if ci is None:
+        out["verdict"] = "n/a"
+    else:
+        out["verdict"] = "pass" if ci[1] <= target else "miss"
+        out["target"] = f"<= {target:g} (upper end of {CI_LEVEL:.0%} CI)"
+    return out
+
+
 def check(group: str, measure: str, value, expected, note: str = "") -> dict:
     """A row that passes when ``value == expected`` (counts, not ratios)."""
     verdict = "pass" if value == expected else "miss"
@@ -54,6 +101,9 @@ def table(rows: list[dict]) -> str:
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         unit = f" {r['unit']}" if r["unit"] and r["workbook"] is not None else ""
+        ratio_text = fmt(r["ratio"])
+        if r.get("ci"):
+            ratio_text += f" [{fmt(r['ci'][0])}, {fmt(r['ci'][1])}]"
         lines.append(f"| {r['group']} | {r['measure']} | {fmt(r['workbook'])}{unit} | {fmt(r['baseline'])}{unit} | "
-                     f"{fmt(r['ratio'])} | {r['target'] or '—'} | {r['verdict']} |")
+                     f"{ratio_text} | {r['target'] or '—'} | {r['verdict']} |")
     return "\n".join(lines)
