@@ -8,30 +8,50 @@ forked child becomes an ordinary ipykernel (``ipykernel_launcher -f <connection 
 with the environment, working directory and arguments jupyter_client asked for, in its
 own process group, so interrupts, timeouts and kills work as with a launched kernel.
 
-Every district still gets a new kernel process: the child starts from the template's
-memory (modules and content only) and nothing it does reaches the template or another
-district's kernel. When forking is not possible (another kernel command, no ``fork``, the
-template failed to start) the kernel is launched the usual way.
+Every district still gets a new kernel process: the child starts from the template's memory
+(modules and content only), closes every descriptor the template held, draws fresh random
+seeds, and nothing it does reaches the template or another district's kernel. The template
+alone reaps its kernels (``waitpid``, woken by a pidfd per kernel) and alone signals them: a
+pid it has not reaped cannot name another process. The worker gets a pidfd of each kernel
+over the template's Unix socket to see it exit, and asks the template for the exit status.
+A template that dies is replaced; when forking is not possible (another kernel command, no
+pidfds, a template that cannot start) the kernel is launched the usual way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import importlib
 import json
 import os
+import random
+import select
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+from .errors import WorkbookError
 
 LAUNCHER = ["-m", "ipykernel_launcher"]
 # single-threaded numeric libraries in the template: a process with threads must not fork; and the
 # note debugpy prints about frozen modules when imported (ipykernel's own kernelspec sets the same)
 _TEMPLATE_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+LOST = -1  # the returncode of a kernel whose template died first: it was re-parented and its status is gone
+_KEEP_EXITED = 1024  # exit statuses the template keeps for the worker to collect (a worker asks once per kernel)
+_START_TIMEOUT = 300.0  # seconds for the template's imports on a busy machine
+_ANSWER_TIMEOUT = 60.0  # seconds for one answer; a fork of the warm template takes milliseconds
+
+
+class TemplateError(WorkbookError):
+    """The report kernel template could not start, stopped, or did not answer."""
 
 
 def _warm() -> None:
@@ -61,22 +81,131 @@ def _warm() -> None:
     frame.pivot_table(index="k", values="v", aggfunc="median")
 
 
-def _child(argv: list[str], env: dict, cwd: str, parent: int, close: tuple[int, ...]) -> None:
+class _Channel:
+    """One JSON object per line over a Unix stream socket, with descriptors passed alongside (SCM_RIGHTS)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self._buffer = b""
+        self._fds: list[int] = []
+
+    def pending(self) -> bool:
+        """Whether a whole message is already buffered (select would not report it)."""
+        return b"\n" in self._buffer
+
+    def send(self, message: dict, fds: list[int] | tuple[int, ...] = ()) -> None:
+        data = (json.dumps(message) + "\n").encode()
+        sent = socket.send_fds(self.sock, [data], list(fds)) if fds else self.sock.send(data)
+        self.sock.sendall(data[sent:])
+
+    def recv(self) -> tuple[dict, list[int]] | None:
+        """The next message and the descriptors that came with it; None once the other end has closed."""
+        while b"\n" not in self._buffer:
+            data, fds, _flags, _address = socket.recv_fds(self.sock, 1 << 16, 4)
+            self._fds.extend(fds)
+            if not data:
+                for fd in self._fds:
+                    os.close(fd)
+                self._fds = []
+                return None
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        fds, self._fds = self._fds, []
+        return json.loads(line), fds
+
+
+# ------------------------------------------------------------ in the template process
+
+
+class _Children:
+    """The template's forked kernels: a pidfd each while they run, their exit status once reaped."""
+
+    def __init__(self):
+        self.running: dict[int, int] = {}  # pid -> pidfd, readable once the kernel has exited
+        self.exited: dict[int, int] = {}  # pid -> returncode, until the worker collects it
+
+    def wait(self, channel: _Channel) -> bool:
+        """Sleep until the worker writes or a kernel exits (no timer, no signal handler, no thread).
+
+        True when the worker has written.
+        """
+        if channel.pending():
+            return True
+        poller = select.poll()
+        for fd in (channel.sock.fileno(), *self.running.values()):
+            poller.register(fd, select.POLLIN)
+        return any(fd == channel.sock.fileno() for fd, _event in poller.poll())
+
+    def reap(self) -> None:
+        """Collect every kernel that has exited, so none is left a zombie and each status is known."""
+        while True:  # every child, even one whose pidfd could not be opened
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            pidfd = self.running.pop(pid, None)
+            if pidfd is not None:
+                os.close(pidfd)
+            self.exited[pid] = os.waitstatus_to_exitcode(status)
+            while len(self.exited) > _KEEP_EXITED:  # a worker that never asks must not grow the template
+                del self.exited[next(iter(self.exited))]
+
+    def status(self, pid: int) -> dict:
+        """``running``, the ``status`` of a reaped kernel (given once), or ``lost`` for a pid not known here."""
+        self.reap()
+        if pid in self.running:
+            return {"running": True}
+        if pid in self.exited:
+            return {"status": self.exited.pop(pid)}
+        return {"lost": True}
+
+    def signal(self, pid: int, signum: int) -> dict:
+        """Signal a kernel's process group, only while it is unreaped: then its pid cannot name another process."""
+        self.reap()
+        if pid not in self.running:
+            return self.status(pid)
+        try:
+            os.killpg(pid, signum)
+        except ProcessLookupError:  # the child had not made its group yet: the kernel alone
+            os.kill(pid, signum)
+        return {"sent": True}
+
+
+def _close_inherited() -> None:
+    """Close every descriptor but 0, 1 and 2: the template's socket, pidfds, and whatever its imports opened."""
+    try:
+        top = max(int(name) for name in os.listdir("/proc/self/fd")) + 1
+    except (OSError, ValueError):
+        top = os.sysconf("SC_OPEN_MAX")
+    os.closerange(3, top)
+
+
+def _reseed() -> None:
+    """Fresh random state: every child would otherwise draw the same numbers as its siblings."""
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:  # only when the template imported it; importing it here would cost the kernel
+        numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
+
+
+def _child(request: dict, channel: _Channel, parent: int) -> None:
     """In the forked child: become ``python -m ipykernel_launcher <argv>``; never returns."""
     code = 1
     try:
         os.setpgid(0, 0)
-        for fd in close:
-            os.close(fd)
+        channel.sock.detach()  # the number is closed below; the object must never close it again once reused
+        _close_inherited()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        env = dict(env, JPY_PARENT_PID=str(parent))  # the kernel exits if the template goes away
+        _reseed()
+        env = dict(request["env"], JPY_PARENT_PID=str(parent))  # the kernel exits if the template goes away
         os.environ.clear()
         os.environ.update(env)
-        os.chdir(cwd)
-        sys.argv = ["ipykernel_launcher", *argv]
+        os.chdir(request["cwd"])
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
@@ -95,83 +224,178 @@ def _child(argv: list[str], env: dict, cwd: str, parent: int, close: tuple[int, 
             os._exit(code)
 
 
-def serve(inbox: int, outbox: int) -> None:
-    """The template's loop: one JSON request per line in, one child pid per line out; EOF ends it."""
-    if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's cwd back
-    # ipykernel reads JPY_PARENT_PID when it is imported: its kernels are the template's children
-    os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    _warm()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
-    reader = os.fdopen(inbox, "r", encoding="utf-8")
-    writer = os.fdopen(outbox, "w", encoding="utf-8")
-    writer.write("ready\n")
-    writer.flush()
-    for line in reader:
-        req = json.loads(line)
+def _answer(request: dict, channel: _Channel, children: _Children) -> tuple[dict, list[int]]:
+    """The template's reply to one request, and the descriptors to send with it."""
+    op = request.get("op")
+    if op == "fork":
         pid = os.fork()
         if pid == 0:
-            _child(req["argv"], req["env"], req["cwd"], os.getppid(), (inbox, outbox))
+            _child(request, channel, os.getppid())
         try:
             os.setpgid(pid, pid)  # also done by the child: whichever runs first wins the race
         except OSError:
             pass
-        writer.write(f"{pid}\n")
-        writer.flush()
+        try:  # opened by the parent before it can reap the child: it names this kernel and no later process
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            os.kill(pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child's
+            os.waitpid(pid, 0)
+            raise
+        children.running[pid] = pidfd
+        return {"pid": pid}, [pidfd]
+    if op == "status":
+        return children.status(int(request["pid"])), []
+    if op == "signal":
+        return children.signal(int(request["pid"]), int(request["signum"])), []
+    return {"error": f"unknown request {op!r}"}, []
+
+
+def serve(sock_fd: int, warm: str = "workbook.report_kernels:_warm") -> None:
+    """The template's loop: answer the worker on ``sock_fd``, reap exited kernels; ends when the worker goes."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's cwd back
+    # ipykernel reads JPY_PARENT_PID when it is imported: its kernels are the template's children
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    module, _, name = warm.partition(":")
+    getattr(importlib.import_module(module), name)()
+    os.close(os.pidfd_open(os.getpid()))  # a kernel without pidfds (Linux < 5.3) fails here: no template at all
+    channel = _Channel(socket.socket(fileno=sock_fd))
+    children = _Children()
+    # nothing made so far is ever collected: a child's collector must not finalize (and close) an object of
+    # the template's whose descriptor number the kernel has reused; it also keeps the shared pages shared
+    gc.collect()
+    gc.freeze()
+    channel.send({"ready": os.getpid()})
+    while True:
+        written = children.wait(channel)
+        children.reap()
+        if not written:
+            continue  # a kernel exited; it has been reaped
+        message = channel.recv()
+        if message is None:
+            return  # the worker has gone; the kernels notice their parent has gone and exit
+        request, fds = message
+        for fd in fds:
+            os.close(fd)
+        try:
+            reply, send = _answer(request, channel, children)
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            reply, send = {"error": f"{type(exc).__name__}: {exc}"}, []
+        channel.send(reply, send)
+
+
+# ------------------------------------------------------------ in the worker process
+
+
+def _has_exited(pidfd: int, timeout: float = 0.0) -> bool:
+    """Whether the process behind ``pidfd`` has exited (waiting up to ``timeout`` seconds)."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(int(timeout * 1000)))
 
 
 class Template:
-    """The template process of this worker process (started on first use, ended with the worker)."""
+    """The template process of this worker process (started on first use, replaced if it dies)."""
 
     _instance: Template | None = None
+    _unavailable: int | None = None  # the pid of a process in which a template could not start
+    warm = "workbook.report_kernels:_warm"  # "module:function" the template runs before its first fork
 
-    def __init__(self):
+    def __init__(self, warm: str | None = None):
         self.owner = os.getpid()
-        to_child, self._send = os.pipe()
-        self._receive, from_child = os.pipe()
+        self.broken = False
+        self._lock = threading.Lock()  # one request, one answer: a second caller waits its turn
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._channel = _Channel(ours)
         env = dict(os.environ, **_TEMPLATE_ENV)
-        code = f"from workbook.report_kernels import serve; serve({to_child}, {from_child})"
-        self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(to_child, from_child), env=env,
-                                        stdin=subprocess.DEVNULL, close_fds=True)
-        os.close(to_child)
-        os.close(from_child)
-        self._out = os.fdopen(self._send, "w", encoding="utf-8")
-        self._in = os.fdopen(self._receive, "r", encoding="utf-8")
-        if self._in.readline().strip() != "ready":
+        code = f"from workbook.report_kernels import serve; serve({theirs.fileno()}, {warm or self.warm!r})"
+        with theirs:
+            self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env=env,
+                                            stdin=subprocess.DEVNULL, close_fds=True)
+        ours.settimeout(_START_TIMEOUT)
+        try:
+            if "ready" not in (self._channel.recv() or ({},))[0]:
+                raise TemplateError("the report kernel template stopped while it started")
+        except (OSError, TemplateError) as exc:
             self.close()
-            raise RuntimeError("the report kernel template did not start")
+            raise TemplateError(f"the report kernel template did not start: {exc}") from exc
+        ours.settimeout(_ANSWER_TIMEOUT)
 
     @classmethod
     def get(cls) -> Template | None:
         """The template of the calling process, started if need be; None when forking is not available."""
-        if not hasattr(os, "fork"):
+        if not hasattr(os, "fork") or not hasattr(os, "pidfd_open") or cls._unavailable == os.getpid():
             return None
         current = cls._instance
-        if current is not None and (current.owner != os.getpid() or current.process.poll() is not None):
-            cls._instance = None  # it stopped, or it belongs to the process this one was forked from
+        if current is not None and not current.usable():
+            cls.discard(current)  # it stopped, or it belongs to the process this one was forked from
         if cls._instance is None:
             try:
-                cls._instance = Template()
-            except (OSError, RuntimeError):
+                cls._instance = cls()
+            except (OSError, TemplateError):
+                cls._unavailable = os.getpid()  # kernels are launched as usual from now on
                 return None
         return cls._instance
 
-    def fork(self, argv: list[str], env: dict, cwd: str) -> int:
-        self._out.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
-        self._out.flush()
-        line = self._in.readline()
-        if not line.strip().isdigit():
-            raise RuntimeError("the report kernel template stopped")
-        return int(line)
+    @classmethod
+    def discard(cls, template: Template) -> None:
+        """Forget ``template`` (the next :meth:`get` starts another) and end it."""
+        if cls._instance is template:
+            cls._instance = None
+        template.close()
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and not self.broken and self.process.poll() is None
+
+    def _ask(self, request: dict) -> tuple[dict, list[int]]:
+        with self._lock:
+            try:
+                self._channel.send(request)
+                answer = self._channel.recv()
+            except OSError as exc:  # also a timeout: the conversation is out of step from here on
+                self.broken = True
+                raise TemplateError(f"the report kernel template did not answer: {exc}") from exc
+        if answer is None:
+            self.broken = True
+            raise TemplateError("the report kernel template stopped")
+        reply, fds = answer
+        if "error" in reply:
+            for fd in fds:
+                os.close(fd)
+            raise TemplateError(f"the report kernel template could not {request['op']}: {reply['error']}")
+        return reply, fds
+
+    def fork(self, argv: list[str], env: dict, cwd: str) -> ForkedKernel:
+        """A new kernel process, ``python -m ipykernel_launcher <argv>`` forked from the template."""
+        reply, fds = self._ask({"op": "fork", "argv": argv, "env": env, "cwd": cwd})
+        if len(fds) != 1:
+            self.broken = True
+            raise TemplateError("the report kernel template sent no pidfd with its kernel")
+        os.set_inheritable(fds[0], False)
+        return ForkedKernel(int(reply["pid"]), fds[0], self)
+
+    def status(self, pid: int) -> int | None:
+        """A kernel's returncode once the template has reaped it (given once), None while it runs."""
+        reply, _ = self._ask({"op": "status", "pid": pid})
+        return None if reply.get("running") else reply.get("status", LOST)
+
+    def signal(self, pid: int, signum: int) -> int | None:
+        """Signal a running kernel's process group: None when sent, its returncode if it had exited instead."""
+        reply, _ = self._ask({"op": "signal", "pid": pid, "signum": int(signum)})
+        return None if reply.get("sent") else reply.get("status", LOST)
 
     def close(self) -> None:
-        for f in (getattr(self, "_out", None), getattr(self, "_in", None)):
-            if f is not None:
-                f.close()
+        """End the template: it reads end-of-file and returns (its running kernels then exit too)."""
+        self.broken = True
+        self._channel.sock.close()
+        process = getattr(self, "process", None)
+        if process is None or self.owner != os.getpid():
+            return  # not started, or the child of the process this one was forked from
         try:
-            self.process.wait(timeout=5)
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            process.kill()
+            process.wait()
 
 
 class ForkedKernel:
@@ -179,31 +403,54 @@ class ForkedKernel:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, pidfd: int, template: Template):
         self.pid = pid
         self.returncode: int | None = None
+        self._pidfd: int | None = pidfd
+        self._template = template
+
+    def _finish(self, returncode: int) -> None:
+        self.returncode = returncode
+        pidfd, self._pidfd = self._pidfd, None
+        if pidfd is not None:
+            os.close(pidfd)
 
     def poll(self) -> int | None:
-        if self.returncode is None:
+        """The returncode once the kernel has exited and been reaped, else None; the template is asked once."""
+        if self.returncode is None and self._pidfd is not None and _has_exited(self._pidfd):
             try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = -1  # gone; the template reaped it, its exit status is not known here
-            except PermissionError:
-                pass
+                returncode = self._template.status(self.pid)
+            except TemplateError:
+                returncode = LOST  # its template died: the kernel was re-parented and reaped elsewhere
+            if returncode is not None:
+                self._finish(returncode)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """Block until the kernel has exited; its returncode."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+            left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+            if left <= 0:
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.01)
+            if _has_exited(self._pidfd, left):
+                time.sleep(0.01)  # exited, not yet reaped by the template: ask again shortly
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
+        """Signal the kernel's process group; nothing at all once it has exited (its pid may be another's)."""
+        if self.poll() is not None:
+            return
+        try:
+            returncode = self._template.signal(self.pid, signum)
+        except TemplateError:
+            try:  # no template to ask: the kernel alone, through a pidfd that can name no other process
+                signal.pidfd_send_signal(self._pidfd, signum)
+            except ProcessLookupError:
+                pass
+            return
+        if returncode is not None:
+            self._finish(returncode)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
@@ -211,21 +458,45 @@ class ForkedKernel:
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
 
+    def __del__(self):
+        if getattr(self, "_pidfd", None) is not None:
+            os.close(self._pidfd)
+
 
 class ForkingProvisioner(LocalProvisioner):
     """Launches ``python -m ipykernel_launcher`` kernels by forking the template; anything else as usual."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        template = Template.get() if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable else None
-        if template is None:
-            return await super().launch_kernel(cmd, **kwargs)
-        env = kwargs.get("env") or dict(os.environ)
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        pid = template.fork(cmd[3:], env, cwd)
-        self.process = ForkedKernel(pid)
-        self.pid = self.pgid = pid  # the child leads its own process group
-        self.cwd = cwd
-        return self.connection_info
+        if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable:
+            env = kwargs.get("env") or dict(os.environ)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            kernel = self._fork(cmd[3:], env, cwd)
+            if kernel is not None:
+                self.process = kernel
+                self.pid = self.pgid = kernel.pid  # the child leads its own process group
+                self.cwd = cwd
+                return self.connection_info
+        return await super().launch_kernel(cmd, **kwargs)
+
+    def _fork(self, argv: list[str], env: dict, cwd: str) -> ForkedKernel | None:
+        """A kernel from this process's template, replaced once if it has died; None to launch as usual."""
+        for _attempt in range(2):
+            template = Template.get()
+            if template is None:
+                return None
+            try:
+                return template.fork(argv, env, cwd)
+            except TemplateError as exc:
+                self.log.warning("%s; starting a new one", exc)
+                Template.discard(template)
+        return None
+
+    async def send_signal(self, signum: int) -> None:
+        if isinstance(self.process, ForkedKernel):
+            # through the template, never os.killpg here: after the kernel is reaped its pid may be reused
+            self.process.send_signal(signum)
+            return
+        await super().send_signal(signum)
 
     async def wait(self):
         if not isinstance(self.process, ForkedKernel):
