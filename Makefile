@@ -18,10 +18,13 @@ PORT ?= 8866
 PREHEAT ?= 2
 WORKERS ?= 2
 
-.PHONY: help app test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean
+ROOM_PORT ?= 8866
+
+.PHONY: help app room test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean
 
 help:
 	@echo "make app    - set up (first time) and serve the workbook apps at http://127.0.0.1:$(PORT)"
+	@echo "make room   - serve a room on this machine's network: members join with the QR code on the projector"
 	@echo "make test   - set up (first time) and run every test"
 	@echo "make report - write an HTML report per district into reports/"
 	@echo "make bench  - run the benchmarks (benchmarks/)"
@@ -53,6 +56,12 @@ $(STAMP_DIR)/.workbook-bench: pyproject.toml $(STAMP_DIR)/.workbook-test
 app: $(STAMP_DIR)/.workbook-app
 	$(BIN)workbook demo --if-empty
 	$(BIN)workbook serve --port $(PORT) --preheat $(PREHEAT)
+
+# A room: listens on this machine's network address; every link and QR code carries the room's access secret.
+# PUBLIC_URL=http://ADDRESS:PORT/ names the address members open when it cannot be found (or a proxy's).
+room: $(STAMP_DIR)/.workbook-app
+	$(BIN)workbook demo --if-empty
+	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
 demo: $(STAMP_DIR)/.workbook-app
 	$(BIN)workbook demo
