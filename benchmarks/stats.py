@@ -100,10 +100,11 @@ def table(rows: list[dict]) -> str:
     lines = ["| group | measure | workbook | baseline | ratio | target | result |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        unit = f" {r['unit']}" if r["unit"] and r["workbook"] is not None else ""
+        unit = f" {r['unit']}" if r["unit"] else ""
         ratio_text = fmt(r["ratio"])
         if r.get("ci"):
             ratio_text += f" [{fmt(r['ci'][0])}, {fmt(r['ci'][1])}]"
-        lines.append(f"| {r['group']} | {r['measure']} | {fmt(r['workbook'])}{unit} | {fmt(r['baseline'])}{unit} | "
+        lines.append(f"| {r['group']} | {r['measure']} | {fmt(r['workbook'])}{unit * (r['workbook'] is not None)} | "
+                     f"{fmt(r['baseline'])}{unit * (r['baseline'] is not None)} | "
                      f"{ratio_text} | {r['target'] or '—'} | {r['verdict']} |")
     return "\n".join(lines)
