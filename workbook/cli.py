@@ -93,7 +93,7 @@ def cmd_links(args) -> int:
 
 
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
-               cull_interval: int = 60) -> list[str]:
+               cull_interval: int = 60, fork: bool = True) -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
     argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
@@ -110,6 +110,11 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
             "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
             "--VoilaConfiguration.extension_denylist=jupyterlab_pygments"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
+    if fork:
+        # kernels forked from a warm template (workbook/page_kernels.py): a room's kernels start in milliseconds
+        from .page_kernels import KERNEL_MANAGER
+
+        argv.append(f"--MappingKernelManager.kernel_manager_class={KERNEL_MANAGER}")
     if preheat:
         # warm kernels for the page a whole room opens at once; the other apps start kernels on demand
         pools = {"default": {"pool_size": 0}, "charting_your_path.ipynb": {"pool_size": preheat}}
@@ -184,7 +189,7 @@ def cmd_serve(args) -> int:
     env["WORKBOOK_CULL_IDLE"] = str(args.cull_idle)  # open pages ping well within it (widgets/heartbeat.py)
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
-    argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval)
+    argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval, not args.no_fork)
     os.execve(argv[0], argv, env)
     return 0  # not reached
 
@@ -254,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", action="append", help="print only this district's links (repeatable)")
     p.add_argument("--cull-idle", type=int, default=300, help="seconds before an idle page's kernel is stopped")
     p.add_argument("--cull-interval", type=int, default=60, help="seconds between checks for idle kernels")
+    p.add_argument("--no-fork", action="store_true",
+                   help="start each page's kernel the usual way instead of forking it from a warm template")
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("report", help="write an HTML report per district and an index")

@@ -190,6 +190,16 @@ def _reseed() -> None:
         numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
 
 
+def _name_process(name: bytes = b"ipykernel") -> None:
+    """Name the forked kernel as tools list it (``ps -o comm``, ``top``): the template's command line stays."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(request: dict, channel: _Channel, parent: int) -> None:
     """In the forked child: become ``python -m ipykernel_launcher <argv>``; never returns."""
     code = 1
@@ -201,6 +211,7 @@ def _child(request: dict, channel: _Channel, parent: int) -> None:
         os.dup2(null, 0)
         os.close(null)
         _reseed()
+        _name_process()
         env = dict(request["env"], JPY_PARENT_PID=str(parent))  # the kernel exits if the template goes away
         os.environ.clear()
         os.environ.update(env)
@@ -466,6 +477,8 @@ class ForkedKernel:
 class ForkingProvisioner(LocalProvisioner):
     """Launches ``python -m ipykernel_launcher`` kernels by forking the template; anything else as usual."""
 
+    template_class: type[Template] = Template  # which template (and so which warm-up) this provisioner forks
+
     async def launch_kernel(self, cmd: list[str], **kwargs):
         if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable:
             env = kwargs.get("env") or dict(os.environ)
@@ -481,14 +494,14 @@ class ForkingProvisioner(LocalProvisioner):
     def _fork(self, argv: list[str], env: dict, cwd: str) -> ForkedKernel | None:
         """A kernel from this process's template, replaced once if it has died; None to launch as usual."""
         for _attempt in range(2):
-            template = Template.get()
+            template = self.template_class.get()
             if template is None:
                 return None
             try:
                 return template.fork(argv, env, cwd)
             except TemplateError as exc:
                 self.log.warning("%s; starting a new one", exc)
-                Template.discard(template)
+                self.template_class.discard(template)
         return None
 
     async def send_signal(self, signum: int) -> None:
@@ -507,13 +520,20 @@ class ForkingProvisioner(LocalProvisioner):
         return ret
 
 
-class ForkingKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose python kernels are forked from the warm template."""
+class ForkingMixin:
+    """For a jupyter_client kernel manager: python kernels come from ``provisioner_class``'s template."""
+
+    provisioner_class: type[ForkingProvisioner] = ForkingProvisioner
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
             import uuid
 
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-            self.provisioner = ForkingProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            self.provisioner = self.provisioner_class(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                      parent=self)
         return await super()._async_pre_start_kernel(**kw)
+
+
+class ForkingKernelManager(ForkingMixin, AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose python kernels are forked from the warm template."""

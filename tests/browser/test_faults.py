@@ -22,8 +22,8 @@ PAYLOADS = [
 
 
 def kernels_of(server_pid: int) -> list[int]:
-    """ipykernel processes started by the Voila server (children of its process)."""
-    found = []
+    """ipykernel processes below the Voila server: its children, or forked from its kernel template."""
+    parents, kinds = {}, {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -32,10 +32,18 @@ def kernels_of(server_pid: int) -> list[int]:
             cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == server_pid and "ipykernel" in cmd:
-            found.append(int(entry.name))
-    return found
+        comm, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        parents[int(entry.name)] = int(rest.split()[1])
+        kinds[int(entry.name)] = "kernel" if comm == "ipykernel" or "ipykernel_launcher" in cmd else "other"
+
+    def below(pid: int) -> bool:
+        while pid in parents and pid > 1:
+            pid = parents[pid]
+            if pid == server_pid:
+                return True
+        return False
+
+    return [pid for pid, kind in kinds.items() if kind == "kernel" and below(pid)]
 
 
 def _join(page, server, name):

@@ -1,0 +1,61 @@
+"""The apps' kernels forked from a warm template, so a room that opens its link together starts fast.
+
+Each page Voila serves runs in a kernel of its own. Started the usual way, a kernel spends
+about a second and a half of CPU importing ipykernel, IPython, ipywidgets, plotly and
+SQLAlchemy before it runs the app; twelve members opening the link at once on a two-core
+laptop queue up for half a minute of imports. ``workbook serve`` therefore hands Voila
+:class:`ForkingServerKernelManager`: the server keeps one *template* process that has done
+those imports (and loaded the framework content) once, and every kernel is forked from it,
+with the machinery of :mod:`workbook.report_kernels` (descriptors closed, children reaped,
+random state reseeded, a dead template replaced, normal launches when forking is not
+possible). Forked kernels also share the template's memory pages until they write to them.
+
+The template imports modules and builds one throwaway chart; it opens no store, reads no
+link and starts no thread, so nothing of one member's page can reach another's kernel.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+
+from .report_kernels import ForkingMixin, ForkingProvisioner, Template
+
+
+def _warm() -> None:
+    """What every app kernel imports while starting and on its first chart, done once in the template."""
+    import ipykernel.debugger  # noqa: F401 - every kernel imports it (and debugpy) while it starts
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    import ipywidgets  # noqa: F401
+    import sqlalchemy.dialects.postgresql  # noqa: F401 - the store's first engine imports its dialect
+    import sqlalchemy.dialects.sqlite  # noqa: F401
+    import voila.utils  # noqa: F401 - preheated kernels wait for their visit with it
+
+    from . import charts
+    from .content import load_content
+    from .widgets import access, heartbeat, pathway  # noqa: F401 - Charting Your Path, the page a room opens
+    from .widgets.chart import figure_json
+
+    content = load_content()
+    figure_json(charts.pathway(content.spectra, {}, {}))  # plotly's validators and the first figure's code paths
+
+
+class PageTemplate(Template):
+    """The template the server's app kernels are forked from (one per server process)."""
+
+    _instance = None
+    _unavailable = None
+    warm = "workbook.page_kernels:_warm"
+
+
+class PageProvisioner(ForkingProvisioner):
+    template_class = PageTemplate
+
+
+class ForkingServerKernelManager(ForkingMixin, ServerKernelManager):
+    """jupyter_server's kernel manager (activity, culling, websockets) with kernels forked from the template."""
+
+    provisioner_class = PageProvisioner
+
+
+KERNEL_MANAGER = f"{__name__}.ForkingServerKernelManager"
