@@ -157,7 +157,7 @@ def workbook_server(folder: Path, db_url: str, codes: dict, preheat: int = 0, ar
             page = f"voila/render/charting_your_path.ipynb?{query}"
         pool = shipped_pool(args) if args is not None else preheat
         yield Served(proc, base, f"{base}/{page}", pool,
-                     {"listen_s": round(start, 2), "args": argv[5:]})
+                     {"listen_s": round(start, 2), "args": argv[6:]})
     finally:
         procs.stop(proc)
 

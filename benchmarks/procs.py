@@ -15,7 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-KERNEL_MARK = "ipykernel_launcher"
+KERNEL_MARK = "ipykernel_launcher"  # a kernel launched the usual way: ``python -m ipykernel_launcher -f ...``
+KERNEL_NAME = "ipykernel"  # a kernel forked from the workbook's warm template names itself so (``/proc/<pid>/comm``)
 
 
 def free_port() -> int:
@@ -64,9 +65,14 @@ def cmdline(pid: int) -> str:
     return _read(f"/proc/{pid}/cmdline").replace("\0", " ")
 
 
+def is_kernel(pid: int) -> bool:
+    """Whether ``pid`` is an ipykernel: launched (its command line) or forked from a template (its name)."""
+    return KERNEL_MARK in cmdline(pid) or _read(f"/proc/{pid}/comm").strip() == KERNEL_NAME
+
+
 def kernels_of(pid: int) -> list[int]:
-    """The ipykernel processes below ``pid`` (a Voila server's kernels)."""
-    return [p for p in descendants(pid) if KERNEL_MARK in cmdline(p)]
+    """The ipykernel processes below ``pid`` (a Voila server's kernels, launched or forked)."""
+    return [p for p in descendants(pid) if is_kernel(p)]
 
 
 def rss_kib(pid: int) -> int:
@@ -120,7 +126,7 @@ def wait_all_settled(trees: list[tuple[int, int]], timeout: float = 90, window: 
         before = cpu_ticks(pids)
         time.sleep(window)
         used = (cpu_ticks(pids) - before) / tick / window
-        enough = all(len([p for p in family[pid] if KERNEL_MARK in cmdline(p)]) >= n for pid, n in trees)
+        enough = all(len([p for p in family[pid] if is_kernel(p)]) >= n for pid, n in trees)
         calm = calm + 1 if (used < quiet and enough) else 0
         if calm >= 2:
             break
@@ -211,7 +217,7 @@ class Sampler:
         while not self._stop.is_set():
             pids = descendants(self.pid) + ([] if self.exclude_root else [self.pid])
             self.peak_mib = max(self.peak_mib, rss_mib(pids))
-            self.peak_kernels = max(self.peak_kernels, len([p for p in pids if KERNEL_MARK in cmdline(p)]))
+            self.peak_kernels = max(self.peak_kernels, len([p for p in pids if is_kernel(p)]))
             self.samples += 1
             self._stop.wait(self.every)
 
