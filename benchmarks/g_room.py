@@ -1,0 +1,130 @@
+"""Group ``room``: twelve members open the join link at once, the workbook against the Panel peer.
+
+* the room: twelve fresh browser contexts of one Chromium (a room is twelve visitors, each with a browser
+  of their own: contexts share no cookies, cache or storage) navigate together, by script, to the member
+  join link of Charting Your Path on the workbook served as ``make app`` serves it (``apps.shipped_args``,
+  read from the Makefile: today ``workbook serve --preheat 2``), and to the Panel peer's bare app. Each page
+  stamps the first time its chart is drawn (``browser.STAMP``, the same ``READY_FN`` every group uses); the
+  measure is the common start (just before the first navigation) to the LAST chart drawn.
+* each round starts both servers afresh (no kernel or session of an earlier room left), loads one unmeasured
+  warm-up page on each, waits until both are idle (the pool full), then opens the two rooms one after the
+  other (waiting for idle in between), the side going first alternating round by round;
+* main thread: one member page at a time, the two sides alternating, Chromium's ``Performance.getMetrics``
+  (CDP) at the chart drawn: the renderer main thread's task time (CPU time, ``threadTicks``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from . import apps, browser, peers, procs
+from .stats import check, row, summary
+
+ROOM = 12
+LIMIT = 240  # seconds a room may take before its pages without a chart are counted as such
+
+
+def open_room(b, url: str, count: int = ROOM, limit: float = LIMIT) -> dict:
+    """``count`` fresh contexts navigate to ``url`` together; seconds from the common start to each chart."""
+    tabs = [browser.Tab(b, stamp=True) for _ in range(count)]
+    try:
+        start = time.time()
+        for tab in tabs:
+            browser.navigate_now(tab, url)
+        drawn, missing = [], 0
+        for tab in tabs:
+            try:
+                drawn.append(browser.chart_at(tab, max(1.0, start + limit - time.time())) - start)
+            except Exception:  # playwright's TimeoutError: this page drew no chart within the limit
+                missing += 1
+        out = summary(drawn)
+        out.update(last_s=None if missing or not drawn else round(max(drawn), 3), missing=missing,
+                   problems=[p for tab in tabs for p in tab.problems()])
+        return out
+    finally:
+        for tab in tabs:
+            tab.close()
+
+
+@contextlib.contextmanager
+def both_servers(ctx: apps.Ctx, b):
+    """The workbook as ``make app`` serves it and the Panel peer, both idle after one warm-up page each."""
+    db_url, codes = ctx.store()
+    with apps.workbook_server(ctx.folder, db_url, codes, args=apps.shipped_args()) as wb, \
+            peers.panel_server(ctx.folder) as pn:
+        sides = {"workbook": wb, "panel": pn}
+        trees = [(s.pid, s.pool) for s in sides.values()]
+        procs.wait_all_settled(trees, timeout=180)
+        for served in sides.values():
+            browser.time_to_chart(b, served.page)  # unmeasured warm-up
+            procs.wait_all_settled(trees, timeout=180)
+        yield sides, trees
+
+
+def rooms(ctx: apps.Ctx, b, rounds: int) -> dict:
+    """``rounds`` rounds of one room per side; per side the rooms' results."""
+    out = {"workbook": [], "panel": []}
+    for rnd in range(rounds):
+        with both_servers(ctx, b) as (sides, trees):
+            order = ["workbook", "panel"] if rnd % 2 == 0 else ["panel", "workbook"]
+            for side in order:
+                procs.wait_all_settled(trees, timeout=180)
+                out[side].append(open_room(b, sides[side].page))
+                print(f"  room round {rnd} {side}: last chart at {out[side][-1]['last_s']} s "
+                      f"({out[side][-1]['missing']} without a chart)", flush=True)
+    return out
+
+
+def main_thread(ctx: apps.Ctx, b, loads: int) -> dict:
+    """``loads`` single member pages per side, alternating: the main thread's busy seconds to the chart."""
+    out = {"workbook": [], "panel": []}
+    with both_servers(ctx, b) as (sides, trees):
+        for i in range(loads):
+            for side in (["workbook", "panel"] if i % 2 == 0 else ["panel", "workbook"]):
+                procs.wait_all_settled(trees, timeout=180)
+                out[side].append(browser.main_thread(b, sides[side].page))
+    return out
+
+
+def run_room(ctx: apps.Ctx) -> tuple[list[dict], dict]:
+    if not peers.panel_available():
+        raise RuntimeError("panel is not installed (pip install -e '.[bench]'): the room has no peer to compare")
+    with browser.chromium() as b:
+        raw = {"shipped": apps.shipped_settings(), "rooms": rooms(ctx, b, 1 if ctx.quick else 3),
+               "main_thread": main_thread(ctx, b, ctx.loads)}
+    return _room_rows(raw), raw
+
+
+def _room_rows(raw: dict) -> list[dict]:
+    last = {side: summary([r["last_s"] for r in rs if r["last_s"] is not None])["median"]
+            for side, rs in raw["rooms"].items()}
+    first = {side: summary([r["min"] for r in rs if r["min"] is not None])["median"]
+             for side, rs in raw["rooms"].items()}
+    mt = {side: {k: summary([m[k] for m in ms])["median"] for k in browser.METRICS}
+          for side, ms in raw["main_thread"].items()}
+    missing = sum(r["missing"] for rs in raw["rooms"].values() for r in rs)
+    problems = {side: sum(len(r["problems"]) for r in raw["rooms"][side]) +
+                sum(len(m["problems"]) for m in raw["main_thread"][side]) for side in ("workbook", "panel")}
+    shipped = " ".join(raw["shipped"]["args"])
+    return [
+        row("room", f"{ROOM} at once: start -> last chart drawn vs Panel", last["workbook"], last["panel"], 1.0, "s",
+            f"workbook serve {shipped} (make app); median over {len(raw['rooms']['workbook'])} room(s)"),
+        row("room", f"{ROOM} at once: start -> first chart drawn vs Panel", first["workbook"], first["panel"], None,
+            "s"),
+        row("room", "member page main-thread task time to chart vs Panel", mt["workbook"]["TaskDuration"],
+            mt["panel"]["TaskDuration"], 1.0, "s", "CDP Performance.getMetrics TaskDuration (thread CPU time)"),
+        row("room", "member page main-thread script time to chart vs Panel", mt["workbook"]["ScriptDuration"],
+            mt["panel"]["ScriptDuration"], None, "s"),
+        row("room", "member page layout + style time to chart vs Panel",
+            _add(mt["workbook"]["LayoutDuration"], mt["workbook"]["RecalcStyleDuration"]),
+            _add(mt["panel"]["LayoutDuration"], mt["panel"]["RecalcStyleDuration"]), None, "s"),
+        check("room", "pages without a chart", missing, 0, f"limit {LIMIT} s per room"),
+        check("room", "workbook pages: errors / failed requests", problems["workbook"], 0),
+        row("room", "Panel pages: errors / failed requests (count)", problems["panel"], None, None, "",
+            "Panel 1.9 asks cdn.holoviz.org for some stylesheets even with BOKEH_RESOURCES=server"),
+    ]
+
+
+def _add(a, b):
+    return None if a is None or b is None else round(a + b, 4)
