@@ -75,10 +75,15 @@ def markdown(result: dict) -> str:
     failing = [r for r in result["rows"] if r["verdict"] in FAILING]
     head = [f"# Benchmark run {result['started']}", "",
             f"- groups: {', '.join(result['groups'])}{' (--quick)' if result['quick'] else ''}",
-            f"- load average at start / end: {env['load_avg']} / {env.get('load_avg_end')}",
+            f"- load average (1, 5, 15 min) at start / end: {_loads(env['load_avg'])} / "
+            f"{_loads(env.get('load_avg_end'))}",
             f"- python {env['python']}, {env['cpus']} CPUs; {env['note']}",
             f"- verdict: {'every target met' if not failing else f'{len(failing)} row(s) missed or failed'}", ""]
-    return "\n".join(head) + table(result["rows"]) + "\n"
+    return "\n".join(head) + "\n" + table(result["rows"]) + "\n"
+
+
+def _loads(values) -> str:
+    return "—" if not values else ", ".join(f"{v:.1f}" for v in values)
 
 
 def write(result: dict) -> Path:
