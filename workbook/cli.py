@@ -108,7 +108,11 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
             # charts draw with the plotly.js the template loads (widgets/chart.py): plotly's mime renderer
             # (a 4.7 MB bundle fetched and parsed on every page) and the code highlighter are not used
             "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
-            "--VoilaConfiguration.extension_denylist=jupyterlab_pygments"]
+            "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",
+            # front-end extensions other packages of the environment may bring (Panel's, Voila's own JupyterLab
+            # preview): the apps use none, and each costs every page its scripts
+            "--VoilaConfiguration.extension_denylist=@pyviz/jupyterlab_pyviz",
+            "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
     if fork:
         # kernels forked from a warm template (workbook/page_kernels.py): a room's kernels start in milliseconds
