@@ -30,16 +30,16 @@ READY_FN = """() => {
 }"""
 CHART_READY = READY_FN
 
-# the same check run by the page itself on every animation frame from navigation start: the first time it holds
-# is kept in ``window.__chartAt`` (epoch ms), whatever the benchmark is waiting on meanwhile (rooms of pages)
+# the same check run by the page itself every 50 ms from navigation start: the first time it holds is kept in
+# ``window.__chartAt`` (epoch ms), whatever the benchmark is waiting on meanwhile (rooms of pages). A timer, not
+# an animation-frame loop: a rAF loop makes every page render a frame 60 times a second and walks the whole DOM
+# each time, a load the probe would add to the room (more on a page with a larger DOM) that no user's page has.
 STAMP = f"""(() => {{
   const ready = {READY_FN};
-  const tick = () => {{
+  const timer = setInterval(() => {{
     const t = ready();
-    if (t !== false) {{ window.__chartAt = performance.timeOrigin + t; return; }}
-    requestAnimationFrame(tick);
-  }};
-  requestAnimationFrame(tick);
+    if (t !== false) {{ window.__chartAt = performance.timeOrigin + t; clearInterval(timer); }}
+  }}, 50);
 }})();"""
 
 # watch the first chart's traced x values (trace named `name`, else the first trace) for a change
