@@ -534,3 +534,35 @@ def test_refused_change_does_not_strand_other_waiting_changes(store, fresh, monk
         f"second mark still waiting after retry; pending={list(app.saver.pending)}, "
         f"status={app.saver.status.value!r}")
     assert app.saver.pending == {}
+
+
+def models_of(widget, seen=None) -> dict:
+    """Every widget model the page sends to the browser: widgets, their layouts and styles, by model id."""
+    seen = {} if seen is None else seen
+    if widget.model_id in seen:
+        return seen
+    seen[widget.model_id] = widget
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, w.Widget):
+                models_of(item, seen)
+    return seen
+
+
+def test_the_member_page_opens_with_few_widget_models(store, fresh):
+    """A room opens this page together: every model is messages and views for kernel, server and browser."""
+    models = models_of(open_app(store, fresh))
+    kinds = [type(m).__name__ for m in models.values()]
+    assert len(models) <= 85, sorted(kinds)
+    # static parts share one layout and one style instead of a pair each
+    assert kinds.count("Layout") <= 16 and kinds.count("HTMLStyle") <= 2
+
+
+def test_shared_layouts_are_never_those_of_widgets_that_hide(store, fresh):
+    app = open_app(store, fresh)
+    shared_layout = app.cards[0].now.layout
+    hiding = [app.start, app.saver.retry]
+    assert all(widget.layout is not shared_layout for widget in hiding)
+    start(app)  # the start button hides itself: nothing else may disappear with it
+    assert app.start.layout.display == "none" and shared_layout.display in (None, "")

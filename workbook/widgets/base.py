@@ -13,6 +13,7 @@ import urllib.parse
 
 import ipywidgets as w
 from IPython.display import display
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .. import theme
 from ..errors import WorkbookError
@@ -22,6 +23,35 @@ from .chart import PlotView  # noqa: F401 - re-exported for the apps
 esc = html.escape
 
 
+_SHARED: dict[str, w.Widget] = {}
+
+
+def shared(cls: type, **traits) -> w.Widget:
+    """One instance of a layout or style class (with these traits) for every widget of the page that uses it.
+
+    Each widget otherwise brings a Layout and a Style model of its own: messages between kernel,
+    server and browser, and views the browser builds while the page opens. Never change a shared
+    layout or style on one widget: give a widget whose layout changes (a button that hides) its own.
+    """
+    key = f"{cls.__name__}{sorted(traits.items())}"
+    if key not in _SHARED:
+        _SHARED[key] = cls(**traits)
+    return _SHARED[key]
+
+
+def html(value: str = "", **kwargs) -> w.HTML:
+    """An HTML widget with the page's shared default layout and style."""
+    kwargs.setdefault("layout", shared(w.Layout))
+    kwargs.setdefault("style", shared(HTMLStyle))
+    return w.HTML(value, **kwargs)
+
+
+def vbox(children, **kwargs) -> w.VBox:
+    """A VBox with the page's shared default layout (unless one is given)."""
+    kwargs.setdefault("layout", shared(w.Layout))
+    return w.VBox(children, **kwargs)
+
+
 def style() -> w.HTML:
     """The workbook's stylesheet, as a widget placed at the top of each app."""
     return w.HTML(f"<style>{theme.CSS}</style>", layout=w.Layout(display="none"))
@@ -29,13 +59,13 @@ def style() -> w.HTML:
 
 def header(title: str, lede: str, extra: str = "") -> w.HTML:
     """The page title and the two or three sentences that say what the page is for."""
-    return w.HTML(f"<header><h1>{esc(title)}</h1><p class='wb-lede'>{lede}</p>{extra}</header>")
+    return html(f"<header><h1>{esc(title)}</h1><p class='wb-lede'>{lede}</p>{extra}</header>")
 
 
 def message(text: str, kind: str = "error") -> w.HTML:
     """A plain-language message box (``error``, ``notice`` or ``ok``); text is escaped."""
     role = "alert" if kind == "error" else "status"
-    return w.HTML(f"<div class='wb-{kind}' role='{role}'>{esc(text)}</div>")
+    return html(f"<div class='wb-{kind}' role='{role}'>{esc(text)}</div>")
 
 
 class Page(w.VBox):
@@ -87,7 +117,7 @@ def query_params() -> dict:
 
 
 def status() -> w.HTML:
-    return w.HTML("<div class='wb-status' aria-live='polite'></div>")
+    return html("<div class='wb-status' aria-live='polite'></div>")
 
 
 def set_status(widget: w.HTML, text: str, kind: str = "muted") -> None:
@@ -201,7 +231,7 @@ def session_downloads(store, session, content) -> w.VBox:
 
 def card(title: str, *children, level: int = 2, note: str = "") -> w.VBox:
     """A titled card of the page."""
-    box = w.VBox([w.HTML(f"<h{level}>{esc(title)}</h{level}>{note}"), *children])
+    box = vbox([html(f"<h{level}>{esc(title)}</h{level}>{note}"), *children])
     box.add_class("wb-card")
     return box
 
@@ -217,4 +247,4 @@ def team_answer(store, session_id: int, saver: Saver, question_id: str, label: s
     area.question_id = question_id
     area.observe(lambda c: saver.save(("note", question_id),
                                       lambda: store.save_note(session_id, question_id, c["new"])), "value")
-    return w.VBox([w.HTML(f"<label><strong>{esc(label)}</strong></label>"), area])
+    return vbox([html(f"<label><strong>{esc(label)}</strong></label>"), area])

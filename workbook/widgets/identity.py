@@ -9,7 +9,7 @@ from ..links import app_link
 from ..store import Respondent, Store
 from ..validation import ROLES
 from . import heartbeat
-from .base import esc, message
+from .base import esc, html, message, shared
 
 
 class Identity(w.VBox):
@@ -30,12 +30,13 @@ class Identity(w.VBox):
                                style={"description_width": "initial"})
         self.start = w.Button(description=verb, button_style="primary")
         self.start.on_click(lambda _b: self.begin())
-        self.msg = w.HTML()
-        self.link = w.HTML()
+        self.msg = html()
+        self.link = html()
         super().__init__([
-            w.HTML("<h2>Who is answering?</h2><p class='wb-muted'>Your name and role let the team compare answers. "
+            html("<h2>Who is answering?</h2><p class='wb-muted'>Your name and role let the team compare answers. "
                    "Team views and reports show roles, not names, unless your team decides otherwise.</p>"),
-            w.HBox([self.name, self.role, self.start], layout=w.Layout(flex_flow="row wrap")), self.msg, self.link])
+            w.HBox([self.name, self.role, self.start], layout=w.Layout(flex_flow="row wrap")), self.msg, self.link],
+            layout=shared(w.Layout))
         self.add_class("wb-card")
         if member is not None:
             self.name.value, self.role.value = member.name, member.role

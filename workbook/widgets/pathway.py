@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import TextStyle
 
 from .. import analysis, charts, render
 from ..store import Respondent, Store
 from .access import open_app, open_session  # noqa: F401 - open_session re-exported
-from .base import Page, PlotView, Saver, esc, header
+from .base import Page, PlotView, Saver, esc, header, html, shared, vbox
 from .identity import Identity
 from .marks import MarkSlider
 
@@ -27,11 +28,12 @@ class SpectrumCard(w.VBox):
     def __init__(self, spectrum):
         self.spectrum = spectrum
         self.now = MarkSlider(label="Now", kind="now", name=f"{spectrum.dimension}, now",
-                              left=spectrum.left.plain_label, right=spectrum.right.plain_label, disabled=True)
+                              left=spectrum.left.plain_label, right=spectrum.right.plain_label, disabled=True,
+                              layout=shared(w.Layout))
         self.aspiration = MarkSlider(label="Aspiration (where we should be)", kind="aspiration",
                                      name=f"{spectrum.dimension}, aspiration", left=spectrum.left.plain_label,
-                                     right=spectrum.right.plain_label, disabled=True)
-        super().__init__([w.HTML(render.spectrum_card(spectrum)), self.now, self.aspiration])
+                                     right=spectrum.right.plain_label, disabled=True, layout=shared(w.Layout))
+        super().__init__([html(render.spectrum_card(spectrum)), self.now, self.aspiration], layout=shared(w.Layout))
         self.add_class("wb-card")
 
 
@@ -52,9 +54,9 @@ class ChartingYourPath(Page):
                                  verb="Start charting")
         self.name, self.role, self.start = self.identity.name, self.identity.role, self.identity.start
         self.identity_msg, self.link = self.identity.msg, self.identity.link
-        self.progress = w.HTML()
+        self.progress = html()
         self.plot = PlotView()
-        self.gaps = w.HTML()
+        self.gaps = html()
         self.questions = self._question_boxes()
 
         for card in self.cards:
@@ -70,7 +72,7 @@ class ChartingYourPath(Page):
                                                     grid_gap="16px"))
         title = f"{district.name} · {session.label}"
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity,
-                          self.saver.widget, body, w.HTML(render.attribution(content))],
+                          self.saver.widget, body, html(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         if member is not None:
             self._restore(member)
@@ -81,12 +83,12 @@ class ChartingYourPath(Page):
     def _question_boxes(self):
         boxes = []
         for q in self.content.guides.guide_2.section("pathway").questions:
-            area = w.Textarea(placeholder="Your thoughts…", layout=w.Layout(width="100%", height="90px"),
-                              disabled=True)
+            area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
+                              style=shared(TextStyle), disabled=True)
             area.question_id = NOTE_PREFIX + q.id
             area.observe(self._on_note, "value")
-            label = w.HTML(f"<label><strong>{esc(q.text)}</strong></label>")
-            boxes.append(w.VBox([label, area]))
+            label = html(f"<label><strong>{esc(q.text)}</strong></label>")
+            boxes.append(vbox([label, area]))
         return boxes
 
     def _areas(self):
