@@ -95,7 +95,9 @@ def cmd_links(args) -> int:
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
                cull_interval: int = 60, fork: bool = True) -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
-    argv = [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+    # Voila with one compiled-template cache for the whole server (workbook/voila_server.py)
+    argv = [sys.executable, "-m", "workbook.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
+            f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
             "--theme=light", "--template=workbook",
             # Voila leaves a closed page's kernel running: cull idle kernels. An open page pings its kernel
