@@ -85,11 +85,16 @@ def fresh_server(tmp_path_factory, name: str = "voila"):
             wait_for_port(port, proc)
             yield Server(f"http://127.0.0.1:{port}", db_url, codes, proc, log)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
+
+
+def stop(proc) -> None:
+    """Stop a server started by a fixture (its kernels and their template go with it)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import ROOT, require
 
-from .conftest import chart_data, free_port, wait_for_app, wait_for_port
+from .conftest import chart_data, free_port, stop, wait_for_app, wait_for_port
 from .test_faults import kernels_of
 
 pytestmark = pytest.mark.browser
@@ -73,11 +73,7 @@ def room(tmp_path_factory):
             printed = log.read_text().split("Serving the workbook at", 1)[0]
             yield Room(proc, printed, db_url, codes, public)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 def decode_qr(png: bytes) -> str:
