@@ -67,3 +67,16 @@ def content():
     from workbook.content import load_content
 
     return load_content()
+
+
+def run_async(coro):
+    """Run ``coro`` to completion on an event loop of its own, in a thread of its own.
+
+    ``asyncio.run`` refuses to start while another loop runs in the calling thread, and the
+    browser tests' Playwright (sync API) keeps one running in the main thread for the session.
+    """
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_async
 from workbook import cli
 from workbook.page_kernels import KERNEL_MANAGER, ForkingServerKernelManager, PageTemplate
 
@@ -36,7 +36,7 @@ async def _run(cwd: Path, code: str) -> tuple[int, str]:
 
 
 def test_a_page_kernel_is_forked_from_the_template_with_the_member_page_imported(tmp_path, page_template):
-    _pid, answer = asyncio.run(_run(tmp_path, "(__import__('os').getppid(), sorted(m for m in ("
+    _pid, answer = run_async(_run(tmp_path, "(__import__('os').getppid(), sorted(m for m in ("
                                               "'workbook.widgets.pathway', 'plotly.graph_objects', 'sqlalchemy',"
                                               " 'pandas') if m in __import__('sys').modules))"))
     template = PageTemplate._instance
@@ -48,7 +48,7 @@ def test_a_page_kernel_is_forked_from_the_template_with_the_member_page_imported
 
 
 def test_the_kernels_environment_is_the_one_voila_asked_for(tmp_path, page_template):
-    _pid, cwd_and_base = asyncio.run(_run(tmp_path, "(__import__('os').getcwd(), "
+    _pid, cwd_and_base = run_async(_run(tmp_path, "(__import__('os').getcwd(), "
                                                     "__import__('os').environ.get('VOILA_BASE_URL'))"))
     assert cwd_and_base == repr((str(tmp_path), "/"))
 

@@ -6,7 +6,6 @@ short; it also keeps a file open and seeds both random generators, so a child th
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -17,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.conftest import run_async
 from workbook import reports
 from workbook.report_kernels import ForkedKernel, ForkingKernelManager, Template
 
@@ -135,7 +135,7 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(held, tmp_path):
         finally:
             await stop(km, kc)
 
-    asyncio.run(go())
+    run_async(go())
 
 
 def test_each_kernel_draws_its_own_random_numbers_and_reports_its_kill(held, tmp_path):
@@ -149,7 +149,7 @@ def test_each_kernel_draws_its_own_random_numbers_and_reports_its_kill(held, tmp
                 await stop(km, kc)
         return kernels, draws
 
-    kernels, draws = asyncio.run(go())
+    kernels, draws = run_async(go())
     for expression, template_draw in SEEDED.items():
         values = [d[expression] for d in draws]
         assert values[0] != values[1], (expression, values)  # a fresh seed in each child ...
@@ -191,7 +191,7 @@ def test_an_exited_kernel_is_reaped_with_its_status_and_never_signalled(held, tm
             monkeypatch.undo()
             await stop(km, kc)
 
-    asyncio.run(go())
+    run_async(go())
 
 
 PROBE = 'import os\nfrom IPython.display import HTML\nHTML(f"<p>report for {district} by {os.getppid()}</p>")'
@@ -243,7 +243,7 @@ def test_a_dead_template_is_replaced(held, tmp_path, monkeypatch):
         finally:
             await stop(km, kc)
 
-    parent = asyncio.run(go())
+    parent = run_async(go())
     third = Template._instance
     assert third not in (first, second) and parent == str(third.process.pid)
     assert until(lambda: not children_of(third.process.pid))
@@ -263,6 +263,6 @@ def test_kernels_are_launched_as_usual_when_no_template_starts(held, tmp_path, m
         finally:
             await stop(km, kc)
 
-    process, parent = asyncio.run(go())
+    process, parent = run_async(go())
     assert isinstance(process, subprocess.Popen) and parent == str(os.getpid())
     assert Template._instance is None and Template.get() is None  # not tried again for every district
