@@ -19,7 +19,7 @@ import contextlib
 import time
 
 from . import apps, browser, peers, procs
-from .stats import check, row, summary
+from .stats import check, row, row_ci, summary
 
 ROOM = 12
 LIMIT = 240  # seconds a room may take before its pages without a chart are counted as such
@@ -91,29 +91,30 @@ def run_room(ctx: apps.Ctx) -> tuple[list[dict], dict]:
     if not peers.panel_available():
         raise RuntimeError("panel is not installed (pip install -e '.[bench]'): the room has no peer to compare")
     with browser.chromium() as b:
-        raw = {"shipped": apps.shipped_settings(), "rooms": rooms(ctx, b, 1 if ctx.quick else 3),
+        # at least two rooms per side, so the ratio has an interval (a quick run too)
+        raw = {"shipped": apps.shipped_settings(), "rooms": rooms(ctx, b, 2 if ctx.quick else 3),
                "main_thread": main_thread(ctx, b, ctx.loads)}
     return _room_rows(raw), raw
 
 
 def _room_rows(raw: dict) -> list[dict]:
-    last = {side: summary([r["last_s"] for r in rs if r["last_s"] is not None])["median"]
-            for side, rs in raw["rooms"].items()}
+    lasts = {side: [r["last_s"] for r in rs if r["last_s"] is not None] for side, rs in raw["rooms"].items()}
     first = {side: summary([r["min"] for r in rs if r["min"] is not None])["median"]
              for side, rs in raw["rooms"].items()}
     mt = {side: {k: summary([m[k] for m in ms])["median"] for k in browser.METRICS}
           for side, ms in raw["main_thread"].items()}
+    tasks = {side: [m["TaskDuration"] for m in ms] for side, ms in raw["main_thread"].items()}
     missing = sum(r["missing"] for rs in raw["rooms"].values() for r in rs)
     problems = {side: sum(len(r["problems"]) for r in raw["rooms"][side]) +
                 sum(len(m["problems"]) for m in raw["main_thread"][side]) for side in ("workbook", "panel")}
     shipped = " ".join(raw["shipped"]["args"])
     return [
-        row("room", f"{ROOM} at once: start -> last chart drawn vs Panel", last["workbook"], last["panel"], 1.0, "s",
-            f"workbook serve {shipped} (make app); median over {len(raw['rooms']['workbook'])} room(s)"),
+        row_ci("room", f"{ROOM} at once: start -> last chart drawn vs Panel", lasts["workbook"], lasts["panel"], 1.0,
+               "s", f"workbook serve {shipped} (make app); median over {len(raw['rooms']['workbook'])} room(s)"),
         row("room", f"{ROOM} at once: start -> first chart drawn vs Panel", first["workbook"], first["panel"], None,
             "s"),
-        row("room", "member page main-thread task time to chart vs Panel", mt["workbook"]["TaskDuration"],
-            mt["panel"]["TaskDuration"], 1.0, "s", "CDP Performance.getMetrics TaskDuration (thread CPU time)"),
+        row_ci("room", "member page main-thread task time to chart vs Panel", tasks["workbook"], tasks["panel"], 1.0,
+               "s", "CDP Performance.getMetrics TaskDuration: time the renderer's main thread spent in tasks"),
         row("room", "member page main-thread script time to chart vs Panel", mt["workbook"]["ScriptDuration"],
             mt["panel"]["ScriptDuration"], None, "s"),
         row("room", "member page layout + style time to chart vs Panel",
