@@ -61,7 +61,7 @@ def app_link(notebook: str, base: str | None = None, token: str | None = None, *
     query = {k: v for k, v in params.items() if v not in (None, "")}
     if token:
         query["token"] = token
-    return f"{base}{RENDER}{notebook}?{urllib.parse.urlencode(query)}"
+    return f"{base}{RENDER}{notebook}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
 
 
 def is_loopback(host: str) -> bool:

@@ -99,6 +99,7 @@ def test_local_serving_prints_loopback_links_without_a_secret(capsys, monkeypatc
     assert "--Voila.ip=127.0.0.1" in argv and "--Voila.token=" in argv
     assert env["WORKBOOK_PUBLIC_URL"] == "http://127.0.0.1:8866/" and env["WORKBOOK_ACCESS_TOKEN"] == ""
     assert "token=" not in out and "http://127.0.0.1:8866/voila/render/charting_your_path.ipynb?" in out
+    assert "framework_explorer.ipynb\n" in out  # a link without a query ends at the notebook
 
 
 def test_serve_says_so_when_the_charts_plotly_js_cannot_be_written(capsys, sqlite_url, monkeypatch):
