@@ -67,19 +67,32 @@ def _marked(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opacity: float = 1.0,
-          showlegend: bool = True, size: int = 12, hover: bool = True) -> go.Scatter:
+def point_text(spectrum, value) -> str:
+    """The hover text of a marked point on ``spectrum``'s row: 'Pace: 2 of 5, toward Fast'."""
+    return f"{spectrum.dimension}: {spectrum.describe(value)}"
+
+
+def point_texts(spectrum, low: float = 1.0, high: float = 5.0, step: float = 0.5) -> dict[float, str]:
+    """:func:`point_text` for every value a mark can take (the browser shows them as a slider moves)."""
+    count = int(round((high - low) / step))
+    return {low + i * step: point_text(spectrum, low + i * step) for i in range(count + 1)}
+
+
+def _points(spectra, values: dict) -> tuple[list, list, list]:
+    """x, y and hover text of a pathway through ``spectra`` (None where a spectrum is not marked)."""
     xs, ys, texts = [], [], []
     for s in spectra:
         val = values.get(s.id)
-        if not _marked(val):
-            xs.append(None)
-            ys.append(s.dimension)
-            texts.append("")
-            continue
-        xs.append(float(val))
+        marked = _marked(val)
+        xs.append(float(val) if marked else None)
         ys.append(s.dimension)
-        texts.append(f"{s.dimension}: {s.describe(val)}")
+        texts.append(point_text(s, val) if marked else "")
+    return xs, ys, texts
+
+
+def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opacity: float = 1.0,
+          showlegend: bool = True, size: int = 12, hover: bool = True) -> go.Scatter:
+    xs, ys, texts = _points(spectra, values)
     return go.Scatter(
         x=xs, y=ys, name=name, mode="lines+markers", connectgaps=False, opacity=opacity, showlegend=showlegend,
         line=dict(color=style["color"], dash=style["dash"], width=width),
@@ -104,9 +117,9 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
 def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> go.Figure:
     """Move the Now and Aspiration lines of a :func:`pathway` figure in place (no rebuild)."""
     for name, values in (("Now", current), ("Aspiration", aspiration)):
-        fresh = _line(spectra, values, theme.NOW_STYLE if name == "Now" else theme.ASPIRATION_STYLE, name)
+        xs, _ys, texts = _points(spectra, values)
         trace = next(t for t in fig.data if t.name == name)
-        trace.x, trace.text = fresh.x, fresh.text
+        trace.update(x=xs, text=texts)
     marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
     fig.layout.annotations = [a for a in fig.layout.annotations if a.xref != "paper" or not marked]
     return fig

@@ -164,4 +164,4 @@ def chart_data(page, index: int = 0) -> list:
     """The traces plotly drew in the browser for the ``index``-th chart."""
     page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot')[{index}]?.data")
     return page.evaluate(f"[...document.querySelectorAll('.js-plotly-plot')][{index}].data"
-                         ".map(t => ({name: t.name, x: t.x}))")
+                         ".map(t => ({name: t.name, x: t.x, text: t.text}))")

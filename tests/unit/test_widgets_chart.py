@@ -100,6 +100,24 @@ def test_charting_links_every_slider_to_its_point(page, content):
         assert spec["data"][now["trace"]]["y"][point] == card.spectrum.dimension
 
 
+def test_link_texts_are_keyed_as_the_browser_writes_the_value(voila):
+    c = Chart(go.Figure(go.Scatter(x=[None], y=["a"], name="Now")))
+    s = MarkSlider(label="Now", kind="now", name="Locus of Control, now", left="A", right="B")
+    c.link(s, 0, 0, {1.0: "one", 2.5: "two and a half"})
+    assert c.links[0]["texts"] == {"1": "one", "2.5": "two and a half"}  # JavaScript's String(1) and String(2.5)
+
+
+def test_charting_link_texts_are_the_kernels_hover_text_for_every_value(page, content):
+    """What the browser shows on a point as its slider moves is what the kernel's figure will say."""
+    by_model = {ln["model"]: ln for ln in page.plot.links}
+    for point, card in enumerate(page.cards):
+        texts = by_model[card.now.model_id]["texts"]
+        assert len(texts) == 9  # 1 to 5 in steps of 0.5
+        for key, text in texts.items():
+            card.now.value = float(key)
+            assert trace_json(page.plot.spec, "Now")["text"][point] == text
+
+
 def test_charting_move_sends_the_new_value_and_drops_the_hint(page):
     assert any("Move a slider" in a["text"] for a in page.plot.spec["layout"].get("annotations", []))
     renders = page.plot.renders

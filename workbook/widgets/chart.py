@@ -80,15 +80,25 @@ async function render({ model, el }) {
       } catch (err) { console.error('workbook chart: linked slider not found', err); }
     }
   }
+  // the linked point as this browser knows it: x from its slider, and the hover text the kernel gave for
+  // that value (``texts``), so the point the browser moves reads exactly as the kernel's figure will
+  function pointOf(ln) {
+    const v = ln.slider.get('value');
+    const x = (v === null || v === undefined) ? null : v;
+    const texts = ln.texts || null;
+    return { x, text: texts ? (x === null ? '' : texts[String(x)]) : undefined };
+  }
   function ahead(data) {
     // the spec's linked points replaced by the sliders' current values, so a spec the kernel sent before
     // the latest move never draws the line back to an older value
     for (const ln of linked) {
       const trace = data[ln.trace];
       if (!trace || !Array.isArray(trace.x)) continue;
-      const v = ln.slider.get('value');
-      const x = (v === null || v === undefined) ? null : v;
-      if (trace.x[ln.point] !== x) { trace.x = trace.x.slice(); trace.x[ln.point] = x; }
+      const p = pointOf(ln);
+      if (trace.x[ln.point] !== p.x) { trace.x = trace.x.slice(); trace.x[ln.point] = p.x; }
+      if (p.text !== undefined && Array.isArray(trace.text) && trace.text[ln.point] !== p.text) {
+        trace.text = trace.text.slice(); trace.text[ln.point] = p.text;
+      }
     }
     return data;
   }
@@ -96,14 +106,23 @@ async function render({ model, el }) {
   // (a new figure from the kernel, a slider moved here, or a new size); data-busy is set meanwhile
   const wanted = { draw: false, follow: false, resize: false };
   let busy = null, width = 0;
+  // what is on the screen, as the JSON of the last figure given to plotly (plotly writes into the objects it
+  // is given, so a copy is kept): a figure from the kernel that is already on the screen (the browser drew
+  // its points as the sliders moved) is confirmed without another redraw
+  let shown = null;
+  function stamp() { gd.dataset.specDrawn = String(performance.now()); }
   function drawSpec() {
     const fig = model.get('spec') || {};
     const data = ahead((fig.data || []).map((t) => ({ ...t })));
     // the width is the box's, measured here: plotly's own autosize measures nothing in a hidden tab
     const layout = { ...(fig.layout || {}), width, autosize: false };
-    return Plotly.react(gd, data, layout, model.get('config') || {})
+    const config = model.get('config') || {};
+    const key = JSON.stringify([data, layout, config]);
+    if (shown !== null && key === shown) { stamp(); return null; }
+    return Plotly.react(gd, data, layout, config)
       .then(() => {
-        gd.dataset.specDrawn = String(performance.now());
+        shown = key;
+        stamp();
         // a trace type the page's plotly.js bundle lacks is drawn as nothing: say so (workbook/assets.py)
         const missing = data.map((t, i) => t.type || 'scatter')
           .filter((type, i) => !gd._fullData[i] || gd._fullData[i].type !== type);
@@ -113,23 +132,35 @@ async function render({ model, el }) {
         } else {
           delete gd.dataset.missingTraces;
         }
-      });
+      }, (err) => { shown = null; throw err; });
   }
   // a linked slider moved here: move its point at once, without waiting for the kernel's redraw
   function followSliders() {
-    if (!gd.data) return null;
+    if (!gd.data || shown === null) return null;
+    const [data, layout, config] = JSON.parse(shown);
     const changed = {};
     for (const ln of linked) {
-      const trace = gd.data[ln.trace];
-      if (!trace || !trace.x) continue;
-      const v = ln.slider.get('value');
-      const x = (v === null || v === undefined) ? null : v;
-      if (trace.x[ln.point] === x) continue;
-      if (!changed[ln.trace]) changed[ln.trace] = Array.from(trace.x);
-      changed[ln.trace][ln.point] = x;
+      const trace = data[ln.trace];
+      if (!trace || !Array.isArray(trace.x)) continue;
+      const p = pointOf(ln);
+      const withText = p.text !== undefined && Array.isArray(trace.text);
+      if (trace.x[ln.point] === p.x && (!withText || trace.text[ln.point] === p.text)) continue;
+      trace.x[ln.point] = p.x;
+      if (withText) trace.text[ln.point] = p.text;
+      changed[ln.trace] = trace;
     }
     const traces = Object.keys(changed).map(Number);
-    return traces.length ? Plotly.restyle(gd, { x: traces.map((i) => changed[i]) }, traces) : null;
+    if (!traces.length) return null;
+    // plotly's transition path with no duration: only the moved traces are computed and drawn again (a
+    // restyle of x would lay out and draw the whole chart, about twice the time)
+    const frame = traces.map((i) => {
+      const t = { x: Array.from(changed[i].x) };
+      if (Array.isArray(changed[i].text)) t.text = Array.from(changed[i].text);
+      return t;
+    });
+    return Plotly.animate(gd, { data: frame, traces },
+      { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: 'immediate' })
+      .then(() => { shown = JSON.stringify([data, layout, config]); }, (err) => { shown = null; throw err; });
   }
   function pump() {
     if (busy || !width) return;  // not on the page yet: the first size drawn is the real one
@@ -182,6 +213,12 @@ export default { render };
 """
 
 
+def _value_key(value: float) -> str:
+    """A slider value as JavaScript's ``String(value)`` writes it: ``2`` and ``2.5``, never ``2.0``."""
+    v = float(value)
+    return str(int(v)) if v.is_integer() else repr(v)
+
+
 def in_voila() -> bool:
     """True inside a kernel Voila started (it sets ``VOILA_BASE_URL`` for preheated and on-demand kernels)."""
     return "VOILA_BASE_URL" in os.environ
@@ -222,13 +259,19 @@ class Chart(anywidget.AnyWidget):
         if fig is not None:
             self.show(fig)
 
-    def link(self, slider: w.DOMWidget, trace: int, point: int) -> None:
+    def link(self, slider: w.DOMWidget, trace: int, point: int, texts: dict | None = None) -> None:
         """Move point ``point`` of trace ``trace`` (its x) as soon as ``slider`` moves in the browser.
 
-        The kernel's own redraw follows a moment later and confirms it; until then the browser
-        shows the slider's value (``null`` for an unmarked slider leaves a gap in the line).
+        ``texts`` maps each value the slider can take to the point's hover text, as the kernel's
+        figure writes it, so the browser's point reads the same. The kernel's own figure follows a
+        moment later and confirms it (without another redraw when it is already on the screen);
+        until then the browser shows the slider's value (``null`` for an unmarked slider leaves a
+        gap in the line).
         """
-        self.links = [*self.links, {"model": slider.model_id, "trace": trace, "point": point}]
+        ln = {"model": slider.model_id, "trace": trace, "point": point}
+        if texts is not None:
+            ln["texts"] = {_value_key(v): t for v, t in texts.items()}
+        self.links = [*self.links, ln]
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
         """Draw ``fig``. ``traces``: only these traces changed since the last ``show`` of the same figure
@@ -260,7 +303,7 @@ class MimePlotView(w.Output):
         if fig is not None:
             self.show(fig)
 
-    def link(self, slider, trace: int, point: int) -> None:
+    def link(self, slider, trace: int, point: int, texts: dict | None = None) -> None:
         """Nothing to link here: every move redraws through the kernel."""
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:

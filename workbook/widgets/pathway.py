@@ -156,8 +156,9 @@ class ChartingYourPath(Page):
             # the browser moves a point as soon as its slider moves; the kernel's redraw confirms it
             lines = {t.name: i for i, t in enumerate(self._chart.data)}
             for point, card in enumerate(self.cards):
-                self.plot.link(card.now, lines["Now"], point)
-                self.plot.link(card.aspiration, lines["Aspiration"], point)
+                for slider, line in ((card.now, "Now"), (card.aspiration, "Aspiration")):
+                    texts = charts.point_texts(card.spectrum, slider.min, slider.max, slider.step)
+                    self.plot.link(slider, lines[line], point, texts)
         else:
             hints = len(self._chart.layout.annotations)
             charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
