@@ -200,6 +200,17 @@ def _name_process(name: bytes = b"ipykernel") -> None:
         pass
 
 
+def _registrations() -> list[str]:
+    """Kernel options for what the template imported before any kernel existed.
+
+    ipywidgets registers its comm targets when it is imported inside a kernel; imported by the
+    template, it registered nothing, and a page's widget manager could not fetch every widget's
+    state in one message (``jupyter.widget.control``) but asked for each widget in turn. Loaded as
+    the kernel's extension, it registers them once the kernel is up.
+    """
+    return ["--IPKernelApp.extensions=ipywidgets"] if "ipywidgets" in sys.modules else []
+
+
 def _child(request: dict, channel: _Channel, parent: int) -> None:
     """In the forked child: become ``python -m ipykernel_launcher <argv>``; never returns."""
     code = 1
@@ -216,7 +227,7 @@ def _child(request: dict, channel: _Channel, parent: int) -> None:
         os.environ.clear()
         os.environ.update(env)
         os.chdir(request["cwd"])
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        sys.argv = ["ipykernel_launcher", *request["argv"], *_registrations()]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()

@@ -47,6 +47,14 @@ def test_a_page_kernel_is_forked_from_the_template_with_the_member_page_imported
     assert imported == ["plotly.graph_objects", "sqlalchemy", "workbook.widgets.pathway"]
 
 
+def test_a_forked_kernel_answers_the_widget_managers_request_for_every_state_at_once(tmp_path, page_template):
+    """ipywidgets, imported by the template before any kernel existed, still registers its comm targets: the
+    page's widget manager fetches all widget states in one message instead of one request per widget."""
+    _pid, targets = run_async(_run(tmp_path, "sorted(t for t in __import__('comm').get_comm_manager().targets "
+                                             "if t.startswith('jupyter.widget'))"))
+    assert eval(targets) == ["jupyter.widget", "jupyter.widget.control"]  # noqa: S307 - a list of names
+
+
 def test_the_kernels_environment_is_the_one_voila_asked_for(tmp_path, page_template):
     _pid, cwd_and_base = run_async(_run(tmp_path, "(__import__('os').getcwd(), "
                                                     "__import__('os').environ.get('VOILA_BASE_URL'))"))

@@ -199,9 +199,9 @@ def session_downloads(store, session, content) -> w.VBox:
     from pathlib import Path
 
     out = w.HTML()
-    excel = w.Button(description="Prepare Excel download", icon="download")
-    csvzip = w.Button(description="Prepare CSV download", icon="download")
-    sheet = w.Button(description="Printable worksheet", icon="print")
+    excel = w.Button(description="Prepare Excel download")
+    csvzip = w.Button(description="Prepare CSV download")
+    sheet = w.Button(description="Printable worksheet")
 
     def prepare(kind):
         from .. import exchange

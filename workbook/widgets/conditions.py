@@ -133,7 +133,7 @@ class ConditionsTeam(Page):
     def __init__(self, store: Store, content, district, session):
         self.store, self.content, self.district, self.session = store, content, district, session
         self.saver = Saver()
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button = w.Button(description="Refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.heat, self.spread, self.votes, self.rings = PlotView(), PlotView(), PlotView(), PlotView()

@@ -30,9 +30,9 @@ class ItemRow(w.HBox):
         self.owner = w.Text(value=row.owner, description="Who is responsible", style={"description_width": "initial"},
                             layout=w.Layout(flex="1 1 180px"), **opts)
         self.done = w.Checkbox(value=bool(row.done), description="Done", indent=False, layout=w.Layout(width="80px"))
-        self.up = w.Button(description="Move up", icon="arrow-up", layout=w.Layout(width="auto"))
-        self.down = w.Button(description="Move down", icon="arrow-down", layout=w.Layout(width="auto"))
-        self.delete = w.Button(description="Delete", icon="trash", layout=w.Layout(width="auto"))
+        self.up = w.Button(description="Move up", layout=w.Layout(width="auto"))
+        self.down = w.Button(description="Move down", layout=w.Layout(width="auto"))
+        self.delete = w.Button(description="Delete", layout=w.Layout(width="auto"))
         for field in ("text", "timeline", "owner", "done"):
             getattr(self, field).observe(lambda c, f=field: plan.edit(self.item_id, f, c["new"]), "value")
         self.up.on_click(lambda _b: plan.move(self.item_id, -1))
@@ -88,7 +88,7 @@ class AreaPlan(w.VBox):
                               **once)
             owner = w.Text(description="Who is responsible", style={"description_width": "initial"},
                            layout=w.Layout(flex="1 1 180px"), **once)
-            add = w.Button(description="Add", icon="plus", button_style="primary")
+            add = w.Button(description="Add", button_style="primary")
             add.on_click(lambda _b, h=h.id, t=text, tl=timeline, o=owner:
                          self.plan.add(self.condition.id, h, t.value, tl.value, o.value))
             blocks.append(w.VBox([
@@ -103,13 +103,13 @@ class ActionPlanning(Page):
         self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
         self.saver = Saver()
         self.notice = w.HTML()
-        self.undo = w.Button(description="Undo delete", icon="undo", layout=w.Layout(display="none"))
+        self.undo = w.Button(description="Undo delete", layout=w.Layout(display="none"))
         self.undo.on_click(lambda _b: self.restore())
         self._deleted = None
         options = [("—", "")] + [(c.name, c.id) for c in content.conditions]
         self.pickers = [w.Dropdown(description=f"Priority {i + 1}", options=options,
                                    style={"description_width": "initial"}) for i in range(MAX_AREAS)]
-        self.use_votes = w.Button(description="Use the team's top votes", icon="check")
+        self.use_votes = w.Button(description="Use the team's top votes")
         self.use_votes.on_click(lambda _b: self.set_areas(self.top_votes()))
         self.area_box = w.VBox()
         areas = store.plan_areas(session.id)

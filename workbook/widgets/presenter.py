@@ -47,7 +47,7 @@ class Presenter(Page):
             + [("Conditions for scale", "conditions")]
         self.view = w.ToggleButtons(options=options, description="Show", style={"button_width": "auto"})
         self.view.observe(lambda _c: self.draw(), "value")
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.refresh_button = w.Button(description="Refresh")
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
         self.caption = w.HTML()

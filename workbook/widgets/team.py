@@ -79,7 +79,7 @@ class TeamPathways(Page):
     def __init__(self, store: Store, content, district, session, code: str):
         self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
         self.saver = Saver()
-        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Include new members")
+        self.refresh_button = w.Button(description="Refresh", tooltip="Include new members")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.plot = PlotView()
