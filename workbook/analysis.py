@@ -109,6 +109,38 @@ def team_gaps(marks: pd.DataFrame) -> pd.DataFrame:
     return gaps(median_pathway(marks))
 
 
+OTHER_ROLES = "Other roles"
+
+
+def role_groups(roles, min_group: int) -> dict[str, str | None]:
+    """How each role may be shown when every shown group needs ``min_group`` members.
+
+    ``roles`` holds one role per member. A role with at least ``min_group`` members is shown as
+    itself; smaller roles are folded together into "Other roles", which is shown when the folded
+    members reach ``min_group`` together and otherwise left out (``None``): a superintendent who is
+    the only one of their role is never identifiable by a role label, a role chart or a hover text.
+    """
+    counts: dict[str, int] = {}
+    for role in roles:
+        counts[role] = counts.get(role, 0) + 1
+    small = [r for r, n in counts.items() if n < min_group]
+    folded = OTHER_ROLES if sum(counts[r] for r in small) >= min_group else None
+    return {r: (r if n >= min_group else folded) for r, n in counts.items()}
+
+
+def fold_roles(marks: pd.DataFrame, min_group: int) -> pd.DataFrame:
+    """``marks`` with each member's role replaced by its :func:`role_groups` group.
+
+    Members whose role is left out are dropped (for role figures only: team figures keep every member).
+    """
+    if marks.empty:
+        return marks
+    members = marks.drop_duplicates("respondent_id")
+    groups = role_groups(members["role"], min_group)
+    out = marks.assign(role=marks["role"].map(groups))
+    return out[out["role"].notna()].reset_index(drop=True)
+
+
 def role_medians(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
     """Median of ``field`` by role (rows) and spectrum (columns, in order)."""
     data = marks.dropna(subset=[field])

@@ -212,7 +212,7 @@ def cmd_district_create(args) -> int:
 
 def cmd_session_create(args) -> int:
     store = _store(args)
-    s = store.create_session(args.slug, args.label, min_group_size=args.min_group)
+    s = store.create_session(args.slug, args.label, min_group_size=args.min_group, show_authors=args.show_names)
     print(f"session: created {s.label!r} (session {s.id})")
     print("\n".join(links(store, slugs=[args.slug])))
     return 0
@@ -301,7 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     q = ssub.add_parser("create", help="a new session (new join and facilitator codes)")
     q.add_argument("slug")
     q.add_argument("--label", required=True)
-    q.add_argument("--min-group", type=int, default=5, help="members needed before team figures leave the team")
+    q.add_argument("--min-group", type=int, default=5,
+                   help="smallest group shown: roles with fewer members are folded together, and team figures "
+                        "need this many members before they leave the team (fixed once members join)")
+    q.add_argument("--show-names", action="store_true",
+                   help="members see each other's names in the team views (default: roles only; fixed once members "
+                        "join; reports stay anonymous)")
     q.set_defaults(fn=cmd_session_create)
     return parser
 

@@ -341,6 +341,33 @@ def test_role_differences_need_two_roles():
     assert analysis.role_differences(empty_marks()).empty
 
 
+def test_role_groups_fold_small_roles_and_leave_out_a_group_still_too_small():
+    # one superintendent and five teachers, groups of five: the superintendent is in no group shown
+    assert analysis.role_groups(["superintendent"] + ["teacher"] * 5, 5) == {"superintendent": None,
+                                                                            "teacher": "teacher"}
+    # two small roles of three together reach five: shown together as "Other roles"
+    groups = analysis.role_groups(["principal"] * 3 + ["coach"] * 2 + ["teacher"] * 6, 5)
+    assert groups == {"principal": "Other roles", "coach": "Other roles", "teacher": "teacher"}
+    assert analysis.role_groups(["principal", "coach"], 1) == {"principal": "principal", "coach": "coach"}
+    assert analysis.role_groups([], 5) == {}
+
+
+def test_fold_roles_drops_only_members_left_out_and_keeps_their_marks_elsewhere():
+    roles = {1: "superintendent", 2: "teacher", 3: "teacher", 4: "principal", 5: "principal"}
+    marks = team({rid: {LOC: (rid, None)} for rid in roles}, roles)
+    folded = analysis.fold_roles(marks, 2)
+    assert sorted(folded["respondent_id"]) == [2, 3, 4, 5]  # the lone superintendent is left out
+    table = analysis.role_medians(folded)
+    assert sorted(table.index) == ["principal", "teacher"]
+    assert table.loc["teacher", LOC] == 2.5 and table.loc["principal", LOC] == 4.5
+    # with member 5 a coach, three roles of one each make a group of three together
+    marks.loc[marks["respondent_id"] == 5, "role"] = "coach"
+    folded = analysis.fold_roles(marks, 2)
+    assert sorted(folded["role"].unique()) == ["Other roles", "teacher"]
+    assert analysis.role_medians(folded).loc["Other roles", LOC] == 4.0  # median of 1, 4 and 5
+    assert analysis.fold_roles(empty_marks(), 5).empty
+
+
 # ------------------------------------------------------------------ survey benchmark
 
 @pytest.fixture()

@@ -125,15 +125,66 @@ def test_pathway_chart_has_member_and_median_traces(store, demo):
 def test_names_hidden_by_default(store, demo):
     page = open_team(store, demo)
     labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
-    assert labels == {"Superintendent 1", "Central-office leader 1", "Central-office leader 2",
-                      "Principal / school leader 1", "Principal / school leader 2", "Teacher leader 1",
-                      "Teacher leader 2", "Board member 1"}
+    # the demo session shows no group under five: its eight members' roles (one to two each) are folded together
+    assert labels == {f"Other roles {i}" for i in range(1, 9)}
     everything = page_text(page) + figures_json(page)
-    for name, _role in DEMO_MEMBERS:
+    for name, role in DEMO_MEMBERS:
         assert name not in everything
         assert name.split()[0] not in everything
-    # the members' answers are attributed by role too
-    assert "Superintendent 1:" in page.answers.value
+        assert f"{role} " not in everything  # no role label, hover text or role chart
+    # the members' answers are attributed by their group too
+    assert "Other roles 1:" in page.answers.value
+
+
+def _small_roles_session(store, min_group=5):
+    """One superintendent and five teachers (fictional), every one of them charted."""
+    store.create_district("roles-usd", "Roles USD (fictional)")
+    session = store.create_session("roles-usd", "Round 1", min_group_size=min_group)
+    for i, (name, role) in enumerate([("Sam Solo", "Superintendent")] + [(f"Teacher Person {i}", "Teacher leader")
+                                                                         for i in range(5)]):
+        member = store.add_respondent(session.id, name, role)
+        store.save_spectrum_mark(member, "pace", "current", 1.0 if role == "Superintendent" else 4.0)
+        store.save_spectrum_mark(member, "pace", "aspiration", 5.0 if role == "Superintendent" else 3.0)
+        store.save_note(session.id, "rg2.q1", f"answer {i}", member)
+    return session
+
+
+def test_a_lone_superintendent_is_not_identifiable_by_role(store):
+    session = _small_roles_session(store)
+    page = team_pathways(store, {"district": "roles-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    assert isinstance(page, TeamPathways), repr(page)
+    everything = page_text(page) + figures_json(page)
+    assert "Superintendent" not in everything  # no label, hover text, role chart or role sentence
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    assert labels == {"Member 1", *(f"Teacher leader {i}" for i in range(1, 6))}
+    # the role chart shows the only group large enough; the rule is said where roles are shown
+    assert [t.name for t in page.roles_plot.figure.data if t.name == "Teacher leader"] == ["Teacher leader"]
+    assert "No one is identifiable by role" in page.roles_text.value
+    # team figures still count every member
+    assert "<strong>6</strong> of 6" in page.summary.value
+
+
+def test_with_a_group_of_one_allowed_every_role_shows(store):
+    session = _small_roles_session(store, min_group=1)
+    page = team_pathways(store, {"district": "roles-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    assert "Superintendent 1 (now)" in names(page.plot.figure)
+    assert "Superintendent" in page.roles_text.value
+
+
+def test_privacy_settings_are_fixed_once_members_join(store):
+    store.create_district("new-usd", "New USD (fictional)")
+    session = store.create_session("new-usd", "Round 1")
+    params = {"district": "new-usd", "session": str(session.id), "code": session.facilitator_code}
+    page = team_pathways(store, params)
+    assert not page.show_names.disabled and not page.min_group.disabled
+    page.min_group.value = 3
+    assert store.session(session.id).min_group_size == 3
+    store.add_respondent(session.id, "First Member", "Teacher leader")
+    page.refresh()
+    assert page.show_names.disabled and page.min_group.disabled
+    assert "no longer change" in page.settings_note.value
 
 
 def test_names_shown_when_team_chooses(store, demo):
@@ -164,9 +215,9 @@ def test_refresh_picks_up_a_new_member(store, demo):
     page.refresh()
     assert "<strong>9</strong> of 9 member(s)" in page.summary.value
     assert len(page.plot.figure.data) == before + 2
-    assert "Teacher 1 (now)" in names(page.plot.figure)
+    assert "Other roles 9 (now)" in names(page.plot.figure)
     assert page.plot.renders > renders
-    new = next(t for t in page.plot.figure.data if t.name == "Teacher 1 (now)")
+    new = next(t for t in page.plot.figure.data if t.name == "Other roles 9 (now)")
     dims = [s.dimension for s in page.content.spectra]
     assert new.x[dims.index("Pace")] == 4.0
 
@@ -272,3 +323,19 @@ def test_members_answers_are_escaped(store, demo):
     store.save_note(demo["session_id"], "rg2.p1", "team-level text")
     page.refresh()
     assert "team-level text" not in page.answers.value
+
+
+def test_session_create_sets_the_privacy_settings_before_anyone_joins(tmp_path, capsys):
+    from workbook import cli
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert cli.main(["--db", url, "district", "create", "cli-usd", "--name", "CLI USD (fictional)"]) == 0
+    assert cli.main(["--db", url, "session", "create", "cli-usd", "--label", "Named", "--min-group", "3",
+                     "--show-names"]) == 0
+    assert cli.main(["--db", url, "session", "create", "cli-usd", "--label", "Default"]) == 0
+    capsys.readouterr()
+    db = Store(url)
+    by_label = {s.label: s for s in db.sessions("cli-usd")}
+    assert (by_label["Named"].min_group_size, by_label["Named"].show_authors) == (3, True)
+    assert (by_label["Default"].min_group_size, by_label["Default"].show_authors) == (5, False)
+    db.dispose()

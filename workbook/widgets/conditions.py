@@ -118,7 +118,7 @@ class ConditionsForScale(Page):
 def condition_frames(store: Store, content, session, show_names: bool):
     """The team's Step 1 data: member-labelled marks, the summary per condition, names by id."""
     cmarks = store.condition_marks(session.id)
-    labels = member_labels(None, store.respondents(session.id), show_names)
+    labels = member_labels(None, store.respondents(session.id), show_names, session.min_group_size)
     cmarks["member"] = cmarks["respondent_id"].map(labels)
     ids = [c.id for c in content.conditions]
     layer_of = {c.id: layer.id for layer in content.framework.layers for c in layer.conditions}

@@ -71,7 +71,7 @@ class FoundationTeam(Page):
         self.store, self.content, self.session = store, content, session
         self.saver = Saver()
         notes = store.notes(session.id)
-        labels = member_labels(None, store.respondents(session.id), session.show_authors)
+        labels = member_labels(None, store.respondents(session.id), session.show_authors, session.min_group_size)
         self.areas = []
         cards = []
         for section in content.guides.guide_1.sections:

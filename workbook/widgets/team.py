@@ -20,15 +20,21 @@ LEDE = (
 )
 
 
-def member_labels(marks: pd.DataFrame, respondents, show_names: bool) -> dict:
-    """Names when the team chose to show them, else 'Role 1', 'Role 2'."""
+def member_labels(marks: pd.DataFrame, respondents, show_names: bool, min_group: int = 1) -> dict:
+    """Names when the team chose to show them, else 'Role 1', 'Role 2'.
+
+    A role with fewer than ``min_group`` members is labelled by its wider group ('Other roles 1'), or
+    as 'Member 1' when even that group is too small (:func:`workbook.analysis.role_groups`).
+    """
+    respondents = list(respondents)
+    if show_names:
+        return {r.id: r.name for r in respondents}
+    groups = analysis.role_groups([r.role for r in respondents], min_group)
     labels, counts = {}, {}
     for r in respondents:
-        if show_names:
-            labels[r.id] = r.name
-        else:
-            counts[r.role] = counts.get(r.role, 0) + 1
-            labels[r.id] = f"{r.role} {counts[r.role]}"
+        group = groups.get(r.role) or "Member"
+        counts[group] = counts.get(group, 0) + 1
+        labels[r.id] = f"{group} {counts[group]}"
     return labels
 
 
@@ -51,13 +57,23 @@ def alignment_text(content, result: dict, field: str) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
-def roles_text(content, diffs: pd.DataFrame) -> str:
+def roles_rule(min_group: int) -> str:
+    """The privacy rule for role figures, said where they are shown."""
+    if min_group <= 1:
+        return ""
+    return (f"<p class='wb-muted'>No one is identifiable by role: a role with fewer than {min_group} members is "
+            f"shown with the other small roles as “{analysis.OTHER_ROLES}”, or left out when those are fewer than "
+            f"{min_group} together.</p>")
+
+
+def roles_text(content, diffs: pd.DataFrame, min_group: int = 1) -> str:
     if diffs.empty:
-        return "<p class='wb-muted'>Role patterns need marks from at least two different roles.</p>"
+        return ("<p class='wb-muted'>Role patterns need marks from at least two role groups large enough to "
+                "show.</p>" + roles_rule(min_group))
     top = diffs.iloc[0]
     s = content.spectrum(top["spectrum"])
     return (f"<p>Roles differ most on <strong>{esc(s.dimension)}</strong>: {esc(top['low_role'])} at "
-            f"{top['low']:g}, {esc(top['high_role'])} at {top['high']:g} (median, now).</p>")
+            f"{top['low']:g}, {esc(top['high_role'])} at {top['high']:g} (median, now).</p>" + roles_rule(min_group))
 
 
 def survey_text(content, bench: pd.DataFrame) -> str:
@@ -97,16 +113,17 @@ class TeamPathways(Page):
 
         self.show_names = w.Checkbox(value=session.show_authors, indent=False,
                                      description="Show members' names to the team (reports stay anonymous by default)")
-        self.min_group = w.BoundedIntText(value=session.min_group_size, min=1, max=100, description="Members needed "
-                                          "before team figures leave the team", style={"description_width": "initial"})
+        self.min_group = w.BoundedIntText(value=session.min_group_size, min=1, max=100, description="Smallest group "
+                                          "shown (roles, reports)", style={"description_width": "initial"})
         self.show_names.observe(lambda c: self._setting(show_authors=c["new"]), "value")
         self.min_group.observe(lambda c: self._setting(min_group_size=c["new"]), "value")
-        settings = w.VBox([w.HTML("<h2>Privacy settings</h2>"), self.show_names, self.min_group])
+        self.settings_note = w.HTML()
+        settings = w.VBox([w.HTML("<h2>Privacy</h2>"), self.settings_note, self.show_names, self.min_group])
         settings.add_class("wb-card")
         g2 = content.guides.guide_2
         super().__init__([
             header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
-            share, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
+            settings, share, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
             card("All pathways", self.plot),
             card("Where the team agrees", self.align_text, self.align_now),
             card("Roles", self.roles_text, self.roles_plot),
@@ -119,7 +136,7 @@ class TeamPathways(Page):
             card("Pathway and desired outcomes", *self.team_notes[2:],
                  note=f"<p>{esc(g2.section('desired_outcomes_link').intro)}</p>"),
             card("Members' answers to the pathway questions", self.answers),
-            session_downloads(store, session, content), settings, self.saver.widget,
+            session_downloads(store, session, content), self.saver.widget,
             w.HTML(render.attribution(content)),
         ], summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.refresh()
@@ -161,7 +178,9 @@ class TeamPathways(Page):
         self.session = self.store.session(self.session.id)
         self.marks = self.store.spectrum_marks(self.session.id)
         self.respondents = self.store.respondents(self.session.id)
-        self.labels = member_labels(self.marks, self.respondents, self.session.show_authors)
+        min_group = self.session.min_group_size
+        self.labels = member_labels(self.marks, self.respondents, self.session.show_authors, min_group)
+        self._lock_settings()
         n = analysis.members_with_marks(self.marks)
         low = n < self.session.min_group_size
         self.summary.value = (f"<span role='status'><strong>{n}</strong> of {len(self.respondents)} member(s) have "
@@ -181,14 +200,29 @@ class TeamPathways(Page):
         result = analysis.alignment(self.marks, "current")
         self.align_text.value = alignment_text(content, result, "now")
         self.align_now.show(charts.alignment(spectra, self.marks, "current"))
-        rm = analysis.role_medians(self.marks)
-        self.roles_text.value = roles_text(content, analysis.role_differences(self.marks))
+        by_role = analysis.fold_roles(self.marks, min_group)
+        rm = analysis.role_medians(by_role)
+        self.roles_text.value = roles_text(content, analysis.role_differences(by_role), min_group)
         self.roles_plot.show(charts.roles(spectra, rm))
         self.gaps_plot.show(charts.gaps(spectra, analysis.team_gaps(self.marks)))
         bench = analysis.survey_benchmark(self.marks, survey_frame(content))
         self.survey_text.value = survey_text(content, bench)
         self.survey_plot.show(charts.survey(spectra, bench))
         self.answers.value = answers_html(content, self.store.notes(self.session.id), self.labels)
+
+    def _lock_settings(self) -> None:
+        """The privacy settings are the promise members joined under: set before anyone joins, then fixed."""
+        joined = len(self.respondents)
+        self.show_names.disabled = self.min_group.disabled = joined > 0
+        shown = "names" if self.session.show_authors else "roles, not names"
+        if joined:
+            self.settings_note.value = (
+                f"<p>Members see each other's {shown}; groups smaller than {self.session.min_group_size} are never "
+                f"shown by role. {joined} member(s) joined under these settings, so they no longer change. "
+                "Start a new session for different settings.</p>")
+        else:
+            self.settings_note.value = ("<p>Choose before anyone joins: members join under these settings, and they "
+                                        "cannot change afterwards.</p>")
 
     def _draw_pathways(self) -> None:
         agreed = self.store.team_marks(self.session.id)
