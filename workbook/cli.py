@@ -276,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="parallel worker processes")
     p.add_argument("--shard", default=None, help="i/n: run only the i-th of n slices of the districts")
     p.add_argument("--timeout", type=int, default=600, help="seconds a report may run before it is failed")
+    p.add_argument("--notebooks", action="store_true",
+                   help="also keep each district's executed notebook (<slug>.ipynb, charts included) for JupyterLab")
+    p.add_argument("--self-contained", action="store_true",
+                   help="inline plotly.js in every report (one file that opens alone, about 1.5 MB) instead of "
+                        "one shared plotly.js file in the output folder")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("worksheet", help="write the printable worksheet (Reflection Guide 2 and Step 1)")

@@ -1,31 +1,45 @@
 """The district report: what ``notebooks/district_report.ipynb`` shows, section by section.
 
-Each section returns an HTML string (free text escaped; charts as plotly HTML with
-plotly.js embedded once, so the exported report opens offline). Aggregates are shown
-only when at least the session's minimum group size of members responded; members
-appear by role unless the team chose to show names and the report is not anonymised.
+Each section is HTML (free text escaped) with its charts kept as plotly figures. The notebook
+displays them in order: HTML as ``text/html``, each chart as plotly's own output (the
+``application/vnd.plotly.v1+json`` mime bundle, which JupyterLab draws in a saved notebook),
+and :func:`workbook.reports.notebook_html` builds the HTML report from those same outputs.
+Aggregates are shown only when at least the session's minimum group size of members responded
+(a small group is reported as such, not as a failure); members appear by role unless the team
+chose to show names and the report is not anonymised.
+
+A report that cannot be made (a bad parameter, an unknown district or session, any error in a
+section) raises :class:`ReportError` out of the notebook cell, naming the district, the session
+and what is wrong, so papermill and ``workbook report`` see the failure. The store comes from
+``WORKBOOK_DB_URL``, never from a parameter: papermill writes parameters into the output notebook.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from . import analysis, charts, render, validation
 from .content import load_content
-from .errors import InvalidInput, WorkbookError
+from .errors import InvalidInput, ReportError, WorkbookError
 from .render import esc
 from .store import Store
 
-# where plotly.js goes in a report made for the batch (an inert tag; free text is escaped, so it cannot forge one)
-PLOTLYJS_MARKER = "<script type='application/x-workbook-plotlyjs'></script>"
-PARAMETERS = {"district": str, "session": (int, type(None)), "db_url": (str, type(None)),
-              "compare_session": (int, type(None)), "anonymize": bool}
+PARAMETERS = {"district": str, "session": (int, type(None)), "compare_session": (int, type(None)),
+              "anonymize": bool}
+# where a chart sits in a section's HTML until the parts are split (escaped free text cannot contain '<')
+_FIGURE = "<wb-figure n='{}'></wb-figure>"
+_FIGURE_RE = re.compile(r"<wb-figure n='(\d+)'></wb-figure>")
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
 def check_parameters(**params) -> dict:
     """Refuse parameter names and values papermill should never pass (only JSON scalars of known names)."""
+    if "db_url" in params:
+        raise InvalidInput("db_url is not a report parameter (papermill would write it into the output notebook): "
+                           "set WORKBOOK_DB_URL in the environment, or use `workbook --db URL report`.")
     unknown = set(params) - set(PARAMETERS)
     if unknown:
         raise InvalidInput(f"Unknown report parameter(s) {sorted(unknown)}; allowed: {sorted(PARAMETERS)}.")
@@ -42,9 +56,13 @@ def check_parameters(**params) -> dict:
         out[name] = value
     if not isinstance(out.get("anonymize", True), bool):
         raise InvalidInput(f"Report parameter anonymize must be true or false, not {out['anonymize']!r}.")
-    if out.get("db_url") is not None and not isinstance(out["db_url"], str):
-        raise InvalidInput("Report parameter db_url must be text.")
     return out
+
+
+def report_error(district, session, what: str) -> ReportError:
+    """The error a failed report raises: which district, which session, what is wrong."""
+    which = "latest session" if session in (None, "") else f"session {session}"
+    return ReportError(f"District report for {district!r} ({which}): {what}")
 
 
 @dataclass
@@ -60,7 +78,7 @@ class Report:
     marks: pd.DataFrame = field(default=None)
     respondents: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
-    _js_done: bool = False
+    figures: list = field(default_factory=list)
 
     @property
     def members(self) -> int:
@@ -71,26 +89,20 @@ class Report:
         return self.members >= self.session.min_group_size
 
     def figure(self, fig) -> str:
-        """A chart as HTML; the first one carries plotly.js so the file works offline.
-
-        ``WORKBOOK_REPORT_PLOTLYJS=none`` leaves plotly.js out (stored test notebooks stay small);
-        ``marker`` puts :data:`PLOTLYJS_MARKER` where the bundle goes, for the batch worker to fill in.
-        """
-        import os
-
-        mode = os.environ.get("WORKBOOK_REPORT_PLOTLYJS", "inline")
-        first = not self._js_done
-        self._js_done = True
-        text = fig.to_html(full_html=False, include_plotlyjs="inline" if first and mode == "inline" else False,
-                           config=charts.CONFIG, default_width="100%")
-        return PLOTLYJS_MARKER + text if first and mode == "marker" else text
+        """Keep a chart; its place in the section's HTML is marked, to be split out by :func:`parts`."""
+        self.figures.append(fig)
+        return _FIGURE.format(len(self.figures) - 1)
 
 
-def open_report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True) -> Report:
-    """Load a district session (its latest when ``session`` is empty) for the report."""
-    params = check_parameters(district=district, session=session, db_url=db_url, compare_session=compare_session,
+def open_report(district: str, session=None, compare_session=None, anonymize: bool = True,
+                store: Store | None = None) -> Report:
+    """Load a district session (its latest when ``session`` is empty) for the report.
+
+    ``store`` (for Python callers) defaults to the store ``WORKBOOK_DB_URL`` names.
+    """
+    params = check_parameters(district=district, session=session, compare_session=compare_session,
                               anonymize=anonymize)
-    store = Store(params["db_url"])
+    store = store or Store()
     content = load_content()
     d, s = store.resolve_session(params["district"], params["session"])
     compare = None
@@ -211,14 +223,15 @@ def plan_section(rep: Report) -> str:
     return "".join(out)
 
 
-def answers_section(rep: Report) -> str:
+def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team's written answers") -> str:
     """The team's written answers; members' answers without authors unless the team chose otherwise."""
     notes = rep.store.notes(rep.session.id)
     notes = notes[notes["text"].str.strip() != ""]
     g1, g2 = rep.content.guides.guide_1, rep.content.guides.guide_2
-    questions = [(f"rg1.{q.id}", q.text) for q in g1.questions] + [(f"rg2.{q.id}", q.text) for q in g2.questions]
+    questions = [(f"rg1.{q.id}", q.text) for q in g1.questions if "rg1" in guides] + \
+        [(f"rg2.{q.id}", q.text) for q in g2.questions if "rg2" in guides]
     outcomes = rep.store.desired_outcomes(rep.session.id)
-    out = ["<h2>The team's written answers</h2>"]
+    out = [f"<h2>{heading}</h2>"]  # a heading of the workbook's own, not free text
     if outcomes:
         out.append("<h3>Desired outcomes</h3>" + render.bullet_list(outcomes))
     named = rep.session.show_authors and not rep.anonymize
@@ -252,39 +265,163 @@ def change_section(rep: Report) -> str:
     return head + rep.figure(charts.change(rep.content.spectra, moved))
 
 
+def foundation_section(rep: Report) -> str:
+    """Laying the Foundation (Reflection Guide 1): the desired outcomes and the answers to the guide's questions."""
+    return answers_section(rep, ("rg1",), "Laying the Foundation")
+
+
 SECTIONS = (title_section, pathway_section, alignment_section, survey_section, conditions_section, plan_section,
             answers_section, change_section)
+_SECTION_NAMES = {f: f.__name__.removesuffix("_section").replace("_", " ") for f in SECTIONS}
 
 
-def render_report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True) -> str:
-    """The whole report as one HTML string (or a plain message when the district cannot be reported)."""
+def _split(text: str, figures: list) -> list:
+    """A section's HTML with chart marks as parts: ``str`` for HTML, ``go.Figure`` for a chart."""
+    out = []
+    pos = 0
+    for found in _FIGURE_RE.finditer(text):
+        if text[pos:found.start()]:
+            out.append(text[pos:found.start()])
+        out.append(figures[int(found.group(1))])
+        pos = found.end()
+    if text[pos:]:
+        out.append(text[pos:])
+    return out
+
+
+def parts(district: str, session=None, compare_session=None, anonymize: bool = True, *,
+          store: Store | None = None, sections=SECTIONS) -> list:
+    """The report in display order: HTML strings and plotly figures. Raises :class:`ReportError`."""
+    own = store is None
+    try:
+        check_parameters(district=district, session=session, compare_session=compare_session, anonymize=anonymize)
+        store = store or Store()
+    except WorkbookError as exc:
+        raise report_error(district, session, str(exc)) from exc
+    out: list = []
+    try:
+        try:
+            rep = open_report(district, session, compare_session, anonymize, store)
+        except WorkbookError as exc:
+            raise report_error(district, session, str(exc)) from exc
+        for section in sections:
+            try:
+                out += _split(section(rep), rep.figures)
+            except Exception as exc:  # any failure names the section and stops the report
+                raise report_error(district, session, f"the {_SECTION_NAMES.get(section, section.__name__)!r} "
+                                   f"section failed: {type(exc).__name__}: {exc}") from exc
+        out.append(render.attribution(rep.content))
+    finally:
+        if own:
+            store.dispose()
+    return out
+
+
+def figure_json(fig) -> dict:
+    """A chart as plotly's mime bundle holds it: data, layout and the workbook's chart config."""
+    import json
+
+    import plotly.io as pio
+
+    return dict(json.loads(pio.to_json(fig, validate=False)), config=charts.CONFIG)
+
+
+def figure_html(spec: dict) -> str:
+    """A chart's ``<div>`` and script (plotly.js itself is loaded once by the page)."""
+    import plotly.io as pio
+
+    return pio.to_html({k: v for k, v in spec.items() if k != "config"}, include_plotlyjs=False, full_html=False,
+                       config=spec.get("config") or charts.CONFIG, default_width="100%", validate=False)
+
+
+def trace_types(specs) -> set[str]:
+    """Every trace type the charts draw (what picks the plotly.js bundle)."""
+    return {trace.get("type", "scatter") for spec in specs for trace in spec.get("data", [])}
+
+
+STYLE_CLASS = "wb-page wb-report-part"
+
+
+def style() -> str:
     from .theme import CSS
 
-    style = f"<style>{CSS}</style>"
+    return f"<style>{CSS} .wb-report-part {{ padding-top: 0; padding-bottom: 0; }}</style>"
+
+
+def _chart_name(spec: dict) -> str:
+    title = (spec.get("layout", {}).get("title") or {}).get("text") or "untitled"
+    return f"<Chart: {title}>"
+
+
+def _html_name(text: str) -> str:
+    head = re.search(r"<h[12][^>]*>(.*?)</h[12]>", text)
+    return f"<Report section: {re.sub(r'<[^>]+>', '', head.group(1)).strip()}>" if head else "<Report text>"
+
+
+def bundles(items: list) -> list[dict]:
+    """Display data for each part: HTML as ``text/html``, charts as plotly's mime bundle."""
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            text = (style() if i == 0 else "") + f"<div class='{STYLE_CLASS}'>{item}</div>"
+            out.append({"text/html": text, "text/plain": _html_name(item)})
+        else:
+            spec = figure_json(item)
+            out.append({PLOTLY_MIME: spec, "text/plain": _chart_name(spec)})
+    return out
+
+
+def bundles_html(items: list[dict]) -> tuple[str, set[str]]:
+    """Displayed bundles back to one HTML fragment (charts from their plotly JSON) and the trace types drawn."""
+    html_parts, specs = [], []
+    for data in items:
+        if PLOTLY_MIME in data:
+            specs.append(data[PLOTLY_MIME])
+            html_parts.append(f"<div class='{STYLE_CLASS}'>{figure_html(data[PLOTLY_MIME])}</div>")
+        elif "text/html" in data:
+            text = data["text/html"]
+            html_parts.append(text if isinstance(text, str) else "".join(text))
+    return "".join(html_parts), trace_types(specs)
+
+
+def render_report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True,
+                  plotlyjs: str = "inline") -> str:
+    """The whole report as one HTML fragment, for Python callers (tests, a quick look).
+
+    ``plotlyjs="inline"`` puts the smallest plotly.js bundle that draws its charts in front of
+    them (the fragment then draws offline); ``"none"`` leaves it out. Raises :class:`ReportError`.
+    """
+    store = Store(db_url) if db_url else None
     try:
-        rep = open_report(district, session, db_url, compare_session, anonymize)
-    except WorkbookError as exc:
-        return f"{style}<div class='wb-page'><h1>District report</h1><p class='wb-error'>{esc(str(exc))}</p></div>"
-    body = "".join(section(rep) for section in SECTIONS)
-    rep.store.dispose()
-    return f"{style}<div class='wb-page'>{body}{render.attribution(rep.content)}</div>"
+        body, types = bundles_html(bundles(parts(district, session, compare_session, anonymize, store=store)))
+    finally:
+        if store is not None:
+            store.dispose()
+    if plotlyjs == "inline" and types:
+        from .reports import plotlyjs_script
+
+        body = plotlyjs_script(types) + body
+    return body
 
 
-class HTMLReport:
-    """Displays as HTML in notebooks and reports, as a one-line summary in plain text (what nbval compares)."""
+class ReportDisplay:
+    """The notebook's report: each part displayed in turn; a one-line summary as text."""
 
-    def __init__(self, html: str, summary: str):
-        self.html, self.summary = html, summary
+    def __init__(self, items: list[dict], summary: str):
+        self.items, self.summary = items, summary
 
-    def _repr_html_(self) -> str:
-        return self.html
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for data in self.items:
+            display(data, raw=True)
 
     def __repr__(self) -> str:
         return self.summary
 
 
-def report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True) -> HTMLReport:
-    """The notebook's one call: the report for a district session, ready to display."""
-    html = render_report(district, session, db_url, compare_session, anonymize)
-    charts_drawn = html.count('class="plotly-graph-div"')
-    return HTMLReport(html, f"<District report: {district}, session {session or 'latest'}, {charts_drawn} chart(s)>")
+def report(district: str, session=None, compare_session=None, anonymize: bool = True) -> ReportDisplay:
+    """The notebook's one call: the report for a district session, ready to display (or :class:`ReportError`)."""
+    items = bundles(parts(district, session, compare_session, anonymize))
+    drawn = sum(PLOTLY_MIME in data for data in items)
+    return ReportDisplay(items, f"<District report: {district}, session {session or 'latest'}, {drawn} chart(s)>")

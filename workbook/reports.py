@@ -1,16 +1,23 @@
 """Batch district reports: papermill in a pool of worker processes, one HTML file per district, an index.
 
 Each district runs ``notebooks/district_report.ipynb`` through papermill's Python API in
-a long-lived worker process (no command start-up per district); the executed notebook's
-outputs become a self-contained HTML page (inputs hidden, plotly.js embedded once, no
-CDN). A district that fails (an error in a cell, a dead kernel, a timeout) is recorded
-with its reason and gets no HTML; the others complete, and the command exits non-zero.
+a long-lived worker process (no command start-up per district). The executed notebook holds
+the report's HTML and its charts as plotly's own outputs; the worker builds the district's
+HTML page from those same outputs (inputs hidden, no CDN). A district that fails (the report
+raised, a dead kernel, a timeout) is recorded with the cell and the error and gets no HTML;
+the others complete, and the command exits non-zero.
+
+plotly.js: each page loads the smallest bundle that draws its charts (``basic`` or ``cartesian``,
+as the apps do; see :mod:`workbook.assets`). By default the bundle is written once into the
+output folder and every page refers to it by a relative path, so a page is a tenth of the size
+and the folder still opens offline from a disk or a USB stick (keep the folder together).
+``--self-contained`` inlines the bundle in every page instead: one file that opens alone.
 
 Per district the worker pays for as little as it can: the kernel is a fresh process forked
 from a template that has already imported the report's modules (:mod:`workbook.report_kernels`),
-it is stopped at once when the last cell has answered, and the kernel leaves a marker where
-plotly.js goes (``WORKBOOK_REPORT_PLOTLYJS=marker``): the worker puts the bundle in, read
-from plotly once per worker process, so its 4.6 MiB never crosses ZMQ and nbformat.
+and it is stopped at once when the last cell has answered. The kernels read the store from
+``WORKBOOK_DB_URL``: a connection string is never a parameter (papermill writes parameters
+into the output notebook).
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import validation
+from . import assets, validation
 from .errors import InvalidInput
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
+PLOTLYJS_MODES = ("shared", "inline")
 
 
 @dataclass
@@ -38,58 +46,91 @@ class Outcome:
     file: str | None
     seconds: float
     error: str = ""
+    notebook: str | None = None
+    bytes: int = 0
 
 
-def output_path(out_dir: Path, slug: str) -> Path:
-    """``out_dir/<slug>.html``, refusing any slug that could name a file outside ``out_dir``."""
+def output_path(out_dir: Path, slug: str, suffix: str = ".html") -> Path:
+    """``out_dir/<slug>.html`` (or another suffix), refusing any slug that could name a file outside ``out_dir``."""
     validation.slug(slug)
-    path = (out_dir / f"{slug}.html").resolve()
+    path = (out_dir / f"{slug}{suffix}").resolve()
     if path.parent != out_dir.resolve():
         raise InvalidInput(f"{slug!r} would write outside {out_dir}")
     return path
 
 
-def page(title: str, body: str) -> str:
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write under a temporary name beside ``path``, then rename: a reader sees the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def page(title: str, body: str, head: str = "") -> str:
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title></head><body><main>{body}</main></body></html>")
+            f"<title>{html.escape(title)}</title>{head}</head><body><main>{body}</main></body></html>")
 
 
-_PLOTLYJS: list[str] = []
+def bundle_for(types) -> tuple[str, Path]:
+    """The smallest plotly.js bundle this environment has that draws every trace type in ``types``."""
+    version = assets.plotly_js_version()
+    for name in ("basic", "cartesian"):
+        filename = assets.BUNDLES[name][1]
+        path = assets.cache_dir(version) / filename
+        if assets.covers(name, types) and assets._header_ok(path, filename, version):
+            return filename, path
+    return assets.FULL, assets.full_bundle()
 
 
-def plotlyjs_html() -> str:
-    """What ``fig.to_html(include_plotlyjs="inline")`` puts before a chart: plotly.js, built once per process."""
-    if not _PLOTLYJS:
-        import plotly.graph_objects as go
-
-        text = go.Figure().to_html(full_html=False, include_plotlyjs="inline")
-        start = text.index("<script")
-        end = text.rindex("</script>", 0, text.index("<div id=")) + len("</script>")
-        _PLOTLYJS.append(text[start:end])
-    return _PLOTLYJS[0]
+_SCRIPTS: dict[str, str] = {}
 
 
-def notebook_html(nb, title: str) -> str:
-    """The executed notebook's displayed outputs as one page; code and prompts left out.
+def plotlyjs_script(types) -> str:
+    """An inline ``<script>`` with the smallest bundle drawing ``types`` (read once per process)."""
+    name, path = bundle_for(types)
+    if name not in _SCRIPTS:
+        _SCRIPTS[name] = f"<script charset='utf-8'>{path.read_text(encoding='utf-8')}</script>"
+    return _SCRIPTS[name]
 
-    The first plotly.js marker a report left (see :data:`workbook.district_report.PLOTLYJS_MARKER`)
-    becomes the bundle itself, so the page opens offline.
-    """
-    from .district_report import PLOTLYJS_MARKER
 
-    parts = []
+def shared_plotlyjs(out_dir: Path, types) -> str:
+    """Put the bundle drawing ``types`` into ``out_dir`` (once) and return the tag that loads it from there."""
+    name, path = bundle_for(types)
+    target = out_dir / name
+    if not target.exists() or target.stat().st_size != path.stat().st_size:
+        write_atomic(target, path.read_bytes())
+    return f"<script src='{name}' charset='utf-8'></script>"
+
+
+def displayed(nb) -> list[dict]:
+    """Every display's data in the executed notebook, in order (code cells' rich outputs only)."""
+    out = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if "text/html" in data:
-                parts.append(data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"]))
-    body = "".join(parts)
-    if PLOTLYJS_MARKER in body:
-        body = body.replace(PLOTLYJS_MARKER, plotlyjs_html(), 1).replace(PLOTLYJS_MARKER, "")
-    return page(title, body)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") in ("display_data", "execute_result") and output.get("data"):
+                out.append(output["data"])
+    return out
+
+
+def notebook_html(nb, title: str, plotlyjs: str = "inline", out_dir: Path | None = None) -> str:
+    """The executed notebook's displayed outputs as one page; code and prompts left out.
+
+    Charts are drawn from their plotly outputs. ``plotlyjs="inline"`` puts the smallest plotly.js
+    bundle in the page; ``"shared"`` writes it into ``out_dir`` once and refers to it.
+    """
+    from .district_report import bundles_html
+
+    body, types = bundles_html(displayed(nb))
+    head = ""
+    if types:
+        head = shared_plotlyjs(out_dir, types) if plotlyjs == "shared" else plotlyjs_script(types)
+    return page(title, body, head)
 
 
 def _describe(exc: BaseException) -> str:
@@ -106,14 +147,18 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
-def run_one(slug: str, name: str, session, out_dir: str, timeout: int) -> Outcome:
-    """Run one district's report (in a worker process) and write its HTML atomically."""
+def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks: bool = False,
+            plotlyjs: str = "shared") -> Outcome:
+    """Run one district's report (in a worker process); write its HTML (and notebook) atomically."""
+    import nbformat
     import papermill as pm
 
     from .report_kernels import ForkingKernelManager
 
     start = time.perf_counter()
-    target = output_path(Path(out_dir), slug)
+    folder = Path(out_dir)
+    target = output_path(folder, slug)
+    kept = output_path(folder, slug, ".ipynb")
     try:
         # the kernel is forked from this worker's warm template, and killed once every cell has answered
         # (it only reads the store; nothing is left to save)
@@ -121,13 +166,15 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int) -> Outcom
                                  kernel_name="python3", progress_bar=False, log_output=False,
                                  execution_timeout=timeout, cwd=str(NOTEBOOK.parent),
                                  kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
-        text = notebook_html(nb, f"District report: {name}")
-        tmp = target.with_suffix(".html.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-        return Outcome(slug, name, "ok", target.name, time.perf_counter() - start)
+        text = notebook_html(nb, f"District report: {name}", plotlyjs, folder)
+        if notebooks:
+            write_atomic(kept, nbformat.writes(nb))
+        write_atomic(target, text)
+        return Outcome(slug, name, "ok", target.name, time.perf_counter() - start,
+                       notebook=kept.name if notebooks else None, bytes=len(text.encode()))
     except Exception as exc:  # every failure is recorded, none stops the batch
-        target.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)  # an older run's page must not pass for this run's
+        kept.unlink(missing_ok=True)
         return Outcome(slug, name, "failed", None, time.perf_counter() - start, _describe(exc))
 
 
@@ -154,6 +201,8 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
     rows = []
     for o in sorted(outcomes, key=lambda o: o.district):
         link = f"<a href='{html.escape(o.file)}'>{html.escape(o.name)}</a>" if o.file else html.escape(o.name)
+        if o.notebook:
+            link += f" · <a href='{html.escape(o.notebook)}'>notebook</a>"
         status = "ready" if o.status == "ok" else "<strong>failed</strong>"
         rows.append(f"<tr><td>{link}</td><td>{html.escape(o.district)}</td><td>{status}</td>"
                     f"<td>{html.escape(o.error)}</td><td>{o.seconds:.1f} s</td></tr>")
@@ -168,21 +217,22 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
 
 
 def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, shard=None, timeout: int = 600,
-              progress: bool = True) -> list[Outcome]:
+              progress: bool = True, notebooks: bool = False, plotlyjs: str = "shared") -> list[Outcome]:
     """Run every selected district's report; write ``index.html``; return the outcomes."""
     from tqdm import tqdm
 
+    if plotlyjs not in PLOTLYJS_MODES:
+        raise InvalidInput(f"plotly.js mode {plotlyjs!r}: choose one of {', '.join(PLOTLYJS_MODES)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     districts = select(store, slugs, shard)
     started = dt.datetime.now(dt.timezone.utc)
     outcomes: list[Outcome] = []
-    saved = {name: os.environ.get(name) for name in ("WORKBOOK_DB_URL", "WORKBOOK_REPORT_PLOTLYJS")}
+    saved = os.environ.get("WORKBOOK_DB_URL")
     os.environ["WORKBOOK_DB_URL"] = store.url  # kernels read the store from here, never from a parameter
-    if saved["WORKBOOK_REPORT_PLOTLYJS"] in (None, "inline"):
-        os.environ["WORKBOOK_REPORT_PLOTLYJS"] = "marker"  # the worker embeds plotly.js (notebook_html)
     try:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout): d for d in districts}
+            futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout, notebooks, plotlyjs): d
+                       for d in districts}
             bar = tqdm(total=len(futures), unit="district", disable=not progress, file=sys.stderr)
             for fut in cf.as_completed(futures):
                 d = futures[fut]
@@ -193,12 +243,11 @@ def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, 
                 bar.update(1)
             bar.close()
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    (out_dir / "index.html").write_text(index_html(outcomes, started), encoding="utf-8")
+        if saved is None:
+            os.environ.pop("WORKBOOK_DB_URL", None)
+        else:
+            os.environ["WORKBOOK_DB_URL"] = saved
+    write_atomic(out_dir / "index.html", index_html(outcomes, started))
     return outcomes
 
 
@@ -210,11 +259,14 @@ def main(args) -> int:
 
     store = Store(args.db or None)
     out = Path(args.out)
-    outcomes = run_batch(store, out, args.district, args.session, args.workers, args.shard, args.timeout)
+    outcomes = run_batch(store, out, args.district, args.session, args.workers, args.shard, args.timeout,
+                         notebooks=args.notebooks, plotlyjs="inline" if args.self_contained else "shared")
+    store.dispose()
     failed = [o for o in outcomes if o.status != "ok"]
     print(f"report: {len(outcomes) - len(failed)} of {len(outcomes)} district report(s) written to {out}/ "
           f"(index: {out / 'index.html'})")
     for o in failed:
         print(f"  FAILED {o.district}: {o.error}")
-    (out / "summary.json").write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
+    write_atomic(out / "summary.json", json.dumps([asdict(o) for o in sorted(outcomes, key=lambda o: o.district)],
+                                                  indent=1))
     return 1 if failed else 0

@@ -20,17 +20,16 @@ import sqlalchemy as sa
 
 from workbook import cli, reports
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
-from workbook.district_report import PLOTLYJS_MARKER, HTMLReport, check_parameters, render_report, report
-from workbook.errors import InvalidInput
+from workbook.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
+from workbook.errors import InvalidInput, ReportError
 from workbook.schema import tables as t
 from workbook.store import Store, now
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_NB = ROOT / "notebooks" / "district_report.ipynb"
 FAULTS_NB = ROOT / "tests" / "fixtures" / "notebooks" / "report_faults.ipynb"
-# what fig.to_html(include_plotlyjs="inline") emits once, just before the plotly.js bundle
-BUNDLE = "window.PlotlyConfig"
-BUNDLE_BANNER = "* plotly.js v"
+# the first line of every plotly.js bundle (full, basic, cartesian)
+BUNDLE_BANNER = "* plotly.js "
 CHART = 'class="plotly-graph-div"'
 NETWORK = ["network-0001", "network-0002", "network-0003"]
 ALL = [DEMO_SLUG, *NETWORK]
@@ -40,11 +39,16 @@ SECTIONS = ["Team pathway", "Alignment and roles", "Compared with the national s
 
 # ------------------------------------------------------------ check_parameters
 
-def test_check_parameters_accepts_the_five_names():
-    got = check_parameters(district="example-usd", session="12", db_url="sqlite:///x.sqlite", compare_session=3,
-                           anonymize=False)
-    assert got == {"district": "example-usd", "session": 12, "db_url": "sqlite:///x.sqlite", "compare_session": 3,
-                   "anonymize": False}
+def test_check_parameters_accepts_the_four_names():
+    got = check_parameters(district="example-usd", session="12", compare_session=3, anonymize=False)
+    assert got == {"district": "example-usd", "session": 12, "compare_session": 3, "anonymize": False}
+
+
+@pytest.mark.parametrize("value", ["sqlite:///x.sqlite", None])
+def test_db_url_is_not_a_parameter(value):
+    # papermill writes every parameter into the output notebook: a URL with a password would travel with it
+    with pytest.raises(InvalidInput, match="db_url is not a report parameter.*WORKBOOK_DB_URL"):
+        check_parameters(district="example-usd", db_url=value)
 
 
 @pytest.mark.parametrize(("given", "expected"), [(None, None), ("", None), (7, 7), ("7", 7), (" 42 ", 42)])
@@ -84,7 +88,7 @@ def test_check_parameters_refuses_superscript_digits(name, value):
         check_parameters(district="example-usd", **{name: value})
 
 
-@pytest.mark.parametrize(("name", "value"), [("anonymize", "yes"), ("anonymize", 1), ("db_url", 5)])
+@pytest.mark.parametrize(("name", "value"), [("anonymize", "yes"), ("anonymize", 1)])
 def test_check_parameters_refuses_other_flags(name, value):
     with pytest.raises(InvalidInput, match=name):
         check_parameters(district="example-usd", **{name: value})
@@ -123,8 +127,9 @@ def demo_html(template) -> str:
 
 
 @pytest.fixture()
-def no_bundle(monkeypatch):
-    monkeypatch.setenv("WORKBOOK_REPORT_PLOTLYJS", "none")
+def env_store(template, monkeypatch):
+    """The store as a notebook's kernel finds it: named by WORKBOOK_DB_URL, never by a parameter."""
+    monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{template}")
 
 
 def h2s(html_text: str) -> list[str]:
@@ -135,51 +140,75 @@ def test_report_has_every_section(demo_html):
     heads = h2s(demo_html)
     for section in SECTIONS:
         assert section in heads, heads
+    assert "Action plan" in heads  # the session's plan, not only the charts
     assert escape(DEMO_NAME) in demo_html
     assert "fictional demo data" in demo_html
     assert demo_html.count(CHART) == 6
     assert "Traceback" not in demo_html
 
 
-def test_report_embeds_plotly_once_and_works_offline(demo_html):
-    assert demo_html.count(BUNDLE) == 1
+def test_report_inlines_the_smallest_bundle_once_and_works_offline(demo_html):
+    name, _path = reports.bundle_for({"scatter", "box", "heatmap", "bar"})
     assert demo_html.count(BUNDLE_BANNER) == 1
-    assert demo_html.index(BUNDLE) < demo_html.index(CHART)  # the bundle comes before the first chart
+    assert demo_html.index(BUNDLE_BANNER) < demo_html.index(CHART)  # the bundle comes before the first chart
     assert not re.search(r"<script[^>]*\bsrc=", demo_html)
-    assert '<script src="http' not in demo_html and "<script src='http" not in demo_html
+    if name != "plotly.min.js":  # the partial bundles are fetched (python -m workbook.assets)
+        assert "plotly.js (cartesian - minified)" in demo_html
+        assert len(demo_html.encode()) < 1_700_000
 
 
-def test_report_object_for_the_notebook(template, no_bundle):
-    rep = report(DEMO_SLUG, db_url=f"sqlite:///{template}")
-    assert isinstance(rep, HTMLReport)
+def test_report_object_for_the_notebook(env_store):
+    rep = report(DEMO_SLUG)
+    assert isinstance(rep, ReportDisplay)
     assert repr(rep) == f"<District report: {DEMO_SLUG}, session latest, 6 chart(s)>"
-    assert rep._repr_html_() == rep.html and rep.html.count(CHART) == 6
+    charts = [data for data in rep.items if PLOTLY_MIME in data]
+    assert len(charts) == 6
+    for data in charts:  # plotly's own mime bundle: the figure's JSON and the workbook's chart config
+        assert set(data) == {PLOTLY_MIME, "text/plain"} and data["text/plain"].startswith("<Chart: ")
+        assert data[PLOTLY_MIME]["data"] and "layout" in data[PLOTLY_MIME]
+        assert data[PLOTLY_MIME]["config"]["displaylogo"] is False
+    assert all("text/html" in data for data in rep.items if PLOTLY_MIME not in data)
+    assert "<style>" in rep.items[0]["text/html"]
 
 
-def test_plotlyjs_marker_leaves_a_marker_the_worker_fills_in(template, monkeypatch):
-    monkeypatch.setenv("WORKBOOK_REPORT_PLOTLYJS", "marker")
-    html_text = render_report(DEMO_SLUG, db_url=f"sqlite:///{template}")
-    assert BUNDLE not in html_text and BUNDLE_BANNER not in html_text
-    assert html_text.count(PLOTLYJS_MARKER) == 1
-    assert html_text.index(PLOTLYJS_MARKER) < html_text.index(CHART)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-        "display_data", data={"text/html": html_text, "text/plain": "report"})])])
+def test_html_is_built_from_the_notebooks_figures(env_store):
+    items = report(DEMO_SLUG).items
+    items[2][PLOTLY_MIME]["layout"]["title"]["text"] = "A title changed in the notebook"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("display_data", data=data) for data in items])])
     page = reports.notebook_html(nb, "District report")
-    assert PLOTLYJS_MARKER not in page
-    assert page.count(BUNDLE) == 1 and page.count(BUNDLE_BANNER) == 1
-    assert page.index(BUNDLE) < page.index(CHART)
-    # the same bundle, byte for byte, as plotly embeds inline
-    monkeypatch.setenv("WORKBOOK_REPORT_PLOTLYJS", "inline")
-    assert reports.plotlyjs_html() in render_report(DEMO_SLUG, db_url=f"sqlite:///{template}")
+    assert page.count(CHART) == 6 and "A title changed in the notebook" in page
+    assert page.count(BUNDLE_BANNER) == 1 and page.index(BUNDLE_BANNER) < page.index(CHART)
 
 
-def test_plotlyjs_none_leaves_the_bundle_out(template, no_bundle):
-    html_text = render_report(DEMO_SLUG, db_url=f"sqlite:///{template}")
-    assert BUNDLE not in html_text and BUNDLE_BANNER not in html_text
+def test_shared_plotlyjs_is_written_once_and_referred_to(env_store, tmp_path):
+    items = report(DEMO_SLUG).items
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("display_data", data=data) for data in items])])
+    page = reports.notebook_html(nb, "District report", "shared", tmp_path)
+    name, path = reports.bundle_for({"scatter", "box", "heatmap", "bar"})
+    assert f"<script src='{name}' charset='utf-8'></script>" in page
+    assert BUNDLE_BANNER not in page and len(page.encode()) < 300_000
+    assert (tmp_path / name).read_bytes() == path.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_bundle_for_picks_the_smallest_that_draws_the_traces():
+    basic, _ = reports.bundle_for({"scatter", "bar"})
+    cartesian, _ = reports.bundle_for({"scatter", "heatmap"})
+    full, _ = reports.bundle_for({"scatter", "sankey"})
+    assert full == "plotly.min.js"
+    assert basic in ("plotly-basic.min.js", "plotly.min.js") and cartesian in ("plotly-cartesian.min.js",
+                                                                                "plotly.min.js")
+
+
+def test_plotlyjs_none_leaves_the_bundle_out(template):
+    html_text = render_report(DEMO_SLUG, db_url=f"sqlite:///{template}", plotlyjs="none")
+    assert BUNDLE_BANNER not in html_text
     assert html_text.count(CHART) == 6
 
 
-def test_session_without_responses(db, no_bundle):
+def test_session_without_responses(db):
     db.create_district("quiet-usd", "Quiet USD")
     db.create_session("quiet-usd", "First meeting")
     html_text = render_report("quiet-usd", db_url=db.url)
@@ -189,36 +218,51 @@ def test_session_without_responses(db, no_bundle):
     assert CHART not in html_text and "Traceback" not in html_text
 
 
-def test_district_without_a_session(db, no_bundle):
+def test_district_without_a_session_fails(db):
     db.create_district("new-usd", "New USD")
-    html_text = render_report("new-usd", db_url=db.url)
-    assert "class='wb-error'" in html_text
-    assert escape("New USD has no reflection session yet") in html_text
+    with pytest.raises(ReportError, match=r"District report for 'new-usd' \(latest session\): New USD has no "
+                                          r"reflection session yet"):
+        render_report("new-usd", db_url=db.url)
 
 
-def test_unknown_district_gives_the_plain_message(template, no_bundle):
-    html_text = render_report("nowhere", db_url=f"sqlite:///{template}")
-    message = escape("There is no district called 'nowhere' in this workbook.")
-    assert f"<p class='wb-error'>{message}" in html_text
-    assert CHART not in html_text and "Traceback" not in html_text
-    assert repr(report("nowhere", db_url=f"sqlite:///{template}")) == \
-        "<District report: nowhere, session latest, 0 chart(s)>"
+def test_unknown_district_fails_naming_it(template):
+    with pytest.raises(ReportError) as info:
+        render_report("nowhere", session=3, db_url=f"sqlite:///{template}")
+    assert str(info.value) == ("District report for 'nowhere' (session 3): There is no district called 'nowhere' "
+                               "in this workbook. Check the link you were given.")
+
+
+def test_unknown_session_fails_naming_it(template):
+    with pytest.raises(ReportError, match=rf"District report for '{DEMO_SLUG}' \(session 999999\): .*999999"):
+        render_report(DEMO_SLUG, session=999999, db_url=f"sqlite:///{template}")
 
 
 @pytest.mark.parametrize("district", ["../etc/passwd", "Bad Slug", "<script>"])
-def test_bad_district_parameter_gives_the_plain_message(template, district):
-    html_text = render_report(district, db_url=f"sqlite:///{template}")
-    assert "not a valid district slug" in html_text
-    assert "<script>" not in html_text.split("</style>", 1)[1]
+def test_bad_district_parameter_fails(template, district):
+    with pytest.raises(ReportError, match="not a valid district slug"):
+        render_report(district, db_url=f"sqlite:///{template}")
 
 
-def test_superscript_session_gives_the_plain_message(template, no_bundle):
-    # what `papermill ... -p session ²` shows: a message, not a ValueError traceback in the report cell
-    html_text = render_report(DEMO_SLUG, session="²", db_url=f"sqlite:///{template}")
-    assert "Report parameter session must be a session number or empty" in html_text
+def test_superscript_session_fails_with_a_plain_message(template):
+    # what `papermill ... -p session ²` gets: the workbook's message, not int()'s ValueError
+    with pytest.raises(ReportError, match="Report parameter session must be a session number or empty, not '²'"):
+        render_report(DEMO_SLUG, session="²", db_url=f"sqlite:///{template}")
 
 
-def test_small_team_figures_are_withheld(db, no_bundle):
+def test_an_error_inside_a_section_names_the_section(env_store, monkeypatch):
+    from workbook import district_report
+
+    def broken(rep):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(district_report, "SECTIONS", (district_report.title_section, broken))
+    with pytest.raises(ReportError, match=rf"'{DEMO_SLUG}' \(latest session\): the 'broken' section failed: "
+                                          r"ZeroDivisionError: division by zero") as info:
+        district_report.parts(DEMO_SLUG, sections=district_report.SECTIONS)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_small_team_figures_are_withheld(db):
     db.create_district("small-usd", "Small USD")
     session = db.create_session("small-usd", "Round 1", min_group_size=5)
     for i in range(3):
@@ -239,16 +283,16 @@ def test_small_team_figures_are_withheld(db, no_bundle):
     assert "what we agreed together" in html_text  # the team's own answer is not an individual's
 
 
-def test_anonymized_report_shows_no_names_even_when_authors_are_shown(db, no_bundle):
+def test_anonymized_report_shows_no_names_even_when_authors_are_shown(db):
     session = db.sessions(DEMO_SLUG)[-1]
     db.update_session(session.id, show_authors=True)
     html_text = render_report(DEMO_SLUG, db_url=db.url, anonymize=True)
     for name, _role in DEMO_MEMBERS:
         assert name not in html_text
-    assert "Superintendent 1" in html_text  # members appear by role
+    assert re.search(r"(Superintendent|Other roles|Member) 1", html_text)  # members appear by role (or role group)
 
 
-def test_named_report_when_the_team_chose_names(db, no_bundle):
+def test_named_report_when_the_team_chose_names(db):
     session = db.sessions(DEMO_SLUG)[-1]
     db.update_session(session.id, show_authors=True)
     html_text = render_report(DEMO_SLUG, db_url=db.url, anonymize=False)
@@ -258,7 +302,7 @@ def test_named_report_when_the_team_chose_names(db, no_bundle):
         assert name in html_text  # every member labels a row of the conditions heat map
 
 
-def test_names_stay_hidden_without_the_teams_choice(template, no_bundle):
+def test_names_stay_hidden_without_the_teams_choice(template):
     html_text = render_report(DEMO_SLUG, db_url=f"sqlite:///{template}", anonymize=False)
     for name, _role in DEMO_MEMBERS:
         assert name not in html_text
@@ -267,7 +311,7 @@ def test_names_stay_hidden_without_the_teams_choice(template, no_bundle):
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</script>", "javascript:alert(1)"]
 
 
-def test_free_text_is_escaped(db, no_bundle):
+def test_free_text_is_escaped(db):
     session = db.sessions(DEMO_SLUG)[-1]
     db.update_session(session.id, show_authors=True)
     members = db.respondents(session.id)
@@ -288,7 +332,7 @@ def test_free_text_is_escaped(db, no_bundle):
     assert escape("<img src=x onerror=alert(2)>: second member") in html_text  # the named run
 
 
-def test_compare_session_draws_the_change(template, no_bundle):
+def test_compare_session_draws_the_change(template):
     url = f"sqlite:///{template}"
     s = Store(url)
     first, last = s.sessions("network-0001")
@@ -300,12 +344,11 @@ def test_compare_session_draws_the_change(template, no_bundle):
     without = render_report("network-0001", session=str(last.id), db_url=url)
     assert html_text.count(CHART) == without.count(CHART) + 1
     assert not any(h.startswith("Change since") for h in h2s(without))
-    foreign = render_report("network-0001", session=last.id, db_url=url, compare_session=other.id)
-    assert f"Session {other.id} does not belong to Fictional District 0001" in foreign
-    assert CHART not in foreign
+    with pytest.raises(ReportError, match=f"Session {other.id} does not belong to Fictional District 0001"):
+        render_report("network-0001", session=last.id, db_url=url, compare_session=other.id)
 
 
-def test_compare_with_a_thin_session(db, no_bundle):
+def test_compare_with_a_thin_session(db):
     thin = db.create_session(DEMO_SLUG, "Spring check-in")
     db.add_respondent(thin.id, "Only One", "Teacher leader")
     first = db.sessions(DEMO_SLUG)[0]
@@ -399,10 +442,12 @@ def test_batch_pages_are_full_offline_pages_with_charts(batch):
         page = (out / f"{slug}.html").read_text(encoding="utf-8")
         assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
         assert "<title>District report: " in page
-        assert page.count(BUNDLE) == 1, slug
+        # plotly.js once, from the folder, by a relative path (opens offline with the folder)
+        sources = re.findall(r"<script[^>]*\bsrc='([^']*)'", page)
+        assert len(sources) == 1 and "/" not in sources[0] and (out / sources[0]).is_file(), sources
+        assert BUNDLE_BANNER not in page and len(page.encode()) < 300_000
         # the demo team also rated the conditions (two more charts); the network teams did not
         assert page.count(CHART) == (6 if slug == DEMO_SLUG else 4), slug
-        assert not re.search(r"<script[^>]*\bsrc=", page)
         assert "from workbook.district_report import" not in page  # code cells are left out
         for section in SECTIONS:
             assert f"<h2>{section}</h2>" in page
@@ -460,29 +505,36 @@ def broken_run(template, tmp_path_factory):
     # the broken district and one healthy one (each district starts a kernel)
     said = io.StringIO()
     with contextlib.redirect_stdout(said):
-        rc = cli.main(["--db", url, "report", "--out", str(out), "--workers", "2", "--district", BROKEN, "--district",
-                       HEALTHY])
+        rc = cli.main(["--db", url, "report", "--out", str(out), "--notebooks", "--workers", "2", "--district", BROKEN,
+                       "--district", HEALTHY])
     return url, out, rc, said.getvalue()
+
+
+BROKEN_ERROR = (rf"ReportError: District report for '{BROKEN}' \(latest session\): the '[a-z ]+' section "
+                r"failed: KeyError: 'bogus'")
 
 
 def test_the_broken_data_breaks_that_report(broken_run):
     url = broken_run[0]
-    with pytest.raises(KeyError, match="bogus"):
+    with pytest.raises(ReportError, match=BROKEN_ERROR.removeprefix("ReportError: ")) as info:
         render_report(BROKEN, db_url=url)
+    assert isinstance(info.value.__cause__, KeyError)
 
 
 def test_a_failed_district_is_recorded_and_the_others_complete(broken_run):
     _, out, rc, said = broken_run
     assert rc == 1
     assert "report: 1 of 2 district report(s) written" in said
-    assert re.search(rf"FAILED {BROKEN}: cell \d+: KeyError: 'bogus'", said), said
+    assert re.search(rf"FAILED {BROKEN}: cell \d+: {BROKEN_ERROR}", said), said
     outcomes = {o["district"]: o for o in json.loads((out / "summary.json").read_text())}
     assert sorted(outcomes) == [BROKEN, HEALTHY]
     bad = outcomes[BROKEN]
     assert bad["status"] == "failed" and bad["file"] is None
-    assert re.fullmatch(r"cell \d+: KeyError: 'bogus'", bad["error"]), bad["error"]
+    assert re.fullmatch(rf"cell \d+: {BROKEN_ERROR}", bad["error"]), bad["error"]
     assert outcomes[HEALTHY]["status"] == "ok", outcomes[HEALTHY]
+    assert (outcomes[HEALTHY]["notebook"], bad["notebook"]) == (f"{HEALTHY}.ipynb", None)
     assert html_files(out) == {f"{HEALTHY}.html"}
+    assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{HEALTHY}.ipynb"]
     assert not list(out.glob("*.tmp"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "1 ready, 1 failed" in index
@@ -592,8 +644,12 @@ def test_template_never_runs_report_code(forked):
 
 PAPERMILL_RUNS = {
     "demo": ["-p", "district", DEMO_SLUG],
-    "unknown": ["-p", "district", "nowhere"],
+    "small": ["-p", "district", "small-usd"],
+    "unknown": ["-p", "district", "no-such-district"],
+    "unknown-session": ["-p", "district", DEMO_SLUG, "-p", "session", "999999"],
     "bad-session": ["-p", "district", DEMO_SLUG, "-p", "session", "abc"],
+    "broken": ["-p", "district", BROKEN],
+    "db-url": ["-p", "district", DEMO_SLUG, "-p", "db_url", "sqlite:////tmp/elsewhere.sqlite"],
 }
 
 
@@ -601,28 +657,40 @@ PAPERMILL_RUNS = {
 def papermill_runs(template, tmp_path_factory):
     """The real ``python -m papermill`` runs, started side by side (each starts a kernel)."""
     folder = tmp_path_factory.mktemp("papermill")
-    env = dict(os.environ, WORKBOOK_DB_URL=f"sqlite:///{template}")
-    env.pop("WORKBOOK_REPORT_PLOTLYJS", None)
+    s = copy_store(template, folder / "db")
+    break_district(s, BROKEN)
+    s.create_district("small-usd", "Small USD")
+    session = s.create_session("small-usd", "Round 1", min_group_size=5)
+    for i in range(3):  # fewer than the minimum group: not a failure, the report says so
+        member = s.add_respondent(session.id, f"Small Member {i}", "Teacher leader")
+        s.save_spectrum_mark(member, "pace", "current", 2 + i)
+    env = dict(os.environ, WORKBOOK_DB_URL=s.url)
+    s.dispose()
     procs = {}
     for key, params in PAPERMILL_RUNS.items():
         out = folder / f"{key}.ipynb"
         procs[key] = (out, subprocess.Popen([sys.executable, "-m", "papermill", str(REPORT_NB), str(out), *params],
                                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                             text=True))
+        if len(procs) % 2 == 0:  # two at a time: each starts a kernel
+            for _out, proc in procs.values():
+                proc.wait(timeout=240)
     results = {}
     for key, (out, proc) in procs.items():
-        stdout, stderr = proc.communicate(timeout=240)
+        _stdout, stderr = proc.communicate(timeout=240)
         results[key] = (proc.returncode, json.loads(out.read_text(encoding="utf-8")), stderr)
     return results
 
 
-def report_output(nb: dict) -> dict:
-    """The report cell's only output (the cell that calls ``report``)."""
+def report_outputs(nb: dict) -> list[dict]:
+    """The report cell's outputs (the cell that calls ``report``)."""
     cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "report(" in "".join(c["source"])]
     assert len(cells) == 1
-    outputs = cells[0]["outputs"]
-    assert [o["output_type"] for o in outputs] == ["execute_result"], outputs
-    return {k: "".join(v) if isinstance(v, list) else v for k, v in outputs[0]["data"].items()}
+    return cells[0]["outputs"]
+
+
+def joined(data: dict) -> dict:
+    return {k: "".join(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
 def no_errors(nb: dict) -> None:
@@ -632,32 +700,98 @@ def no_errors(nb: dict) -> None:
             assert "Traceback" not in json.dumps(o)
 
 
+def failed_with(result, message: str) -> None:
+    """papermill exited non-zero, wrote its failure banner, and the report cell holds the workbook's error."""
+    rc, nb, stderr = result
+    assert rc != 0, stderr[-2000:]
+    assert "papermill-error-cell-tag" in nb["cells"][0]["metadata"].get("tags", [])
+    assert "An Exception was encountered at" in "".join(nb["cells"][0]["source"])
+    errors = [o for o in report_outputs(nb) if o["output_type"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["ename"] == "ReportError"
+    assert re.fullmatch(message, errors[0]["evalue"]), errors[0]["evalue"]
+    assert "ReportError" in stderr
+
+
 def test_papermill_cli_demo_report(papermill_runs):
     rc, nb, stderr = papermill_runs["demo"]
     assert rc == 0, stderr[-2000:]
     no_errors(nb)
-    data = report_output(nb)
-    assert data["text/plain"] == f"<District report: {DEMO_SLUG}, session latest, 6 chart(s)>"
-    assert escape(DEMO_NAME) in data["text/html"]
-    assert data["text/html"].count(BUNDLE) == 1
+    outputs = report_outputs(nb)
+    assert {o["output_type"] for o in outputs} == {"display_data"}
+    charts = [joined(o["data"]) for o in outputs if PLOTLY_MIME in o["data"]]
+    assert len(charts) == 6  # plotly's own output, which JupyterLab draws in a saved notebook
+    html_text = "".join(joined(o["data"]).get("text/html", "") for o in outputs)
+    assert escape(DEMO_NAME) in html_text and "<h2>Action plan</h2>" in html_text
+    assert BUNDLE_BANNER not in json.dumps(nb)  # no plotly.js in the notebook: the charts are data
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert len(injected) == 1 and f'district = "{DEMO_SLUG}"' in "".join(injected[0]["source"])
 
 
-def test_papermill_cli_unknown_district(papermill_runs):
-    rc, nb, stderr = papermill_runs["unknown"]
+def test_papermill_cli_small_group_is_a_report_not_a_failure(papermill_runs):
+    rc, nb, stderr = papermill_runs["small"]
     assert rc == 0, stderr[-2000:]
     no_errors(nb)
-    data = report_output(nb)
-    assert escape("There is no district called 'nowhere' in this workbook.") in data["text/html"]
-    assert "class='wb-error'" in data["text/html"]
-    assert data["text/plain"] == "<District report: nowhere, session latest, 0 chart(s)>"
+    html_text = "".join(joined(o["data"]).get("text/html", "") for o in report_outputs(nb))
+    assert "Fewer than 5 members have responded (3 so far)" in html_text
+    assert not any(PLOTLY_MIME in o["data"] for o in report_outputs(nb))
 
 
-def test_papermill_cli_bad_session_is_a_plain_message(papermill_runs):
-    rc, nb, stderr = papermill_runs["bad-session"]
-    assert rc == 0, stderr[-2000:]
-    no_errors(nb)
-    data = report_output(nb)
-    assert escape("Report parameter session must be a session number or empty, not 'abc'.") in data["text/html"]
-    assert CHART not in data["text/html"]
+def test_papermill_cli_unknown_district_fails(papermill_runs):
+    failed_with(papermill_runs["unknown"], r"District report for 'no-such-district' \(latest session\): There is no "
+                                           r"district called 'no-such-district' in this workbook\..*")
+
+
+def test_papermill_cli_unknown_session_fails(papermill_runs):
+    failed_with(papermill_runs["unknown-session"], rf"District report for '{DEMO_SLUG}' \(session 999999\): .*")
+
+
+def test_papermill_cli_bad_session_fails(papermill_runs):
+    failed_with(papermill_runs["bad-session"], rf"District report for '{DEMO_SLUG}' \(session abc\): Report "
+                                               r"parameter session must be a session number or empty, not 'abc'\.")
+
+
+def test_papermill_cli_error_inside_the_report_fails(papermill_runs):
+    failed_with(papermill_runs["broken"], BROKEN_ERROR.removeprefix("ReportError: "))
+
+
+def test_papermill_cli_store_is_the_environments_not_a_parameter(papermill_runs):
+    # a stray -p db_url is not a parameter of the report: the store is still WORKBOOK_DB_URL's
+    rc, nb, stderr = papermill_runs["db-url"]
+    assert rc == 0 and "Passed unknown parameter: db_url" in stderr, stderr[-2000:]
+    assert escape(DEMO_NAME) in "".join(joined(o["data"]).get("text/html", "") for o in report_outputs(nb))
+    parameters = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert "db_url" not in "".join(parameters[0]["source"])
+    for key in PAPERMILL_RUNS:  # no connection string in the other output notebooks' parameters or cells
+        if key != "db-url":
+            assert "sqlite:///" not in json.dumps(papermill_runs[key][1]), key
+
+
+# ------------------------------------------------------------ executed notebooks kept beside the pages
+
+def test_cli_notebooks_are_kept_with_plotly_outputs(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", DEMO_SLUG, "--notebooks"]) == 0
+    nb = nbformat.read(out / f"{DEMO_SLUG}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.papermill.parameters == {"district": DEMO_SLUG, "session": None}
+    charts = [o.data[PLOTLY_MIME] for c in nb.cells for o in c.get("outputs", []) if PLOTLY_MIME in o.get("data", {})]
+    assert len(charts) == 6
+    page = (out / f"{DEMO_SLUG}.html").read_text(encoding="utf-8")
+    for spec in charts:  # the page is drawn from the very figures the notebook holds
+        assert json.dumps(spec["layout"]["title"]["text"])[1:-1] in page
+    assert db.url not in (out / f"{DEMO_SLUG}.ipynb").read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary[0]["notebook"] == f"{DEMO_SLUG}.ipynb" and summary[0]["bytes"] == len(page.encode())
+    assert f"<a href='{DEMO_SLUG}.ipynb'>notebook</a>" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_cli_self_contained_inlines_the_smallest_bundle(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", "network-0001",
+                     "--self-contained"]) == 0
+    page = (out / "network-0001.html").read_text(encoding="utf-8")
+    assert page.count(BUNDLE_BANNER) == 1 and not re.search(r"<script[^>]*\bsrc=", page)
+    assert not list(out.glob("*.js"))
+    if reports.bundle_for({"scatter", "box"})[0] != "plotly.min.js":
+        assert len(page.encode()) < 1_700_000
