@@ -15,7 +15,6 @@ from __future__ import annotations
 from . import district_report as dr
 
 
-
 def answers(rep: dr.Report) -> str:
     """The team's answers to Charting Your Path's questions (Reflection Guide 2)."""
     return dr.answers_section(rep, ("rg2",))
