@@ -69,6 +69,13 @@ demo: $(STAMP_DIR)/.workbook-app
 report: $(STAMP_DIR)/.workbook-app
 	$(BIN)workbook report --out reports --workers $(WORKERS)
 
+# JupyterLab with this environment's kernel and store (WORKBOOK_DB_URL, else the local default), on notebooks/;
+# LAB_DIR=reports opens the executed district notebooks `workbook report --notebooks` kept (charts drawn).
+LAB_DIR ?= notebooks
+.PHONY: lab
+lab: $(STAMP_DIR)/.workbook-app
+	$(BIN)jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ServerApp.ip=127.0.0.1
+
 test: $(STAMP_DIR)/.workbook-test
 	$(BIN)ruff check workbook tests benchmarks
 	$(PY) -m pytest tests
