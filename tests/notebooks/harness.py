@@ -56,7 +56,7 @@ def prepare(folder: Path) -> dict[str, dict]:
         with sqlite3.connect(folder / "nbval.sqlite") as src, sqlite3.connect(own) as dst:
             src.backup(dst)
         env = dict(os.environ, WORKBOOK_DB_URL=f"sqlite:///{own}", QUERY_STRING=queries.get(nb.name, ""),
-                   PYTHONHASHSEED="0", TZ="UTC", WORKBOOK_REPORT_PLOTLYJS="none")
+                   PYTHONHASHSEED="0", TZ="UTC")
         envs[nb.name] = env
     return envs
 

@@ -230,6 +230,8 @@ def test_unknown_district_fails_naming_it(template):
         render_report("nowhere", session=3, db_url=f"sqlite:///{template}")
     assert str(info.value) == ("District report for 'nowhere' (session 3): There is no district called 'nowhere' "
                                "in this workbook. Check the link you were given.")
+    assert (info.value.district, info.value.session) == ("nowhere", 3)
+    assert info.value.problem.startswith("There is no district called 'nowhere'")
 
 
 def test_unknown_session_fails_naming_it(template):
