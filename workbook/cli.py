@@ -281,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--self-contained", action="store_true",
                    help="inline plotly.js in every report (one file that opens alone, about 1.5 MB) instead of "
                         "one shared plotly.js file in the output folder")
+    p.add_argument("--notebook", action="append", metavar="NAME",
+                   help="run this notebook per district (repeatable): district_report (the default), team_pathways, "
+                        "laying_the_foundation, conditions_for_scale, action_planning")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("worksheet", help="write the printable worksheet (Reflection Guide 2 and Step 1)")

@@ -36,6 +36,10 @@ from .errors import InvalidInput
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
 PLOTLYJS_MODES = ("shared", "inline")
+# the notebooks papermill runs per district (``--notebook NAME``): the report and the facilitator apps' views
+VIEWS = {"district_report": "District report", "team_pathways": "Team pathways",
+         "laying_the_foundation": "Laying the Foundation", "conditions_for_scale": "Conditions for Scale",
+         "action_planning": "Action plan"}
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Outcome:
     error: str = ""
     notebook: str | None = None
     bytes: int = 0
+    view: str = "district_report"
 
 
 def output_path(out_dir: Path, slug: str, suffix: str = ".html") -> Path:
@@ -147,9 +152,21 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
+def check_views(views) -> list[str]:
+    """The notebooks asked for (``district_report`` when none), refusing names that are not papermill-ready."""
+    views = list(dict.fromkeys(views or ["district_report"]))
+    unknown = [v for v in views if v not in VIEWS]
+    if unknown:
+        raise InvalidInput(f"--notebook {', '.join(map(repr, unknown))}: choose from {', '.join(VIEWS)}")
+    return views
+
+
 def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks: bool = False,
-            plotlyjs: str = "shared") -> Outcome:
-    """Run one district's report (in a worker process); write its HTML (and notebook) atomically."""
+            plotlyjs: str = "shared", view: str = "district_report") -> Outcome:
+    """Run one district's report or app view (in a worker process); write its HTML (and notebook) atomically.
+
+    The district report is ``<slug>.html``; an app's view ``<slug>.<notebook>.html`` (slugs hold no dot).
+    """
     import nbformat
     import papermill as pm
 
@@ -157,25 +174,27 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
 
     start = time.perf_counter()
     folder = Path(out_dir)
-    target = output_path(folder, slug)
-    kept = output_path(folder, slug, ".ipynb")
+    extra = "" if view == "district_report" else f".{view}"
+    target = output_path(folder, slug, f"{extra}.html")
+    kept = output_path(folder, slug, f"{extra}.ipynb")
+    source = NOTEBOOK if view == "district_report" else NOTEBOOK.parent / f"{view}.ipynb"
     try:
         # the kernel is forked from this worker's warm template, and killed once every cell has answered
         # (it only reads the store; nothing is left to save)
-        nb = pm.execute_notebook(str(NOTEBOOK), None, parameters={"district": slug, "session": session},
+        nb = pm.execute_notebook(str(source), None, parameters={"district": slug, "session": session},
                                  kernel_name="python3", progress_bar=False, log_output=False,
                                  execution_timeout=timeout, cwd=str(NOTEBOOK.parent),
                                  kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
-        text = notebook_html(nb, f"District report: {name}", plotlyjs, folder)
+        text = notebook_html(nb, f"{VIEWS[view]}: {name}", plotlyjs, folder)
         if notebooks:
             write_atomic(kept, nbformat.writes(nb))
         write_atomic(target, text)
         return Outcome(slug, name, "ok", target.name, time.perf_counter() - start,
-                       notebook=kept.name if notebooks else None, bytes=len(text.encode()))
+                       notebook=kept.name if notebooks else None, bytes=len(text.encode()), view=view)
     except Exception as exc:  # every failure is recorded, none stops the batch
         target.unlink(missing_ok=True)  # an older run's page must not pass for this run's
         kept.unlink(missing_ok=True)
-        return Outcome(slug, name, "failed", None, time.perf_counter() - start, _describe(exc))
+        return Outcome(slug, name, "failed", None, time.perf_counter() - start, _describe(exc), view=view)
 
 
 def select(store, slugs=None, shard: str | None = None) -> list:
@@ -199,8 +218,9 @@ def select(store, slugs=None, shard: str | None = None) -> list:
 
 def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
     rows = []
-    for o in sorted(outcomes, key=lambda o: o.district):
-        link = f"<a href='{html.escape(o.file)}'>{html.escape(o.name)}</a>" if o.file else html.escape(o.name)
+    for o in sorted(outcomes, key=lambda o: (o.district, o.view != "district_report", o.view)):
+        label = o.name if o.view == "district_report" else f"{o.name} · {VIEWS[o.view]}"
+        link = f"<a href='{html.escape(o.file)}'>{html.escape(label)}</a>" if o.file else html.escape(label)
         if o.notebook:
             link += f" · <a href='{html.escape(o.notebook)}'>notebook</a>"
         status = "ready" if o.status == "ok" else "<strong>failed</strong>"
@@ -217,12 +237,14 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
 
 
 def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, shard=None, timeout: int = 600,
-              progress: bool = True, notebooks: bool = False, plotlyjs: str = "shared") -> list[Outcome]:
-    """Run every selected district's report; write ``index.html``; return the outcomes."""
+              progress: bool = True, notebooks: bool = False, plotlyjs: str = "shared",
+              views=None) -> list[Outcome]:
+    """Run every selected district's report (and each view in ``views``); write ``index.html``; the outcomes."""
     from tqdm import tqdm
 
     if plotlyjs not in PLOTLYJS_MODES:
         raise InvalidInput(f"plotly.js mode {plotlyjs!r}: choose one of {', '.join(PLOTLYJS_MODES)}")
+    views = check_views(views)
     out_dir.mkdir(parents=True, exist_ok=True)
     districts = select(store, slugs, shard)
     started = dt.datetime.now(dt.timezone.utc)
@@ -231,15 +253,15 @@ def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, 
     os.environ["WORKBOOK_DB_URL"] = store.url  # kernels read the store from here, never from a parameter
     try:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout, notebooks, plotlyjs): d
-                       for d in districts}
+            futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout, notebooks, plotlyjs,
+                                   view): (d, view) for d in districts for view in views}
             bar = tqdm(total=len(futures), unit="district", disable=not progress, file=sys.stderr)
             for fut in cf.as_completed(futures):
-                d = futures[fut]
+                d, view = futures[fut]
                 try:
                     outcomes.append(fut.result())
                 except Exception as exc:  # a worker process that died
-                    outcomes.append(Outcome(d.slug, d.name, "failed", None, 0.0, f"worker crashed: {exc}"))
+                    outcomes.append(Outcome(d.slug, d.name, "failed", None, 0.0, f"worker crashed: {exc}", view=view))
                 bar.update(1)
             bar.close()
     finally:
@@ -260,13 +282,14 @@ def main(args) -> int:
     store = Store(args.db or None)
     out = Path(args.out)
     outcomes = run_batch(store, out, args.district, args.session, args.workers, args.shard, args.timeout,
-                         notebooks=args.notebooks, plotlyjs="inline" if args.self_contained else "shared")
+                         notebooks=args.notebooks, plotlyjs="inline" if args.self_contained else "shared",
+                         views=args.notebook)
     store.dispose()
     failed = [o for o in outcomes if o.status != "ok"]
-    print(f"report: {len(outcomes) - len(failed)} of {len(outcomes)} district report(s) written to {out}/ "
+    print(f"report: {len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out}/ "
           f"(index: {out / 'index.html'})")
     for o in failed:
-        print(f"  FAILED {o.district}: {o.error}")
-    write_atomic(out / "summary.json", json.dumps([asdict(o) for o in sorted(outcomes, key=lambda o: o.district)],
-                                                  indent=1))
+        print(f"  FAILED {o.district}{'' if o.view == 'district_report' else ' ' + o.view}: {o.error}")
+    order = sorted(outcomes, key=lambda o: (o.district, o.view != "district_report", o.view))
+    write_atomic(out / "summary.json", json.dumps([asdict(o) for o in order], indent=1))
     return 1 if failed else 0

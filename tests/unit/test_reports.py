@@ -405,7 +405,8 @@ def test_unknown_district_is_refused(template):
         s.dispose()
 
 
-@pytest.mark.parametrize("extra", [["--shard", "3/2"], ["--district", "nowhere"], ["--district", "../x"]])
+@pytest.mark.parametrize("extra", [["--shard", "3/2"], ["--district", "nowhere"], ["--district", "../x"],
+                                   ["--notebook", "charting_your_path"], ["--notebook", "../x"]])
 def test_cli_refuses_bad_selection(db, tmp_path, capsys, extra):
     out = tmp_path / "out"
     assert cli.main(["--db", db.url, "report", "--out", str(out), *extra]) == 2
@@ -474,7 +475,7 @@ def test_cli_report_exits_zero(db, tmp_path, capsys):
             "--shard", "2/2"]
     assert cli.main(argv) == 0
     said = capsys.readouterr().out
-    assert f"report: 1 of 1 district report(s) written to {out}/" in said
+    assert f"report: 1 of 1 report(s) written to {out}/" in said
     summary = json.loads((out / "summary.json").read_text())
     assert [(o["district"], o["status"], o["file"]) for o in summary] == [("network-0003", "ok", "network-0003.html")]
     assert html_files(out) == {"network-0003.html"}
@@ -526,7 +527,7 @@ def test_the_broken_data_breaks_that_report(broken_run):
 def test_a_failed_district_is_recorded_and_the_others_complete(broken_run):
     _, out, rc, said = broken_run
     assert rc == 1
-    assert "report: 1 of 2 district report(s) written" in said
+    assert "report: 1 of 2 report(s) written" in said
     assert re.search(rf"FAILED {BROKEN}: cell \d+: {BROKEN_ERROR}", said), said
     outcomes = {o["district"]: o for o in json.loads((out / "summary.json").read_text())}
     assert sorted(outcomes) == [BROKEN, HEALTHY]
@@ -797,3 +798,20 @@ def test_cli_self_contained_inlines_the_smallest_bundle(db, tmp_path, capsys):
     assert not list(out.glob("*.js"))
     if reports.bundle_for({"scatter", "box"})[0] != "plotly.min.js":
         assert len(page.encode()) < 1_700_000
+
+
+def test_cli_runs_app_notebooks_per_district(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["--db", db.url, "report", "--out", str(out), "--district", DEMO_SLUG, "--notebooks",
+            "--notebook", "team_pathways", "--notebook", "district_report"]
+    assert cli.main(argv) == 0
+    assert html_files(out) == {f"{DEMO_SLUG}.html", f"{DEMO_SLUG}.team_pathways.html"}
+    assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{DEMO_SLUG}.ipynb", f"{DEMO_SLUG}.team_pathways.ipynb"]
+    team = (out / f"{DEMO_SLUG}.team_pathways.html").read_text(encoding="utf-8")
+    assert "<title>Team pathways: " in team and team.count(CHART) == 4
+    assert "<h2>Conditions for scale</h2>" not in team and "<h2>Alignment and roles</h2>" in team
+    summary = json.loads((out / "summary.json").read_text())
+    assert [(o["view"], o["status"], o["file"]) for o in summary] == [
+        ("district_report", "ok", f"{DEMO_SLUG}.html"), ("team_pathways", "ok", f"{DEMO_SLUG}.team_pathways.html")]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"<a href='{DEMO_SLUG}.team_pathways.html'>{escape(DEMO_NAME)} · Team pathways</a>" in index
