@@ -284,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook", action="append", metavar="NAME",
                    help="run this notebook per district (repeatable): district_report (the default), team_pathways, "
                         "laying_the_foundation, conditions_for_scale, action_planning")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each page to <slug>.pdf with headless Chromium (for forwarding by e-mail)")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("worksheet", help="write the printable worksheet (Reflection Guide 2 and Step 1)")

@@ -53,6 +53,7 @@ class Outcome:
     notebook: str | None = None
     bytes: int = 0
     view: str = "district_report"
+    pdf: str | None = None
 
 
 def output_path(out_dir: Path, slug: str, suffix: str = ".html") -> Path:
@@ -152,6 +153,36 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
+def chromium() -> str:
+    """Debian's Chromium (or ``WORKBOOK_CHROMIUM``), for ``--pdf``; a plain error when there is none."""
+    import shutil
+
+    found = os.environ.get("WORKBOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found or not Path(found).exists():
+        raise InvalidInput("--pdf prints with Chromium, and none was found: install Debian's chromium "
+                           "(apt-get install chromium) or set WORKBOOK_CHROMIUM to its path.")
+    return found
+
+
+def print_pdf(page_path: Path, timeout: float = 120) -> Path:
+    """Print a written page to ``<page>.pdf`` with headless Chromium (charts drawn first), atomically."""
+    import subprocess
+    import tempfile
+
+    target = page_path.with_suffix(".pdf")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+                               f"--print-to-pdf={tmp}", page_path.resolve().as_uri()],
+                              capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0 or not tmp.exists() or tmp.read_bytes()[:5] != b"%PDF-":
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(f"Chromium could not print {page_path.name}: {(done.stderr or '').strip()[-300:]}")
+    os.replace(tmp, target)
+    return target
+
+
 def check_views(views) -> list[str]:
     """The notebooks asked for (``district_report`` when none), refusing names that are not papermill-ready."""
     views = list(dict.fromkeys(views or ["district_report"]))
@@ -162,7 +193,7 @@ def check_views(views) -> list[str]:
 
 
 def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks: bool = False,
-            plotlyjs: str = "shared", view: str = "district_report") -> Outcome:
+            plotlyjs: str = "shared", view: str = "district_report", pdf: bool = False) -> Outcome:
     """Run one district's report or app view (in a worker process); write its HTML (and notebook) atomically.
 
     The district report is ``<slug>.html``; an app's view ``<slug>.<notebook>.html`` (slugs hold no dot).
@@ -189,11 +220,13 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
         if notebooks:
             write_atomic(kept, nbformat.writes(nb))
         write_atomic(target, text)
+        printed = print_pdf(target).name if pdf else None
         return Outcome(slug, name, "ok", target.name, time.perf_counter() - start,
-                       notebook=kept.name if notebooks else None, bytes=len(text.encode()), view=view)
+                       notebook=kept.name if notebooks else None, bytes=len(text.encode()), view=view, pdf=printed)
     except Exception as exc:  # every failure is recorded, none stops the batch
         target.unlink(missing_ok=True)  # an older run's page must not pass for this run's
         kept.unlink(missing_ok=True)
+        target.with_suffix(".pdf").unlink(missing_ok=True)
         return Outcome(slug, name, "failed", None, time.perf_counter() - start, _describe(exc), view=view)
 
 
@@ -223,6 +256,8 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
         link = f"<a href='{html.escape(o.file)}'>{html.escape(label)}</a>" if o.file else html.escape(label)
         if o.notebook:
             link += f" · <a href='{html.escape(o.notebook)}'>notebook</a>"
+        if o.pdf:
+            link += f" · <a href='{html.escape(o.pdf)}'>PDF</a>"
         status = "ready" if o.status == "ok" else "<strong>failed</strong>"
         rows.append(f"<tr><td>{link}</td><td>{html.escape(o.district)}</td><td>{status}</td>"
                     f"<td>{html.escape(o.error)}</td><td>{o.seconds:.1f} s</td></tr>")
@@ -238,13 +273,15 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
 
 def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, shard=None, timeout: int = 600,
               progress: bool = True, notebooks: bool = False, plotlyjs: str = "shared",
-              views=None) -> list[Outcome]:
+              views=None, pdf: bool = False) -> list[Outcome]:
     """Run every selected district's report (and each view in ``views``); write ``index.html``; the outcomes."""
     from tqdm import tqdm
 
     if plotlyjs not in PLOTLYJS_MODES:
         raise InvalidInput(f"plotly.js mode {plotlyjs!r}: choose one of {', '.join(PLOTLYJS_MODES)}")
     views = check_views(views)
+    if pdf:
+        chromium()
     out_dir.mkdir(parents=True, exist_ok=True)
     districts = select(store, slugs, shard)
     started = dt.datetime.now(dt.timezone.utc)
@@ -254,7 +291,7 @@ def run_batch(store, out_dir: Path, slugs=None, session=None, workers: int = 2, 
     try:
         with cf.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(run_one, d.slug, d.name, session, str(out_dir), timeout, notebooks, plotlyjs,
-                                   view): (d, view) for d in districts for view in views}
+                                   view, pdf): (d, view) for d in districts for view in views}
             bar = tqdm(total=len(futures), unit="district", disable=not progress, file=sys.stderr)
             for fut in cf.as_completed(futures):
                 d, view = futures[fut]
@@ -283,7 +320,7 @@ def main(args) -> int:
     out = Path(args.out)
     outcomes = run_batch(store, out, args.district, args.session, args.workers, args.shard, args.timeout,
                          notebooks=args.notebooks, plotlyjs="inline" if args.self_contained else "shared",
-                         views=args.notebook)
+                         views=args.notebook, pdf=args.pdf)
     store.dispose()
     failed = [o for o in outcomes if o.status != "ok"]
     print(f"report: {len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out}/ "

@@ -815,3 +815,24 @@ def test_cli_runs_app_notebooks_per_district(db, tmp_path, capsys):
         ("district_report", "ok", f"{DEMO_SLUG}.html"), ("team_pathways", "ok", f"{DEMO_SLUG}.team_pathways.html")]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert f"<a href='{DEMO_SLUG}.team_pathways.html'>{escape(DEMO_NAME)} · Team pathways</a>" in index
+
+
+def test_cli_pdf_prints_each_page(db, tmp_path, capsys):
+    from tests.conftest import require
+
+    require(bool(shutil.which("chromium")) or Path("/usr/bin/chromium").exists(), "Chromium is not installed")
+    out = tmp_path / "out"
+    assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", DEMO_SLUG, "--pdf"]) == 0
+    data = (out / f"{DEMO_SLUG}.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2  # paginated
+    assert not list(out.glob(".*tmp*"))
+    assert json.loads((out / "summary.json").read_text())[0]["pdf"] == f"{DEMO_SLUG}.pdf"
+    assert f"<a href='{DEMO_SLUG}.pdf'>PDF</a>" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_cli_pdf_without_chromium_is_refused_before_anything_runs(db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "out"
+    assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", DEMO_SLUG, "--pdf"]) == 2
+    assert "--pdf prints with Chromium, and none was found" in capsys.readouterr().err
+    assert not (out / "index.html").exists()
