@@ -63,6 +63,18 @@ room: $(STAMP_DIR)/.workbook-app
 	$(BIN)workbook demo --if-empty
 	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
+# A convening on this machine: PostgreSQL, SERVERS `workbook serve` and HAProxy in front (deploy/README.md).
+# CONVENING_PORT is the balancer's port members open; ROOM=1 serves the room's network; PUBLIC_URL as for `make room`.
+SERVERS ?= 3
+CONVENING_PORT ?= 8866
+.PHONY: convening
+convening: $(STAMP_DIR)/.workbook-app
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { echo "convening: installing Debian's haproxy"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null; }
+	$(PY) -m workbook.convening --servers $(SERVERS) --port $(CONVENING_PORT) --preheat $(PREHEAT) \
+	  $(if $(ROOM),--room) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL)) $(if $(BASE_URL),--base-url $(BASE_URL))
+
 demo: $(STAMP_DIR)/.workbook-app
 	$(BIN)workbook demo
 

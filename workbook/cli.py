@@ -8,7 +8,17 @@ import sys
 from pathlib import Path
 
 from .errors import WorkbookError
-from .links import LOCAL_URL, PUBLIC_URL_ENV, TOKEN_ENV, app_link, is_loopback, normalise_base, room_base
+from .links import (
+    LOCAL_URL,
+    PUBLIC_URL_ENV,
+    TOKEN_ENV,
+    app_link,
+    is_loopback,
+    normalise_base,
+    normalise_prefix,
+    room_base,
+    under_prefix,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -93,7 +103,7 @@ def cmd_links(args) -> int:
 
 
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
-               cull_interval: int = 60, fork: bool = True) -> list[str]:
+               cull_interval: int = 60, fork: bool = True, base_url: str = "/") -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
     # Voila with one compiled-template cache for the whole server (workbook/voila_server.py)
     argv = [sys.executable, "-m", "workbook.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
@@ -116,6 +126,9 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
             "--VoilaConfiguration.extension_denylist=@pyviz/jupyterlab_pyviz",
             "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview"]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
+    if base_url != "/":
+        # every route, the template's assets and the kernels' websockets live under the prefix
+        argv.append(f"--Voila.base_url={base_url}")
     if fork:
         # kernels forked from a warm template (workbook/page_kernels.py): a room's kernels start in milliseconds
         from .page_kernels import KERNEL_MANAGER
@@ -145,7 +158,15 @@ def serve_plan(args, store) -> tuple[str, str, str | None]:
         base = f"http://{'127.0.0.1' if ip in ('localhost', '') else ip}:{args.port}/"
     else:
         base = room_base(args.port) if ip in ("0.0.0.0", "::") else f"http://{ip}:{args.port}/"
-    return ip, base, token
+    return ip, under_prefix(base, getattr(args, "base_url", None) or "/"), token
+
+
+def page_limit(args) -> int:
+    """The pages this server serves at once: ``--max-kernels``, or what its free memory carries (0 or unset)."""
+    from .capacity import kernel_limit, memory_available, parse_limit
+
+    given = parse_limit(getattr(args, "max_kernels", 0) or 0)
+    return given or kernel_limit(memory_available(), args.preheat)
 
 
 def print_links(store, base: str, token: str | None, args) -> None:
@@ -172,7 +193,11 @@ def print_links(store, base: str, token: str | None, args) -> None:
 
 
 def cmd_serve(args) -> int:
+    from .capacity import MAX_KERNELS_ENV
+
     store = _store(args)
+    prefix = normalise_prefix(args.base_url)
+    limit = page_limit(args)
     ip, base, token = serve_plan(args, store)
     store.set_setting("served_url", base)
     store.set_setting("served_token", token or "")
@@ -193,9 +218,13 @@ def cmd_serve(args) -> int:
     env.setdefault("WORKBOOK_DB_URL", store.url)
     env[PUBLIC_URL_ENV], env[TOKEN_ENV] = base, token or ""
     env["WORKBOOK_CULL_IDLE"] = str(args.cull_idle)  # open pages ping well within it (widgets/heartbeat.py)
+    env[MAX_KERNELS_ENV] = str(limit)  # a visit beyond it gets the plain "busy" page (workbook/capacity.py)
+    print(f"This server serves up to {limit} pages at once (--max-kernels)")
+    sys.stdout.flush()
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
-    argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval, not args.no_fork)
+    argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval, not args.no_fork,
+                      prefix)
     os.execve(argv[0], argv, env)
     return 0  # not reached
 
@@ -267,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cull-interval", type=int, default=60, help="seconds between checks for idle kernels")
     p.add_argument("--no-fork", action="store_true",
                    help="start each page's kernel the usual way instead of forking it from a warm template")
+    p.add_argument("--base-url", default="/",
+                   help="path prefix the server lives under, e.g. /workbook/ (links gain it unless --public-url "
+                        "already names a path)")
+    p.add_argument("--max-kernels", default="0",
+                   help="pages served at once before visits get a plain 'busy' page (default 0: from free memory)")
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("report", help="write an HTML report per district and an index")

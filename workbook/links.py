@@ -37,6 +37,35 @@ def normalise_base(url: str, where: str = "--public-url") -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+def normalise_prefix(prefix: str, where: str = "--base-url") -> str:
+    """A path prefix the servers live under, as ``/`` or ``/name/.../``; refuses anything but a plain path."""
+    text = str(prefix).strip()
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme or parts.netloc or parts.query or parts.fragment or not text.startswith("/"):
+        raise WorkbookError(f"{where}: {prefix!r} is not a path; give one like /workbook/ (the address itself "
+                            "goes in --public-url)")
+    segments = [s for s in text.split("/") if s]
+    bad = [s for s in segments if s in (".", "..") or not all(c.isalnum() or c in "-_.~" for c in s)]
+    if bad:
+        raise WorkbookError(f"{where}: {prefix!r} has the part {bad[0]!r}; use letters, digits, '-', '_', '.' "
+                            "or '~' between the slashes")
+    return "/" + "".join(f"{s}/" for s in segments)
+
+
+def under_prefix(base: str, prefix: str) -> str:
+    """The public URL of servers living under ``prefix``.
+
+    A bare address (``http://lb/``) gains the prefix; an address that already names a path is kept
+    (a proxy that maps its own path onto the prefix).
+    """
+    base = normalise_base(base)
+    prefix = normalise_prefix(prefix)
+    parts = urllib.parse.urlsplit(base)
+    if parts.path == "/" and prefix != "/":
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, prefix, "", ""))
+    return base
+
+
 def server_base() -> str:
     """The public URL of the server this kernel (or command) speaks for."""
     env = os.environ.get(PUBLIC_URL_ENV)

@@ -193,9 +193,10 @@ class PlanningQueries:
             row = conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == key)).first()
             if row:
                 return row.value
-            code = secrets.token_urlsafe(nbytes)
-            conn.execute(t.settings.insert().values(key=key, value=code))
-            return code
+            # several servers starting at once on one store (a convening) may all get here: the first one's wins
+            conn.execute(schema.insert(conn, t.settings).values(key=key, value=secrets.token_urlsafe(nbytes))
+                         .on_conflict_do_nothing(index_elements=["key"]))
+            return conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == key)).scalar_one()
         return self._run(fn, write=True)
 
     def setting(self, key: str) -> str | None:

@@ -5,6 +5,10 @@ environment, so every visit parses and compiles the page templates again (about 
 the server's CPU while a room opens the link together). Here every environment shares one
 in-memory bytecode cache: a template is compiled once per server process, and Jinja still
 checks the source on every load, so an edited template is picked up.
+
+It also gives the server a limit on the pages it serves at once (:mod:`workbook.capacity`):
+a visit beyond it gets a plain "busy" page with status 503 (which a load balancer retries on
+another server), and ``/workbook/health`` tells the balancer's checks the server is alive.
 """
 
 from __future__ import annotations
@@ -49,8 +53,74 @@ def share_template_cache() -> None:
     TemplateExporter._create_environment = _create_environment
 
 
+def _counts(kernel_manager) -> tuple[int, int]:
+    """Kernels of this server, and those of them waiting in the preheated pool (no page yet)."""
+    kernels = len(kernel_manager.list_kernel_ids())
+    pools = getattr(kernel_manager, "_pools", None) or {}
+    return kernels, sum(len(pool) for pool in pools.values())
+
+
+def limit_pages(gate) -> None:
+    """Answer visits beyond ``gate``'s limit with the plain busy page (503), and serve ``/workbook/health``."""
+    import json
+
+    import tornado.web
+    from jupyter_server.utils import url_path_join
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from .capacity import HEALTH_PATH, RETRY_SECONDS, full_page
+
+    if getattr(TornadoVoilaHandler.get, "_workbook_gate", None) is not None:
+        TornadoVoilaHandler.get._workbook_gate.limit = gate.limit
+        return
+
+    @tornado.web.authenticated
+    async def get(self, path=None):
+        if gate.full(*_counts(self.kernel_manager)):
+            self.log.warning("workbook: full (%s pages, limit %s): visit answered with 503", gate.pages(
+                *_counts(self.kernel_manager)), gate.limit)
+            self.set_status(503)
+            self.set_header("Retry-After", str(RETRY_SECONDS))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(full_page())
+            return
+        gate.admitting += 1
+        admitted = True
+        try:
+            async for snippet in self.get_generator(path=path):
+                if admitted:  # the page's kernel exists now: it counts as a kernel from here on
+                    gate.admitting -= 1
+                    admitted = False
+                self.write(snippet)
+                self.flush()
+        finally:
+            if admitted:
+                gate.admitting -= 1
+
+    get._workbook_gate = gate
+    TornadoVoilaHandler.get = get
+
+    class HealthHandler(tornado.web.RequestHandler):
+        def get(self):
+            self.set_header("Content-Type", "application/json")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(json.dumps(gate.health(*_counts(self.settings["kernel_manager"]))))
+
+    init_handlers = Voila.init_handlers
+
+    def with_health(self):
+        return [(url_path_join(self.server_url, HEALTH_PATH), HealthHandler), *init_handlers(self)]
+
+    Voila.init_handlers = with_health
+
+
 def main(argv: list[str] | None = None) -> None:
+    from .capacity import Gate, limit_from_env
+
     share_template_cache()
+    limit_pages(Gate(limit_from_env()))
     from voila.app import main as voila_main
 
     sys.argv = ["voila", *(sys.argv[1:] if argv is None else argv)]

@@ -1,0 +1,320 @@
+"""A convening on one machine: PostgreSQL, several ``workbook serve`` and HAProxy in front of them.
+
+``make convening SERVERS=3`` (``python -m workbook.convening --servers 3``) starts the whole set
+to try it: a PostgreSQL store (a cluster of its own in the convening's folder, or the one
+``--db`` names), N servers on loopback ports sharing it, and HAProxy (Debian's package) on the
+address members open, configured by :mod:`workbook.balancer`. It prints the links, which point
+at the balancer, and stops everything on Ctrl+C. A server that dies is reported and left dead,
+as a machine lost during a convening would be: its members reopen their personal links and the
+balancer sends them to a live server. ``deploy/README.md`` runs the same on several machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .balancer import Backend, haproxy_config
+from .capacity import HEALTH_PATH
+from .errors import WorkbookError
+from .links import is_loopback, normalise_base, normalise_prefix, room_base, under_prefix
+
+
+def default_folder() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "look-both-ways" / "convening"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Postgres:
+    """A PostgreSQL cluster of the convening's own in ``folder`` (made on first start, kept between runs)."""
+
+    def __init__(self, folder: Path, port: int):
+        self.folder, self.port = Path(folder), port
+        self.data = self.folder / "data"
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+                       if p.parent.parent.name.isdigit() else 0)
+        if not found:
+            raise WorkbookError("PostgreSQL is not installed (apt-get install postgresql), or give the store of an "
+                                "existing server: --db postgresql+psycopg://USER@HOST/DATABASE")
+        self.bindir = found[-1].parent
+        self.runas: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://workbook@127.0.0.1:{self.port}/workbook"
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.runas, str(self.bindir / tool), *args], capture_output=True, text=True,
+                              check=check)
+
+    def start(self) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: its files belong to the postgres user
+            if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
+                subprocess.run(["useradd", "-r", "postgres"], check=True)
+            shutil.chown(self.folder, "postgres")
+            self.runas = ["runuser", "-u", "postgres", "--"]
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-U", "workbook", "--auth=trust")
+        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "postgres.log"), "-w",
+                            "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1", "start",
+                            check=False)
+        if started.returncode != 0:
+            raise WorkbookError(f"PostgreSQL did not start in {self.data}: {started.stderr.strip() or started.stdout}"
+                                f" (its log: {self.folder / 'postgres.log'})")
+        made = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "workbook", "workbook",
+                         check=False)
+        if made.returncode != 0 and "already exists" not in made.stderr:
+            raise WorkbookError(f"cannot create the database: {made.stderr.strip()}")
+        return self.url
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop", check=False)
+
+
+class Convening:
+    """The set: a store, ``servers`` ``workbook serve`` on loopback ports and HAProxy on ``bind_ip:port``."""
+
+    def __init__(self, servers: int = 3, port: int = 8866, public_url: str | None = None, bind_ip: str = "127.0.0.1",
+                 base_url: str = "/", db_url: str | None = None, folder: Path | None = None, preheat: int = 1,
+                 max_kernels: int = 0, cull_idle: int = 300, first_port: int = 0, stats_port: int = 0):
+        if servers < 1:
+            raise WorkbookError(f"--servers {servers}: a convening needs at least one server")
+        if db_url and not db_url.startswith("postgresql"):
+            raise WorkbookError(f"--db {db_url.split(':', 1)[0]}:…: servers on several processes share one "
+                                "PostgreSQL store; give a postgresql+psycopg:// URL (or none: a cluster is made)")
+        self.count, self.port, self.bind_ip = servers, port, bind_ip
+        self.prefix = normalise_prefix(base_url)
+        if public_url:
+            base = normalise_base(public_url)
+        elif is_loopback(bind_ip):
+            base = f"http://{'127.0.0.1' if bind_ip in ('', 'localhost') else bind_ip}:{port}/"
+        else:
+            base = room_base(port) if bind_ip in ("0.0.0.0", "::") else f"http://{bind_ip}:{port}/"
+        self.public = under_prefix(base, self.prefix)
+        self.db_url, self.folder = db_url, Path(folder or default_folder())
+        self.preheat, self.max_kernels, self.cull_idle = preheat, max_kernels, cull_idle
+        self.first_port, self.stats_port = first_port, stats_port
+        self.postgres: Postgres | None = None
+        self.backends: list[Backend] = []
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.haproxy: subprocess.Popen | None = None
+        self.token = ""
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> None:
+        haproxy = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
+        if not haproxy:
+            raise WorkbookError("HAProxy is not installed: apt-get install haproxy (Debian's package)")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.db_url:
+            self.postgres = Postgres(self.folder / "postgres", free_port())
+            self.db_url = self.postgres.start()
+        self._prepare_store()
+        for i in range(1, self.count + 1):
+            port = self.first_port + i - 1 if self.first_port else free_port()
+            self.backends.append(Backend(f"s{i}", "127.0.0.1", port))
+        for backend in self.backends:
+            self.procs[backend.name] = self._serve(backend)
+        config = self.folder / "haproxy.cfg"
+        stats = f"127.0.0.1:{self.stats_port}" if self.stats_port else None
+        config.write_text(haproxy_config(self.backends, f"{self.bind_ip}:{self.port}", self.prefix,
+                                         log="stdout format raw local0", stats=stats))
+        checked = subprocess.run([haproxy, "-c", "-q", "-f", str(config)], capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise WorkbookError(f"HAProxy refuses {config}: {checked.stderr.strip() or checked.stdout.strip()}")
+        for backend in self.backends:
+            self._wait_healthy(backend)
+        with (self.folder / "haproxy.log").open("w") as log:
+            self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        self._wait_balancer()
+
+    def _prepare_store(self) -> None:
+        """Schema, demo data (when empty) and the access secret, once, before the servers race for them."""
+        from . import demo
+        from .store import Store
+
+        store = Store(self.db_url)
+        try:
+            if demo.is_empty(store):
+                demo.seed_demo(store)
+            self.token = store.secret("room_token", 16)
+            store.coach_code()
+            store.set_setting("served_url", self.public)
+            store.set_setting("served_token", self.token)
+        finally:
+            store.dispose()
+
+    def _serve(self, backend: Backend) -> subprocess.Popen:
+        argv = [sys.executable, "-m", "workbook.cli", "serve", "--ip", backend.host, "--port", str(backend.port),
+                "--token", self.token, "--public-url", self.public, "--base-url", self.prefix,
+                "--preheat", str(self.preheat), "--max-kernels", str(self.max_kernels),
+                "--cull-idle", str(self.cull_idle)]
+        env = dict(os.environ, WORKBOOK_DB_URL=self.db_url)
+        log = (self.folder / f"{backend.name}.log").open("w")
+        # a session of its own: stopping a server stops its kernels and their template with it
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def health_url(self, backend: Backend) -> str:
+        return f"http://{backend.host}:{backend.port}{self.prefix}{HEALTH_PATH}"
+
+    def _wait_healthy(self, backend: Backend, timeout: float = 120) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            proc = self.procs[backend.name]
+            if proc.poll() is not None:
+                raise WorkbookError(f"server {backend.name} exited with {proc.returncode}; its log: "
+                                    f"{self.folder / (backend.name + '.log')}")
+            try:
+                with urllib.request.urlopen(self.health_url(backend), timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise WorkbookError(f"server {backend.name} did not answer {self.health_url(backend)} within {timeout:.0f} s")
+
+    def _wait_balancer(self, timeout: float = 30) -> None:
+        deadline = time.time() + timeout
+        host = "127.0.0.1" if self.bind_ip in ("", "0.0.0.0", "::", "localhost") else self.bind_ip
+        while time.time() < deadline:
+            if self.haproxy.poll() is not None:
+                raise WorkbookError(f"HAProxy exited with {self.haproxy.returncode}; its log: "
+                                    f"{self.folder / 'haproxy.log'}")
+            try:
+                url = f"http://{host}:{self.port}{self.prefix}{HEALTH_PATH}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise WorkbookError(f"HAProxy did not answer on port {self.port} within {timeout:.0f} s")
+
+    # ------------------------------------------------------------------ running
+    def describe(self) -> list[str]:
+        """What the person who started it needs: where members go, each server, the links."""
+        from .cli import links
+        from .store import Store, redact
+
+        lines = [f"Convening: {self.count} server(s) behind HAProxy at {self.public}",
+                 f"Store: {redact(self.db_url)}"]
+        lines += [f"  server {b.name} http://{b.host}:{b.port}{self.prefix} pid {self.procs[b.name].pid} "
+                  f"log {self.folder / (b.name + '.log')}" for b in self.backends]
+        if self.stats_port:
+            lines.append(f"  balancer status page: http://127.0.0.1:{self.stats_port}/")
+        store = Store(self.db_url)
+        try:
+            lines += links(store, self.public, self.token)
+        finally:
+            store.dispose()
+        return lines
+
+    def watch(self, stop_after: float | None = None) -> None:
+        """Until Ctrl+C (or ``stop_after`` seconds): report servers that exit, as a lost machine would."""
+        reported: set[str] = set()
+        deadline = None if stop_after is None else time.time() + stop_after
+        while deadline is None or time.time() < deadline:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None and name not in reported:
+                    reported.add(name)
+                    print(f"convening: server {name} stopped (exit {proc.returncode}); the balancer sends its "
+                          "members to the others", flush=True)
+            if self.haproxy is not None and self.haproxy.poll() is not None:
+                raise WorkbookError(f"HAProxy stopped (exit {self.haproxy.returncode}); its log: "
+                                    f"{self.folder / 'haproxy.log'}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop the balancer, every server (with its kernels) and the store this convening started."""
+        if self.haproxy is not None and self.haproxy.poll() is None:
+            self.haproxy.terminate()
+            _wait(self.haproxy)
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                _signal_group(proc, signal.SIGTERM)
+        for proc in self.procs.values():
+            if not _wait(proc):
+                _signal_group(proc, signal.SIGKILL)
+                _wait(proc)
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _wait(proc: subprocess.Popen, timeout: float = 15) -> bool:
+    try:
+        proc.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m workbook.convening",
+                                description="Several workbook servers behind HAProxy, sharing one PostgreSQL store.")
+    p.add_argument("--servers", type=int, default=3, help="workbook servers to start (default 3)")
+    p.add_argument("--port", type=int, default=8866, help="the balancer's port, which members open (default 8866)")
+    p.add_argument("--room", action="store_true",
+                   help="listen on this machine's network (members join from their own devices), not 127.0.0.1")
+    p.add_argument("--public-url", default=None, help="the address members open (default: found from --room)")
+    p.add_argument("--base-url", default="/", help="path prefix the servers live under, e.g. /workbook/")
+    p.add_argument("--db", default=None,
+                   help="a PostgreSQL URL to share (default: $WORKBOOK_DB_URL if PostgreSQL, else a cluster made in "
+                        "the convening's folder)")
+    p.add_argument("--folder", default=None, help=f"logs, configuration, store (default {default_folder()})")
+    p.add_argument("--preheat", type=int, default=1, help="warm kernels per server (default 1)")
+    p.add_argument("--max-kernels", type=int, default=0, help="pages per server at once (default 0: from memory)")
+    p.add_argument("--cull-idle", type=int, default=300, help="seconds before a closed page's kernel is stopped")
+    p.add_argument("--first-port", type=int, default=0, help="the first server's port (default: free ports)")
+    p.add_argument("--stats-port", type=int, default=8404, help="HAProxy's status page on 127.0.0.1 (0: none)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    env_db = os.environ.get("WORKBOOK_DB_URL", "")
+    convening = None
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        convening = Convening(args.servers, args.port, args.public_url, "0.0.0.0" if args.room else "127.0.0.1",
+                              args.base_url, args.db or (env_db if env_db.startswith("postgresql") else None),
+                              Path(args.folder) if args.folder else None, args.preheat, args.max_kernels,
+                              args.cull_idle, args.first_port, args.stats_port)
+        convening.start()
+        print("\n".join(convening.describe()), flush=True)
+        print("\nConvening ready (Ctrl+C to stop)", flush=True)
+        convening.watch()
+    except KeyboardInterrupt:
+        print("convening: stopping", flush=True)
+    except WorkbookError as exc:
+        print(f"convening: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if convening is not None:
+            convening.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
