@@ -836,3 +836,18 @@ def test_cli_pdf_without_chromium_is_refused_before_anything_runs(db, tmp_path, 
     assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", DEMO_SLUG, "--pdf"]) == 2
     assert "--pdf prints with Chromium, and none was found" in capsys.readouterr().err
     assert not (out / "index.html").exists()
+
+
+def test_cli_unknown_session_is_a_failed_district(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["--db", db.url, "report", "--out", str(out), "--district", "network-0001",
+                     "--session", "999999"]) == 1
+    said = capsys.readouterr().out
+    assert "report: 0 of 1 report(s) written" in said
+    [bad] = json.loads((out / "summary.json").read_text())
+    assert (bad["district"], bad["status"], bad["file"]) == ("network-0001", "failed", None)
+    assert re.fullmatch(r"cell \d+: ReportError: District report for 'network-0001' \(session 999999\): .*999999.*",
+                        bad["error"]), bad["error"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "0 ready, 1 failed" in index and "ready</td>" not in index
+    assert html_files(out) == set()
