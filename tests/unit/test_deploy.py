@@ -1,0 +1,179 @@
+"""Deploying beyond one server: the balancer's configuration, path prefixes, page limits, the launcher."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from workbook import capacity
+from workbook.balancer import Backend, haproxy_config, parse_backend
+from workbook.capacity import Gate, full_page, kernel_limit, parse_limit
+from workbook.cli import build_parser, page_limit, serve_plan, voila_argv
+from workbook.convening import Convening
+from workbook.errors import WorkbookError
+from workbook.links import app_link, normalise_prefix, under_prefix
+
+EXAMPLE = [Backend("s1", "10.0.0.11", 8866), Backend("s2", "10.0.0.12", 8866), Backend("s3", "10.0.0.13", 8866)]
+MIB = 1024 * 1024
+
+
+# ------------------------------------------------------------------ the balancer
+def test_the_shipped_example_is_what_the_launcher_writes_for_three_machines():
+    shipped = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    assert shipped == haproxy_config(EXAMPLE, ":80", log="/dev/log local0", stats="127.0.0.1:8404")
+
+
+def test_the_configuration_sticks_pages_balances_by_connections_and_checks_health():
+    config = haproxy_config(EXAMPLE, "127.0.0.1:8000", base_url="/convening/")
+    lines = [line.strip() for line in config.splitlines()]
+    assert "cookie WBSERVER insert indirect nocache httponly" in lines
+    assert "balance leastconn" in lines
+    assert "option httpchk GET /convening/workbook/health" in lines
+    assert "option redispatch 1" in lines and "retry-on conn-failure empty-response 503" in lines
+    assert [line for line in lines if line.startswith("server ")] == [
+        "server s1 10.0.0.11:8866 cookie s1", "server s2 10.0.0.12:8866 cookie s2",
+        "server s3 10.0.0.13:8866 cookie s3"]
+    assert "bind 127.0.0.1:8000" in lines and "frontend stats" not in lines
+
+
+@pytest.mark.parametrize("config", ["example", "generated"])
+def test_haproxy_accepts_the_configuration(config, tmp_path):
+    found = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+    if not found:
+        pytest.skip("haproxy is not installed (apt-get install haproxy; .ci/run installs it)")
+    path = ROOT / "deploy" / "haproxy.cfg"
+    if config == "generated":
+        path = tmp_path / "haproxy.cfg"
+        backends = [Backend("a", "127.0.0.1", 9001), Backend("b", "::1", 9002)]
+        path.write_text(haproxy_config(backends, "127.0.0.1:9000", "/wb/", log="stdout format raw local0",
+                                       stats="127.0.0.1:9404"))
+    checked = subprocess.run([found, "-c", "-f", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(("backends", "words"), [
+    ([], "at least one server"),
+    ([Backend("s1", "a", 1), Backend("s1", "b", 2)], "must differ"),
+])
+def test_a_configuration_without_servers_or_with_one_name_twice_is_refused(backends, words):
+    with pytest.raises(WorkbookError, match=words):
+        haproxy_config(backends)
+
+
+@pytest.mark.parametrize(("fields", "words"), [
+    (("s 1", "h", 80), "letters, digits"),
+    (("s1", "", 80), "not a host"),
+    (("s1", "h", 0), "1-65535"),
+    (("s1", "h", 70000), "1-65535"),
+])
+def test_a_bad_server_says_which_and_why(fields, words):
+    with pytest.raises(WorkbookError, match=words):
+        Backend(*fields)
+
+
+def test_servers_as_people_write_them():
+    assert parse_backend("10.0.0.11:8866", 1) == Backend("s1", "10.0.0.11", 8866)
+    assert parse_backend("east=[::1]:9000", 2) == Backend("east", "::1", 9000)
+    with pytest.raises(WorkbookError, match="server 3: 'nowhere' is not HOST:PORT"):
+        parse_backend("nowhere", 3)
+    assert "[::1]:9000 cookie east" in haproxy_config([parse_backend("east=[::1]:9000", 1)])
+
+
+# ------------------------------------------------------------------ path prefixes and links
+@pytest.mark.parametrize(("given", "expected"), [("/", "/"), ("/wb", "/wb/"), ("/a/b/", "/a/b/"), ("/x//y", "/x/y/")])
+def test_a_prefix_is_a_clean_path(given, expected):
+    assert normalise_prefix(given) == expected
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("wb/", "is not a path"), ("http://lb/wb/", "is not a path"), ("/wb/?x=1", "is not a path"),
+    ("/../etc/", "has the part '..'"), ("/w b/", "has the part 'w b'"),
+])
+def test_a_bad_prefix_says_what_is_wrong(given, words):
+    with pytest.raises(WorkbookError, match=words):
+        normalise_prefix(given, "--base-url")
+
+
+def test_a_bare_public_address_gains_the_prefix_and_a_named_path_is_kept():
+    assert under_prefix("http://lb.example:8000", "/wb/") == "http://lb.example:8000/wb/"
+    assert under_prefix("https://lb.example/", "/") == "https://lb.example/"
+    assert under_prefix("https://proxy.example/state/", "/wb/") == "https://proxy.example/state/"
+    link = app_link("charting_your_path.ipynb", under_prefix("http://lb:8000/", "/wb/"), "SECRET", district="x")
+    assert link == "http://lb:8000/wb/voila/render/charting_your_path.ipynb?district=x&token=SECRET"
+
+
+def serve_args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["serve", *argv])
+
+
+def test_serve_under_a_prefix_tells_voila_and_puts_the_prefix_in_every_link(store):
+    args = serve_args("--port", "8871", "--token", "SECRET", "--public-url", "http://lb.example:8000/",
+                      "--base-url", "/wb/")
+    ip, base, token = serve_plan(args, store)
+    assert (ip, base, token) == ("127.0.0.1", "http://lb.example:8000/wb/", "SECRET")
+    assert serve_plan(serve_args("--port", "8871", "--base-url", "/wb/"), store)[1] == "http://127.0.0.1:8871/wb/"
+    assert "--Voila.base_url=/wb/" in voila_argv(8871, ip, token, base_url="/wb/")
+    assert not [a for a in voila_argv(8871, ip, token) if "base_url" in a]
+
+
+# ------------------------------------------------------------------ page limits
+def test_a_server_carries_what_its_memory_holds_after_its_reserve_and_warm_kernels():
+    assert kernel_limit(4096 * MIB) == (4096 - capacity.RESERVE_MIB) // capacity.PAGE_MIB
+    assert kernel_limit(4096 * MIB, preheat=2) == kernel_limit(4096 * MIB) - 2
+    assert kernel_limit(512 * MIB) == 1  # too little memory for one page still serves one, and says so beyond it
+    assert kernel_limit(None) == 12
+
+
+def test_the_limit_a_person_gives_is_checked():
+    assert parse_limit("40") == 40 and parse_limit(0) == 0
+    with pytest.raises(WorkbookError, match="--max-kernels: 'lots' is not a whole number"):
+        parse_limit("lots")
+    with pytest.raises(WorkbookError, match="-3 is negative"):
+        parse_limit("-3")
+    assert page_limit(serve_args("--max-kernels", "7")) == 7
+    assert page_limit(serve_args("--preheat", "2")) == kernel_limit(capacity.memory_available(), 2)
+
+
+def test_the_limit_from_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv(capacity.MAX_KERNELS_ENV, "five")
+    with pytest.raises(WorkbookError, match="WORKBOOK_MAX_KERNELS: 'five'"):
+        capacity.limit_from_env()
+    monkeypatch.setenv(capacity.MAX_KERNELS_ENV, "5")
+    assert capacity.limit_from_env() == 5
+
+
+def test_the_gate_counts_pages_being_admitted_and_not_the_warm_pool():
+    gate = Gate(2)
+    assert not gate.full(kernels=3, pooled=2)  # one page served, two kernels waiting for visits
+    gate.admitting = 1  # a second visit admitted, its kernel not started yet
+    assert gate.full(kernels=3, pooled=2)
+    assert gate.health(kernels=3, pooled=2) == {"status": "ok", "pages": 2, "limit": 2, "full": True}
+    with pytest.raises(WorkbookError, match="at least 1"):
+        Gate(0)
+
+
+def test_the_busy_page_says_so_plainly_and_tries_again_by_itself():
+    page = full_page(7)
+    assert '<meta http-equiv="refresh" content="7">' in page
+    assert "The workbook is busy" in page and "Nothing you saved is affected" in page
+
+
+# ------------------------------------------------------------------ the launcher
+def test_a_convening_refuses_no_servers_and_a_store_servers_cannot_share(tmp_path):
+    with pytest.raises(WorkbookError, match="at least one server"):
+        Convening(servers=0, folder=tmp_path)
+    with pytest.raises(WorkbookError, match="share one PostgreSQL store"):
+        Convening(servers=2, db_url=f"sqlite:///{tmp_path / 'x.sqlite'}", folder=tmp_path)
+
+
+def test_a_convening_links_to_the_balancer_under_its_prefix(tmp_path):
+    conv = Convening(servers=3, port=8000, base_url="/state", folder=tmp_path)
+    assert conv.public == "http://127.0.0.1:8000/state/"
+    conv = Convening(servers=3, port=8000, public_url="https://convening.example.org/", base_url="/wb/",
+                     folder=tmp_path)
+    assert conv.public == "https://convening.example.org/wb/"
