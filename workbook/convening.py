@@ -159,10 +159,19 @@ class Convening:
         finally:
             store.dispose()
 
+    def page_limit(self) -> int:
+        """Pages per server: as given, else each server's share of this machine's free memory."""
+        from .capacity import kernel_limit, memory_available
+
+        if self.max_kernels:
+            return self.max_kernels
+        available = memory_available()
+        return kernel_limit(None if available is None else available // self.count, self.preheat)
+
     def _serve(self, backend: Backend) -> subprocess.Popen:
         argv = [sys.executable, "-m", "workbook.cli", "serve", "--ip", backend.host, "--port", str(backend.port),
                 "--token", self.token, "--public-url", self.public, "--base-url", self.prefix,
-                "--preheat", str(self.preheat), "--max-kernels", str(self.max_kernels),
+                "--preheat", str(self.preheat), "--max-kernels", str(self.page_limit()),
                 "--cull-idle", str(self.cull_idle)]
         env = dict(os.environ, WORKBOOK_DB_URL=self.db_url)
         log = (self.folder / f"{backend.name}.log").open("w")
@@ -215,6 +224,7 @@ class Convening:
                  f"Store: {redact(self.db_url)}"]
         lines += [f"  server {b.name} http://{b.host}:{b.port}{self.prefix} pid {self.procs[b.name].pid} "
                   f"log {self.folder / (b.name + '.log')}" for b in self.backends]
+        lines.append(f"  each server serves up to {self.page_limit()} pages at once (--max-kernels)")
         if self.stats_port:
             lines.append(f"  balancer status page: http://127.0.0.1:{self.stats_port}/")
         store = Store(self.db_url)

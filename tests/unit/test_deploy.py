@@ -177,3 +177,10 @@ def test_a_convening_links_to_the_balancer_under_its_prefix(tmp_path):
     conv = Convening(servers=3, port=8000, public_url="https://convening.example.org/", base_url="/wb/",
                      folder=tmp_path)
     assert conv.public == "https://convening.example.org/wb/"
+
+
+def test_servers_on_one_machine_share_its_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(capacity, "memory_available", lambda: 12 * 1024 * MIB)
+    conv = Convening(servers=3, preheat=1, folder=tmp_path)
+    assert conv.page_limit() == kernel_limit(4 * 1024 * MIB, 1)
+    assert Convening(servers=3, max_kernels=5, folder=tmp_path).page_limit() == 5
