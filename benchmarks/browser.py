@@ -18,7 +18,19 @@ VIEWPORT = {"width": 1280, "height": 900}
 # data, a height and its SVG in place, searched in the document and in every open shadow root (Panel/Bokeh
 # render into shadow DOM). Returns the page clock's time, or false.
 READY_FN = """() => {
-  const ready = (gd) => gd.data && gd.data.length && gd.offsetHeight > 0 && gd.querySelector('.main-svg');
+  // drawn AND not clipped to nothing by a box around it (a page whose shell collapses to no height draws its
+  // chart where nobody can see it: that is not a chart drawn)
+  const shown = (gd) => {
+    for (let e = gd; e; e = e.parentElement || (e.getRootNode && e.getRootNode().host)) {
+      const r = e.getBoundingClientRect();
+      if (r.width <= 0 || r.height <= 0) {
+        if (e === gd || getComputedStyle(e).overflow !== 'visible') return false;
+      }
+    }
+    return true;
+  };
+  const ready = (gd) => gd.data && gd.data.length && gd.offsetHeight > 0 && gd.querySelector('.main-svg')
+    && shown(gd);
   const find = (root) => {
     for (const gd of root.querySelectorAll('.js-plotly-plot')) if (ready(gd)) return gd;
     for (const el of root.querySelectorAll('*')) {

@@ -109,6 +109,15 @@ def team_gaps(marks: pd.DataFrame) -> pd.DataFrame:
     return gaps(median_pathway(marks))
 
 
+def critical_gaps(notes: pd.DataFrame, question_id: str = "rg2.critical") -> dict[str, int]:
+    """How many members named each spectrum as their most critical gap (Reflection Guide 2, Q3), in guide order."""
+    if notes.empty:
+        return {}
+    named = notes[(notes["question_id"] == question_id) & (notes["respondent_id"] != 0)]
+    counts = named["text"].value_counts()
+    return {s: int(counts[s]) for s in SPECTRUM_IDS if s in counts.index}
+
+
 OTHER_ROLES = "Other roles"
 
 

@@ -69,6 +69,21 @@ body {{ background: #F5F7FA; }}
 .wb-presenter {{ font-size: 1.4rem; }}
 @media (min-width: 900px) {{ .wb-sticky {{ position: sticky; top: 8px; align-self: flex-start; }} }}
 @media (max-width: 899px) {{ .wb-sticky {{ order: -1; }} }}
+/* Charting Your Path: the chart stays in view while a member marks. Wide: chart and questions beside the cards,
+   sticky. Narrow: the chart alone sticks above the cards (compact), the questions follow the cards. */
+/* a part that stays in view (position: sticky) sticks to the nearest box that can scroll: every box between the
+   page and Voila's own scroller lets its content overflow instead */
+.jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output, .wb-page {{ overflow: visible !important; }}
+.wb-path.wb-on-now .wb-only-aspiration, .wb-path.wb-on-aspiration .wb-only-now {{ display: none !important; }}
+.wb-path-chart, .wb-path-rest {{ background: #fff; border: 1px solid var(--wb-rule); border-radius: 10px;
+                                 padding: 12px 16px; margin: 0 0 10px; }}
+@media (min-width: 900px) {{ .wb-path-side {{ position: sticky; top: 8px; align-self: flex-start; }} }}
+@media (max-width: 899px) {{
+  .wb-page .wb-path-side.widget-box {{ display: contents; }}
+  .wb-path-chart {{ order: -1; flex: 1 1 100%; position: sticky; top: 0; z-index: 5; padding: 4px 8px;
+                   box-shadow: 0 2px 8px rgba(31, 41, 51, 0.15); }}
+  .wb-path-rest {{ order: 1; flex: 1 1 100%; }}
+}}
 @media (max-width: 800px) {{ .wb-page {{ padding: 4px 6px 32px; }} .wb-page h1 {{ font-size: 1.5rem; }} }}
 @media print {{ .wb-noprint {{ display: none !important; }} body {{ background: #fff; }} }}
 """

@@ -156,8 +156,15 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
 
 
 def wait_for_app(page, text: str) -> None:
-    """Wait until the kernel has rendered the app (its heading is on the page)."""
-    page.get_by_role("heading", name=text, level=1).wait_for(timeout=90_000)
+    """Wait until the kernel has rendered the app (its heading is on the page, where a person can see it)."""
+    heading = page.get_by_role("heading", name=text, level=1)
+    heading.wait_for(timeout=90_000)
+    # not only in the DOM: on the screen, not clipped away by a box around it (what the user sees and clicks)
+    heading.scroll_into_view_if_needed()
+    seen = heading.evaluate("h => { const r = h.getBoundingClientRect();"
+                            " const e = document.elementFromPoint(r.left + Math.min(20, r.width / 2),"
+                            " r.top + r.height / 2); return !!e && (e === h || h.contains(e)); }")
+    assert seen, f"the page's heading {text!r} is in the page but not on the screen (clipped or covered)"
 
 
 def chart_data(page, index: int = 0) -> list:

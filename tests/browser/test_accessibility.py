@@ -98,8 +98,9 @@ def test_axe_no_serious_violations(view):
 
 def test_sliders_named_with_valuetext(view):
     name, page = view
-    ranges = page.evaluate("[...document.querySelectorAll('input[type=range]')].map(e => "
-                           "({label: e.getAttribute('aria-label'), text: e.getAttribute('aria-valuetext')}))")
+    # the sliders on the screen (Charting Your Path shows the aspiration sliders in its second pass only)
+    ranges = page.evaluate("[...document.querySelectorAll('input[type=range]')].filter(e => e.checkVisibility())"
+                           ".map(e => ({label: e.getAttribute('aria-label'), text: e.getAttribute('aria-valuetext')}))")
     if name in ("charting_your_path", "conditions_member", "team_pathways"):
         assert ranges, f"{name}: expected mark sliders"
     names = known_names()
@@ -138,7 +139,8 @@ def test_locus_of_control_slider_wording(server, page):
     page.goto(server.member_link())
     wait_for_app(page, "Charting Your Path")
     slider = page.get_by_role("slider", name="Locus of Control, now", exact=True)
-    assert slider.get_attribute("aria-valuetext") == "Locus of Control, now: not marked yet"
+    assert slider.get_attribute("aria-valuetext") == ("Locus of Control, now: not marked yet, press Enter to mark "
+                                                      "the middle")
     page.get_by_role("textbox", name="Your name").fill("Ari Access")
     page.get_by_role("combobox", name="Your role").select_option("Teacher leader")
     page.get_by_role("button", name="Start charting").click()
@@ -151,6 +153,21 @@ def test_locus_of_control_slider_wording(server, page):
     page.get_by_text("All changes saved").wait_for(timeout=LOAD)
     assert slider.get_attribute("aria-valuetext") == "Locus of Control, now: 2 of 5, toward Centralized"
     assert page.locator("output.wb-mark-value").first.inner_text() == "2 of 5, toward Centralized"
+
+    # a 3 is recorded from the unmarked state: Enter on the keyboard, a tap on the handle where it rests
+    pace = page.get_by_role("slider", name="Pace, now", exact=True)
+    pace.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => [...document.querySelectorAll('input[type=range]')].some(i => "
+                           "(i.getAttribute('aria-valuetext') || '').startsWith('Pace, now: 3 of 5'))", timeout=LOAD)
+    page.get_by_role("slider", name="Resource Allocation, now", exact=True).click()  # at its centre: the handle
+    page.get_by_text("All changes saved").wait_for(timeout=LOAD)
+    page.wait_for_timeout(300)
+    page.get_by_text("All changes saved").wait_for(timeout=LOAD)
+    mine = server.store().spectrum_marks(int(server.codes["session"]))
+    mine = mine[mine["name"] == "Ari Access"].set_index("spectrum")
+    assert mine.loc["pace", "current"] == 3.0
+    assert mine.loc["resource_allocation", "current"] == 3.0
 
 
 # ---------------------------------------------------------------- the district report (static HTML)

@@ -11,6 +11,14 @@ from .conftest import chart_data, screenshot, wait_for_app
 pytestmark = pytest.mark.browser
 
 
+def assert_in_view(page, locator) -> None:
+    """Most of ``locator`` is inside the window (not scrolled away, not covered by nothing)."""
+    box, size = locator.bounding_box(), page.viewport_size
+    assert box is not None
+    seen = max(0.0, min(box["y"] + box["height"], size["height"]) - max(box["y"], 0.0))
+    assert seen >= 0.6 * min(box["height"], size["height"]), (box, size)
+
+
 def _now_trace(page) -> list:
     traces = chart_data(page, 0)
     return next(t["x"] for t in traces if t["name"] == "Now")
@@ -33,16 +41,30 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     page.keyboard.press("Enter")  # "Start charting"
     page.get_by_text("Your personal link").wait_for()
 
+    # the guide's first pass: where the system is now (the aspiration sliders are not on the page yet)
+    assert page.get_by_role("slider", name=re.compile("Locus of Control, aspiration")).is_hidden()
     # mark Locus of Control now: from the unmarked middle (3) two steps toward Centralized
     slider = page.get_by_role("slider", name=re.compile("Locus of Control, now"))
     slider.focus()
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    page.keyboard.press("Tab")  # aspiration slider of the same spectrum
-    page.keyboard.press("ArrowRight")
+    assert_in_view(page, page.locator(".js-plotly-plot").first)  # the chart stays in view while marking
+    page.get_by_role("slider", name=re.compile("Pace, now")).focus()
+    page.keyboard.press("Enter")  # Pace: the middle, recorded from the unmarked state
     page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0]?.data?"
                            ".find(t => t.name === 'Now')?.x?.[0] === 2")
     assert slider.get_attribute("aria-valuetext") == "Locus of Control, now: 2 of 5, toward Centralized"
+    page.get_by_text("All changes saved").wait_for()
+
+    # the second pass, by keyboard: where it should be
+    page.get_by_role("button", name="2 · Where we should be").focus()
+    page.keyboard.press("Enter")
+    aspiration = page.get_by_role("slider", name=re.compile("Locus of Control, aspiration"))
+    aspiration.wait_for()
+    aspiration.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0]?.data?"
+                           ".find(t => t.name === 'Aspiration')?.x?.[0] === 3.5")
     page.get_by_text("All changes saved").wait_for()
 
     # one more move: the browser moves the point (and its hover text) at once, drawing only the moved line again;
@@ -69,6 +91,7 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     mine = marks[marks["name"] == "Robin Keyboard"].set_index("spectrum")
     assert mine.loc["locus_of_control", "current"] == 2.0
     assert mine.loc["locus_of_control", "aspiration"] == 4.0
+    assert mine.loc["pace", "current"] == 3.0
     member = next(r for r in store.respondents(session) if r.name == "Robin Keyboard")
     assert member.role == "Superintendent"
 
@@ -89,7 +112,7 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
         wait_for_app(other, "Team pathways")
         other.get_by_text("9 of 9 member(s)").wait_for()
         names = [t["name"] for t in chart_data(other, 0)]
-        assert "Superintendent 2 (now)" in names
+        assert "Other roles 9 (now)" in names  # no group under five is shown by role
         screenshot(other, "team_pathways-1280")
     finally:
         other.close()
@@ -117,19 +140,44 @@ def test_whole_guide_with_the_keyboard_alone(server, page):
     page.keyboard.press("Enter")
     page.get_by_text("Your personal link").wait_for()
     page.wait_for_function("[...document.querySelectorAll('input[type=range]')].every(e => !e.disabled)")
-    # tab order: from Start the next stops are the disclosures and sliders of Q1, then Q2, ...
-    marked = 0
+    active = "(() => { const e = document.activeElement; return [e.type || e.tagName, " \
+             "e.getAttribute('aria-label') || '', e.textContent || '']; })()"
+    # first pass, in tab order from Start: the pass switch, then each spectrum's disclosures and now slider,
+    # then "What do you notice?"
+    marked = answered = 0
     for _ in range(200):
         page.keyboard.press("Tab")
-        kind = page.evaluate("document.activeElement.type || document.activeElement.tagName")
+        kind, label, _text = page.evaluate(active)
         if kind == "range":
-            page.keyboard.press("ArrowRight" if marked % 2 else "ArrowLeft")
+            assert label.endswith(", now"), label  # the aspiration sliders are not in the first pass
+            page.keyboard.press("ArrowLeft")
             marked += 1
         elif kind == "textarea":
-            page.keyboard.type(f"Answer {marked}")
-        if marked == 14 and kind == "textarea":
+            page.keyboard.type("We lean central.")
+            answered += 1
             break
-    assert marked == 14
+    assert (marked, answered) == (7, 1)
+    # back up to the pass switch, by keyboard, and go on to the second pass
+    for _ in range(200):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate(active)[2].strip() == "2 · Where we should be":
+            break
+    page.keyboard.press("Enter")
+    page.get_by_role("slider", name=re.compile("Locus of Control, aspiration")).wait_for()
+    # second pass: the aspirations (the now sliders stay, and are left alone), the most critical gap, the gap question
+    aspirations = 0
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        kind, label, _text = page.evaluate(active)
+        if kind == "range" and label.endswith(", aspiration"):
+            page.keyboard.press("ArrowRight")
+            aspirations += 1
+        elif kind == "select-one":
+            page.keyboard.press("ArrowDown")  # the first spectrum
+        elif kind == "textarea":
+            page.keyboard.type("Sharing learning matters most.")
+            break
+    assert aspirations == 7
     page.get_by_text("7 of 7 spectra marked").wait_for()
     page.get_by_text("All changes saved").wait_for()
     store = server.store()
@@ -137,3 +185,31 @@ def test_whole_guide_with_the_keyboard_alone(server, page):
     mine = marks[marks["name"] == "Lee Keys"]
     assert len(mine) == 7
     assert (mine["current"] == 2.5).all() and (mine["aspiration"] == 3.5).all()
+    member = next(r for r in store.respondents(int(server.codes["session"])) if r.name == "Lee Keys")
+    assert store.note(int(server.codes["session"]), "rg2.p1", member) == "We lean central."
+    assert store.note(int(server.codes["session"]), "rg2.p3", member) == "Sharing learning matters most."
+    assert store.note(int(server.codes["session"]), "rg2.critical", member) == "locus_of_control"
+
+
+def test_on_a_tablet_the_chart_stays_above_the_cards_while_a_member_marks(server, page):
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(server.member_link())
+    wait_for_app(page, "Charting Your Path")
+    page.get_by_role("textbox", name="Your name").fill("Tab Let")
+    page.get_by_role("combobox", name="Your role").select_option("Teacher leader")
+    page.get_by_role("button", name="Start charting").click()
+    page.get_by_text("Your personal link").wait_for()
+    chart = page.locator(".js-plotly-plot").first
+    # the last spectrum's card is far down the page: marking it, the member still sees the chart
+    last = page.get_by_role("slider", name=re.compile("Sharing Learning, now"))
+    last.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0]?.data?"
+                           ".find(t => t.name === 'Now')?.x?.[6] === 3.5")
+    assert_in_view(page, chart)
+    slider_box, chart_box = last.bounding_box(), chart.bounding_box()
+    assert slider_box["y"] >= chart_box["y"] + chart_box["height"] - 2  # the chart does not cover the slider
+    # the question of the first pass comes after the cards, not before them
+    question = page.get_by_text("What do you notice about your system")
+    assert question.bounding_box()["y"] > last.bounding_box()["y"]
+    screenshot(page, "charting_your_path-768")

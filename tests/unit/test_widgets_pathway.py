@@ -329,7 +329,7 @@ def test_notes_save_per_question(store, fresh):
     assert store.note(fresh["session_id"], second.question_id, app.member) == "Toward more sharing."
     notes = store.notes(fresh["session_id"])
     assert set(notes["respondent_id"]) == {app.member.id}
-    assert set(notes["question_id"]) == {"rg2.p1", "rg2.p2"}
+    assert set(notes["question_id"]) == {"rg2.p1", "rg2.p3"}  # Q2 is the guide's instruction to mark, not a question
 
 
 def test_long_note_saves_whole(store, fresh):
@@ -384,7 +384,8 @@ def test_personal_link_restores_everything(store, demo):
     assert again.role.value == "Board member"
     assert [c.now.value for c in again.cards] == values
     assert [c.aspiration.value for c in again.cards] == [4.0, None, None, None, None, 2.5, None]
-    assert [a.value for a in areas(again)] == [f"Note {i} <b>with markup</b>" for i in range(3)]
+    assert [a.value for a in areas(again)] == [f"Note {i} <b>with markup</b>" for i in range(2)]
+    assert again.pass_ == "aspiration"  # aspirations marked: the member comes back to the second pass
     # restored, unlocked, and drawn
     assert not any(c.now.disabled for c in again.cards)
     assert not any(a.disabled for a in areas(again))
@@ -554,7 +555,7 @@ def test_the_member_page_opens_with_few_widget_models(store, fresh):
     """A room opens this page together: every model is messages and views for kernel, server and browser."""
     models = models_of(open_app(store, fresh))
     kinds = [type(m).__name__ for m in models.values()]
-    assert len(models) <= 85, sorted(kinds)
+    assert len(models) <= 87, sorted(kinds)  # 85 before the guide's two passes (their switch, the critical gap)
     # static parts share one layout and one style instead of a pair each
     assert kinds.count("Layout") <= 16 and kinds.count("HTMLStyle") <= 2
 
@@ -566,3 +567,62 @@ def test_shared_layouts_are_never_those_of_widgets_that_hide(store, fresh):
     assert all(widget.layout is not shared_layout for widget in hiding)
     start(app)  # the start button hides itself: nothing else may disappear with it
     assert app.start.layout.display == "none" and shared_layout.display in (None, "")
+
+
+# ---------------------------------------------------------------- the guide's two passes
+
+
+def test_the_page_opens_on_the_first_pass_with_its_question(store, fresh):
+    app = open_app(store, fresh)
+    assert app.pass_ == "now"
+    assert "wb-on-now" in app.body._dom_classes
+    # the aspiration sliders and the second pass's questions belong to the second pass
+    assert all("wb-only-aspiration" in c.aspiration._dom_classes for c in app.cards)
+    assert "wb-only-now" in app.questions[0]._dom_classes  # Q1: what do you notice?
+    assert {"wb-only-aspiration"} <= set(app.critical._dom_classes)
+    assert "Step 1" in app.pass_note.value
+
+
+def test_q2_is_shown_as_the_guides_instruction_not_as_a_question(store, fresh, content):
+    app = open_app(store, fresh)
+    q2 = content.guides.guide_2.section("pathway").questions[1]
+    instruction = app.questions[1].children[1]
+    assert isinstance(instruction, w.HTML) and "In a different color" in instruction.value
+    assert q2.text[:20] in instruction.value
+    assert [a.question_id for a in areas(app)] == ["rg2.p1", "rg2.p3"]
+
+
+def test_switching_passes_keeps_every_mark(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    app.cards[0].now.value = 2.0
+    app.passes.value = app.passes.options[1]
+    assert app.pass_ == "aspiration" and "wb-on-aspiration" in app.body._dom_classes
+    assert "wb-on-now" not in app.body._dom_classes
+    app.cards[0].aspiration.value = 4.5
+    app.show_pass("now")
+    assert app.passes.value == app.passes.options[0]
+    mine = marks_of(store, fresh["session_id"], app.member.id)
+    first = app.cards[0].spectrum.id
+    assert (mine.loc[first, "current"], mine.loc[first, "aspiration"]) == (2.0, 4.5)
+
+
+def test_the_most_critical_gap_is_stored_restored_and_counted(store, fresh, content):
+    from workbook import analysis
+
+    app = open_app(store, fresh)
+    assert app.critical.disabled  # locked until the member starts, like every answer
+    start(app)
+    app.critical.value = "pace"
+    assert store.note(fresh["session_id"], "rg2.critical", app.member) == "pace"
+    again = charting_your_path(store, {"district": fresh["district"], "me": app.member.token})
+    assert again.critical.value == "pace"
+    other = open_app(store, fresh)
+    start(other, "Sam Other", "Teacher leader")
+    other.critical.value = "pace"
+    third = open_app(store, fresh)
+    start(third, "Kim Third", "Teacher leader")
+    third.critical.value = "sharing_learning"
+    third.critical.value = ""  # changed their mind: no longer counted
+    counts = analysis.critical_gaps(store.notes(fresh["session_id"]))
+    assert counts == {"pace": 2}

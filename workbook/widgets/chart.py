@@ -116,6 +116,11 @@ async function render({ model, el }) {
     const data = ahead((fig.data || []).map((t) => ({ ...t })));
     // the width is the box's, measured here: plotly's own autosize measures nothing in a hidden tab
     const layout = { ...(fig.layout || {}), width, autosize: false };
+    // on a narrow screen a chart that stays in view while the member marks takes at most this part of the window
+    const fit = model.get('fit');
+    if (fit && window.innerWidth < 900 && layout.height) {
+      layout.height = Math.min(layout.height, Math.max(240, Math.round(window.innerHeight * fit)));
+    }
     const config = model.get('config') || {};
     const key = JSON.stringify([data, layout, config]);
     if (shown !== null && key === shown) { stamp(); return null; }
@@ -246,6 +251,8 @@ class Chart(anywidget.AnyWidget):
     src = traitlets.Unicode("").tag(sync=True)
     # points that follow a slider in the browser: [{"model": slider model id, "trace": i, "point": j}]
     links = traitlets.List().tag(sync=True)
+    # on screens narrower than 900 px, the chart's height is at most this fraction of the window's (0: its own)
+    fit = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(self, fig=None, base_url: str | None = None, **kwargs):
         from ..charts import CONFIG

@@ -56,8 +56,12 @@ function render({ model, el }) {
     input.value = (v === null || v === undefined) ? (model.get('min') + model.get('max')) / 2 : v;
     box.classList.toggle('wb-unset', v === null || v === undefined);
     const text = describe(v);
-    out.textContent = text;
-    input.setAttribute('aria-valuetext', model.get('name') + ': ' + text);
+    const unset = v === null || v === undefined;
+    // the handle of an unmarked slider rests in the middle: say how to record the middle itself
+    out.textContent = unset ? text + ' (tap or press Enter to mark ' + (model.get('min') + model.get('max')) / 2 + ')'
+      : text;
+    input.setAttribute('aria-valuetext',
+      model.get('name') + ': ' + text + (unset ? ', press Enter to mark the middle' : ''));
   }
   // send at once (a key press is one step), then at most every 60 ms while a pointer drags
   let timer = null, last = 0;
@@ -76,6 +80,11 @@ function render({ model, el }) {
   input.addEventListener('change', () => {
     if (timer) { clearTimeout(timer); timer = null; }
     if (parseFloat(input.value) !== model.get('value')) send();
+  });
+  // a tap or click that leaves an unmarked handle where it rests (the middle) records that value too
+  input.addEventListener('pointerup', () => {
+    const v = model.get('value');
+    if (!input.disabled && (v === null || v === undefined)) send();
   });
   input.addEventListener('keydown', (e) => {
     const v = model.get('value');

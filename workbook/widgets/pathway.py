@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
 from ipywidgets.widgets.widget_string import TextStyle
 
 from .. import analysis, charts, render
@@ -20,6 +22,15 @@ LEDE = (
     "that optimizes our goals?” Everything you enter is saved as you go."
 )
 NOTE_PREFIX = "rg2."
+CRITICAL = "rg2.critical"  # the spectrum a member finds the most critical gap on (a note holding its id)
+PASSES = (("1 · Where we are now", "now"), ("2 · Where we should be", "aspiration"))
+PASS_NOTES = {
+    "now": ("<p><strong>Step 1: where your system is now.</strong> Mark each of the seven spectra, then say what you "
+            "notice about the pathway your marks draw.</p>"),
+    "aspiration": ("<p><strong>Step 2: where it should be.</strong> Your <span class='wb-legend-now'>now</span> "
+                   "marks stay on the chart. Mark each spectrum again "
+                   "in <span class='wb-legend-asp'>the other colour</span>, then look at the gaps.</p>"),
+}
 
 
 class SpectrumCard(w.VBox):
@@ -38,7 +49,10 @@ class SpectrumCard(w.VBox):
 
 
 class ChartingYourPath(Page):
-    """The member's page. Build with :func:`charting_your_path`, which reads the link's parameters."""
+    """The member's page, in Reflection Guide 2's two passes: now marks first, then aspirations and the gaps.
+
+    Build with :func:`charting_your_path`, which reads the link's parameters.
+    """
 
     def __init__(self, store: Store, content, district, session, member: Respondent | None = None):
         self.store, self.content, self.district, self.session = store, content, district, session
@@ -56,20 +70,46 @@ class ChartingYourPath(Page):
         self.identity_msg, self.link = self.identity.msg, self.identity.link
         self.progress = html()
         self.plot = PlotView()
+        if hasattr(self.plot, "fit"):
+            self.plot.fit = 0.4  # stays in view above the cards on a tablet
         self.gaps = html()
         self.questions = self._question_boxes()
+        self.critical = w.Dropdown(options=[("Choose a spectrum…", "")] + [(s.dimension, s.id) for s in spectra],
+                                   value="", description="The most critical gap, in my view",
+                                   style=shared(DescriptionStyle, description_width="initial"), disabled=True,
+                                   layout=shared(w.Layout, width="100%"))
+        self.critical.observe(self._on_critical, "value")
+        self.passes = w.ToggleButtons(options=[label for label, _ in PASSES], value=PASSES[0][0],
+                                      tooltips=["Mark where the system is now", "Mark where it should be"],
+                                      style=shared(ToggleButtonsStyle, button_width="auto"),
+                                      layout=shared(w.Layout))
+        self.passes.observe(lambda c: self.show_pass(dict(PASSES)[c["new"]]), "value")
+        self.pass_note = html()
 
         for card in self.cards:
             card.now.observe(self._on_mark, "value")
             card.aspiration.observe(self._on_mark, "value")
 
-        marks = w.VBox([self.progress, *self.cards], layout=w.Layout(flex="1 1 460px", min_width="300px"))
-        side = w.VBox([self.plot, self.gaps, *self.questions],
-                      layout=w.Layout(flex="1 1 420px", min_width="300px"))
-        side.add_class("wb-card")
-        side.add_class("wb-sticky")
+        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards],
+                       layout=w.Layout(flex="1 1 460px", min_width="300px"))
+        chart = vbox([self.plot])
+        chart.add_class("wb-path-chart")
+        by_id = {box.children[1].question_id: box for box in self.questions}
+        self._asks = {"now": [by_id["rg2.p1"]],
+                      "aspiration": [by_id["rg2.p2"], self.gaps, self.critical, by_id["rg2.p3"]]}
+        rest = vbox([*self._asks["now"], *self._asks["aspiration"]])
+        rest.add_class("wb-path-rest")
+        side = w.VBox([chart, rest], layout=w.Layout(flex="1 1 420px", min_width="300px"))
+        side.add_class("wb-path-side")
         body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                                     grid_gap="16px"))
+        body.add_class("wb-path")
+        self.body = body
+        for card in self.cards:
+            card.aspiration.add_class("wb-only-aspiration")
+        for key, parts in self._asks.items():
+            for part in parts:
+                part.add_class(f"wb-only-{key}")
         title = f"{district.name} · {session.label}"
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity,
                           self.saver.widget, body, html(render.attribution(content))],
@@ -78,11 +118,32 @@ class ChartingYourPath(Page):
             self._restore(member)
         self.identity.on_member(lambda m: self._unlock())
         self._redraw()
+        # a returning member lands where they left off: on the aspirations once they have marked any
+        self.show_pass("aspiration" if any(v is not None for v in self.aspiration_marks.values()) else "now")
+
+    def show_pass(self, which: str) -> None:
+        """Show the guide's pass ``which`` ('now' or 'aspiration'): its sliders and its questions."""
+        label = next(lbl for lbl, key in PASSES if key == which)
+        if self.passes.value != label:
+            self.passes.value = label  # observed: comes back here
+            return
+        self.pass_ = which
+        # one class on the page's body decides what shows (the stylesheet hides the other pass's parts): one
+        # message, and no layout of a widget that hides is ever shared with one that stays
+        self.body._dom_classes = tuple(c for c in self.body._dom_classes if not c.startswith("wb-on-")) \
+            + (f"wb-on-{which}",)
+        self.pass_note.value = PASS_NOTES[which]
 
     # ---------------------------------------------------------------- identity
     def _question_boxes(self):
+        """The guide's pathway questions: answer boxes, except Q2, which is the guide's instruction to mark."""
         boxes = []
         for q in self.content.guides.guide_2.section("pathway").questions:
+            if q.id == "p2":
+                instruction = html(f"<p class='wb-notice'>{esc(q.text)}</p>")
+                instruction.question_id = NOTE_PREFIX + q.id
+                boxes.append(vbox([html(""), instruction]))
+                continue
             area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
                               style=shared(TextStyle), disabled=True)
             area.question_id = NOTE_PREFIX + q.id
@@ -92,7 +153,7 @@ class ChartingYourPath(Page):
         return boxes
 
     def _areas(self):
-        return [box.children[1] for box in self.questions]
+        return [box.children[1] for box in self.questions if isinstance(box.children[1], w.Textarea)]
 
     def _on_start(self, _button=None) -> None:
         self.identity.begin()
@@ -111,6 +172,7 @@ class ChartingYourPath(Page):
             card.now.disabled = card.aspiration.disabled = False
         for area in self._areas():
             area.disabled = False
+        self.critical.disabled = False
 
     def _restore(self, member: Respondent) -> None:
         mine = self.store.member_marks(member)
@@ -122,6 +184,8 @@ class ChartingYourPath(Page):
                 card.aspiration.value = row.get("aspiration")
             for area in self._areas():
                 area.value = self.store.note(self.session.id, area.question_id, member)
+            critical = self.store.note(self.session.id, CRITICAL, member)
+            self.critical.value = critical if critical in {s.id for s in self.content.spectra} else ""
         finally:
             self._loading = loading
 
@@ -143,6 +207,12 @@ class ChartingYourPath(Page):
         area, member = change["owner"], self.member
         self.saver.save(("note", area.question_id),
                         lambda: self.store.save_note(self.session.id, area.question_id, change["new"], member))
+
+    def _on_critical(self, change) -> None:
+        if getattr(self, "_loading", False) or self.member is None:
+            return
+        member, value = self.member, change["new"] or ""
+        self.saver.save(("note", CRITICAL), lambda: self.store.save_note(self.session.id, CRITICAL, value, member))
 
     def _redraw(self) -> None:
         for card in self.cards:
