@@ -66,6 +66,9 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')][0]?.data?"
                            ".find(t => t.name === 'Aspiration')?.x?.[0] === 3.5")
     page.get_by_text("All changes saved").wait_for()
+    page.get_by_role("combobox", name="The most critical gap, in my view").select_option(label="Pace")
+    page.wait_for_timeout(300)
+    page.get_by_text("All changes saved").wait_for()
 
     # one more move: the browser moves the point (and its hover text) at once, drawing only the moved line again;
     # the kernel's figure that follows is the one already on the screen, so it is confirmed without a redraw
@@ -111,6 +114,7 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
         other.goto(server.facilitator_link())
         wait_for_app(other, "Team pathways")
         other.get_by_text("9 of 9 member(s)").wait_for()
+        other.get_by_text(re.compile(r"^Pace: 1 member$")).wait_for()  # the critical gap the member named
         names = [t["name"] for t in chart_data(other, 0)]
         assert "Other roles 9 (now)" in names  # no group under five is shown by role
         screenshot(other, "team_pathways-1280")

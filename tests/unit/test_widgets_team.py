@@ -339,3 +339,13 @@ def test_session_create_sets_the_privacy_settings_before_anyone_joins(tmp_path, 
     assert (by_label["Named"].min_group_size, by_label["Named"].show_authors) == (3, True)
     assert (by_label["Default"].min_group_size, by_label["Default"].show_authors) == (5, False)
     db.dispose()
+
+
+def test_the_critical_gaps_members_named_are_counted(store, demo):
+    members = store.respondents(demo["session_id"])
+    for member, spectrum in zip(members, ["pace", "pace", "sharing_learning"]):
+        store.save_note(demo["session_id"], "rg2.critical", spectrum, member)
+    page = open_team(store, demo)
+    text = page.critical_text.value
+    assert "<strong>Pace</strong>: 2 members" in text and "<strong>Sharing Learning</strong>: 1 member<" in text
+    assert text.index("Pace") < text.index("Sharing Learning")

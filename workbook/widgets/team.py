@@ -76,6 +76,17 @@ def roles_text(content, diffs: pd.DataFrame, min_group: int = 1) -> str:
             f"{top['low']:g}, {esc(top['high_role'])} at {top['high']:g} (median, now).</p>" + roles_rule(min_group))
 
 
+def critical_text(content, counts: dict) -> str:
+    """The gaps members named the most critical, with how many named each (most first)."""
+    if not counts:
+        return ("<p class='wb-muted'>No member has named the gap they find the most critical yet (the second "
+                "pass of Charting Your Path).</p>")
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    items = "".join(f"<li><strong>{esc(content.spectrum(s).dimension)}</strong>: {n} member{'s' if n != 1 else ''}"
+                    "</li>" for s, n in ranked)
+    return f"<h3>The most critical gap, as members see it</h3><ol>{items}</ol>"
+
+
 def survey_text(content, bench: pd.DataFrame) -> str:
     rows = []
     for sid, r in bench.iterrows():
@@ -101,7 +112,7 @@ class TeamPathways(Page):
         self.plot = PlotView()
         self.align_now, self.align_text = PlotView(), w.HTML()
         self.roles_plot, self.roles_text = PlotView(), w.HTML()
-        self.gaps_plot = PlotView()
+        self.gaps_plot, self.critical_text = PlotView(), w.HTML()
         self.survey_plot, self.survey_text = PlotView(), w.HTML()
         self.answers = w.HTML()
         self.agreed = self._agreed_sliders()
@@ -127,7 +138,7 @@ class TeamPathways(Page):
             card("All pathways", self.plot),
             card("Where the team agrees", self.align_text, self.align_now),
             card("Roles", self.roles_text, self.roles_plot),
-            card("Widest gaps (team median)", self.gaps_plot),
+            card("Widest gaps (team median)", self.gaps_plot, self.critical_text),
             card("Compared with the national survey", self.survey_text, self.survey_plot),
             card("The team's agreed marks", *self.agreed,
                  note="<p class='wb-muted'>After discussion, record where the team agrees the system is now and "
@@ -205,6 +216,7 @@ class TeamPathways(Page):
         self.roles_text.value = roles_text(content, analysis.role_differences(by_role), min_group)
         self.roles_plot.show(charts.roles(spectra, rm))
         self.gaps_plot.show(charts.gaps(spectra, analysis.team_gaps(self.marks)))
+        self.critical_text.value = critical_text(content, analysis.critical_gaps(self.store.notes(self.session.id)))
         bench = analysis.survey_benchmark(self.marks, survey_frame(content))
         self.survey_text.value = survey_text(content, bench)
         self.survey_plot.show(charts.survey(spectra, bench))
