@@ -106,9 +106,21 @@ class Spectrum(_Model):
     combine_intro: str | None = None
     lessons: list[str]
     reflection_questions: list[str]
+    # source layout: question index -> index of the question it is indented under (e.g. Q6's three sub-questions)
+    reflection_nesting: dict[int, int] = {}
     source_notes: list[str] = []
 
     _check = field_validator("lessons", "reflection_questions")(_nonempty)
+
+    def reflection_outline(self) -> list[tuple[str, list[str]]]:
+        """The reflection questions as the source lays them out: each main question with those indented under it."""
+        out: list[tuple[str, list[str]]] = []
+        for i, q in enumerate(self.reflection_questions):
+            if i in self.reflection_nesting and out:
+                out[-1][1].append(q)
+            else:
+                out.append((q, []))
+        return out
 
     def pole(self, side: str) -> Pole:
         """The pole on ``side`` ('left' or 'right')."""

@@ -60,6 +60,26 @@ def bullet_list(items) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
+# words the source itself leaves unfinished (see the source notes in data/), shown marked as the original's
+SOURCE_FRAGMENTS = ("Who are your current stakeholders that",)
+
+
+def source_text(text: str) -> str:
+    """``text`` escaped, with any unfinished fragment of the source marked as such (not mistaken for a bug)."""
+    out = esc(text)
+    for fragment in SOURCE_FRAGMENTS:
+        if fragment in text:
+            out = out.replace(esc(fragment), f"<span class='wb-fragment'>{esc(fragment)}</span> "
+                                             "<span class='wb-muted'>[unfinished in the original]</span>")
+    return out
+
+
+def outline_list(outline) -> str:
+    """``[(item, [sub-items])]`` as a list with the sub-items nested under their item."""
+    return "<ul>" + "".join(f"<li>{esc(item)}" + (bullet_list(subs) if subs else "") + "</li>"
+                            for item, subs in outline) + "</ul>"
+
+
 def details(summary: str, body: str, open_: bool = False) -> str:
     """A native disclosure: keyboard- and screen-reader-friendly, no kernel round trip."""
     return f"<details{' open' if open_ else ''}><summary>{esc(summary)}</summary>{body}</details>"
@@ -75,7 +95,7 @@ def spectrum_card(spectrum) -> str:
         + details(f"Examples from systems ({len(spectrum.examples)})", examples(spectrum))
         + details("Lessons learned and reflection questions",
                   "<h4>Lessons learned</h4>" + bullet_list(spectrum.lessons)
-                  + "<h4>Reflection questions</h4>" + bullet_list(spectrum.reflection_questions))
+                  + "<h4>Reflection questions</h4>" + outline_list(spectrum.reflection_outline()))
     )
 
 
@@ -83,4 +103,5 @@ def attribution(content) -> str:
     a, b = content.spectra_attribution, content.framework.attribution
     return (f"<p class='wb-muted' style='font-size:0.85rem'>Framework content: {esc(a.citation)} "
             f"{esc(b.citation)} Licensed <a href='{esc(a.license_url)}'>CC BY 4.0</a>; "
-            "transcribed, not endorsed, by The Learning Accelerator. Demo districts and people are fictional.</p>")
+            "written by The Learning Accelerator and transcribed for this workbook, which The Learning Accelerator "
+            "has not endorsed. Demo districts and people are fictional.</p>")

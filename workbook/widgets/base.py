@@ -247,4 +247,6 @@ def team_answer(store, session_id: int, saver: Saver, question_id: str, label: s
     area.question_id = question_id
     area.observe(lambda c: saver.save(("note", question_id),
                                       lambda: store.save_note(session_id, question_id, c["new"])), "value")
-    return vbox([html(f"<label><strong>{esc(label)}</strong></label>"), area])
+    from ..render import source_text
+
+    return vbox([html(f"<label><strong>{source_text(label)}</strong></label>"), area])

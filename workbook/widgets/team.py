@@ -15,7 +15,8 @@ from .marks import MarkSlider
 TITLE = "Team pathways"
 LEDE = (
     "Everyone's pathways together: the team's median, where you agree most and least, whether roles see things "
-    "differently, and how your system compares with the 86 systems in the national survey. Discuss, then record "
+    "differently, and how your marks compare with those of the 86 school-system leaders who answered the national "
+    "survey. Discuss, then record "
     "the marks the team agrees on. Press <em>Refresh</em> to include members who joined since this page opened."
 )
 
