@@ -116,7 +116,7 @@ def open_report(district: str, session=None, compare_session=None, anonymize: bo
     show = s.show_authors and not rep.anonymize
     from .widgets.team import member_labels
 
-    rep.labels = member_labels(rep.marks, rep.respondents, show)
+    rep.labels = member_labels(rep.marks, rep.respondents, show, s.min_group_size)
     return rep
 
 
@@ -156,10 +156,13 @@ def alignment_section(rep: Report) -> str:
 
     content = rep.content
     result = analysis.alignment(rep.marks, "current")
-    diffs = analysis.role_differences(rep.marks)
+    # no one identifiable by role: roles smaller than the session's minimum group are folded or left out
+    by_role = analysis.fold_roles(rep.marks, rep.session.min_group_size)
+    diffs = analysis.role_differences(by_role)
     return ("<h2>Alignment and roles</h2>" + alignment_text(content, result, "now")
             + rep.figure(charts.alignment(content.spectra, rep.marks, "current"))
-            + roles_text(content, diffs) + rep.figure(charts.roles(content.spectra, analysis.role_medians(rep.marks))))
+            + roles_text(content, diffs, rep.session.min_group_size)
+            + rep.figure(charts.roles(content.spectra, analysis.role_medians(by_role))))
 
 
 def survey_section(rep: Report) -> str:

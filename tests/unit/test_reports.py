@@ -285,6 +285,21 @@ def test_small_team_figures_are_withheld(db):
     assert "what we agreed together" in html_text  # the team's own answer is not an individual's
 
 
+def test_a_lone_superintendent_is_not_identifiable_by_role_in_the_report(db):
+    db.create_district("roles-usd", "Roles USD (fictional)")
+    session = db.create_session("roles-usd", "Round 1", min_group_size=5)
+    for i, role in enumerate(["Superintendent"] + ["Teacher leader"] * 5):
+        member = db.add_respondent(session.id, f"Roles Member {i}", role)
+        for sid in ("pace", "locus_of_control"):
+            db.save_spectrum_mark(member, sid, "current", 1 if role == "Superintendent" else 4)
+            db.save_spectrum_mark(member, sid, "aspiration", 5 if role == "Superintendent" else 3)
+        db.save_note(session.id, "rg2.p1", f"thought {i}", member)
+    html_text = render_report("roles-usd", db_url=db.url)
+    assert "Alignment and roles" in h2s(html_text)  # six members: the team's figures are shown
+    assert "Superintendent" not in html_text  # but no role chart, label or hover text names the one superintendent
+    assert "No one is identifiable by role" in html_text
+
+
 def test_anonymized_report_shows_no_names_even_when_authors_are_shown(db):
     session = db.sessions(DEMO_SLUG)[-1]
     db.update_session(session.id, show_authors=True)
