@@ -17,7 +17,9 @@ TITLE = "Conditions for Scale"
 LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
         "action. Mark where your system is today on each condition, from <em>Not aligned at all</em> through "
         "<em>On our way</em> to <em>Fully aligned</em>, and pick up to three you think are the highest priority to "
-        "address. Everything is saved as you go.")
+        "address. As the guide notes, a priority can be urgent because it is far from aligned, or a strength that "
+        "is nearly there (“low-hanging fruit”). Three is this workbook's limit, to keep the team's choice "
+        "focused; the guide sets none. Everything is saved as you go.")
 TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team agrees least, and which conditions "
              "the team named as priorities. Use the questions of each layer to talk it through, then plan the "
              "priorities in the action planning app.")
@@ -27,7 +29,8 @@ class ConditionRow(w.VBox):
     def __init__(self, condition, layer, scale):
         self.condition = condition
         self.slider = MarkSlider(label=condition.name, kind="now", name=f"{condition.name}, alignment",
-                                 left=scale.labels[scale.min], right=scale.labels[scale.max], disabled=True)
+                                 left=scale.labels[scale.min], right=scale.labels[scale.max],
+                                 middle=scale.labels.get((scale.min + scale.max) // 2, ""), disabled=True)
         self.priority = w.Checkbox(description="One of my top three priorities", indent=False, disabled=True)
         super().__init__([w.HTML(f"<p class='wb-muted' style='margin:8px 0 0'>{esc(condition.description)}</p>"),
                           self.slider, self.priority])

@@ -31,18 +31,22 @@ function render({ model, el }) {
   left.className = 'wb-mark-pole';
   left.setAttribute('aria-hidden', 'true');
   const right = left.cloneNode();
+  const middle = document.createElement('span');
+  middle.className = 'wb-mark-middle';
+  middle.setAttribute('aria-hidden', 'true');
   const input = document.createElement('input');
   input.type = 'range';
   input.id = uid;
   input.className = 'wb-range';
   row.append(left, input, right);
-  box.append(top, row);
+  box.append(top, row, middle);
   el.append(box);
 
   function describe(v) {
     if (v === null || v === undefined) return 'not marked yet';
-    const lean = v < 3 ? 'toward ' + model.get('left')
-      : (v > 3 ? 'toward ' + model.get('right') : 'an equal mix of both');
+    const mid = (model.get('min') + model.get('max')) / 2;
+    const lean = v < mid ? 'toward ' + model.get('left')
+      : (v > mid ? 'toward ' + model.get('right') : (model.get('middle') || 'an equal mix of both'));
     return v + ' of ' + model.get('max') + ', ' + lean;
   }
   function sync() {
@@ -53,6 +57,8 @@ function render({ model, el }) {
     input.setAttribute('aria-label', model.get('name'));
     left.textContent = model.get('left');
     right.textContent = model.get('right');
+    middle.textContent = model.get('middle');
+    middle.style.display = model.get('middle') ? '' : 'none';
     input.value = (v === null || v === undefined) ? (model.get('min') + model.get('max')) / 2 : v;
     box.classList.toggle('wb-unset', v === null || v === undefined);
     const text = describe(v);
@@ -109,6 +115,7 @@ _CSS = r"""
 .wb-mark-value { color: #1F2933; }
 .wb-mark-row { display: grid; grid-template-columns: minmax(70px, 9em) 1fr minmax(70px, 9em); align-items: center;
   gap: 10px; }
+.wb-mark-middle { display: block; text-align: center; font-size: 0.85rem; color: #52606D; margin-top: -4px; }
 .wb-mark-pole { font-size: 0.85rem; color: #52606D; }
 .wb-mark-row .wb-mark-pole:last-child { text-align: right; }
 .wb-range { width: 100%; height: 32px; margin: 0; cursor: pointer; }
@@ -135,6 +142,8 @@ class MarkSlider(anywidget.AnyWidget):
     name = traitlets.Unicode("", help="accessible name, e.g. 'Locus of Control, now'").tag(sync=True)
     left = traitlets.Unicode("", help="left pole label").tag(sync=True)
     right = traitlets.Unicode("", help="right pole label").tag(sync=True)
+    middle = traitlets.Unicode("", help="the middle's label, when the scale names it (Step 1: 'On our way')").tag(
+        sync=True)
     kind = traitlets.Unicode("now", help="'now' or 'aspiration' (colour and style)").tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
 
