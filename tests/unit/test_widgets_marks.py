@@ -92,3 +92,13 @@ def test_disabled_trait_is_synced():
     assert slider.get_state()["disabled"] is True
     slider.disabled = False
     assert slider.get_state()["disabled"] is False
+
+
+def test_step1_rating_names_the_three_levels_of_the_guides_scale(content):
+    from workbook.widgets.conditions import ConditionRow
+
+    layer = content.framework.layers[0]
+    row = ConditionRow(layer.conditions[0], layer, content.framework.scale)
+    assert (row.slider.left, row.slider.middle, row.slider.right) == ("Not aligned at all", "On our way",
+                                                                      "Fully aligned")
+    assert MarkSlider().middle == ""  # a spectrum's middle has no name of its own
