@@ -104,6 +104,43 @@ def alignment(marks: pd.DataFrame, field: str = "current") -> dict:
     return {"table": table, "most": most, "least": least}
 
 
+def with_gap(marks: pd.DataFrame) -> pd.DataFrame:
+    """``marks`` with a ``gap`` column: each member's aspiration minus their now (NaN unless both are marked)."""
+    return marks.assign(gap=marks["aspiration"] - marks["current"])
+
+
+def agreement_words(iqr: float, range_: float) -> str:
+    """The team's spread on one spectrum in plain words (IQR and range on the 1-5 scale).
+
+    close agreement: the middle half within half a step and nobody more than two steps apart;
+    far apart: the middle half more than one and a half steps apart; split otherwise.
+    """
+    if pd.isna(iqr):
+        return "not enough marks"
+    if iqr <= 0.5 and range_ <= 2:
+        return "close agreement"
+    if iqr > 1.5:
+        return "far apart"
+    return "split"
+
+
+def agreement(marks: pd.DataFrame) -> pd.DataFrame:
+    """Per spectrum, the team's agreement on now, aspiration and the gap, in words, with the IQR and range.
+
+    Columns: ``{field}_words``, ``{field}_iqr``, ``{field}_range`` for field in current, aspiration, gap;
+    spectra marked by fewer than two members read "not enough marks".
+    """
+    data = with_gap(marks) if not marks.empty else marks.assign(gap=pd.Series(dtype=float))
+    out = pd.DataFrame(index=pd.Index(list(SPECTRUM_IDS), name="spectrum"))
+    for field in ("current", "aspiration", "gap"):
+        table = summary(data, field)
+        few = table["n"] < 2
+        out[f"{field}_iqr"] = table["iqr"].where(~few)
+        out[f"{field}_range"] = table["range"].where(~few)
+        out[f"{field}_words"] = [agreement_words(i, r) for i, r in zip(out[f"{field}_iqr"], out[f"{field}_range"])]
+    return out
+
+
 def team_gaps(marks: pd.DataFrame) -> pd.DataFrame:
     """Gap between the team's median aspiration and median current state, widest first."""
     return gaps(median_pathway(marks))

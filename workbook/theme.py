@@ -42,6 +42,7 @@ body {{ background: #F5F7FA; }}
 .wb-error {{ color: #9B1C1C; background: #FDE8E8; border-left: 4px solid #9B1C1C; padding: 8px 12px;
             border-radius: 6px; }}
 .wb-ok {{ color: #03543F; }}
+.wb-far {{ color: #9B1C1C; font-weight: 600; }}
 .wb-notice {{ background: #EFF6FF; border-left: 4px solid var(--wb-now); padding: 8px 12px; border-radius: 6px; }}
 .wb-poles {{ display: flex; gap: 16px; flex-wrap: wrap; }}
 .wb-pole {{ flex: 1 1 260px; }}

@@ -341,6 +341,31 @@ def test_role_differences_need_two_roles():
     assert analysis.role_differences(empty_marks()).empty
 
 
+def test_agreement_in_words_for_now_aspiration_and_gap_by_hand():
+    # three members on Locus of Control: now 2, 2, 2.5; aspiration 1, 3, 5; gaps -1, 1, 2.5
+    marks = team({1: {LOC: (2, 1), PACE: (3, None)}, 2: {LOC: (2, 3)}, 3: {LOC: (2.5, 5)}})
+    table = analysis.agreement(marks)
+    loc = table.loc[LOC]
+    # now: q1 2, q3 2.25 -> IQR 0.25, range 0.5: close agreement
+    assert (loc["current_iqr"], loc["current_range"], loc["current_words"]) == (0.25, 0.5, "close agreement")
+    # aspiration: q1 2, q3 4 -> IQR 2: far apart
+    assert (loc["aspiration_iqr"], loc["aspiration_words"]) == (2.0, "far apart")
+    # gap: -1, 1, 2.5 -> q1 0, q3 1.75 -> IQR 1.75: far apart
+    assert (loc["gap_iqr"], loc["gap_range"], loc["gap_words"]) == (1.75, 3.5, "far apart")
+    # Pace: one member now, nobody's aspiration
+    assert table.loc[PACE, "current_words"] == "not enough marks"
+    assert table.loc[PACE, "gap_words"] == "not enough marks"
+
+
+def test_agreement_words_thresholds():
+    assert analysis.agreement_words(0.5, 2.0) == "close agreement"
+    assert analysis.agreement_words(0.5, 2.5) == "split"  # the middle agrees, one member is far off
+    assert analysis.agreement_words(1.5, 3.0) == "split"
+    assert analysis.agreement_words(1.75, 3.0) == "far apart"
+    assert analysis.agreement_words(float("nan"), float("nan")) == "not enough marks"
+    assert analysis.agreement(empty_marks())["current_words"].eq("not enough marks").all()
+
+
 def test_role_groups_fold_small_roles_and_leave_out_a_group_still_too_small():
     # one superintendent and five teachers, groups of five: the superintendent is in no group shown
     assert analysis.role_groups(["superintendent"] + ["teacher"] * 5, 5) == {"superintendent": None,

@@ -349,3 +349,18 @@ def test_the_critical_gaps_members_named_are_counted(store, demo):
     text = page.critical_text.value
     assert "<strong>Pace</strong>: 2 members" in text and "<strong>Sharing Learning</strong>: 1 member<" in text
     assert text.index("Pace") < text.index("Sharing Learning")
+
+
+def test_agreement_and_role_differences_cover_aspiration_and_gap(store):
+    session = _small_roles_session(store, min_group=1)
+    page = team_pathways(store, {"district": "roles-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    # Pace: now 1, 4, 4, 4, 4, 4 (IQR 0, range 3: split); aspiration 5, 3 x5 (IQR 0, range 2: close);
+    # gap 4, -1 x5 (IQR 0, range 5: split)
+    text = page.agreement.value
+    assert "<th scope='row'>Pace</th><td class=''>split</td><td class='wb-ok'>close agreement</td>" in text
+    assert "The numbers behind the words" in text and "0 / 3" in text
+    assert "On where the system should be: most on <strong>Pace</strong> (Teacher leader 3, Superintendent 5)" \
+        in page.roles_text.value
+    assert "On how far it has to go: most on <strong>Pace</strong> (Teacher leader -1, Superintendent 4)" \
+        in page.roles_text.value

@@ -58,6 +58,28 @@ def alignment_text(content, result: dict, field: str) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
+def agreement_text(content, table: pd.DataFrame) -> str:
+    """Agreement on now, aspiration and the gap for every spectrum, in words first, the numbers a click away."""
+    words = {"close agreement": "wb-ok", "split": "", "far apart": "wb-far", "not enough marks": "wb-muted"}
+    rows, numbers = [], []
+    for sid, r in table.iterrows():
+        name = esc(content.spectrum(sid).dimension)
+        cells = "".join(f"<td class='{words.get(r[f + '_words'], '')}'>{esc(r[f + '_words'])}</td>"
+                        for f in ("current", "aspiration", "gap"))
+        rows.append(f"<tr><th scope='row'>{name}</th>{cells}</tr>")
+        nums = "".join("<td>—</td>" if pd.isna(r[f + "_iqr"]) else f"<td>{r[f + '_iqr']:g} / {r[f + '_range']:g}</td>"
+                       for f in ("current", "aspiration", "gap"))
+        numbers.append(f"<tr><th scope='row'>{name}</th>{nums}</tr>")
+    head = ("<thead><tr><th scope='col'>Spectrum</th><th scope='col'>Where we are now</th>"
+            "<th scope='col'>Where we should be</th><th scope='col'>How far we have to go (the gap)</th></tr></thead>")
+    return (f"<table class='wb-table'>{head}<tbody>{''.join(rows)}</tbody></table>"
+            "<details><summary>The numbers behind the words</summary><p class='wb-muted'>Spread of the middle half of "
+            "the team (interquartile range) / distance between the lowest and highest mark, in steps of the 1–5 "
+            "scale. Close agreement: the middle half within half a step and no one more than two steps from "
+            "anyone; far apart: the middle half more than one and a half steps apart.</p>"
+            f"<table class='wb-table'>{head}<tbody>{''.join(numbers)}</tbody></table></details>")
+
+
 def roles_rule(min_group: int) -> str:
     """The privacy rule for role figures, said where they are shown."""
     if min_group <= 1:
@@ -75,6 +97,22 @@ def roles_text(content, diffs: pd.DataFrame, min_group: int = 1) -> str:
     s = content.spectrum(top["spectrum"])
     return (f"<p>Roles differ most on <strong>{esc(s.dimension)}</strong>: {esc(top['low_role'])} at "
             f"{top['low']:g}, {esc(top['high_role'])} at {top['high']:g} (median, now).</p>" + roles_rule(min_group))
+
+
+def roles_more(content, by_role: pd.DataFrame) -> str:
+    """Where the role groups differ most on the aspiration and on the gap (beyond 'now')."""
+    parts = []
+    for field, what in (("aspiration", "where the system should be"), ("gap", "how far it has to go")):
+        data = analysis.with_gap(by_role) if field == "gap" and not by_role.empty else by_role
+        if field == "gap" and by_role.empty:
+            continue
+        diffs = analysis.role_differences(data, field)
+        if diffs.empty:
+            continue
+        top = diffs.iloc[0]
+        parts.append(f"<li>On {what}: most on <strong>{esc(content.spectrum(top['spectrum']).dimension)}</strong> "
+                     f"({esc(top['low_role'])} {top['low']:g}, {esc(top['high_role'])} {top['high']:g}).</li>")
+    return f"<ul>{''.join(parts)}</ul>" if parts else ""
 
 
 def critical_text(content, counts: dict) -> str:
@@ -111,7 +149,7 @@ class TeamPathways(Page):
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.plot = PlotView()
-        self.align_now, self.align_text = PlotView(), w.HTML()
+        self.align_now, self.align_text, self.agreement = PlotView(), w.HTML(), w.HTML()
         self.roles_plot, self.roles_text = PlotView(), w.HTML()
         self.gaps_plot, self.critical_text = PlotView(), w.HTML()
         self.survey_plot, self.survey_text = PlotView(), w.HTML()
@@ -137,7 +175,7 @@ class TeamPathways(Page):
             header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
             settings, share, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
             card("All pathways", self.plot),
-            card("Where the team agrees", self.align_text, self.align_now),
+            card("Where the team agrees", self.agreement, self.align_text, self.align_now),
             card("Roles", self.roles_text, self.roles_plot),
             card("Widest gaps (team median)", self.gaps_plot, self.critical_text),
             card("Compared with the national survey", self.survey_text, self.survey_plot),
@@ -209,12 +247,14 @@ class TeamPathways(Page):
             self._loading = False
         self._draw_pathways()
         spectra = content.spectra
+        self.agreement.value = agreement_text(content, analysis.agreement(self.marks))
         result = analysis.alignment(self.marks, "current")
         self.align_text.value = alignment_text(content, result, "now")
         self.align_now.show(charts.alignment(spectra, self.marks, "current"))
         by_role = analysis.fold_roles(self.marks, min_group)
         rm = analysis.role_medians(by_role)
-        self.roles_text.value = roles_text(content, analysis.role_differences(by_role), min_group)
+        self.roles_text.value = (roles_text(content, analysis.role_differences(by_role), min_group)
+                                 + roles_more(content, by_role))
         self.roles_plot.show(charts.roles(spectra, rm))
         self.gaps_plot.show(charts.gaps(spectra, analysis.team_gaps(self.marks)))
         self.critical_text.value = critical_text(content, analysis.critical_gaps(self.store.notes(self.session.id)))
