@@ -149,7 +149,12 @@ class ConditionsTeam(Page):
             self.notes += [b.children[1] for b in boxes]
             layer_cards.append(card(f"{layer.name}: reflection questions for teams", *boxes, level=3))
         step1 = content.framework.step1
-        qs = "".join(f"<li>{esc(q)}</li>" for q in step1.questions)
+        # the guide's Step 1 questions (a-c), answered by the team together
+        letters = "abcdefgh"
+        self.step1_answers = [team_answer(store, session.id, self.saver, f"step1.q{letters[i]}",
+                                          f"{letters[i]}. {q}", height="70px")
+                              for i, q in enumerate(step1.questions)]
+        self.notes += [b.children[1] for b in self.step1_answers]
 
         super().__init__([
             header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
@@ -157,7 +162,10 @@ class ConditionsTeam(Page):
             w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
             card("Team median by condition", self.rings), card("Every member's marks", self.heat),
             card("Where the team agrees least", self.spread), card("Layers", self.layers),
-            card("Priorities", self.votes, w.HTML(f"<p>Together, consider these questions:</p><ol>{qs}</ol>")),
+            card("Priorities", self.votes),
+            card("Step 1: the team's answers", *self.step1_answers,
+                 note="<p class='wb-muted'>Together, consider these questions and write down what the team "
+                      "concludes.</p>"),
             *layer_cards, self.saver.widget, w.HTML(render.attribution(content)),
         ], summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
         self.refresh()
