@@ -144,9 +144,12 @@ def pathway_section(rep: Report) -> str:
     fig = charts.team_pathways(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
     gaps = analysis.team_gaps(rep.marks)
     from .widgets.pathway import gap_list
+    from .widgets.team import critical_text
 
-    return "<h2>Team pathway</h2>" + rep.figure(fig) + gap_list(rep.content, gaps).replace(
-        "Your widest gaps", "Widest gaps (team median)")
+    critical = analysis.critical_gaps(rep.store.notes(rep.session.id))
+    return ("<h2>Team pathway</h2>" + rep.figure(fig)
+            + gap_list(rep.content, gaps).replace("Your widest gaps", "Widest gaps (team median)")
+            + (critical_text(rep.content, critical) if critical else ""))
 
 
 def alignment_section(rep: Report) -> str:
@@ -190,9 +193,15 @@ def conditions_section(rep: Report) -> str:
     fw = rep.content.framework
     top = analysis.top_priorities(csum, 3)
     tops = "".join(f"<li>{esc(names[c])} ({int(csum.loc[c, 'votes'])} votes)</li>" for c in top)
+    team = rep.store.notes(rep.session.id)
+    team = team[team["respondent_id"] == 0].set_index("question_id")["text"].to_dict()
+    letters = "abcdefgh"
+    answers = "".join(f"<h4>{letters[i]}. {render.source_text(q)}</h4><p>{esc(team[f'step1.q{letters[i]}'])}</p>"
+                      for i, q in enumerate(fw.step1.questions) if team.get(f"step1.q{letters[i]}", "").strip())
     return (head + rep.figure(charts.heatmap(matrix, names, fw.scale.labels)) + layers_html(rep.content, csum)
             + rep.figure(charts.condition_spread(csum, names))
-            + (f"<h3>Top priorities</h3><ol>{tops}</ol>" if tops else ""))
+            + (f"<h3>Top priorities</h3><ol>{tops}</ol>" if tops else "")
+            + (f"<h3>Step 1: the team's answers</h3>{answers}" if answers else ""))
 
 
 def plan_section(rep: Report) -> str:

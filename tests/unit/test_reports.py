@@ -866,3 +866,16 @@ def test_cli_unknown_session_is_a_failed_district(db, tmp_path, capsys):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "0 ready, 1 failed" in index and "ready</td>" not in index
     assert html_files(out) == set()
+
+
+def test_the_report_carries_the_critical_gaps_and_step_1_answers(db):
+    session = db.sessions(DEMO_SLUG)[-1]
+    members = db.respondents(session.id)
+    for member in members[:3]:
+        db.save_note(session.id, "rg2.critical", "sharing_learning", member)
+    db.save_note(session.id, "step1.qa", "Talent systems stand out as least aligned.")
+    html_text = render_report(DEMO_SLUG, db_url=db.url)
+    assert "The most critical gap, as members see it" in html_text
+    assert "<strong>Sharing Learning</strong>: 3 members" in html_text
+    assert "Step 1: the team&#x27;s answers" in html_text or "Step 1: the team's answers" in html_text
+    assert "Talent systems stand out as least aligned." in html_text
