@@ -184,3 +184,14 @@ def test_servers_on_one_machine_share_its_memory(tmp_path, monkeypatch):
     conv = Convening(servers=3, preheat=1, folder=tmp_path)
     assert conv.page_limit() == kernel_limit(4 * 1024 * MIB, 1)
     assert Convening(servers=3, max_kernels=5, folder=tmp_path).page_limit() == 5
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["--base-url", "workbook/"], "--base-url: 'workbook/' is not a path"),
+    (["--max-kernels", "many"], "--max-kernels: 'many' is not a whole number"),
+])
+def test_serve_refuses_a_bad_prefix_or_limit_before_starting(argv, words, sqlite_url, capsys):
+    from workbook.cli import main
+
+    assert main(["--db", sqlite_url, "serve", *argv]) == 2
+    assert words in capsys.readouterr().err
