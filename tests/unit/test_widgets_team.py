@@ -364,3 +364,12 @@ def test_agreement_and_role_differences_cover_aspiration_and_gap(store):
         in page.roles_text.value
     assert "On how far it has to go: most on <strong>Pace</strong> (Teacher leader -1, Superintendent 4)" \
         in page.roles_text.value
+
+
+def test_survey_figures_beside_each_spectrum_with_the_surveys_wording(store, demo, content):
+    page = open_team(store, demo)
+    text = page.survey_text.value
+    loc = next(r for r in content.survey if r.spectrum == "locus_of_control")
+    assert f"<td>{loc.top_priority:g}%</td><td>{loc.devoted_resources:g}%</td>" in text
+    assert "86 respondents, leaders of school systems" in text
+    assert "86 systems" not in page_text(page)

@@ -127,16 +127,27 @@ def critical_text(content, counts: dict) -> str:
 
 
 def survey_text(content, bench: pd.DataFrame) -> str:
+    """The team's median beside the survey's median and mean, and the share of leaders for whom the decision was a
+    top-priority challenge and who had devoted resources to it (the survey's own figures).
+    """
+    survey = {r.spectrum: r for r in content.survey}
+    pct = lambda v: "—" if v is None or pd.isna(v) else f"{v:g}%"  # noqa: E731
     rows = []
     for sid, r in bench.iterrows():
         s = content.spectrum(sid)
         team = "—" if pd.isna(r["team_median"]) else f"{r['team_median']:g}"
+        row = survey.get(sid)
         rows.append(f"<tr><th scope='row'>{esc(s.dimension)}</th><td>{team}</td><td>{r['survey_median']:g}</td>"
-                    f"<td>{r['survey_mean']:g}</td></tr>")
+                    f"<td>{r['survey_mean']:g}</td><td>{pct(row.top_priority if row else None)}</td>"
+                    f"<td>{pct(row.devoted_resources if row else None)}</td></tr>")
+    n = max((r.n for r in content.survey), default=86)
     return ("<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Your team (median now)"
-            "</th><th scope='col'>Survey median</th><th scope='col'>Survey mean</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table><p class='wb-muted'>Survey: {len(bench)} questions, n=86 "
-            "system leaders, 2018 (Look Both Ways). 1 = left pole, 5 = right pole.</p>")
+            "</th><th scope='col'>Survey median</th><th scope='col'>Survey mean</th>"
+            "<th scope='col'>A top-priority challenge for</th><th scope='col'>Had devoted resources to it</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table><p class='wb-muted'>The Look Both Ways national "
+            f"survey (2018): {n} respondents, leaders of school systems, rated where their system stands on each "
+            "decision (1 = left pole, 5 = right pole); the last two columns are the shares of those leaders who "
+            "cited the decision as a top-priority challenge and who had devoted resources to answering it.</p>")
 
 
 class TeamPathways(Page):
