@@ -122,7 +122,7 @@ class Convening:
             raise WorkbookError("HAProxy is not installed: apt-get install haproxy (Debian's package)")
         self.folder.mkdir(parents=True, exist_ok=True)
         if not self.db_url:
-            self.postgres = Postgres(self.folder / "postgres", free_port())
+            self.postgres = Postgres(self.postgres_folder(), free_port())
             self.db_url = self.postgres.start()
         self._prepare_store()
         for i in range(1, self.count + 1):
@@ -142,6 +142,15 @@ class Convening:
         with (self.folder / "haproxy.log").open("w") as log:
             self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
         self._wait_balancer()
+
+    def postgres_folder(self) -> Path:
+        """Where the convening's own cluster lives: its folder, except under root's home (closed to the postgres
+        user the cluster runs as), where it goes to /var/lib/look-both-ways/convening/postgres.
+        """
+        home = Path.home().resolve()
+        if os.geteuid() == 0 and (self.folder.resolve() == home or home in self.folder.resolve().parents):
+            return Path("/var/lib/look-both-ways/convening/postgres")
+        return self.folder / "postgres"
 
     def _prepare_store(self) -> None:
         """Schema, demo data (when empty) and the access secret, once, before the servers race for them."""
