@@ -626,3 +626,11 @@ def test_the_most_critical_gap_is_stored_restored_and_counted(store, fresh, cont
     third.critical.value = ""  # changed their mind: no longer counted
     counts = analysis.critical_gaps(store.notes(fresh["session_id"]))
     assert counts == {"pace": 2}
+
+
+def test_the_guides_own_introduction_is_a_collapsed_note(store, fresh, content):
+    app = open_app(store, fresh)
+    g2 = content.guides.guide_2
+    text = page_text(app)
+    assert "<details><summary>What the guide says" in text  # collapsed by default
+    assert g2.marking_instruction[:40] in text.replace("&quot;", '"')

@@ -111,7 +111,10 @@ class ChartingYourPath(Page):
             for part in parts:
                 part.add_class(f"wb-only-{key}")
         title = f"{district.name} · {session.label}"
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>"), self.identity,
+        g2 = content.guides.guide_2
+        guide = render.details(f"What the guide says ({g2.title}): a note to read aloud",
+                               f"<p>{esc(g2.intro)}</p><p>{esc(g2.marking_instruction)}</p>")
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>{guide}"), self.identity,
                           self.saver.widget, body, html(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         if member is not None:
