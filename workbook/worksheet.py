@@ -1,8 +1,10 @@
-"""A printable worksheet of Reflection Guide 2 and Step 1, for teams that start on paper.
+"""A printable worksheet of all four guides, for teams that start on paper.
 
-Its tables use the same ids and columns as the import format (``spectrum_marks`` and
-``condition_marks``), so a coach can type the paper answers into the CSV/Excel files
-that ``workbook import`` reads back.
+It reads like the guides: Laying the Foundation's questions, Charting Your Path in its two
+passes, Step 1's ratings, priorities and questions, and Step 2's plan for a priority condition
+or a whole layer. The page a superintendent holds carries no column ids; the last page is a key
+for the coach who types the paper answers into the files ``workbook import`` reads
+(``spectrum_marks`` and ``condition_marks``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ th { background: #F0F4F8; } td.box { width: 2.2em; text-align: center; color: #5
 .lines { border-bottom: 1px solid #9AA5B1; height: 22pt; }
 .field { display: inline-block; min-width: 16em; border-bottom: 1px solid #52606D; height: 16pt; }
 section { page-break-after: always; }
+.hint { font-weight: normal; font-size: 10pt; color: #52606D; } td.tall { height: 28pt; }
 @media print { body { margin: 0; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -31,38 +34,85 @@ def _boxes(n: int = 9) -> str:
     return "".join(f"<td class='box'>{x}</td>" for x in labels)
 
 
+PRIORITY_HEAD = "<th scope='col'>Priority</th>"
+
+
+def _lines(n: int = 2) -> str:
+    return "<div class='lines'></div>" * n
+
+
+def _scale_head(first: str, last: str) -> str:
+    return (f"<thead><tr><th scope='col'>{first}</th><th scope='col'></th>"
+            + "".join(f"<th scope='col'>{x}</th>" for x in ("1", "", "2", "", "3", "", "4", "", "5"))
+            + f"<th scope='col'></th>{last}</tr></thead>")
+
+
 def worksheet_html(content=None) -> str:
     """The whole worksheet as one printable HTML page."""
     content = content or load_content()
-    g2 = content.guides.guide_2
-    rows = []
-    for s in content.spectra:
-        for field, label in (("current", "Now"), ("aspiration", "Aspiration")):
-            rows.append(f"<tr><th scope='row'>{esc(s.dimension)} — {label}<br><span class='id'>{s.id} · "
-                        f"{field}</span></th><td>{esc(s.left.plain_label)}</td>{_boxes()}"
-                        f"<td>{esc(s.right.plain_label)}</td></tr>")
-    questions = "".join(f"<p><strong>{esc(q.text)}</strong></p><div class='lines'></div><div class='lines'></div>"
-                        for q in g2.section("pathway").questions)
-    who = ("<p>Name <span class='field'></span> &nbsp; Role <span class='field'></span></p>"
-           "<p class='id'>Circle one box per row. Column ids match the import files (spectrum_marks: member, "
-           "spectrum, current, aspiration; condition_marks: member, condition, rating, priority).</p>")
-    rg2 = (f"<section><h1>Charting Your Path</h1><p>{esc(g2.marking_instruction or '')}</p>{who}"
-           "<table><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Left pole</th>"
-           + "".join(f"<th scope='col'>{x}</th>" for x in ("1", "", "2", "", "3", "", "4", "", "5"))
-           + f"<th scope='col'>Right pole</th></tr></thead><tbody>{''.join(rows)}</tbody></table>{questions}</section>")
+    g1, g2 = content.guides.guide_1, content.guides.guide_2
     fw = content.framework
+    who = "<p>Name <span class='field'></span> &nbsp; Role <span class='field'></span></p>"
+
+    rg1 = [f"<section><h1>{esc(g1.title)}</h1>{who}"]
+    for section in g1.sections:
+        rg1.append(f"<h2>{esc(section.title)}</h2>")
+        rg1 += [f"<p><strong>{esc(q.text)}</strong></p>{_lines()}" for q in section.questions]
+    rg1.append("</section>")
+
+    questions = {q.id: q for q in g2.section("pathway").questions}
+
+    def spectra_table(field: str, label: str) -> str:
+        rows = "".join(f"<tr><th scope='row'>Q{s.number} · {esc(s.dimension)}</th><td>{esc(s.left.plain_label)}</td>"
+                       f"{_boxes()}<td>{esc(s.right.plain_label)}</td></tr>" for s in content.spectra)
+        return f"<table>{_scale_head('Spectrum (' + label + ')', '')}<tbody>{rows}</tbody></table>"
+
+    rg2 = (f"<section><h1>{esc(g2.title)}</h1>{who}<p>{esc(g2.intro or '')}</p>"
+           f"<h2>First: where your system is now</h2><p>{esc(g2.marking_instruction or '')} Circle one box per "
+           f"row.</p>{spectra_table('current', 'now')}"
+           f"<p><strong>{esc(questions['p1'].text)}</strong></p>{_lines(3)}"
+           f"<h2>Then: where it should be</h2><p>{esc(questions['p2'].text)}</p>"
+           f"{spectra_table('aspiration', 'where we should be')}"
+           "<p><strong>The most critical gap, in my view:</strong> <span class='field'></span></p>"
+           f"<p><strong>{esc(questions['p3'].text)}</strong></p>{_lines(3)}</section>")
+
     scale = fw.scale.labels
+    mid = scale.get((fw.scale.min + fw.scale.max) // 2, "")
     crow = []
     for layer in fw.layers:
         crow.append(f"<tr><th colspan='13' scope='colgroup'>{esc(layer.name)}</th></tr>")
-        for c in layer.conditions:
-            crow.append(f"<tr><th scope='row'>{esc(c.name)}<br><span class='id'>{c.id}</span></th>"
-                        f"<td>{esc(scale[fw.scale.min])}</td>{_boxes()}<td>{esc(scale[fw.scale.max])}</td>"
-                        "<td class='box'>☐</td></tr>")
-    step1 = (f"<section><h1>{esc(fw.step1.title)}</h1>{who}<p>Mark each condition; tick up to three priorities."
-             "</p><table><thead><tr><th scope='col'>Condition</th><th scope='col'></th>"
-             + "".join(f"<th scope='col'>{x}</th>" for x in ("1", "", "2", "", "3", "", "4", "", "5"))
-             + f"<th scope='col'></th><th scope='col'>Priority</th></tr></thead><tbody>{''.join(crow)}</tbody>"
-             "</table></section>")
+        crow += [f"<tr><th scope='row'>{esc(c.name)}</th><td>{esc(scale[fw.scale.min])}</td>{_boxes()}"
+                 f"<td>{esc(scale[fw.scale.max])}</td><td class='box'>☐</td></tr>" for c in layer.conditions]
+    letters = "abcdefgh"
+    step1_qs = "".join(f"<p><strong>{letters[i]}. {esc(q)}</strong></p>{_lines()}"
+                       for i, q in enumerate(fw.step1.questions))
+    step1 = (f"<section><h1>{esc(fw.step1.title)}</h1>{who}<p>Mark each condition from "
+             f"<em>{esc(scale[fw.scale.min])}</em> through <em>{esc(mid)}</em> (3) to "
+             f"<em>{esc(scale[fw.scale.max])}</em>; tick up to three priorities (three is this workbook's limit).</p>"
+             f"<table>{_scale_head('Condition', PRIORITY_HEAD)}<tbody>{''.join(crow)}</tbody>"
+             f"</table><h2>Together</h2>{step1_qs}</section>")
+
+    prompts = [p for sec in fw.step2.sections for p in sec.prompts]
+    plan = [f"<section><h1>{esc(fw.step2.title)}</h1><p>For one priority condition, or for a whole layer: "
+            "<span class='field'></span></p>"]
+    for p in prompts:
+        plan.append(f"<p><strong>{esc(p.text)}</strong></p>{_lines(3 if not p.slots else 2 * p.slots)}")
+    for h in fw.horizons:
+        plan.append(f"<h2>{esc(h.label)} <span class='hint'>({esc(h.hint)})</span></h2><table><thead><tr>"
+                    "<th scope='col'>Action</th><th scope='col'>Timeline</th><th scope='col'>Who is responsible?"
+                    "</th></tr></thead><tbody>" + "<tr><td class='tall'></td><td></td><td></td></tr>" * 3
+                    + "</tbody></table>")
+    plan.append("</section>")
+
+    key_rows = "".join(f"<tr><td>Q{s.number} · {esc(s.dimension)}</td><td class='id'>{s.id}</td></tr>"
+                       for s in content.spectra)
+    key_rows += "".join(f"<tr><td>{esc(c.name)}</td><td class='id'>{c.id}</td></tr>" for c in content.conditions)
+    key = ("<section><h1>For the coach: typing the paper answers in</h1><p>The files <span class='id'>"
+           "spectrum_marks</span> (member, spectrum, current, aspiration) and <span class='id'>condition_marks</span> "
+           "(member, condition, rating, priority) that <span class='id'>workbook import</span> reads name each row "
+           "by the id below; a circled box is its number (the boxes between numbers are the halves).</p>"
+           f"<table><thead><tr><th scope='col'>On the worksheet</th><th scope='col'>Id in the import files</th></tr>"
+           f"</thead><tbody>{key_rows}</tbody></table></section>")
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Look Both Ways worksheet</title>"
-            f"<style>{PRINT_CSS}</style></head><body>{rg2}{step1}{attribution(content)}</body></html>")
+            f"<style>{PRINT_CSS}</style></head><body>{''.join(rg1)}{rg2}{step1}{''.join(plan)}{key}"
+            f"{attribution(content)}</body></html>")
