@@ -316,6 +316,8 @@ def test_a_convening_spreads_members_keeps_every_mark_and_survives_a_lost_server
             m.mark_again()
 
         after = wait_stored(conv, session, members)  # every mark, the new ones too, each stored once
+        joined = [r.name for r in conv.store().respondents(session) if r.name.startswith("Convening Member")]
+        assert sorted(joined) == sorted(m.name for m in members), "a member stored twice, or lost"
         assert {n: r for n, r in after.items() if not n.startswith("Convening Member")} == \
             {n: r for n, r in rows.items() if not n.startswith("Convening Member")}
         live = sorted(set(conv.servers) - {victim})
