@@ -318,6 +318,13 @@ class Content(_Model):
                 return c
         raise KeyError(f"unknown condition {condition_id!r}")
 
+    def plan_area(self, area_id: str) -> Condition | Layer:
+        """What a Step 2 plan is for: a condition, or a whole layer (both have id, name and description)."""
+        for layer in self.framework.layers:
+            if layer.id == area_id:
+                return layer
+        return self.condition(area_id)
+
 
 # ---------------------------------------------------------------- loading
 

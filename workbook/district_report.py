@@ -213,8 +213,9 @@ def plan_section(rep: Report) -> str:
         return "<h2>Action plan</h2><p class='wb-muted'>No priority conditions have been planned yet.</p>"
     out = ["<h2>Action plan</h2>"]
     for cid in areas:
-        cond = rep.content.condition(cid)
-        out.append(f"<h3>{esc(cond.name)}</h3>")
+        cond = rep.content.plan_area(cid)
+        whole = "Whole layer: " if cond.id in {layer.id for layer in rep.content.framework.layers} else ""
+        out.append(f"<h3>{whole}{esc(cond.name)}</h3>")
         for key, label in (("end_state", "Vision / end state"), ("stakeholders", "Who should be part of the "
                            "conversation"), ("resources", "Resources and assets")):
             text = team.get(f"plan.{cid}.{key}", "")

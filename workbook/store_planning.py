@@ -83,11 +83,11 @@ class PlanningQueries:
         return list(rows)
 
     def set_plan_areas(self, session, code: str, condition_ids: list[str]) -> None:
-        """Replace the plan's priority conditions (facilitator only)."""
+        """Replace the plan's priority conditions, or whole layers (facilitator only)."""
         session = self._facilitator(session, code)
-        ids = [v.condition_id(c) for c in condition_ids]
+        ids = [v.plan_area_id(c) for c in condition_ids]
         if len(set(ids)) != len(ids):
-            raise InvalidInput("A condition can appear only once in the plan.")
+            raise InvalidInput("A condition or layer can appear only once in the plan.")
 
         def fn(conn):
             conn.execute(t.plan_areas.delete().where(t.plan_areas.c.session_id == session.id))

@@ -144,9 +144,17 @@ def condition_id(value) -> str:
     return choice(value, "condition", [c.id for c in load_content().conditions])
 
 
+def plan_area_id(value) -> str:
+    """What a Step 2 plan is for: one condition, or a whole layer (the guide allows either)."""
+    from .content import load_content
+
+    fw = load_content().framework
+    return choice(value, "condition or layer", [c.id for c in fw.conditions] + [layer.id for layer in fw.layers])
+
+
 def action_item(*, condition_id: str, horizon: str, text: str, timeline: str, owner: str) -> dict:
     return {
-        "condition_id": globals()["condition_id"](condition_id),
+        "condition_id": plan_area_id(condition_id),
         "horizon": choice(horizon, "horizon", HORIZONS),
         "text": globals()["text"](text, "action item", max_len=2000, required=True),
         "timeline": globals()["text"](timeline, "timeline", max_len=200, required=False),

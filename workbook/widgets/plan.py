@@ -106,7 +106,9 @@ class ActionPlanning(Page):
         self.undo = w.Button(description="Undo delete", layout=w.Layout(display="none"))
         self.undo.on_click(lambda _b: self.restore())
         self._deleted = None
-        options = [("—", "")] + [(c.name, c.id) for c in content.conditions]
+        # a plan is for a priority condition or, as the guide allows, for a whole layer
+        options = ([("—", "")] + [(c.name, c.id) for c in content.conditions]
+                   + [(f"Whole layer: {layer.name}", layer.id) for layer in content.framework.layers])
         self.pickers = [w.Dropdown(description=f"Priority {i + 1}", options=options,
                                    style={"description_width": "initial"}) for i in range(MAX_AREAS)]
         self.use_votes = w.Button(description="Use the team's top votes")
@@ -120,7 +122,9 @@ class ActionPlanning(Page):
         self._set_pickers(areas)
         for p in self.pickers:
             p.observe(lambda _c: self._picked(), "value")
-        pick_card = w.VBox([w.HTML("<h2>Priority conditions</h2>"), w.HBox(self.pickers[:3]),
+        pick_card = w.VBox([w.HTML("<h2>Priority conditions</h2><p class='wb-muted'>Plan for a condition, or for a "
+                                   "whole layer (its vision for how the layer will change to support your model)."
+                                   "</p>"), w.HBox(self.pickers[:3]),
                             w.HBox(self.pickers[3:]), self.use_votes])
         pick_card.add_class("wb-card")
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
@@ -159,7 +163,7 @@ class ActionPlanning(Page):
 
     def draw(self) -> None:
         areas = self.store.plan_areas(self.session.id)
-        self.plans = [AreaPlan(self, self.content.condition(cid)) for cid in areas]
+        self.plans = [AreaPlan(self, self.content.plan_area(cid)) for cid in areas]
         if not self.plans:
             self.area_box.children = [w.HTML("<p class='wb-notice'>No priority conditions yet: pick them above, or "
                                              "ask members to vote in Conditions for Scale.</p>")]
