@@ -259,7 +259,7 @@ def test_conditions_keyboard_only_and_team_heatmap(server, page, chromium):
 
     # the facilitator presses Refresh and the heat map gains the member's row
     session = store.session(sid)
-    label = member_labels(None, store.respondents(sid), session.show_authors)[member.id]
+    label = member_labels(None, store.respondents(sid), session.show_authors, session.min_group_size)[member.id]
     assert label not in before
     team.bring_to_front()
     team.get_by_role("button", name="Refresh").click()

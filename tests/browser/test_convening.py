@@ -28,7 +28,7 @@ import pytest
 
 from tests.conftest import ROOT, require
 
-from .conftest import LAUNCH_ARGS, free_port, wait_for_app
+from .conftest import free_port, wait_for_app
 from .test_faults import kernels_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
@@ -132,16 +132,9 @@ def convening(tmp_path_factory, database):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from .conftest import CHROMIUM
-
-    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    """The session's Chromium (one Playwright per test session: a second one cannot start inside its event loop)."""
+    return chromium
 
 
 class Member:
