@@ -27,22 +27,26 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'workbook.sqlite'}"
 
 
-@pytest.fixture()
-def pg_url() -> str:
-    """A fresh PostgreSQL database per test on the server named by WORKBOOK_TEST_PG_URL."""
+def pg_database(prefix: str = "wb_"):
+    """A fresh database on the PostgreSQL server named by WORKBOOK_TEST_PG_URL: yields its URL, drops it after."""
     base = os.environ.get("WORKBOOK_TEST_PG_URL")
     require(bool(base), "WORKBOOK_TEST_PG_URL is not set (.ci/run starts a PostgreSQL server and sets it)")
     import sqlalchemy as sa
 
-    name = f"wb_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-    yield url
+    yield sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture()
+def pg_url() -> str:
+    """A fresh PostgreSQL database per test on the server named by WORKBOOK_TEST_PG_URL."""
+    yield from pg_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

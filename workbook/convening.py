@@ -191,37 +191,13 @@ class Convening:
         return f"http://{backend.host}:{backend.port}{self.prefix}{HEALTH_PATH}"
 
     def _wait_healthy(self, backend: Backend, timeout: float = 120) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            proc = self.procs[backend.name]
-            if proc.poll() is not None:
-                raise WorkbookError(f"server {backend.name} exited with {proc.returncode}; its log: "
-                                    f"{self.folder / (backend.name + '.log')}")
-            try:
-                with urllib.request.urlopen(self.health_url(backend), timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise WorkbookError(f"server {backend.name} did not answer {self.health_url(backend)} within {timeout:.0f} s")
+        _wait_answer(self.health_url(backend), self.procs[backend.name], f"server {backend.name}",
+                     self.folder / f"{backend.name}.log", timeout)
 
     def _wait_balancer(self, timeout: float = 30) -> None:
-        deadline = time.time() + timeout
         host = "127.0.0.1" if self.bind_ip in ("", "0.0.0.0", "::", "localhost") else self.bind_ip
-        while time.time() < deadline:
-            if self.haproxy.poll() is not None:
-                raise WorkbookError(f"HAProxy exited with {self.haproxy.returncode}; its log: "
-                                    f"{self.folder / 'haproxy.log'}")
-            try:
-                url = f"http://{host}:{self.port}{self.prefix}{HEALTH_PATH}"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise WorkbookError(f"HAProxy did not answer on port {self.port} within {timeout:.0f} s")
+        _wait_answer(f"http://{host}:{self.port}{self.prefix}{HEALTH_PATH}", self.haproxy, "HAProxy",
+                     self.folder / "haproxy.log", timeout)
 
     # ------------------------------------------------------------------ running
     def describe(self) -> list[str]:
@@ -279,6 +255,22 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
         os.killpg(proc.pid, signum)
     except ProcessLookupError:
         pass
+
+
+def _wait_answer(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: float) -> None:
+    """Until ``url`` answers 200; a clear error when ``proc`` exits first or the time runs out."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise WorkbookError(f"{what} exited with {proc.returncode}; its log: {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise WorkbookError(f"{what} did not answer {url} within {timeout:.0f} s")
 
 
 def _wait(proc: subprocess.Popen, timeout: float = 15) -> bool:

@@ -21,12 +21,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.conftest import ROOT, pg_database, require
 
 from .conftest import free_port, wait_for_app
 from .test_faults import kernels_of
@@ -57,18 +56,7 @@ def haproxy() -> str:
 @pytest.fixture(scope="module")
 def database():
     """A fresh database on the PostgreSQL server of WORKBOOK_TEST_PG_URL, for the whole module."""
-    base = os.environ.get("WORKBOOK_TEST_PG_URL")
-    require(bool(base), "WORKBOOK_TEST_PG_URL is not set (.ci/run starts a PostgreSQL server and sets it)")
-    import sqlalchemy as sa
-
-    name = f"wb_convening_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    yield from pg_database("wb_convening_")
 
 
 class Convening:
