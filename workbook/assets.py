@@ -17,10 +17,18 @@ The partial bundles are plotly's own builds from the npm registry, at the same p
 as the installed plotly package. ``python -m workbook.assets`` fetches them once per environment
 (``make app`` does it); ``workbook serve`` copies them into the template's ``static`` folder.
 Without them (no npm, no network at set-up) every page gets the full bundle: slower, never broken.
+
+Voila's own page styles come as ``voila-style.js``, 340 KB of JavaScript that only inserts
+``<style>`` elements; a browser runs it before it lays anything out. ``workbook serve`` turns it
+into a stylesheet once (:func:`install_style`, with Node.js: ``workbook/js/voila_style_css.js``) and
+the template links the stylesheet instead: the same rules in the same order, without the script.
+The stylesheet records the checksum of the script it was made from; made from another Voila's
+script, or without Node.js, it is not used and pages load the script as Voila does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -157,6 +165,68 @@ def install(template_dir: Path, cache: Path | None = None) -> dict[str, Path]:
         _copy_if_changed(source, static / name)
         used[bundle] = source
     return used
+
+
+STYLE_JS = "voila-style.js"
+STYLE_CSS = "voila-style.css"
+STYLE_SCRIPT = Path(__file__).with_name("js") / "voila_style_css.js"
+_STYLE_MARK = "/* made by workbook/js/voila_style_css.js from voila-style.js sha256="
+
+
+def voila_style_js() -> Path | None:
+    """Voila's ``voila-style.js`` (its base template's static folder in the Jupyter data path), or None."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("voila", "templates", "base", "static"):
+        candidate = Path(folder) / STYLE_JS
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def style_current(static: Path, source: Path | None = None) -> bool:
+    """True when ``static/voila-style.css`` was made from the installed ``voila-style.js`` (``source``)."""
+    source = source or voila_style_js()
+    css = static / STYLE_CSS
+    if source is None or not css.is_file():
+        return False
+    with css.open(encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    return first.startswith(_STYLE_MARK) and first[len(_STYLE_MARK):].split(" ", 1)[0] == _digest(source)
+
+
+def install_style(static: Path, source: Path | None = None, node: str = "node", timeout: float = 60) -> str:
+    """Make ``static/voila-style.css`` from Voila's ``voila-style.js`` unless it is current; what happened.
+
+    Never raises for a missing Node.js or a script it cannot read: the result says so, any stale
+    stylesheet is removed (so the template falls back to the script) and pages keep working.
+    """
+    source = source or voila_style_js()
+    css = static / STYLE_CSS
+    if source is None:
+        return "voila-style.js not found: pages load Voila's styles as a script"
+    if style_current(static, source):
+        return "present"
+    if css.exists():
+        css.unlink()
+    if not shutil.which(node):
+        return "node not found: pages load Voila's styles as a script"
+    try:
+        done = subprocess.run([node, str(STYLE_SCRIPT), str(source)], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "node timed out: pages load Voila's styles as a script"
+    if done.returncode != 0 or not done.stdout.strip():
+        return f"node could not read voila-style.js ({done.stderr.strip()[-200:]}): pages load it as a script"
+    static.mkdir(parents=True, exist_ok=True)
+    tmp = css.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(f"{_STYLE_MARK}{_digest(source)} */\n{done.stdout}", encoding="utf-8")
+    os.replace(tmp, css)
+    return "made"
 
 
 def main() -> int:

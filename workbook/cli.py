@@ -23,6 +23,8 @@ from .links import (
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATE = ROOT / "share" / "jupyter" / "voila" / "templates" / "workbook"
+REFILL_DELAY = 8
+"""Seconds Voila waits before it refills the preheated pool after a page took a kernel from it."""
 
 
 def _store(args):
@@ -137,7 +139,10 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
     if preheat:
         # warm kernels for the page a whole room opens at once; the other apps start kernels on demand
         pools = {"default": {"pool_size": 0}, "charting_your_path.ipynb": {"pool_size": preheat}}
-        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={pools!r}"]
+        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={pools!r}",
+                 # the pool is refilled once the page that took a kernel has loaded, not while its browser,
+                 # kernel and server still share the machine with the refill (Voila's default waits 1 s)
+                 f"--VoilaKernelManager.fill_delay={REFILL_DELAY}"]
     return argv
 
 
@@ -214,6 +219,10 @@ def cmd_serve(args) -> int:
     if any(src.name == assets.FULL for b, src in used.items() if b != "full"):
         print("note: the smaller plotly.js bundles are not fetched (`python -m workbook.assets`, needs npm); "
               "every page loads the full plotly.js, which is slower to start")
+    # Voila's page styles as a stylesheet rather than a script that inserts them (workbook/assets.py)
+    style = assets.install_style(TEMPLATE / "static")
+    if style not in ("present", "made"):
+        print(f"note: {style}")
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
     env[PUBLIC_URL_ENV], env[TOKEN_ENV] = base, token or ""

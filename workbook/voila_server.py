@@ -36,20 +36,29 @@ class MemoryBytecodeCache(BytecodeCache):
 CACHE = MemoryBytecodeCache()
 
 
-def share_template_cache() -> None:
-    """Make every nbconvert template environment of this process use :data:`CACHE`."""
+def share_template_cache(style_css: bool | None = None) -> None:
+    """Make every nbconvert template environment of this process use :data:`CACHE`.
+
+    Each environment also gets ``workbook_style_css``: True when the template's ``voila-style.css``
+    was made from the installed Voila's ``voila-style.js`` (:func:`workbook.assets.style_current`),
+    so the page links the stylesheet instead of running the script. Checked once per process.
+    """
     from nbconvert.exporters.templateexporter import TemplateExporter
 
-    create = TemplateExporter._create_environment
-    if getattr(create, "_workbook_cached", False):
-        return
+    if style_css is None:
+        from .assets import style_current
+        from .cli import TEMPLATE
+
+        style_css = style_current(TEMPLATE / "static")
+    create = getattr(TemplateExporter._create_environment, "_workbook_original", TemplateExporter._create_environment)
 
     def _create_environment(self):
         environment = create(self)
         environment.bytecode_cache = CACHE
+        environment.globals["workbook_style_css"] = style_css
         return environment
 
-    _create_environment._workbook_cached = True
+    _create_environment._workbook_original = create
     TemplateExporter._create_environment = _create_environment
 
 

@@ -25,9 +25,14 @@ def _now_trace(page) -> list:
 
 
 def test_member_charts_with_keyboard_and_team_sees_it(server, page):
+    scripts = []
+    page.on("request", lambda req: scripts.append(req.url) if req.resource_type == "script" else None)
     page.goto(server.member_link())
     wait_for_app(page, "Charting Your Path")
     assert _now_trace(page) == [None] * 7
+    # Voila's page styles arrive as the stylesheet `workbook serve` made, not as the script that inserts them
+    assert page.locator("link[rel=stylesheet][href*='voila-style.css']").count() == 1
+    assert not [u for u in scripts if "voila-style.js" in u]
 
     # identify: type the name, pick the role and start, all from the keyboard
     name = page.get_by_role("textbox", name="Your name")

@@ -1,8 +1,10 @@
-"""plotly.js bundles: each app page names the smallest bundle that draws its charts, and gets it."""
+"""Page assets: each app page names the smallest plotly.js bundle that draws its charts, and gets it; Voila's styles as a stylesheet."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import pytest
 
@@ -141,3 +143,51 @@ def test_fetch_with_a_package_without_the_bundle_reports_it_and_keeps_nothing(tm
     out = assets.fetch(dest, npm=str(fake))
     assert all("has no readable" in v and "not used" in v for v in out.values()), out
     assert list(dest.iterdir()) == []
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+
+@needs_node
+def test_voilas_styles_become_a_stylesheet_of_the_same_rules(tmp_path):
+    source = assets.voila_style_js()
+    assert source is not None, "Voila's voila-style.js is not in the Jupyter data path"
+    assert assets.install_style(tmp_path, source) == "made"
+    css = (tmp_path / assets.STYLE_CSS).read_text(encoding="utf-8")
+    # the shell's layout, the outputs' and the icon fonts, as voila-style.js inserts them
+    for rule in (".jp-OutputArea", ".jp-RenderedHTMLCommon", ".lm-Widget", "@font-face"):
+        assert rule in css, rule
+    # every file it points at (the icon fonts) is next to the script, where the stylesheet is served from
+    files = {u.split("?")[0].split("#")[0] for u in re.findall(r"url\(([^)\"']+)\)", css)}
+    files = {f for f in files if not f.startswith(("data:", "%23", "#"))}
+    assert files and all((source.parent / f).is_file() for f in files), sorted(files)
+    assert assets.style_current(tmp_path, source)
+    assert assets.install_style(tmp_path, source) == "present"
+
+
+@needs_node
+def test_a_stylesheet_made_from_another_voila_is_made_again(tmp_path):
+    other = tmp_path / "voila-style.js"
+    other.write_text(assets.voila_style_js().read_text(encoding="utf-8") + "\n// another release\n")
+    static = tmp_path / "static"
+    assert assets.install_style(static, other) == "made"
+    assert not assets.style_current(static, assets.voila_style_js())  # made from another script: not current
+    assert assets.install_style(static, assets.voila_style_js()) == "made"
+    assert assets.style_current(static, assets.voila_style_js())
+
+
+def test_without_node_a_stale_stylesheet_is_removed_and_pages_use_the_script(tmp_path):
+    (tmp_path / assets.STYLE_CSS).write_text("/* made by workbook/js/voila_style_css.js from voila-style.js "
+                                              "sha256=0000 */\n.jp-OutputArea {}\n")
+    said = assets.install_style(tmp_path, assets.voila_style_js(), node="no-such-node-here")
+    assert "node not found" in said and "script" in said
+    assert not (tmp_path / assets.STYLE_CSS).exists() and not assets.style_current(tmp_path)
+
+
+def test_a_script_that_inserts_no_styles_is_reported_not_used(tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    empty = tmp_path / "voila-style.js"
+    empty.write_text("// nothing\n")
+    said = assets.install_style(tmp_path / "static", empty)
+    assert "could not read" in said and not (tmp_path / "static" / assets.STYLE_CSS).exists()

@@ -126,6 +126,8 @@ def test_voila_command_line_strips_sources_culls_kernels_and_stays_offline():
     assert "cdn." not in template
     preheated = " ".join(cli.voila_argv(8866, "127.0.0.1", "s3cret", preheat=2))
     assert "preheat_kernel=True" in preheated and "'charting_your_path.ipynb': {'pool_size': 2}" in preheated
+    # the pool refills after the page that took a kernel has loaded, not while it loads
+    assert f"--VoilaKernelManager.fill_delay={cli.REFILL_DELAY}" in preheated and cli.REFILL_DELAY >= 5
     assert "--Voila.token=s3cret" in preheated
 
 

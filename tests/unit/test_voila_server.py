@@ -31,3 +31,13 @@ def test_every_template_environment_shares_one_compiled_cache(tmp_path, monkeypa
 def test_serve_runs_voila_through_the_cached_server():
     argv = cli.voila_argv(8866, "127.0.0.1", None)
     assert argv[1:3] == ["-m", "workbook.voila_server"]
+
+
+def test_environments_say_whether_the_page_links_voilas_styles_as_a_stylesheet(monkeypatch):
+    monkeypatch.setattr(TemplateExporter, "_create_environment", TemplateExporter._create_environment)
+    for flag in (True, False, True):  # set again, the flag replaces the earlier one (no wrapper on a wrapper)
+        voila_server.share_template_cache(style_css=flag)
+        env = TemplateExporter()._create_environment()
+        assert env.globals["workbook_style_css"] is flag and env.bytecode_cache is voila_server.CACHE
+    source = (cli.TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
+    assert 'include_css("static/voila-style.css")' in source and 'include_js("static/voila-style.js")' in source
