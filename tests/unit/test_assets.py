@@ -1,4 +1,7 @@
-"""Page assets: each app page names the smallest plotly.js bundle that draws its charts, and gets it; Voila's styles as a stylesheet."""
+"""Page assets: each app page names the smallest plotly.js bundle that draws its charts, and gets it.
+
+Voila's page styles are served as a stylesheet made from its ``voila-style.js``.
+"""
 
 from __future__ import annotations
 
