@@ -61,10 +61,7 @@ def check_parameters(**params) -> dict:
 
 def report_error(district, session, what: str) -> ReportError:
     """The error a failed report raises: which district, which session, what is wrong."""
-    which = "latest session" if session in (None, "") else f"session {session}"
-    error = ReportError(f"District report for {district!r} ({which}): {what}")
-    error.district, error.session, error.problem = district, session, what
-    return error
+    return ReportError(district, session, what)
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""One error root for the workbook; each subclass says what was wrong, where, and what is allowed."""
+"""One error root for the workbook; each subclass says what was wrong, where, and what is allowed.
+
+Errors cross process boundaries (reports run in worker processes and come back pickled), so every
+error with fields of its own rebuilds itself from them (``__reduce__``): unpickled, it has the same
+message and the same fields.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class ContentError(WorkbookError):
 
     def __init__(self, path, message: str, entry: str | None = None, field: str | None = None):
         self.path = str(path)
+        self.message = message
         self.entry = entry
         self.field = field
         where = self.path
@@ -24,6 +30,9 @@ class ContentError(WorkbookError):
         if field:
             where += f", field {field}"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.message, self.entry, self.field)
 
 
 class NotFound(WorkbookError):
@@ -54,6 +63,27 @@ class ImportRejected(WorkbookError):
             f"{self.path}: {len(problems)} problem(s), nothing was imported:\n{listed}{more}"
         )
 
+    def __reduce__(self):
+        return type(self), (self.path, self.problems)
+
+
+class TemplateError(WorkbookError):
+    """A kernel template (the warm process kernels are forked from) could not start, stopped or did not answer."""
+
 
 class ReportError(WorkbookError):
-    """A district report could not be produced."""
+    """A district report (or an app's view for papermill) could not be produced.
+
+    ``district`` and ``session`` say which (``session`` None or empty: the district's latest), and
+    ``problem`` what is wrong, in words.
+    """
+
+    def __init__(self, district, session, problem: str):
+        self.district = district
+        self.session = session
+        self.problem = problem
+        which = "latest session" if session in (None, "") else f"session {session}"
+        super().__init__(f"District report for {district!r} ({which}): {problem}")
+
+    def __reduce__(self):
+        return type(self), (self.district, self.session, self.problem)

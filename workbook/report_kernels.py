@@ -37,7 +37,7 @@ import time
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from .errors import WorkbookError
+from .errors import TemplateError  # noqa: F401 - raised here, importable from here as before
 
 LAUNCHER = ["-m", "ipykernel_launcher"]
 # single-threaded numeric libraries in the template: a process with threads must not fork; and the
@@ -48,10 +48,6 @@ LOST = -1  # the returncode of a kernel whose template died first: it was re-par
 _KEEP_EXITED = 1024  # exit statuses the template keeps for the worker to collect (a worker asks once per kernel)
 _START_TIMEOUT = 300.0  # seconds for the template's imports on a busy machine
 _ANSWER_TIMEOUT = 60.0  # seconds for one answer; a fork of the warm template takes milliseconds
-
-
-class TemplateError(WorkbookError):
-    """The report kernel template could not start, stopped, or did not answer."""
 
 
 def _warm() -> None:

@@ -141,14 +141,15 @@ def notebook_html(nb, title: str, plotlyjs: str = "inline", out_dir: Path | None
 
 def _describe(exc: BaseException) -> str:
     """A failure in words: which cell, what error."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
     name = type(exc).__name__
-    if name == "DeadKernelError":
+    if isinstance(exc, DeadKernelError):
         return "the kernel died while running the report (killed or out of memory)"
-    if name in ("CellTimeoutError", "TimeoutError"):
+    if isinstance(exc, (CellTimeoutError, TimeoutError)):
         return f"timed out: {str(exc).splitlines()[0] if str(exc) else 'a cell ran too long'}"
     return f"{name}: {exc}"
 
