@@ -5,8 +5,9 @@ the same kernel mechanism: ``papermill.execute_notebook`` with ``workbook.report
 (each kernel forked from the worker's warm template) and ``shutdown_kernel="immediate"``, from the report
 notebook's folder, exactly as ``workbook.reports.run_one`` does. So both pay the same worker, template and
 kernel costs; the per-district figure is the batch's wall time over its size, the memory figure the peak summed
-RSS of everything below the benchmark process (workers, templates, kernels). The papermill command line on
-the empty notebook (a normally launched kernel) is timed once, for reference.
+RSS of everything below the benchmark process (workers, templates, kernels). The two sides take turns, round by
+round (3 rounds, 2 with ``--quick``; the side going first alternates), so the ratios have a bootstrap interval. The
+papermill command line on the empty notebook (a normally launched kernel) is timed once, for reference.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 from . import apps, procs
-from .stats import check, row, summary
+from .stats import check, row, row_ci, summary
 
 WORKERS = 2
 
@@ -50,15 +51,23 @@ def empty_batch(nb: Path, count: int) -> dict:
             "peak_mib": round(sampler.peak_mib, 1)}
 
 
-def workbook_batch(ctx: apps.Ctx, count: int) -> dict:
-    """``run_batch`` over ``count`` fictional districts (20 members, one session each)."""
+def seed(ctx: apps.Ctx, count: int) -> None:
+    """The fictional network the batches report on: ``count`` districts, 20 members, one session each."""
     from workbook import demo
-    from workbook.reports import run_batch
     from workbook.store import Store
 
     store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")
     demo.seed_network(store, count, 20, 1)
-    out = ctx.folder / "reports"
+    store.dispose()
+
+
+def workbook_batch(ctx: apps.Ctx, count: int, out: Path | None = None) -> dict:
+    """``run_batch`` over the ``count`` districts of :func:`seed` into a fresh folder."""
+    from workbook.reports import run_batch
+    from workbook.store import Store
+
+    store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")
+    out = out or ctx.folder / "reports"
     start = time.perf_counter()
     with procs.Sampler(os.getpid(), exclude_root=True) as sampler:
         outcomes = run_batch(store, out, workers=WORKERS, progress=False)
@@ -111,24 +120,43 @@ def cli_once(nb: Path) -> float:
     return round(time.perf_counter() - start, 2)
 
 
+def rounds(ctx: apps.Ctx, nb: Path, count: int) -> tuple[list[dict], list[dict]]:
+    """The floor and the batch, taking turns round by round (the side going first alternates)."""
+    floors, batches = [], []
+    for rnd in range(2 if ctx.quick else 3):
+        sides = [("empty", lambda: empty_batch(nb, count)),
+                 ("workbook", lambda r=rnd: workbook_batch(ctx, count, ctx.folder / f"reports-{r}"))]
+        for name, run in (sides if rnd % 2 == 0 else sides[::-1]):
+            result = run()
+            (floors if name == "empty" else batches).append(result)
+            print(f"  reports round {rnd} {name}: {result['per_district']} s/district, peak {result['peak_mib']} MiB",
+                  flush=True)
+    return floors, batches
+
+
 def run_reports(ctx: apps.Ctx) -> tuple[list[dict], dict]:
     count = ctx.districts
     nb = apps.empty_notebook(ctx.folder)
-    raw = {"districts": count, "empty": empty_batch(nb, count)}
-    print(f"  reports empty floor: {raw['empty']['per_district']} s/district", flush=True)
-    raw["workbook"] = ours = workbook_batch(ctx, count)
-    print(f"  reports workbook: {ours['per_district']} s/district", flush=True)
+    seed(ctx, count)
+    floors, batches = rounds(ctx, nb, count)
+    # the size rows read the first batch's folder
+    (ctx.folder / "reports-0").rename(ctx.folder / "reports")
+    raw = {"districts": count, "empty": floors, "workbook": batches}
     raw["cli_empty_s"] = cli_once(nb)
-    raw["sizes"] = sizes = report_sizes(ctx, ours["html_mib_each"])
-    floor = raw["empty"]
+    html_each = batches[0]["html_mib_each"]
+    raw["sizes"] = sizes = report_sizes(ctx, html_each)
+    failed = sum(len(b["failed"]) for b in batches) + len(sizes["failed"])
+    floor_per = summary([f["per_district"] for f in floors])["median"]
     return [
-        row("reports", f"seconds per district ({count}, 2 workers)", ours["per_district"], floor["per_district"], 1.3,
-            "s", "baseline: empty notebook, same pool, kernels forked from the same warm template"),
-        row("reports", "peak RSS of workers + templates + kernels", ours["peak_mib"], floor["peak_mib"], 1.5, "MiB",
-            "sampled every 0.25 s below the benchmark process"),
-        row("reports", "papermill CLI, empty notebook (reference)", raw["cli_empty_s"], floor["per_district"], None,
+        row_ci("reports", f"seconds per district ({count}, 2 workers)", [b["per_district"] for b in batches],
+               [f["per_district"] for f in floors], 1.3, "s",
+               "baseline: empty notebook, same pool, kernels forked from the same warm template; one value per "
+               "batch, the sides taking turns"),
+        row_ci("reports", "peak RSS of workers + templates + kernels", [b["peak_mib"] for b in batches],
+               [f["peak_mib"] for f in floors], 1.5, "MiB", "sampled every 0.25 s below the benchmark process"),
+        row("reports", "papermill CLI, empty notebook (reference)", raw["cli_empty_s"], floor_per, None,
             "s", "one command run (a normally launched kernel) vs the pooled floor per notebook"),
-        check("reports", "failed district reports", len(ours["failed"]) + len(sizes["failed"]), 0),
+        check("reports", "failed district reports", failed, 0),
         row("reports", "report per district (pages + the folder's one plotly.js) vs the same report as before",
             sizes["per_district_mib"], sizes["old_report_mib"], 0.1, "MiB",
             "before: the page with the full plotly.js inlined; now the shared file is spread over the batch's "
