@@ -387,3 +387,43 @@ def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFram
         return pd.DataFrame(index=index, columns=list(SPECTRUM_IDS), dtype=float)
     return pd.DataFrame.from_records([s["medians"] for s in kept], index=index, columns=list(SPECTRUM_IDS),
                                      coerce_float=True).astype(float)
+
+
+# ---------------------------------------------------------------- members and the team's data, as pages show them
+
+def member_labels(marks, respondents, show_names: bool, min_group: int = 1) -> dict:
+    """Names when the team chose to show them, else 'Role 1', 'Role 2'.
+
+    A role with fewer than ``min_group`` members is labelled by its wider group ('Other roles 1'), or
+    as 'Member 1' when even that group is too small (:func:`role_groups`).
+    """
+    respondents = list(respondents)
+    if show_names:
+        return {r.id: r.name for r in respondents}
+    groups = role_groups([r.role for r in respondents], min_group)
+    labels, counts = {}, {}
+    for r in respondents:
+        group = groups.get(r.role) or "Member"
+        counts[group] = counts.get(group, 0) + 1
+        labels[r.id] = f"{group} {counts[group]}"
+    return labels
+
+
+def survey_frame(content):
+    """The survey's figures per spectrum, one row each (a DataFrame)."""
+    return pd.DataFrame([s.model_dump() for s in content.survey])
+
+
+def condition_frames(store, content, session, show_names: bool):
+    """The team's Step 1 data: member-labelled marks, the summary per condition, names by id.
+
+    ``store`` is a :class:`workbook.store.Store` (read only; this module imports no store).
+    """
+    cmarks = store.condition_marks(session.id)
+    labels = member_labels(None, store.respondents(session.id), show_names, session.min_group_size)
+    cmarks["member"] = cmarks["respondent_id"].map(labels)
+    ids = [c.id for c in content.conditions]
+    layer_of = {c.id: layer.id for layer in content.framework.layers for c in layer.conditions}
+    csum = condition_summary(cmarks, ids, layer_of)
+    names = {c.id: c.name for c in content.conditions}
+    return cmarks, csum, names

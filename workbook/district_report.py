@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import analysis, charts, render, validation
+from .analysis import condition_frames, member_labels, survey_frame
 from .content import load_content
 from .errors import InvalidInput, ReportError, WorkbookError
+from .html.conditions import layers_html
+from .html.pathway import gap_list
+from .html.team import alignment_text, critical_text, roles_text, survey_text
 from .render import esc
 from .store import Store
 
@@ -111,7 +115,6 @@ def open_report(district: str, session=None, compare_session=None, anonymize: bo
     rep.marks = store.spectrum_marks(s.id)
     rep.respondents = store.respondents(s.id)
     show = s.show_authors and not rep.anonymize
-    from .widgets.team import member_labels
 
     rep.labels = member_labels(rep.marks, rep.respondents, show, s.min_group_size)
     return rep
@@ -140,8 +143,6 @@ def pathway_section(rep: Report) -> str:
     agreed = rep.store.team_marks(rep.session.id)
     fig = charts.team_pathways(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
     gaps = analysis.team_gaps(rep.marks)
-    from .widgets.pathway import gap_list
-    from .widgets.team import critical_text
 
     critical = analysis.critical_gaps(rep.store.notes(rep.session.id))
     return ("<h2>Team pathway</h2>" + rep.figure(fig)
@@ -152,7 +153,6 @@ def pathway_section(rep: Report) -> str:
 def alignment_section(rep: Report) -> str:
     if not rep.enough:
         return ""
-    from .widgets.team import alignment_text, roles_text
 
     content = rep.content
     result = analysis.alignment(rep.marks, "current")
@@ -168,7 +168,6 @@ def alignment_section(rep: Report) -> str:
 def survey_section(rep: Report) -> str:
     if not rep.enough:
         return ""
-    from .widgets.team import survey_frame, survey_text
 
     bench = analysis.survey_benchmark(rep.marks, survey_frame(rep.content))
     return ("<h2>Compared with the national survey</h2>" + survey_text(rep.content, bench)
@@ -176,7 +175,6 @@ def survey_section(rep: Report) -> str:
 
 
 def conditions_section(rep: Report) -> str:
-    from .widgets.conditions import condition_frames, layers_html
 
     cmarks, csum, names = condition_frames(rep.store, rep.content, rep.session, not rep.anonymize
                                            and rep.session.show_authors)

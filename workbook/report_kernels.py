@@ -61,7 +61,6 @@ def _warm() -> None:
 
     from . import district_report  # noqa: F401
     from .content import load_content
-    from .widgets import conditions, pathway, team  # noqa: F401 - the report's sections use them
 
     load_content()
     # plotly loads its validators, each trace type, the default template and the pandas bridge on first use

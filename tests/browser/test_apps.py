@@ -193,8 +193,8 @@ def heat_rows_js() -> str:
 
 
 def test_conditions_keyboard_only_and_team_heatmap(server, page, chromium):
+    from workbook.analysis import member_labels
     from workbook.content import load_content
-    from workbook.widgets.team import member_labels
 
     content = load_content()
     conditions = [c for layer in content.framework.layers for c in layer.conditions]
@@ -274,8 +274,8 @@ def test_action_planning(server, page):
     from playwright.sync_api import expect
 
     from workbook import analysis
+    from workbook.analysis import condition_frames
     from workbook.content import load_content
-    from workbook.widgets.conditions import condition_frames
 
     content = load_content()
     sid = session_of(server)

@@ -6,12 +6,13 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
+from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
+from ..html.conditions import layers_html
 from ..store import Store
 from .access import open_app
 from .base import Page, PlotView, Saver, card, esc, header, message, team_answer
 from .identity import Identity
 from .marks import MarkSlider
-from .team import member_labels
 
 TITLE = "Conditions for Scale"
 LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
@@ -118,18 +119,6 @@ class ConditionsForScale(Page):
                                f"{picked} of {self.store.MAX_PRIORITIES} priorities picked</p>")
 
 
-def condition_frames(store: Store, content, session, show_names: bool):
-    """The team's Step 1 data: member-labelled marks, the summary per condition, names by id."""
-    cmarks = store.condition_marks(session.id)
-    labels = member_labels(None, store.respondents(session.id), show_names, session.min_group_size)
-    cmarks["member"] = cmarks["respondent_id"].map(labels)
-    ids = [c.id for c in content.conditions]
-    layer_of = {c.id: layer.id for layer in content.framework.layers for c in layer.conditions}
-    csum = analysis.condition_summary(cmarks, ids, layer_of)
-    names = {c.id: c.name for c in content.conditions}
-    return cmarks, csum, names
-
-
 class ConditionsTeam(Page):
     """The facilitator's Step 1 team view."""
 
@@ -183,22 +172,6 @@ class ConditionsTeam(Page):
         self.spread.show(charts.condition_spread(csum, names))
         self.votes.show(charts.votes(csum, names))
         self.layers.value = layers_html(content, csum)
-
-
-def layers_html(content, csum: pd.DataFrame) -> str:
-    rows = []
-    summary = analysis.layer_summary(csum)
-    for layer in content.framework.layers:
-        if layer.id not in summary.index:
-            continue
-        r = summary.loc[layer.id]
-        lowest = content.condition(r["lowest"]).name if r["lowest"] else "—"
-        med = "—" if pd.isna(r["median_of_medians"]) else f"{r['median_of_medians']:g}"
-        rows.append(f"<tr><th scope='row'>{esc(layer.name)}</th><td>{med}</td><td>{esc(lowest)}</td>"
-                    f"<td>{int(r['votes'])}</td></tr>")
-    return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Median of condition "
-            "medians</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def conditions_for_scale(store: Store | None = None, params: dict | None = None, content=None) -> Page:

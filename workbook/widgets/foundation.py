@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import analysis, charts, render
+from ..analysis import member_labels
 from ..store import Store
 from .access import open_app
 from .base import Page, PlotView, Saver, esc, header, team_answer
 from .identity import Identity
-from .team import member_labels
 
 TITLE = "Laying the Foundation"
 LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "

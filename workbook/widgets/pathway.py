@@ -8,6 +8,7 @@ from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
 from ipywidgets.widgets.widget_string import TextStyle
 
 from .. import analysis, charts, render
+from ..html.pathway import gap_list
 from ..store import Respondent, Store
 from .access import open_app, open_session  # noqa: F401 - open_session re-exported
 from .base import Page, PlotView, Saver, esc, header, html, shared, vbox
@@ -241,24 +242,6 @@ class ChartingYourPath(Page):
         self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
                                "(now and aspiration)</p>")
         self.gaps.value = gap_list(self.content, analysis.ranked_gaps(self.current, self.aspiration_marks))
-
-
-def gap_list(content, gap_table) -> str:
-    """The ranked gaps as an ordered list in words (widest first)."""
-    rows = gap_table.to_dict("records") if hasattr(gap_table, "to_dict") else list(gap_table)
-    if not rows:
-        return ("<h3>Your widest gaps</h3><p class='wb-muted'>Mark both now and aspiration on a spectrum to see "
-                "the gap between them.</p>")
-    items = []
-    for row in rows:
-        s = content.spectrum(row["spectrum"])
-        if row["gap"] == 0:
-            items.append(f"<li>{esc(s.dimension)}: no gap</li>")
-            continue
-        toward = (s.right if row["gap"] > 0 else s.left).plain_label
-        items.append(f"<li><strong>{esc(s.dimension)}</strong>: {abs(row['gap']):g} toward {esc(toward)} "
-                     f"<span class='wb-muted'>(now {row['current']:g}, aspiration {row['aspiration']:g})</span></li>")
-    return "<h3>Your widest gaps</h3><ol>" + "".join(items) + "</ol>"
 
 
 def charting_your_path(store: Store | None = None, params: dict | None = None, content=None) -> Page:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import analysis, render
+from ..analysis import condition_frames
 from ..errors import WorkbookError
 from ..store import Store
 from .access import open_app
 from .base import Page, Saver, esc, header, message, session_downloads
-from .conditions import condition_frames
 
 TITLE = "Action planning"
 LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "

@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import analysis, charts, theme
+from ..analysis import condition_frames
 from ..links import app_link
 from ..store import Store
 from .access import open_app
 from .base import Page, PlotView, esc, qr_svg
-from .conditions import condition_frames
 
 TITLE = "Presenter view"
 

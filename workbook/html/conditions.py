@@ -1,0 +1,24 @@
+"""The conditions for scale in tables: the three layers, their medians and priority votes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import analysis
+from ..render import esc
+
+
+def layers_html(content, csum: pd.DataFrame) -> str:
+    rows = []
+    summary = analysis.layer_summary(csum)
+    for layer in content.framework.layers:
+        if layer.id not in summary.index:
+            continue
+        r = summary.loc[layer.id]
+        lowest = content.condition(r["lowest"]).name if r["lowest"] else "—"
+        med = "—" if pd.isna(r["median_of_medians"]) else f"{r['median_of_medians']:g}"
+        rows.append(f"<tr><th scope='row'>{esc(layer.name)}</th><td>{med}</td><td>{esc(lowest)}</td>"
+                    f"<td>{int(r['votes'])}</td></tr>")
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Median of condition "
+            "medians</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
