@@ -13,6 +13,7 @@ from .access import open_app
 from .base import Page, PlotView, Saver, card, esc, header, message, team_answer
 from .identity import Identity
 from .marks import MarkSlider
+from .restoring import Restoring
 
 TITLE = "Conditions for Scale"
 LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
@@ -59,7 +60,7 @@ class ConditionsForScale(Page):
         self.progress = w.HTML()
         self.priority_msg = w.HTML()
         self.rings = PlotView(charts.framework_rings(fw, title="The framework (hover a condition for its description)"))
-        self._loading = False
+        self.restoring = Restoring()
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
                           self.identity, self.saver.widget, self.rings, self.progress, self.priority_msg, *cards,
                           w.HTML(render.attribution(content))],
@@ -74,8 +75,7 @@ class ConditionsForScale(Page):
     def _unlock(self, member) -> None:
         marks = self.store.condition_marks(self.session.id)
         mine = marks[marks["respondent_id"] == member.id].set_index("condition")
-        self._loading = True
-        try:
+        with self.restoring():
             for row in self.rows:
                 cid = row.condition.id
                 if cid in mine.index:
@@ -83,27 +83,24 @@ class ConditionsForScale(Page):
                     row.slider.value = None if pd.isna(rating) else float(rating)
                     row.priority.value = bool(mine.loc[cid, "priority"])
                 row.slider.disabled = row.priority.disabled = False
-        finally:
-            self._loading = False
         self._update_progress()
 
     def _on_rating(self, change) -> None:
         self._update_progress()
-        if self._loading or self.member is None or change["new"] is None:
+        if self.restoring or self.member is None or change["new"] is None:
             return
         row = next(r for r in self.rows if r.slider is change["owner"])
         member, cid, value = self.member, row.condition.id, change["new"]
         self.saver.save(("rating", cid), lambda: self.store.save_condition_rating(member, cid, value))
 
     def _on_priority(self, change) -> None:
-        if self._loading or self.member is None:
+        if self.restoring or self.member is None:
             return
         row = next(r for r in self.rows if r.priority is change["owner"])
         picked = [r for r in self.rows if r.priority.value]
         if change["new"] and len(picked) > self.store.MAX_PRIORITIES:
-            self._loading = True
-            row.priority.value = False
-            self._loading = False
+            with self.restoring():
+                row.priority.value = False
             self.priority_msg.value = message(f"You can pick up to {self.store.MAX_PRIORITIES} priorities: unpick "
                                               "one first.").value
             return

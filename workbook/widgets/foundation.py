@@ -10,6 +10,7 @@ from ..store import Store
 from .access import open_app
 from .base import Page, PlotView, Saver, esc, header, team_answer
 from .identity import Identity
+from .restoring import Restoring
 
 TITLE = "Laying the Foundation"
 LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "
@@ -43,23 +44,20 @@ class FoundationMember(Page):
             card = w.VBox([w.HTML(f"<h2>{esc(section.title)}</h2>"), *boxes])
             card.add_class("wb-card")
             cards.append(card)
-        self._loading = False
+        self.restoring = Restoring()
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
                           self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
 
     def _unlock(self, member) -> None:
-        self._loading = True
-        try:
+        with self.restoring():
             for area in self.areas:
                 area.value = self.store.note(self.session.id, area.question_id, member)
                 area.disabled = False
-        finally:
-            self._loading = False
 
     def _on_note(self, change) -> None:
-        if self._loading or self.identity.member is None:
+        if self.restoring or self.identity.member is None:
             return
         area, member = change["owner"], self.identity.member
         self.saver.save(("note", area.question_id),

@@ -14,6 +14,7 @@ from .access import open_app, open_session  # noqa: F401 - open_session re-expor
 from .base import Page, PlotView, Saver, esc, header, html, shared, vbox
 from .identity import Identity
 from .marks import MarkSlider
+from .restoring import Restoring
 
 TITLE = "Charting Your Path"
 LEDE = (
@@ -59,6 +60,7 @@ class ChartingYourPath(Page):
         self.store, self.content, self.district, self.session = store, content, district, session
         self.member = member
         self.saver = Saver()
+        self.restoring = Restoring()  # the page's own updates are not saved
         spectra = content.spectra
         self.cards = [SpectrumCard(s) for s in spectra]
         self._chart = None
@@ -180,8 +182,7 @@ class ChartingYourPath(Page):
 
     def _restore(self, member: Respondent) -> None:
         mine = self.store.member_marks(member)
-        loading, self._loading = getattr(self, "_loading", False), True
-        try:
+        with self.restoring():
             for card in self.cards:
                 row = mine.get(card.spectrum.id, {})
                 card.now.value = row.get("current")
@@ -190,8 +191,6 @@ class ChartingYourPath(Page):
                 area.value = self.store.note(self.session.id, area.question_id, member)
             critical = self.store.note(self.session.id, CRITICAL, member)
             self.critical.value = critical if critical in {s.id for s in self.content.spectra} else ""
-        finally:
-            self._loading = loading
 
     # ---------------------------------------------------------------- marks and notes
     def _on_mark(self, change) -> None:
@@ -200,20 +199,20 @@ class ChartingYourPath(Page):
         field = "current" if slider is card.now else "aspiration"
         (self.current if field == "current" else self.aspiration_marks)[card.spectrum.id] = change["new"]
         self._redraw()
-        if getattr(self, "_loading", False) or self.member is None or change["new"] is None:
+        if self.restoring or self.member is None or change["new"] is None:
             return
         member, sid, value = self.member, card.spectrum.id, change["new"]
         self.saver.save(("mark", sid, field), lambda: self.store.save_spectrum_mark(member, sid, field, value))
 
     def _on_note(self, change) -> None:
-        if getattr(self, "_loading", False) or self.member is None:
+        if self.restoring or self.member is None:
             return
         area, member = change["owner"], self.member
         self.saver.save(("note", area.question_id),
                         lambda: self.store.save_note(self.session.id, area.question_id, change["new"], member))
 
     def _on_critical(self, change) -> None:
-        if getattr(self, "_loading", False) or self.member is None:
+        if self.restoring or self.member is None:
             return
         member, value = self.member, change["new"] or ""
         self.saver.save(("note", CRITICAL), lambda: self.store.save_note(self.session.id, CRITICAL, value, member))

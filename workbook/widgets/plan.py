@@ -10,6 +10,7 @@ from ..errors import WorkbookError
 from ..store import Store
 from .access import open_app
 from .base import Page, Saver, esc, header, message, session_downloads
+from .restoring import Restoring
 
 TITLE = "Action planning"
 LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "
@@ -102,6 +103,7 @@ class ActionPlanning(Page):
     def __init__(self, store: Store, content, district, session, code: str):
         self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
         self.saver = Saver()
+        self.restoring = Restoring()  # the page's own updates are not saved
         self.notice = w.HTML()
         self.undo = w.Button(description="Undo delete", layout=w.Layout(display="none"))
         self.undo.on_click(lambda _b: self.restore())
@@ -138,13 +140,12 @@ class ActionPlanning(Page):
         return analysis.top_priorities(csum, 3)
 
     def _set_pickers(self, areas) -> None:
-        self._loading = True
-        for i, p in enumerate(self.pickers):
-            p.value = areas[i] if i < len(areas) else ""
-        self._loading = False
+        with self.restoring():
+            for i, p in enumerate(self.pickers):
+                p.value = areas[i] if i < len(areas) else ""
 
     def _picked(self) -> None:
-        if self._loading:
+        if self.restoring:
             return
         chosen = []
         for p in self.pickers:

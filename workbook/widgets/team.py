@@ -22,6 +22,7 @@ from ..store import Store
 from .access import open_app
 from .base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
 from .marks import MarkSlider
+from .restoring import Restoring
 
 TITLE = "Team pathways"
 LEDE = (
@@ -38,6 +39,7 @@ class TeamPathways(Page):
     def __init__(self, store: Store, content, district, session, code: str):
         self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
         self.saver = Saver()
+        self.restoring = Restoring()  # the page's own updates are not saved
         self.refresh_button = w.Button(description="Refresh", tooltip="Include new members")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
@@ -103,7 +105,7 @@ class TeamPathways(Page):
                 for section in ("team_comparison", "desired_outcomes_link") for q in g2.section(section).questions]
 
     def _on_agreed(self, change) -> None:
-        if getattr(self, "_loading", False) or change["new"] is None:
+        if self.restoring or change["new"] is None:
             return
         sl = change["owner"]
         self.saver.save(("agreed", sl.spectrum_id, sl.field),
@@ -131,13 +133,10 @@ class TeamPathways(Page):
                                                       f" {self.session.min_group_size}.</span>" if low else "")
                               + "</span>")
         agreed = self.store.team_marks(self.session.id).set_index("spectrum")
-        self._loading = True
-        try:
+        with self.restoring():
             for sl in self.agreed:
                 val = agreed[sl.field].get(sl.spectrum_id) if sl.spectrum_id in agreed.index else None
                 sl.value = None if val is None or pd.isna(val) else float(val)
-        finally:
-            self._loading = False
         self._draw_pathways()
         spectra = content.spectra
         self.agreement.value = agreement_text(content, analysis.agreement(self.marks))
