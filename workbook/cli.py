@@ -19,6 +19,7 @@ from .links import (
     room_base,
     under_prefix,
 )
+from .validation import KINDS, URBANICITY
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -341,9 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = dsub.add_parser("create", help="add a district (or CMO, network) and its first session")
     q.add_argument("slug", help="short name for links and files, e.g. lincoln-usd")
     q.add_argument("--name", required=True, help="the name people see")
-    q.add_argument("--kind", default="district", choices=["district", "cmo", "private", "other"])
+    q.add_argument("--kind", default="district", choices=KINDS)
     q.add_argument("--schools", type=int, default=None)
-    q.add_argument("--urbanicity", default=None, choices=["urban", "suburban", "rural", "mixed"])
+    q.add_argument("--urbanicity", default=None, choices=URBANICITY)
     q.add_argument("--frl", type=float, default=None, help="share of students on free/reduced lunch, 0-100")
     q.add_argument("--years", type=float, default=None, help="years scaling personalized learning")
     q.add_argument("--session", default="First session", help="label of the first session")

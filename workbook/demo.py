@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
 
 import sqlalchemy as sa
 
+from . import codes
 from .content import SPECTRUM_IDS, load_content
 from .schema import tables as t
 from .store import Store, now
@@ -131,9 +131,9 @@ def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: 
             for k in range(sessions):
                 sid = conn.execute(t.sessions.insert().values(
                     district_id=did, label=f"Round {k + 1}", held_on=dt.date(2025, 9, 1) + dt.timedelta(days=120 * k),
-                    join_code=secrets.token_urlsafe(9), facilitator_code=secrets.token_urlsafe(12), min_group_size=5,
+                    join_code=codes.join_code(), facilitator_code=codes.facilitator_code(), min_group_size=5,
                     show_authors=False, created_at=stamp)).inserted_primary_key[0]
-                people = [{"session_id": sid, "token": secrets.token_urlsafe(16), "name": f"Member {m + 1}",
+                people = [{"session_id": sid, "token": codes.member_token(), "name": f"Member {m + 1}",
                            "role": rng.choice(["Superintendent", "Central-office leader", "Principal / school leader",
                                                "Teacher leader", "Board member"]),
                            "created_at": stamp, "updated_at": stamp} for m in range(members)]

@@ -15,9 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import secrets
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,9 +23,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import codes
 from . import validation as v
 from .content import SPECTRUM_IDS, load_content
 from .errors import ImportRejected, InvalidInput
+from .files import replace_atomic
 from .schema import tables as t
 from .store import Store, now
 
@@ -57,7 +57,6 @@ OPTIONAL = {"session": {"schools", "urbanicity", "frl_percent", "years_scaling",
             "action_items": {"position", "timeline", "owner", "done"}, "spectrum_marks": {"role"},
             "condition_marks": {"role"}, "notes": {"role"}}
 MEMBER_PARTS = ("spectrum_marks", "condition_marks", "notes")
-MAX_PRIORITIES = 3
 MAX_PART_BYTES = 50_000_000
 _DANGER = frozenset("=+-@\t\r")
 _XLSX_ESC = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -213,16 +212,7 @@ def _write_zip(parts: dict[str, list[list]], path: Path) -> None:
             zf.writestr(f"{name}.csv", _csv_bytes(COLUMNS[name], rows))
 
 
-def _atomic(path, write) -> Path:  # noqa: D103 - shared with ownership
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+_atomic = replace_atomic  # the name this module's writers use
 
 
 def export_session(store: Store, session_id: int, path) -> dict:
@@ -546,9 +536,9 @@ def _cross_checks(recs: dict, problems: list[str]) -> None:
     for num, rec in recs.get("condition_marks", []):
         if rec["priority"]:
             picked[rec["member"]] = picked.get(rec["member"], 0) + 1
-            if picked[rec["member"]] == MAX_PRIORITIES + 1:
-                problems.append(f"condition_marks, row {num}: more than {MAX_PRIORITIES} priorities for one member "
-                                f"(got {_shown(rec['member'])}; allowed at most {MAX_PRIORITIES} per member)")
+            if picked[rec["member"]] == v.MAX_PRIORITIES + 1:
+                problems.append(f"condition_marks, row {num}: more than {v.MAX_PRIORITIES} priorities for one member "
+                                f"(got {_shown(rec['member'])}; allowed at most {v.MAX_PRIORITIES} per member)")
     session_rows = recs.get("session", [])
     for num, _ in session_rows[1:]:
         problems.append(f"session, row {num}: more than one session row (allowed exactly one row)")
@@ -605,7 +595,7 @@ def _create_session(conn, row: dict, target: _Target, stamp) -> int:
             synthetic=False, created_at=stamp)).inserted_primary_key[0]
     return conn.execute(t.sessions.insert().values(
         district_id=district_id, label=row["session_label"], held_on=row["held_on"],
-        join_code=secrets.token_urlsafe(9), facilitator_code=secrets.token_urlsafe(12),
+        join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
         min_group_size=row["min_group_size"], show_authors=row["show_authors"], created_at=stamp)
     ).inserted_primary_key[0]
 
@@ -619,7 +609,7 @@ def _write(store: Store, recs: dict, members: dict, target: _Target) -> int:
         stamp = now()
         sid = target.session_id or _create_session(conn, rows("session")[0], target, stamp)
         ids = {key: conn.execute(t.respondents.insert().values(
-            session_id=sid, token=secrets.token_urlsafe(16), name=name, role=role, created_at=stamp,
+            session_id=sid, token=codes.member_token(), name=name, role=role, created_at=stamp,
             updated_at=stamp)).inserted_primary_key[0] for key, (name, role) in members.items()}
         _bulk(conn, t.spectrum_marks, [{"respondent_id": ids[r["member"]], "spectrum_id": r["spectrum"],
                                         "current": r["current"], "aspiration": r["aspiration"], "updated_at": stamp}

@@ -8,7 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .errors import InvalidInput, WorkbookError
-from .exchange import _atomic, export_district, export_session, import_session
+from .exchange import export_district, export_session, import_session
+from .files import replace_atomic
 from .schema import tables as t
 from .store import Store
 
@@ -57,7 +58,7 @@ def backup(store: Store, dest_path) -> dict:
             raw.close()
         if status != "ok":
             raise WorkbookError(f"The backup failed its integrity check ({status}); nothing was written.")
-    _atomic(dest, write)
+    replace_atomic(dest, write)
     return {"path": str(dest), "bytes": dest.stat().st_size}
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import html
 import os
 import sys
 import time
@@ -33,6 +32,8 @@ from pathlib import Path
 
 from . import assets, validation
 from .errors import InvalidInput
+from .files import write_atomic
+from .render import esc
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
 PLOTLYJS_MODES = ("shared", "inline")
@@ -65,20 +66,10 @@ def output_path(out_dir: Path, slug: str, suffix: str = ".html") -> Path:
     return path
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write under a temporary name beside ``path``, then rename: a reader sees the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def page(title: str, body: str, head: str = "") -> str:
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title>{head}</head><body><main>{body}</main></body></html>")
+            f"<title>{esc(title)}</title>{head}</head><body><main>{body}</main></body></html>")
 
 
 def bundle_for(types) -> tuple[str, Path]:
@@ -254,14 +245,14 @@ def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
     rows = []
     for o in sorted(outcomes, key=lambda o: (o.district, o.view != "district_report", o.view)):
         label = o.name if o.view == "district_report" else f"{o.name} · {VIEWS[o.view]}"
-        link = f"<a href='{html.escape(o.file)}'>{html.escape(label)}</a>" if o.file else html.escape(label)
+        link = f"<a href='{esc(o.file)}'>{esc(label)}</a>" if o.file else esc(label)
         if o.notebook:
-            link += f" · <a href='{html.escape(o.notebook)}'>notebook</a>"
+            link += f" · <a href='{esc(o.notebook)}'>notebook</a>"
         if o.pdf:
-            link += f" · <a href='{html.escape(o.pdf)}'>PDF</a>"
+            link += f" · <a href='{esc(o.pdf)}'>PDF</a>"
         status = "ready" if o.status == "ok" else "<strong>failed</strong>"
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(o.district)}</td><td>{status}</td>"
-                    f"<td>{html.escape(o.error)}</td><td>{o.seconds:.1f} s</td></tr>")
+        rows.append(f"<tr><td>{link}</td><td>{esc(o.district)}</td><td>{status}</td>"
+                    f"<td>{esc(o.error)}</td><td>{o.seconds:.1f} s</td></tr>")
     failed = sum(o.status != "ok" for o in outcomes)
     body = (f"<h1>District reports</h1><p>{len(outcomes) - failed} ready, {failed} failed · run started "
             f"{started:%Y-%m-%d %H:%M} UTC</p><table><thead><tr><th scope='col'>District</th><th scope='col'>Slug"

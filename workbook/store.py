@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from . import schema
+from . import codes, schema
 from . import validation as v
 from .errors import AccessDenied, InvalidInput, NotFound, StoreUnavailable
 from .store_planning import PlanningQueries
@@ -218,7 +218,7 @@ class Store(PlanningQueries):
         def fn(conn):
             res = conn.execute(t.sessions.insert().values(
                 district_id=district.id, label=label, held_on=held_on or dt.date.today(),
-                join_code=secrets.token_urlsafe(9), facilitator_code=secrets.token_urlsafe(12),
+                join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
                 min_group_size=min_group_size, show_authors=bool(show_authors), created_at=now()))
             return res.inserted_primary_key[0]
         return self.session(self._run(fn, write=True))
@@ -281,7 +281,7 @@ class Store(PlanningQueries):
         name = v.text(name, "name", max_len=120, required=True)
         role = v.role(role)
         self.session(session_id)
-        token = secrets.token_urlsafe(16)
+        token = codes.member_token()
 
         def fn(conn):
             stamp = now()

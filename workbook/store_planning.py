@@ -14,7 +14,7 @@ import statistics
 
 import sqlalchemy as sa
 
-from . import schema
+from . import codes, schema
 from . import validation as v
 from .errors import AccessDenied, InvalidInput, NotFound
 
@@ -31,7 +31,7 @@ class PlanningQueries:
     """Conditions for scale, the action plan, desired outcomes and the network view."""
 
     # ------------------------------------------------------------ conditions for scale (Step 1)
-    MAX_PRIORITIES = 3
+    MAX_PRIORITIES = v.MAX_PRIORITIES
 
     def save_condition_rating(self, respondent, condition_id: str, rating) -> None:
         """One member's Step 1 mark for a condition: 1 (not aligned at all) .. 5 (fully aligned), steps of 0.5."""
@@ -194,7 +194,7 @@ class PlanningQueries:
             if row:
                 return row.value
             # several servers starting at once on one store (a convening) may all get here: the first one's wins
-            conn.execute(schema.insert(conn, t.settings).values(key=key, value=secrets.token_urlsafe(nbytes))
+            conn.execute(schema.insert(conn, t.settings).values(key=key, value=codes.secret(nbytes))
                          .on_conflict_do_nothing(index_elements=["key"]))
             return conn.execute(sa.select(t.settings.c.value).where(t.settings.c.key == key)).scalar_one()
         return self._run(fn, write=True)

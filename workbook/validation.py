@@ -16,6 +16,8 @@ from .errors import InvalidInput
 NOTE_MAX = 20_000
 KINDS = ("district", "cmo", "private", "other")
 URBANICITY = ("urban", "suburban", "rural", "mixed")
+MAX_PRIORITIES = 3
+"""Conditions one member may pick as priorities (the workbook's own rule, said where members pick them)."""
 ROLES = (
     "Superintendent",
     "Central-office leader",

@@ -9,10 +9,8 @@ for the coach who types the paper answers into the files ``workbook import`` rea
 
 from __future__ import annotations
 
-from html import escape as esc
-
 from .content import load_content
-from .render import attribution
+from .render import attribution, esc
 
 PRINT_CSS = """
 body { font-family: system-ui, 'DejaVu Sans', Arial, sans-serif; color: #1F2933; margin: 1.5cm; font-size: 11pt; }
