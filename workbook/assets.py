@@ -38,6 +38,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from .files import replace_atomic, write_atomic
+
 FULL = "plotly.min.js"
 # bundle -> (npm package, file in the package, trace types it draws); None: the plotly package's own file
 BUNDLES: dict[str, tuple[str | None, str, frozenset | None]] = {
@@ -142,9 +144,7 @@ def _copy_if_changed(source: Path, target: Path) -> None:
     if target.exists() and target.stat().st_size == source.stat().st_size \
             and target.read_bytes()[:300] == source.read_bytes()[:300]:
         return
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    replace_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def install(template_dir: Path, cache: Path | None = None) -> dict[str, Path]:
@@ -222,10 +222,7 @@ def install_style(static: Path, source: Path | None = None, node: str = "node", 
         return "node timed out: pages load Voila's styles as a script"
     if done.returncode != 0 or not done.stdout.strip():
         return f"node could not read voila-style.js ({done.stderr.strip()[-200:]}): pages load it as a script"
-    static.mkdir(parents=True, exist_ok=True)
-    tmp = css.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(f"{_STYLE_MARK}{_digest(source)} */\n{done.stdout}", encoding="utf-8")
-    os.replace(tmp, css)
+    write_atomic(css, f"{_STYLE_MARK}{_digest(source)} */\n{done.stdout}")
     return "made"
 
 
