@@ -8,8 +8,11 @@ outputs are compared with the outputs stored in the notebook. Refresh them with
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -24,13 +27,59 @@ def envs(tmp_path_factory):
     return prepare(tmp_path_factory.mktemp("nbval"))
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_notebook_outputs_match(name, envs, tmp_path):
-    cmd = [sys.executable, "-m", "pytest", "--nbval", str(NOTEBOOKS / name), "--nbval-sanitize-with", str(SANITIZE),
+def run_nbval(notebook: Path, env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The real ``pytest --nbval`` command line on one notebook, in ``tmp_path``, with ``env``."""
+    cmd = [sys.executable, "-m", "pytest", "--nbval", str(notebook), "--nbval-sanitize-with", str(SANITIZE),
            "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path), "-c", "/dev/null",
            "--nbval-cell-timeout=300"]
-    proc = subprocess.run(cmd, env=envs[name], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    return subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_outputs_match(name, envs, tmp_path):
+    proc = run_nbval(NOTEBOOKS / name, envs[name], tmp_path)
     assert proc.returncode == 0, f"nbval failed for {name}:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+
+
+DIGEST = re.compile(r"digest ([0-9a-f]{8})")
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_mark_changes(envs, tmp_path):
+    """One member's "now" mark moved: the team view's digest differs and nbval says so.
+
+    (The same notebook with the unchanged store passes: ``test_notebook_outputs_match``.)
+    """
+    from workbook.store import Store
+
+    name = "team_pathways.ipynb"
+    env = dict(envs[name])
+    notebook = tmp_path / name
+    shutil.copy(NOTEBOOKS / name, notebook)
+    stored = DIGEST.findall(notebook.read_text(encoding="utf-8"))
+    assert len(stored) == 1, f"{name} should store one page digest, found {stored}"
+
+    db = tmp_path / "changed.sqlite"
+    with sqlite3.connect(env["WORKBOOK_DB_URL"].removeprefix("sqlite:///")) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    store = Store(f"sqlite:///{db}")
+    try:
+        query = urllib.parse.parse_qs(env["QUERY_STRING"])
+        _district, session = store.resolve_session(query["district"][0], query["session"][0])
+        member = store.respondents(session.id)[0]
+        spectrum, marks = sorted(store.member_marks(member).items())[0]
+        before = marks["current"]
+        store.save_spectrum_mark(member, spectrum, "current", 1.0 if before and before >= 3 else 5.0)
+    finally:
+        store.dispose()
+    env["WORKBOOK_DB_URL"] = f"sqlite:///{db}"
+
+    proc = run_nbval(notebook, env, tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"nbval passed although a mark changed:\n{out[-4000:]}"
+    assert "Team pathways" in out and stored[0] in out, out[-4000:]
+    changed = set(DIGEST.findall(out)) - set(stored)
+    assert changed, f"nbval's report does not name the new digest:\n{out[-4000:]}"
 
 
 def test_every_notebook_has_stored_outputs():

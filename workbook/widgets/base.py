@@ -81,8 +81,15 @@ class Page(w.VBox):
         self._summary = summary
 
     def __repr__(self) -> str:
-        # what nbval compares and a notebook shows as text: stable, human, no ids
-        return f"<{self._summary or type(self).__name__}>"
+        # what nbval compares and a notebook shows as text: stable, human, no ids; the digest of the
+        # charts' data and the inputs' values (widgets/digest.py) makes a changed number a difference
+        from .digest import digest_line
+
+        try:
+            digest = digest_line(self)
+        except Exception as exc:  # a text form never raises; the difference still shows in nbval
+            digest = f"digest unavailable ({type(exc).__name__})"
+        return f"<{self._summary or type(self).__name__} · {digest}>"
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
