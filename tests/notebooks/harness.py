@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = Path(__file__).resolve().parent / "sanitize.cfg"
+# set in every environment ``prepare`` returns: a pytest run that already has it needs no other store
+PREPARED = "WORKBOOK_NBVAL_PREPARED"
 
 
 def _queries(codes: dict) -> dict:
@@ -57,6 +59,7 @@ def prepare(folder: Path) -> dict[str, dict]:
             src.backup(dst)
         env = dict(os.environ, WORKBOOK_DB_URL=f"sqlite:///{own}", QUERY_STRING=queries.get(nb.name, ""),
                    PYTHONHASHSEED="0", TZ="UTC")
+        env[PREPARED] = "1"  # notebooks/conftest.py then leaves this environment as it is
         envs[nb.name] = env
     return envs
 
