@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import paths
 from .errors import WorkbookError
 from .links import (
     LOCAL_URL,
@@ -21,9 +22,8 @@ from .links import (
 )
 from .validation import KINDS, URBANICITY
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-TEMPLATE = ROOT / "share" / "jupyter" / "voila" / "templates" / "workbook"
+NOTEBOOKS = paths.notebooks_dir()
+TEMPLATE = paths.template_dir()
 REFILL_DELAY = 8
 """Seconds Voila waits before it refills the preheated pool after a page took a kernel from it."""
 
@@ -232,7 +232,7 @@ def cmd_serve(args) -> int:
     print(f"This server serves up to {limit} pages at once (--max-kernels)")
     sys.stdout.flush()
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ROOT / "share" / "jupyter"), env.get("JUPYTER_PATH")) if p)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(paths.jupyter_share()), env.get("JUPYTER_PATH")) if p)
     argv = voila_argv(args.port, ip, token, args.preheat, args.cull_idle, args.cull_interval, not args.no_fork,
                       prefix)
     os.execve(argv[0], argv, env)

@@ -329,9 +329,10 @@ class Content(_Model):
 # ---------------------------------------------------------------- loading
 
 def data_dir() -> Path:
-    """Where content lives: ``$WORKBOOK_DATA_DIR`` or the project's ``data/`` folder."""
-    env = os.environ.get("WORKBOOK_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    """Where content lives: ``$WORKBOOK_DATA_DIR`` or the project's ``data/`` folder (:mod:`workbook.paths`)."""
+    from .paths import data_dir as where
+
+    return where()
 
 
 def _read_yaml(path: Path) -> dict:

@@ -30,12 +30,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import assets, validation
+from . import assets, paths, validation
 from .errors import InvalidInput
 from .files import write_atomic
 from .render import esc
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
+NOTEBOOK = paths.notebooks_dir() / "district_report.ipynb"
 PLOTLYJS_MODES = ("shared", "inline")
 # the notebooks papermill runs per district (``--notebook NAME``): the report and the facilitator apps' views
 VIEWS = {"district_report": "District report", "team_pathways": "Team pathways",

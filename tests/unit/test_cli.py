@@ -121,8 +121,8 @@ def test_voila_command_line_strips_sources_culls_kernels_and_stays_offline():
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
     assert "cull_idle_timeout=300" in joined and "cull_connected=True" in joined
     assert "--template=workbook" in argv and "--Voila.ip=127.0.0.1" in argv
-    assert (cli.ROOT / "share/jupyter/voila/templates/workbook/index.html.j2").exists()
-    template = (cli.ROOT / "share/jupyter/voila/templates/workbook/index.html.j2").read_text()
+    assert (cli.TEMPLATE / "index.html.j2").exists()
+    template = (cli.TEMPLATE / "index.html.j2").read_text()
     assert "cdn." not in template
     preheated = " ".join(cli.voila_argv(8866, "127.0.0.1", "s3cret", preheat=2))
     assert "preheat_kernel=True" in preheated and "'charting_your_path.ipynb': {'pool_size': 2}" in preheated
