@@ -112,7 +112,7 @@ def fresh_build(url: str) -> tuple[float, str]:
     """Seconds to build the page on its own new ``Store`` and serialise its figure; the figure JSON."""
     import plotly.io as pio
 
-    from workbook.widgets.network import network_overview
+    from workbook.apps.network_overview import network_overview
 
     start = time.perf_counter()
     page = network_overview(db_url=url, trusted=True)

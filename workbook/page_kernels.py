@@ -32,8 +32,9 @@ def _warm() -> None:
     import voila.utils  # noqa: F401 - preheated kernels wait for their visit with it
 
     from . import charts
+    from .apps import charting_your_path  # noqa: F401 - the page a room opens
     from .content import load_content
-    from .widgets import access, heartbeat, pathway  # noqa: F401 - Charting Your Path, the page a room opens
+    from .widgets import access, heartbeat  # noqa: F401
     from .widgets.chart import figure_json
 
     content = load_content()

@@ -40,7 +40,7 @@ def static_view(name: str, district: str, session=None) -> dr.ReportDisplay:
 def team_pathways(district: str | None = None, session=None):
     """Team pathways: the Voila page (no district: the link decides) or its static view for ``district``."""
     if district is None:
-        from .widgets.team import team_pathways as page
+        from .apps.team_pathways import team_pathways as page
 
         return page()
     return static_view("team_pathways", district, session)
@@ -49,7 +49,7 @@ def team_pathways(district: str | None = None, session=None):
 def laying_the_foundation(district: str | None = None, session=None):
     """Laying the Foundation: the Voila page or the team's answers for ``district``."""
     if district is None:
-        from .widgets.foundation import laying_the_foundation as page
+        from .apps.laying_the_foundation import laying_the_foundation as page
 
         return page()
     return static_view("laying_the_foundation", district, session)
@@ -58,7 +58,7 @@ def laying_the_foundation(district: str | None = None, session=None):
 def conditions_for_scale(district: str | None = None, session=None):
     """Conditions for Scale: the Voila page or the team view (heat map, spread, priorities) for ``district``."""
     if district is None:
-        from .widgets.conditions import conditions_for_scale as page
+        from .apps.conditions_for_scale import conditions_for_scale as page
 
         return page()
     return static_view("conditions_for_scale", district, session)
@@ -67,7 +67,7 @@ def conditions_for_scale(district: str | None = None, session=None):
 def action_planning(district: str | None = None, session=None):
     """Action planning: the Voila page or the session's plan for ``district``."""
     if district is None:
-        from .widgets.plan import action_planning as page
+        from .apps.action_planning import action_planning as page
 
         return page()
     return static_view("action_planning", district, session)

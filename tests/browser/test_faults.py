@@ -101,7 +101,7 @@ def test_hostile_text_shows_as_text_in_the_team_view_and_the_report(server, page
 
 
 def test_an_unreachable_store_is_said_in_plain_words(tmp_path, monkeypatch):
-    from workbook.widgets.pathway import charting_your_path
+    from workbook.apps.charting_your_path import charting_your_path
 
     monkeypatch.setenv("WORKBOOK_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     app = charting_your_path(params={"district": "example-usd"})

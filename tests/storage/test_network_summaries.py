@@ -16,11 +16,11 @@ import sqlalchemy as sa
 
 from tests.storage.test_migrations import V1_FILE, v1
 from workbook import analysis, exchange, ownership, schema, store_planning
+from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
 from workbook.schema import tables as t
 from workbook.store import Store
-from workbook.widgets.network import MIN_MEMBERS, NetworkOverview, network_overview
 
 PACE = "pace"
 

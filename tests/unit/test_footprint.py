@@ -15,7 +15,7 @@ from workbook.demo import seed_demo
 SCRIPT = textwrap.dedent("""
     import os, sys
     from workbook.store import Store
-    from workbook.widgets.pathway import charting_your_path
+    from workbook.apps.charting_your_path import charting_your_path
 
     store = Store(os.environ["WORKBOOK_DB_URL"])
     link = {"district": os.environ["D"], "session": os.environ["S"], "code": os.environ["C"]}

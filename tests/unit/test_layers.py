@@ -2,7 +2,8 @@
 
 From the bottom: the framework content and its rules (``content``, ``validation``, ``errors``, ``theme``,
 ``render``), then what is computed and drawn from it (``analysis``, ``charts``, ``html``, ``worksheet``), then
-the store, then the apps' widgets, then the reports and the servers. The district report is built from
+the store, then the reusable widgets (``widgets``) and the apps built from them (``apps``, one module per
+notebook), then the reports and the servers. The district report is built from
 ``analysis``, ``charts`` and ``html`` only: a report kernel imports no ipywidgets. Imports inside functions
 count too (they run as soon as the function does).
 """
@@ -21,11 +22,11 @@ PACKAGE = Path(workbook.__file__).resolve().parent
 PURE = ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
         "workbook._lazy", "workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet")
 STORE = ("workbook.store", "workbook.store_planning", "workbook.schema")
-ABOVE_PURE = (*STORE, "workbook.widgets", "workbook.views", "workbook.district_report", "workbook.reports",
-              "workbook.report_kernels", "workbook.page_kernels", "workbook.cli", "workbook.demo",
+ABOVE_PURE = (*STORE, "workbook.widgets", "workbook.apps", "workbook.views", "workbook.district_report",
+              "workbook.reports", "workbook.report_kernels", "workbook.page_kernels", "workbook.cli", "workbook.demo",
               "workbook.exchange", "workbook.ownership", "workbook.voila_server", "workbook.convening",
               "workbook.balancer", "workbook.capacity", "workbook.links", "workbook.assets")
-WIDGET_LIBS = ("workbook.widgets", "ipywidgets", "anywidget")
+WIDGET_LIBS = ("workbook.widgets", "workbook.apps", "ipywidgets", "anywidget")
 REPORTS = ("workbook.district_report", "workbook.reports", "workbook.report_kernels")
 # SQLAlchemy belongs to the store. Modules outside it that still import it, each for a reason; the list may only
 # shrink (a module listed here that stops importing it fails the test until it is taken off the list).
@@ -125,3 +126,23 @@ def test_the_district_report_loads_no_widget_module():
             "or m.startswith('workbook.widgets')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_reusable_widgets_import_no_app_and_apps_import_no_other_app():
+    found = []
+    for path in sorted((PACKAGE / "widgets").glob("*.py")):
+        found += [f"widgets/{path.name}:{line} imports {t}" for line, t in imports(path, PACKAGE)
+                  if _within(t, ("workbook.apps",))]
+    for path in sorted((PACKAGE / "apps").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        own = module_name(path, PACKAGE)
+        found += [f"apps/{path.name}:{line} imports {t}" for line, t in imports(path, PACKAGE)
+                  if _within(t, ("workbook.apps",)) and t != own and t != "workbook.apps"]
+    assert found == []
+
+
+def test_every_served_notebook_has_its_app_module_of_the_same_name():
+    notebooks = {p.stem for p in (PACKAGE.parent / "notebooks").glob("*.ipynb")} - {"district_report"}
+    apps = {p.stem for p in (PACKAGE / "apps").glob("*.py")} - {"__init__"}
+    assert notebooks == apps

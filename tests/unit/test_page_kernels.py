@@ -37,14 +37,14 @@ async def _run(cwd: Path, code: str) -> tuple[int, str]:
 
 def test_a_page_kernel_is_forked_from_the_template_with_the_member_page_imported(tmp_path, page_template):
     _pid, answer = run_async(_run(tmp_path, "(__import__('os').getppid(), sorted(m for m in ("
-                                              "'workbook.widgets.pathway', 'plotly.graph_objects', 'sqlalchemy',"
-                                              " 'pandas') if m in __import__('sys').modules))"))
+                                              "'workbook.apps.charting_your_path', 'plotly.graph_objects', "
+                                              "'sqlalchemy', 'pandas') if m in __import__('sys').modules))"))
     template = PageTemplate._instance
     assert template is not None and template.usable()
     parent, imported = eval(answer)  # noqa: S307 - a tuple of an int and names, printed by the kernel
     assert parent == template.process.pid
     # the page needs no pandas: the template does not import it for every kernel either
-    assert imported == ["plotly.graph_objects", "sqlalchemy", "workbook.widgets.pathway"]
+    assert imported == ["plotly.graph_objects", "sqlalchemy", "workbook.apps.charting_your_path"]
 
 
 def test_a_forked_kernel_answers_the_widget_managers_request_for_every_state_at_once(tmp_path, page_template):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import voila.utils
 
+from workbook.apps.charting_your_path import ChartingYourPath
 from workbook.demo import seed_demo
 from workbook.widgets import access
-from workbook.widgets.pathway import ChartingYourPath
 
 
 def test_preheated_kernel_warms_up_then_waits_for_the_visit(store, content, monkeypatch):

@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 import pytest
 
 from workbook import charts
+from workbook.apps.charting_your_path import ChartingYourPath
 from workbook.widgets import chart as chart_mod
 from workbook.widgets.chart import Chart, MimePlotView, PlotView
 from workbook.widgets.marks import MarkSlider
-from workbook.widgets.pathway import ChartingYourPath
 
 SLUG = "chart-usd"
 

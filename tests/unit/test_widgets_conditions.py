@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from workbook.apps.conditions_for_scale import ConditionsTeam, conditions_for_scale
 from workbook.demo import seed_demo
-from workbook.widgets.conditions import ConditionsTeam, conditions_for_scale
 
 
 def test_the_team_answers_step_1s_questions_a_to_c(store, content):
@@ -22,7 +22,7 @@ def test_the_team_answers_step_1s_questions_a_to_c(store, content):
 
 
 def _member_page(store, codes, name="Sam Fictional", role="Teacher"):
-    from workbook.widgets.conditions import ConditionsForScale
+    from workbook.apps.conditions_for_scale import ConditionsForScale
 
     params = {"district": codes["district"], "session": str(codes["session"]), "code": codes["code"]}
     page = conditions_for_scale(store, params)
@@ -46,7 +46,7 @@ def test_a_member_rates_and_picks_and_a_reopened_page_saves_nothing_it_restores(
     assert mine.loc[second.condition.id, "rating"] == 2.5
 
     # the member's personal link: the marks come back, and restoring them writes nothing
-    from workbook.widgets.conditions import ConditionsForScale
+    from workbook.apps.conditions_for_scale import ConditionsForScale
 
     saved = []
     monkeypatch.setattr(type(store), "save_condition_rating", lambda self, *a: saved.append(("rating", a)))

@@ -7,8 +7,8 @@ from html import escape
 
 import pytest
 
+from workbook.apps.framework_explorer import FrameworkExplorer, framework_explorer, spectrum_html
 from workbook.content import AUDIENCES
-from workbook.widgets.explorer import FrameworkExplorer, framework_explorer, spectrum_html
 
 
 @pytest.fixture()
@@ -19,7 +19,7 @@ def explorer(content):
 
 
 def test_builds(explorer, content):
-    assert repr(explorer) == "<Framework explorer: 7 spectra, 16 conditions>"
+    assert repr(explorer).startswith("<Framework explorer: 7 spectra, 16 conditions · 1 chart, ")
     assert explorer.spectrum.value == content.spectra[0].id
     assert [value for _label, value in explorer.spectrum.options] == [s.id for s in content.spectra]
     assert [value for _label, value in explorer.layer.options] == [layer.id for layer in content.framework.layers]

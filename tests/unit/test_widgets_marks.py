@@ -95,7 +95,7 @@ def test_disabled_trait_is_synced():
 
 
 def test_step1_rating_names_the_three_levels_of_the_guides_scale(content):
-    from workbook.widgets.conditions import ConditionRow
+    from workbook.apps.conditions_for_scale import ConditionRow
 
     layer = content.framework.layers[0]
     row = ConditionRow(layer.conditions[0], layer, content.framework.scale)

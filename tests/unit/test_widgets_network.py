@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from workbook import analysis, charts
+from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
 from workbook.schema import tables as t
 from workbook.store import Store
-from workbook.widgets.network import MIN_MEMBERS, NetworkOverview, network_overview
 
 NAN = np.nan
 
@@ -166,7 +166,7 @@ NETWORK = [f"network-{i:04d}" for i in range(1, 13)]
 
 
 def test_overview_builds_with_the_coach_code(page):
-    assert repr(page) == f"<Network overview: 12 district(s) with at least {MIN_MEMBERS} members>"
+    assert repr(page).startswith(f"<Network overview: 12 district(s) with at least {MIN_MEMBERS} members · 2 charts")
     assert sorted(page.pathways.index) == NETWORK
     assert shown_count(page) == (12, 12)
     assert "fewer than 5 members charted are left out" in page.summary.value

@@ -9,10 +9,10 @@ import ipywidgets as w
 import pytest
 import traitlets
 
+from workbook.apps.charting_your_path import ChartingYourPath, charting_your_path
 from workbook.demo import seed_demo
 from workbook.errors import StoreUnavailable
 from workbook.widgets.base import Page
-from workbook.widgets.pathway import ChartingYourPath, charting_your_path
 
 SLUG = "test-usd"
 

@@ -8,9 +8,9 @@ import shutil
 import ipywidgets as w
 import pytest
 
+from workbook.apps.team_pathways import TeamPathways, team_pathways
 from workbook.demo import DEMO_MEMBERS, seed_demo
 from workbook.store import Store
-from workbook.widgets.team import TeamPathways, team_pathways
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from .. import analysis, charts, theme
 from ..analysis import condition_frames
 from ..links import app_link
 from ..store import Store
-from .access import open_app
-from .base import Page, PlotView, esc, qr_svg
+from ..widgets.access import open_app
+from ..widgets.base import Page, PlotView, esc, qr_svg
 
 TITLE = "Presenter view"
 

@@ -9,7 +9,7 @@ from .. import analysis, charts, render
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import Page, PlotView, error_page, esc, header, query_params
+from ..widgets.base import Page, PlotView, error_page, esc, header, query_params
 
 TITLE = "Network overview"
 LEDE = ("Every district's current pathway (the median of its latest session) across your network, one box per "

@@ -19,10 +19,10 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
 )
 from ..links import app_link
 from ..store import Store
-from .access import open_app
-from .base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
-from .marks import MarkSlider
-from .restoring import Restoring
+from ..widgets.access import open_app
+from ..widgets.base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
+from ..widgets.marks import MarkSlider
+from ..widgets.restoring import Restoring
 
 TITLE = "Team pathways"
 LEDE = (

@@ -9,11 +9,11 @@ from .. import analysis, charts, render
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
 from ..html.conditions import layers_html
 from ..store import Store
-from .access import open_app
-from .base import Page, PlotView, Saver, card, esc, header, message, team_answer
-from .identity import Identity
-from .marks import MarkSlider
-from .restoring import Restoring
+from ..widgets.access import open_app
+from ..widgets.base import Page, PlotView, Saver, card, esc, header, message, team_answer
+from ..widgets.identity import Identity
+from ..widgets.marks import MarkSlider
+from ..widgets.restoring import Restoring
 
 TITLE = "Conditions for Scale"
 LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "

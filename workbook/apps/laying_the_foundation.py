@@ -7,10 +7,10 @@ import ipywidgets as w
 from .. import analysis, charts, render
 from ..analysis import member_labels
 from ..store import Store
-from .access import open_app
-from .base import Page, PlotView, Saver, esc, header, team_answer
-from .identity import Identity
-from .restoring import Restoring
+from ..widgets.access import open_app
+from ..widgets.base import Page, PlotView, Saver, esc, header, team_answer
+from ..widgets.identity import Identity
+from ..widgets.restoring import Restoring
 
 TITLE = "Laying the Foundation"
 LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "

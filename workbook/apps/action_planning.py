@@ -8,9 +8,9 @@ from .. import analysis, render
 from ..analysis import condition_frames
 from ..errors import WorkbookError
 from ..store import Store
-from .access import open_app
-from .base import Page, Saver, esc, header, message, session_downloads
-from .restoring import Restoring
+from ..widgets.access import open_app
+from ..widgets.base import Page, Saver, esc, header, message, session_downloads
+from ..widgets.restoring import Restoring
 
 TITLE = "Action planning"
 LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "

@@ -10,11 +10,11 @@ from ipywidgets.widgets.widget_string import TextStyle
 from .. import analysis, charts, render
 from ..html.pathway import gap_list
 from ..store import Respondent, Store
-from .access import open_app, open_session  # noqa: F401 - open_session re-exported
-from .base import Page, PlotView, Saver, esc, header, html, shared, vbox
-from .identity import Identity
-from .marks import MarkSlider
-from .restoring import Restoring
+from ..widgets.access import open_app
+from ..widgets.base import Page, PlotView, Saver, esc, header, html, shared, vbox
+from ..widgets.identity import Identity
+from ..widgets.marks import MarkSlider
+from ..widgets.restoring import Restoring
 
 TITLE = "Charting Your Path"
 LEDE = (
