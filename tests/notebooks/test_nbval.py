@@ -115,3 +115,14 @@ def test_notebooks_are_thin():
 
 def test_refresh_command_is_documented():
     assert "notebooks:" in (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+
+
+def test_no_notebook_takes_a_connection_string_as_a_parameter():
+    """papermill writes every parameter into the output notebook: the store comes from WORKBOOK_DB_URL only."""
+    import nbformat
+
+    for name in NAMES:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                assert "db_url" not in cell.source and "://" not in cell.source, name
