@@ -60,7 +60,7 @@ def make_store(folder: Path, districts: int):
 
 def forget_summaries(store) -> None:
     """Make the next build cold: no stored summary is current."""
-    from workbook.schema import tables as t
+    from workbook.store.schema import tables as t
 
     with store.engine.begin() as conn:
         conn.execute(t.session_summaries.update().values(summary_revision=None, members=None,
@@ -71,7 +71,7 @@ def stale_tenth(store, rng: random.Random) -> int:
     """Change one member's "now" marks in a tenth of the districts' latest sessions; how many sessions."""
     import sqlalchemy as sa
 
-    from workbook.schema import tables as t
+    from workbook.store.schema import tables as t
 
     s, r, m = t.sessions, t.respondents, t.spectrum_marks
     with store.engine.begin() as conn:

@@ -271,6 +271,86 @@ def cmd_report(args) -> int:
     return report_main(args)
 
 
+def cmd_export(args) -> int:
+    from .exchange import export_session
+
+    store = _store(args)
+    district, session = store.resolve_session(args.district, args.session)
+    counts = export_session(store, session.id, args.out)
+    print(f"export: wrote {district.slug} session {session.id} ({counts['members']} members, "
+          f"{counts['notes']} notes, {counts['action_items']} action items) to {args.out}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .exchange import import_session
+
+    s = import_session(_store(args), args.file, args.district, args.session)
+    print(f"import: {s['members']} members, {s['marks']} marks, {s['notes']} notes and {s['items']} action items "
+          f"into {s['district']} session {s['session']}")
+    return 0
+
+
+def cmd_district_export(args) -> int:
+    from .exchange import export_district
+
+    result = export_district(_store(args), args.slug, args.out)
+    print(f"district export: wrote {result['sessions']} session(s) of {args.slug} to {args.out}")
+    return 0
+
+
+def cmd_district_delete(args) -> int:
+    from .errors import InvalidInput
+    from .ownership import delete_district
+
+    if not args.yes:
+        raise InvalidInput(f"This deletes {args.slug} and every answer of its sessions for good; "
+                           "run it again with --yes to confirm (export it first to keep a copy).")
+    counts = delete_district(_store(args), args.slug)
+    print(f"district delete: removed {args.slug} ({counts['sessions']} session(s), {counts['respondents']} "
+          f"member(s), {sum(counts.values())} rows)")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .ownership import backup
+
+    result = backup(_store(args), args.out)
+    print(f"backup: wrote {result['bytes']:,} bytes to {result['path']}")
+    return 0
+
+
+def add_data_commands(subparsers):
+    """Add export, import, district export/delete and backup (workbook/exchange.py, workbook/ownership.py).
+
+    Returns the ``district`` command's subparsers so the caller can add more district commands.
+    """
+    p = subparsers.add_parser("export", help="write one session's responses to .xlsx or .zip (CSV)")
+    p.add_argument("--district", required=True, help="district slug")
+    p.add_argument("--session", default=None, help="session id (default: the latest)")
+    p.add_argument("--out", required=True, help="FILE.xlsx or FILE.zip")
+    p.set_defaults(fn=cmd_export)
+    p = subparsers.add_parser("import", help="import a session from .xlsx, .zip, a CSV folder or one CSV")
+    p.add_argument("file")
+    p.add_argument("--district", default=None, help="into this existing district")
+    p.add_argument("--session", default=None, help="into this existing session (needs --district)")
+    p.set_defaults(fn=cmd_import)
+    p = subparsers.add_parser("district", help="export or delete all of a district's data")
+    dsub = p.add_subparsers(dest="district_command", required=True)
+    q = dsub.add_parser("export", help="every session of a district, one .xlsx each, in a .zip")
+    q.add_argument("slug")
+    q.add_argument("--out", required=True, help="FILE.zip")
+    q.set_defaults(fn=cmd_district_export)
+    q = dsub.add_parser("delete", help="delete a district and all its sessions' data")
+    q.add_argument("slug")
+    q.add_argument("--yes", action="store_true", help="confirm the deletion")
+    q.set_defaults(fn=cmd_district_delete)
+    p = subparsers.add_parser("backup", help="a consistent copy of an SQLite store")
+    p.add_argument("--out", required=True, help="the backup file")
+    p.set_defaults(fn=cmd_backup)
+    return dsub
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbook", description="The Look Both Ways workbook.")
     parser.add_argument("--db", help="database URL (default: $WORKBOOK_DB_URL or a local SQLite file)")
@@ -336,9 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="worksheet.html")
     p.set_defaults(fn=cmd_worksheet)
 
-    from .ownership import register
-
-    dsub = register(sub)
+    dsub = add_data_commands(sub)
     q = dsub.add_parser("create", help="add a district (or CMO, network) and its first session")
     q.add_argument("slug", help="short name for links and files, e.g. lincoln-usd")
     q.add_argument("--name", required=True, help="the name people see")

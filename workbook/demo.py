@@ -11,12 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import sqlalchemy as sa
-
-from . import codes
 from .content import SPECTRUM_IDS, load_content
-from .schema import tables as t
-from .store import Store, now
+from .store import Store
 
 DEMO_SLUG = "example-usd"
 DEMO_NAME = "Example Unified School District (fictional)"
@@ -112,42 +108,29 @@ def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: 
     rng = random.Random(seed)
     kinds = ["district"] * 7 + ["cmo", "cmo", "private"]
     urban = ["urban", "suburban", "rural", "mixed"]
-    stamp = now()
+    roles = ["Superintendent", "Central-office leader", "Principal / school leader", "Teacher leader", "Board member"]
     existing = {d.slug for d in store.districts()}
-
-    def fn(conn):
-        made = 0
-        for i in range(districts):
-            slug = f"network-{i + 1:04d}"
-            if slug in existing:
-                continue
-            made += 1
-            lean = {s: rng.uniform(1.5, 4.5) for s in SPECTRUM_IDS}
-            did = conn.execute(t.districts.insert().values(
-                slug=slug, name=f"Fictional District {i + 1:04d}", kind=rng.choice(kinds),
-                schools=rng.choice([3, 8, 15, 30, 60, 120]), urbanicity=rng.choice(urban),
-                frl_percent=round(rng.uniform(5, 95)), years_scaling=rng.choice([0, 1, 2, 3, 5]), synthetic=True,
-                created_at=stamp)).inserted_primary_key[0]
-            for k in range(sessions):
-                sid = conn.execute(t.sessions.insert().values(
-                    district_id=did, label=f"Round {k + 1}", held_on=dt.date(2025, 9, 1) + dt.timedelta(days=120 * k),
-                    join_code=codes.join_code(), facilitator_code=codes.facilitator_code(), min_group_size=5,
-                    show_authors=False, created_at=stamp)).inserted_primary_key[0]
-                people = [{"session_id": sid, "token": codes.member_token(), "name": f"Member {m + 1}",
-                           "role": rng.choice(["Superintendent", "Central-office leader", "Principal / school leader",
-                                               "Teacher leader", "Board member"]),
-                           "created_at": stamp, "updated_at": stamp} for m in range(members)]
-                conn.execute(t.respondents.insert(), people)
-                ids = conn.execute(sa.select(t.respondents.c.id).where(t.respondents.c.session_id == sid)
-                                   .order_by(t.respondents.c.id)).scalars().all()
-                marks = [{"respondent_id": rid, "spectrum_id": s,
-                          "current": _half(lean[s] + 0.3 * k + rng.gauss(0, 0.6)),
-                          "aspiration": _half(lean[s] + 0.8 + rng.gauss(0, 0.6)), "updated_at": stamp}
-                         for rid in ids for s in SPECTRUM_IDS]
-                conn.execute(t.spectrum_marks.insert(), marks)
-        return made
-    return store._run(fn, write=True)
+    made = []
+    for i in range(districts):
+        slug = f"network-{i + 1:04d}"
+        if slug in existing:
+            continue
+        lean = {s: rng.uniform(1.5, 4.5) for s in SPECTRUM_IDS}
+        district = {"slug": slug, "name": f"Fictional District {i + 1:04d}", "kind": rng.choice(kinds),
+                    "schools": rng.choice([3, 8, 15, 30, 60, 120]), "urbanicity": rng.choice(urban),
+                    "frl_percent": round(rng.uniform(5, 95)), "years_scaling": rng.choice([0, 1, 2, 3, 5]),
+                    "synthetic": True, "sessions": []}
+        for k in range(sessions):
+            people = [{"name": f"Member {m + 1}", "role": rng.choice(roles)} for m in range(members)]
+            for person in people:
+                person["marks"] = {s: (_half(lean[s] + 0.3 * k + rng.gauss(0, 0.6)),
+                                       _half(lean[s] + 0.8 + rng.gauss(0, 0.6))) for s in SPECTRUM_IDS}
+            district["sessions"].append({"label": f"Round {k + 1}",
+                                         "held_on": dt.date(2025, 9, 1) + dt.timedelta(days=120 * k),
+                                         "min_group_size": 5, "show_authors": False, "members": people})
+        made.append(district)
+    return store.add_districts_in_bulk(made)
 
 
 def is_empty(store: Store) -> bool:
-    return store._run(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.districts)).scalar()) == 0
+    return store.count_districts() == 0

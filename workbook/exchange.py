@@ -21,15 +21,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from . import codes
 from . import validation as v
 from .content import SPECTRUM_IDS, load_content
-from .errors import ImportRejected, InvalidInput
+from .errors import ImportRejected, InvalidInput, NotFound
 from .files import replace_atomic
-from .schema import tables as t
-from .store import Store, now
+from .store import Store
 
 ATTRIBUTION = ("Framework content: Avishai, E. & Rabbitt, B. (2018). Look Both Ways; Thomas, N. & Rabbitt, B. "
                "(2019). Innovative Learning Implementation Framework. The Learning Accelerator. CC BY 4.0.")
@@ -137,17 +133,8 @@ def _collect(store: Store, session_id: int) -> dict[str, list[list]]:
     order = {s: i for i, s in enumerate(SPECTRUM_IDS)}
     corder = {c.id: i for i, c in enumerate(load_content().conditions)}
 
-    def fn(conn):
-        people = conn.execute(sa.select(t.respondents.c.id, t.respondents.c.name, t.respondents.c.role).where(
-            t.respondents.c.session_id == session_id).order_by(t.respondents.c.id)).all()
-        rids = sa.select(t.respondents.c.id).where(t.respondents.c.session_id == session_id)
-        sm = conn.execute(sa.select(t.spectrum_marks).where(t.spectrum_marks.c.respondent_id.in_(rids))).all()
-        cm = conn.execute(sa.select(t.condition_marks).where(t.condition_marks.c.respondent_id.in_(rids))).all()
-        by_session = {name: conn.execute(sa.select(getattr(t, name)).where(
-            getattr(t, name).c.session_id == session_id)).all()
-            for name in ("notes", "team_marks", "plan_areas", "action_items")}
-        return people, sm, cm, by_session
-    people, sm, cm, rest = store._run(fn)
+    rest = store.session_rows(session_id)
+    people, sm, cm = rest["members"], rest["spectrum_marks"], rest["condition_marks"]
     keys = _member_keys(people)
     rank = {p.id: i for i, p in enumerate(people)}
     items = sorted((r for r in rest["action_items"] if not r.deleted),
@@ -573,67 +560,44 @@ def _target(store: Store, recs, parts, district_slug, session_id, code, problems
         return _Target(store.district(district_slug).id, None, district_slug)
     num, row = recs["session"][0]
     slug = row["district_slug"]
-    if store._run(lambda c: c.execute(sa.select(t.districts.c.id).where(t.districts.c.slug == slug)).first()):
+    try:
+        store.district(slug)
+        taken = True
+    except NotFound:
+        taken = False
+    if taken:
         problems.append(f"session, row {num}: district_slug already exists in this workbook (got {_shown(slug)}; "
                         "allowed a new slug, or import into that district with --district/--session)")
     return _Target(None, None, slug)
 
 
-def _bulk(conn, table, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(table.insert(), rows)
-
-
-def _create_session(conn, row: dict, target: _Target, stamp) -> int:
-    district_id = target.district_id
-    if district_id is None:
-        if conn.execute(sa.select(t.districts.c.id).where(t.districts.c.slug == row["district_slug"])).first():
-            raise InvalidInput(f"A district with the slug {row['district_slug']!r} already exists.")
-        district_id = conn.execute(t.districts.insert().values(
-            slug=row["district_slug"], name=row["district_name"], kind=row["kind"], schools=row["schools"],
-            urbanicity=row["urbanicity"], frl_percent=row["frl_percent"], years_scaling=row["years_scaling"],
-            synthetic=False, created_at=stamp)).inserted_primary_key[0]
-    return conn.execute(t.sessions.insert().values(
-        district_id=district_id, label=row["session_label"], held_on=row["held_on"],
-        join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
-        min_group_size=row["min_group_size"], show_authors=row["show_authors"], created_at=stamp)
-    ).inserted_primary_key[0]
-
-
 def _write(store: Store, recs: dict, members: dict, target: _Target) -> int:
-    """Everything in one transaction; returns the session id."""
+    """Everything in one transaction (the store's ``import_rows``); returns the session id."""
     def rows(part):
         return [r for _, r in recs.get(part, [])]
 
-    def fn(conn):
-        stamp = now()
-        sid = target.session_id or _create_session(conn, rows("session")[0], target, stamp)
-        ids = {key: conn.execute(t.respondents.insert().values(
-            session_id=sid, token=codes.member_token(), name=name, role=role, created_at=stamp,
-            updated_at=stamp)).inserted_primary_key[0] for key, (name, role) in members.items()}
-        _bulk(conn, t.spectrum_marks, [{"respondent_id": ids[r["member"]], "spectrum_id": r["spectrum"],
-                                        "current": r["current"], "aspiration": r["aspiration"], "updated_at": stamp}
-                                       for r in rows("spectrum_marks")])
-        _bulk(conn, t.condition_marks, [{"respondent_id": ids[r["member"]], "condition_id": r["condition"],
-                                         "rating": r["rating"], "priority": r["priority"], "updated_at": stamp}
-                                        for r in rows("condition_marks")])
-        for r in rows("notes"):
-            store._upsert(conn, t.notes, {"session_id": sid, "respondent_id": ids.get(r["member"], 0),
-                                          "question_id": r["question_id"]}, {"text": r["text"], "updated_at": stamp})
-        for r in rows("team_marks"):
-            store._upsert(conn, t.team_marks, {"session_id": sid, "spectrum_id": r["spectrum"]},
-                          {"current": r["current"], "aspiration": r["aspiration"], "updated_at": stamp})
-        if rows("plan_areas"):
-            conn.execute(t.plan_areas.delete().where(t.plan_areas.c.session_id == sid))
-            _bulk(conn, t.plan_areas, [{"session_id": sid, "condition_id": r["condition"], "position": r["position"],
-                                        "updated_at": stamp} for r in rows("plan_areas")])
-        _bulk(conn, t.action_items, [
-            {"session_id": sid, "condition_id": r["condition"], "horizon": r["horizon"],
-             "position": i if r["position"] is None else r["position"], "text": r["text"], "timeline": r["timeline"],
-             "owner": r["owner"], "done": r["done"], "deleted": False, "updated_at": stamp}
-            for i, r in enumerate(rows("action_items"))])
-        return sid
-    return store._run(fn, write=True)
+    new = {}
+    if target.session_id is None:
+        row = rows("session")[0]
+        new["session"] = {"label": row["session_label"], "held_on": row["held_on"],
+                          "min_group_size": row["min_group_size"], "show_authors": row["show_authors"]}
+        if target.district_id is None:
+            new["district"] = {"slug": row["district_slug"], "name": row["district_name"], "kind": row["kind"],
+                               "schools": row["schools"], "urbanicity": row["urbanicity"],
+                               "frl_percent": row["frl_percent"], "years_scaling": row["years_scaling"]}
+    return store.import_rows(
+        members=members, district_id=target.district_id, session_id=target.session_id, **new,
+        spectrum_marks=[{"member": r["member"], "spectrum_id": r["spectrum"], "current": r["current"],
+                         "aspiration": r["aspiration"]} for r in rows("spectrum_marks")],
+        condition_marks=[{"member": r["member"], "condition_id": r["condition"], "rating": r["rating"],
+                          "priority": r["priority"]} for r in rows("condition_marks")],
+        notes=rows("notes"),
+        team_marks=[{"spectrum_id": r["spectrum"], "current": r["current"], "aspiration": r["aspiration"]}
+                    for r in rows("team_marks")],
+        plan_areas=[{"condition_id": r["condition"], "position": r["position"]} for r in rows("plan_areas")],
+        action_items=[{"condition_id": r["condition"], "horizon": r["horizon"], "position": r["position"],
+                       "text": r["text"], "timeline": r["timeline"], "owner": r["owner"], "done": r["done"]}
+                      for r in rows("action_items")])
 
 
 def import_session(store: Store, path, district_slug=None, session_id=None, code=None) -> dict:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from workbook import schema
 from workbook.errors import StoreUnavailable
-from workbook.store import Store
+from workbook.store import Store, schema
 
 STORES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"
 V1_FILE = STORES / "workbook_v1.sqlite"

@@ -15,12 +15,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.storage.test_migrations import V1_FILE, v1
-from workbook import analysis, exchange, ownership, schema, store_planning
+from workbook import analysis, exchange, ownership
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
-from workbook.schema import tables as t
-from workbook.store import Store
+from workbook.store import Store, schema
+from workbook.store import network as store_network
+from workbook.store.schema import tables as t
 
 PACE = "pace"
 
@@ -37,13 +38,13 @@ def db(any_db_url):
 def recomputed(monkeypatch):
     """The sessions summarised from their marks, call by call of ``network_summaries``."""
     calls: list[int] = []
-    original = store_planning._summarise
+    original = store_network._summarise
 
     def counting(marks):
         calls.append(1)
         return original(marks)
 
-    monkeypatch.setattr(store_planning, "_summarise", counting)
+    monkeypatch.setattr(store_network, "_summarise", counting)
     return calls
 
 
@@ -212,7 +213,7 @@ def test_a_write_while_the_summary_is_computed_is_not_lost(db, monkeypatch):
     people = members(db, slug)
     for member in people:
         db.save_spectrum_mark(member, PACE, "current", 1)
-    original = store_planning._summarise
+    original = store_network._summarise
     saved = []
 
     def save_first(marks):
@@ -222,7 +223,7 @@ def test_a_write_while_the_summary_is_computed_is_not_lost(db, monkeypatch):
             saved.append(True)
         return original(marks)
 
-    monkeypatch.setattr(store_planning, "_summarise", save_first)
+    monkeypatch.setattr(store_network, "_summarise", save_first)
     assert pace_median(db, slug) == 1.0  # computed from the marks as they were read
     assert pace_median(db, slug) == 5.0  # the next reader sees every save
     check(db)

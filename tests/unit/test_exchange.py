@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook import exchange, ownership
+from workbook import cli, exchange, ownership
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_demo
 from workbook.errors import AccessDenied, ImportRejected, InvalidInput, WorkbookError
-from workbook.schema import tables as t
-from workbook.store import Store
+from workbook.store import Store, admin
+from workbook.store.schema import tables as t
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exchange"
 TEAM = FIXTURES / "team"
@@ -66,7 +66,7 @@ def counts(store: Store) -> dict:
     def fn(conn):
         return {name: conn.execute(sa.select(sa.func.count()).select_from(getattr(t, name))).scalar()
                 for name in TABLES}
-    return store._run(fn)
+    return store.transaction(fn)
 
 
 TRICKY_NOTES = {
@@ -408,7 +408,7 @@ def test_existing_slug_is_refused_and_unknown_parts_named(store, tmp_path):
 def test_failure_midway_leaves_nothing(store, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(exchange, "_bulk", boom)
+    monkeypatch.setattr(admin, "_bulk", boom)
     with pytest.raises(RuntimeError):
         exchange.import_session(store, TEAM)
     assert counts(store) == {name: 0 for name in TABLES}
@@ -505,7 +505,7 @@ def _parser():
     parser = argparse.ArgumentParser(prog="workbook")
     parser.add_argument("--db")
     sub = parser.add_subparsers(dest="command", required=True)
-    ownership.register(sub)
+    cli.add_data_commands(sub)
     return parser
 
 

@@ -22,8 +22,8 @@ from workbook import cli, reports
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
 from workbook.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
 from workbook.errors import InvalidInput, ReportError
-from workbook.schema import tables as t
 from workbook.store import Store, now
+from workbook.store.schema import tables as t
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_NB = ROOT / "notebooks" / "district_report.ipynb"

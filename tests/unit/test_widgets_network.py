@@ -15,8 +15,8 @@ from workbook import analysis, charts
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_network
-from workbook.schema import tables as t
 from workbook.store import Store
+from workbook.store.schema import tables as t
 
 NAN = np.nan
 

@@ -259,7 +259,7 @@ def migrate(conn) -> int:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
     start = current_version(conn)
     if start > CURRENT_VERSION:
-        from .errors import StoreUnavailable
+        from ..errors import StoreUnavailable
 
         raise StoreUnavailable(f"The database has schema version {start}, newer than this workbook "
                                f"understands ({CURRENT_VERSION}). Upgrade the workbook.")

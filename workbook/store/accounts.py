@@ -1,0 +1,192 @@
+"""Districts, their sessions and the sessions' members, and the checks of the codes links carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+
+from .. import codes
+from .. import validation as v
+from ..errors import AccessDenied, InvalidInput, NotFound
+from . import schema
+from .base import District, Respondent, Session, StoreBase, now, record
+
+t = schema.tables
+
+
+class Accounts(StoreBase):
+    """Who is in the workbook: districts, sessions, members; and who may change what (codes, tokens)."""
+
+    # ------------------------------------------------------------ districts
+    def create_district(self, slug: str, name: str, kind: str = "district", *, schools=None,
+                        urbanicity=None, frl_percent=None, years_scaling=None,
+                        synthetic: bool = False) -> District:
+        """Add a district (or CMO, private network, other system). The slug must be new."""
+        row = v.district_fields(slug=slug, name=name, kind=kind, schools=schools, urbanicity=urbanicity,
+                                frl_percent=frl_percent, years_scaling=years_scaling)
+        self.transaction(lambda conn: self._insert_district(conn, row, synthetic=synthetic, stamp=now()), write=True)
+        return self.district(row["slug"])
+
+    @staticmethod
+    def _insert_district(conn, row: dict, *, synthetic: bool, stamp) -> int:
+        """Insert a checked district row (``validation.district_fields``) unless its slug is taken; its id."""
+        if conn.execute(sa.select(t.districts.c.id).where(t.districts.c.slug == row["slug"])).first():
+            raise InvalidInput(f"A district with the slug {row['slug']!r} already exists.")
+        res = conn.execute(t.districts.insert().values(**row, synthetic=synthetic, created_at=stamp))
+        return res.inserted_primary_key[0]
+
+    def district(self, slug: str) -> District:
+        """The district with this slug, or :class:`NotFound` in plain words."""
+        row = self.transaction(lambda c: c.execute(sa.select(t.districts).where(t.districts.c.slug == slug)).first())
+        if row is None:
+            raise NotFound(f"There is no district called {slug!r} in this workbook. Check the link you were given.")
+        return record(District, row)
+
+    def districts(self) -> list[District]:
+        rows = self.transaction(lambda c: c.execute(sa.select(t.districts).order_by(t.districts.c.slug)).all())
+        return [record(District, r) for r in rows]
+
+    def district_by_id(self, district_id: int) -> District:
+        row = self.transaction(lambda c: c.execute(sa.select(t.districts)
+                                                   .where(t.districts.c.id == district_id)).first())
+        if row is None:
+            raise NotFound(f"There is no district with id {district_id}.")
+        return record(District, row)
+
+    # ------------------------------------------------------------ sessions
+    def create_session(self, district_slug: str, label: str, held_on: dt.date | None = None, *,
+                       min_group_size: int = 5, show_authors: bool = False) -> Session:
+        """Start a reflection round for a district; it gets fresh join and facilitator codes."""
+        district = self.district(district_slug)
+        label = v.text(label, "session label", max_len=200, required=True)
+        min_group_size = v.integer(min_group_size, "minimum group size", 1, 100)
+        return self.session(self.transaction(lambda conn: self._insert_session(
+            conn, district.id, label, held_on or dt.date.today(), min_group_size=min_group_size,
+            show_authors=show_authors, stamp=now()), write=True))
+
+    @staticmethod
+    def _insert_session(conn, district_id: int, label: str, held_on: dt.date, *, min_group_size: int,
+                        show_authors: bool, stamp) -> int:
+        """Insert a session with fresh join and facilitator codes; its id."""
+        res = conn.execute(t.sessions.insert().values(
+            district_id=district_id, label=label, held_on=held_on,
+            join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
+            min_group_size=min_group_size, show_authors=bool(show_authors), created_at=stamp))
+        return res.inserted_primary_key[0]
+
+    def session(self, session_id: int) -> Session:
+        sid = v.integer(session_id, "session", 1, 2**62)
+        row = self.transaction(lambda c: c.execute(sa.select(t.sessions).where(t.sessions.c.id == sid)).first())
+        if row is None:
+            raise NotFound(f"There is no session {session_id} in this workbook.")
+        return record(Session, row)
+
+    def sessions(self, district_slug: str) -> list[Session]:
+        district = self.district(district_slug)
+        rows = self.transaction(lambda c: c.execute(
+            sa.select(t.sessions).where(t.sessions.c.district_id == district.id)
+            .order_by(t.sessions.c.held_on, t.sessions.c.id)).all())
+        return [record(Session, r) for r in rows]
+
+    def resolve_session(self, district_slug: str, session_id=None) -> tuple[District, Session]:
+        """The district and its session (the latest when ``session_id`` is empty)."""
+        district = self.district(district_slug)
+        if session_id in (None, ""):
+            found = self.sessions(district_slug)
+            if not found:
+                raise NotFound(f"{district.name} has no reflection session yet. Ask the facilitator for a link.")
+            return district, found[-1]
+        try:
+            session = self.session(session_id)
+        except InvalidInput:
+            raise NotFound(f"{session_id!r} is not a session number. Check the link you were given.") from None
+        if session.district_id != district.id:
+            raise NotFound(f"Session {session_id} does not belong to {district.name}. Check the link you were given.")
+        return district, session
+
+    def update_session(self, session_id: int, *, min_group_size=None, show_authors=None) -> Session:
+        values = {}
+        if min_group_size is not None:
+            values["min_group_size"] = v.integer(min_group_size, "minimum group size", 1, 100)
+        if show_authors is not None:
+            values["show_authors"] = bool(show_authors)
+        if values:
+            self.transaction(lambda c: c.execute(t.sessions.update().where(t.sessions.c.id == session_id)
+                                                 .values(**values)), write=True)
+        return self.session(session_id)
+
+    @staticmethod
+    def check_code(session: Session, code: str | None, *, facilitator: bool = False) -> None:
+        """Raise :class:`AccessDenied` unless ``code`` opens ``session`` (compared in constant time)."""
+        expected = session.facilitator_code if facilitator else session.join_code
+        ok = bool(code) and secrets.compare_digest(str(code), expected)
+        if not facilitator and not ok and code:
+            ok = secrets.compare_digest(str(code), session.facilitator_code)
+        if not ok:
+            who = "the facilitator's code" if facilitator else "the team's join code"
+            raise AccessDenied(f"This link does not carry {who} for this session. Ask the facilitator for the link.")
+
+    # ------------------------------------------------------------ respondents
+    def add_respondent(self, session_id: int, name: str, role: str) -> Respondent:
+        """Add a team member to a session; returns them with their personal token."""
+        name = v.text(name, "name", max_len=120, required=True)
+        role = v.role(role)
+        self.session(session_id)
+        token = codes.member_token()
+        return self.respondent(self.transaction(
+            lambda conn: self._insert_respondent(conn, session_id, name, role, token=token, stamp=now()), write=True))
+
+    @staticmethod
+    def _insert_respondent(conn, session_id: int, name: str, role: str, *, token: str, stamp) -> int:
+        """Insert a member with this personal token; their id."""
+        res = conn.execute(t.respondents.insert().values(
+            session_id=session_id, token=token, name=name, role=role, created_at=stamp, updated_at=stamp))
+        return res.inserted_primary_key[0]
+
+    def respondent(self, respondent_id: int) -> Respondent:
+        query = sa.select(t.respondents).where(t.respondents.c.id == respondent_id)
+        row = self.transaction(lambda c: c.execute(query).first())
+        if row is None:
+            raise NotFound(f"There is no team member {respondent_id}.")
+        return record(Respondent, row)
+
+    def respondent_by_token(self, session_id: int, token: str) -> Respondent:
+        """The member whose personal link carries ``token`` in this session."""
+        row = self.transaction(lambda c: c.execute(sa.select(t.respondents).where(
+            t.respondents.c.token == str(token or ""), t.respondents.c.session_id == session_id)).first())
+        if row is None:
+            raise AccessDenied("This personal link is not valid for this session. Open the team's join link from your "
+                               "facilitator and enter your name to start again.")
+        return record(Respondent, row)
+
+    def respondents(self, session_id: int) -> list[Respondent]:
+        rows = self.transaction(lambda c: c.execute(sa.select(t.respondents).where(
+            t.respondents.c.session_id == session_id).order_by(t.respondents.c.id)).all())
+        return [record(Respondent, r) for r in rows]
+
+    def update_respondent(self, respondent: Respondent, *, name=None, role=None) -> Respondent:
+        respondent = self._member(respondent)
+        values = {"updated_at": now()}
+        if name is not None:
+            values["name"] = v.text(name, "name", max_len=120, required=True)
+        if role is not None:
+            values["role"] = v.role(role)
+        self.transaction(lambda c: c.execute(t.respondents.update().where(t.respondents.c.id == respondent.id)
+                                             .values(**values)), write=True)
+        return self.respondent(respondent.id)
+
+    # ------------------------------------------------------------ who may write (used by every part)
+    def _facilitator(self, session: Session, code: str | None) -> Session:
+        """Re-read the session and check the facilitator's code against the stored one."""
+        fresh = self.session(session.id)
+        self.check_code(fresh, code, facilitator=True)
+        return fresh
+
+    def _member(self, respondent: Respondent, session_id: int | None = None) -> Respondent:
+        """Re-read the member from the store: the browser is never trusted for membership."""
+        fresh = self.respondent(respondent.id)
+        if fresh.token != respondent.token or (session_id is not None and fresh.session_id != session_id):
+            raise AccessDenied("That change belongs to another team member; nothing was saved.")
+        return fresh
