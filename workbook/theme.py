@@ -35,6 +35,9 @@ body {{ background: #F5F7FA; }}
 .wb-page h2 {{ font-size: 1.35rem; margin: 1em 0 0.3em; }}
 .wb-page h3 {{ font-size: 1.1rem; margin: 0.6em 0 0.2em; }}
 .wb-lede {{ font-size: 1.05rem; color: var(--wb-ink); max-width: 60em; }}
+/* running text stays readable on a wide screen: at most about 80 characters a line (tables keep their width) */
+.wb-page p, .wb-page li, .wb-page summary {{ max-width: 80ch; }}
+.wb-page td p, .wb-page td li, .wb-page th p {{ max-width: none; }}
 .wb-card {{ background: #fff; border: 1px solid var(--wb-rule); border-radius: 10px; padding: 12px 16px;
            margin: 10px 0; }}
 .wb-muted {{ color: var(--wb-muted); }}
@@ -90,9 +93,25 @@ body {{ background: #F5F7FA; }}
 """
 
 CSS += """
-.wb-presenter { font-size: 1.35rem; }
-.wb-presenter h1 { font-size: 2.4rem; }
-.wb-presenter .widget-toggle-buttons .widget-toggle-button { font-size: 1rem; height: auto; padding: 6px 10px; }
+/* the presenter view, for a projector (1280 x 720 and up): title and join corner in one row, the views as large
+   buttons whose active one is unmistakable, the chart filling the rest of the first screen */
+.wb-page.wb-presenter { max-width: none; padding: 4px 16px 16px; font-size: 1.25rem; }
+.wb-present-head { display: flex; justify-content: space-between; align-items: flex-start; gap: 16px; }
+.wb-present-title { flex: 1 1 auto; min-width: 0; }
+.wb-present-title h1 { font-size: 1.9rem; line-height: 1.2; margin: 2px 0 0; overflow-wrap: anywhere; }
+.wb-present-title .wb-sub { font-size: 1.15rem; line-height: 1.3; margin: 2px 0 0; color: var(--wb-muted); }
+.wb-present-corner { flex: 0 1 auto; align-items: center; gap: 8px; max-width: 50%; }
+.wb-present-corner > .widget-toggle-button, .wb-present-title .widget-button { flex: 0 0 auto; overflow: visible; }
+.wb-join { display: flex; gap: 10px; align-items: center; font-size: 0.75rem; line-height: 1.3; background: #fff;
+           border: 1px solid var(--wb-rule); border-radius: 8px; padding: 4px 8px; }
+.wb-join svg { flex: 0 0 auto; }
+.wb-join .wb-link { font-size: 0.65rem; }
+.wb-present-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; margin: 4px 0; }
+.wb-presenter .wb-views .widget-toggle-button { font-size: 0.95rem; height: auto; padding: 4px 9px; margin: 2px;
+  border: 2px solid transparent; }
+.wb-presenter .wb-views .widget-toggle-button.mod-active { background: var(--wb-ink); color: #fff; font-weight: 700;
+  border-color: var(--wb-ink); box-shadow: inset 0 -4px 0 #F5B041; }
+.wb-count { font-size: 1.15rem; margin-right: 12px; }
 a.wb-download { display: inline-block; margin: 6px 0; padding: 6px 12px; border-radius: 6px; background: #0072B2;
   color: #fff; text-decoration: none; font-weight: 600; }
 a.wb-download:focus-visible { outline: 3px solid #B45309; outline-offset: 2px; }

@@ -110,9 +110,10 @@ def test_an_unreachable_store_is_said_in_plain_words(tmp_path, monkeypatch):
 
 
 def test_presenter_shows_one_spectrum_large_with_names_hidden(server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})  # a projector
     page.goto(server.facilitator_link("presenter.ipynb"))
     page.get_by_role("heading", name=re.compile("Example Unified")).first.wait_for(timeout=90_000)
-    page.locator("svg").first.wait_for()  # the QR code to join
+    page.get_by_role("img", name=re.compile("QR code")).first.wait_for()  # the QR code to join, in a corner
     page.get_by_role("button", name="Q2 Pace").click()
     page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some(p => "
                            "(p.layout?.title?.text || '').includes('Pace'))")
@@ -120,4 +121,46 @@ def test_presenter_shows_one_spectrum_large_with_names_hidden(server, page):
     store = server.store()
     names = [r.name for r in store.respondents(int(server.codes["session"]))]
     assert not any(n in text for n in names)
-    screenshot(page, "presenter-1280", 1280)
+
+    # the chart fills the first screen; the title and the join corner sit above it without overlapping
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    assert box["y"] + box["height"] <= 720 + 2 and box["height"] >= 420, box  # all of it, large, no scrolling
+    title = page.locator(".wb-present-title h1").bounding_box()
+    corner = page.locator(".wb-join").bounding_box()
+    assert title["x"] + title["width"] <= corner["x"] or title["y"] + title["height"] <= corner["y"], (title, corner)
+    assert title["height"] < 2 * 48, title  # one line of the title, not lines drawn over each other
+    # the active view is unmistakable
+    colours = page.evaluate("""() => [...document.querySelectorAll('.wb-views .widget-toggle-button')]
+        .map(b => [b.textContent.trim(), getComputedStyle(b).backgroundColor])""")
+    active = [c for t, c in colours if t == "Q2 Pace"][0]
+    assert all(c != active for t, c in colours if t != "Q2 Pace"), colours
+    screenshot(page, "presenter-1280x720")
+
+    # joining can be hidden (and shown again)
+    hide = page.get_by_role("button", name="Hide join code")
+    assert hide.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), "the button's text is cut off"
+    hide.click()
+    page.get_by_role("img", name=re.compile("QR code")).first.wait_for(state="hidden")
+    page.get_by_role("button", name="Show join code").click()
+    page.get_by_role("img", name=re.compile("QR code")).first.wait_for()
+
+
+
+def test_the_presenter_updates_by_itself_as_members_join_and_mark(server, page):
+    # a session of its own, so the shared demo session keeps its members for the other tests
+    store = server.store()
+    store.create_district("live-usd", "Live Unified (fictional)")
+    session = store.create_session("live-usd", "Live check")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server.app("presenter.ipynb", district="live-usd", session=session.id, code=session.facilitator_code))
+    count = page.locator(".wb-count strong")
+    count.wait_for(timeout=90_000)
+    assert count.inner_text() == "0"
+    for i, value in enumerate((2.0, 4.0), start=1):
+        member = store.add_respondent(session.id, f"Live Member {i}", "Teacher")
+        store.save_spectrum_mark(member, "pace", "current", value)
+        # no one presses Refresh: the page asks its kernel every 2 s and redraws when something changed
+        page.wait_for_function(f"document.querySelector('.wb-count strong')?.textContent === '{i}'", timeout=15_000)
+    # the median pathway moved with them (Pace is the second spectrum: the median of 2 and 4)
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some(p => (p.data || []).some("
+                           "t => t.name === 'Team median, now' && (t.x || [])[1] === 3))", timeout=15_000)

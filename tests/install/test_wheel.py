@@ -49,6 +49,15 @@ def installed(tmp_path_factory):
     yield env_dir / "bin", work
 
 
+def test_every_package_of_the_source_is_in_the_wheels_list():
+    """pyproject.toml lists the packages by name (some are mapped from the project's folders): none left out."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "workbook").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
 def _env(work: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBOOK_", "JUPYTER", "PYTHON"))}
     env.update(WORKBOOK_DB_URL=f"sqlite:///{work / 'store.sqlite'}", HOME=str(work), CI=os.environ.get("CI", ""))

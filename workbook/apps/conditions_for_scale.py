@@ -12,6 +12,7 @@ from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.base import Page, PlotView, Saver, card, esc, header, message, team_answer
 from ..widgets.identity import Identity
+from ..widgets.live import Live
 from ..widgets.marks import MarkSlider
 from ..widgets.restoring import Restoring
 
@@ -154,6 +155,9 @@ class ConditionsTeam(Page):
                       "concludes.</p>"),
             *layer_cards, self.saver.widget, w.HTML(render.attribution(content)),
         ], summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
+        # updates by itself as members rate (a cheap check every 2 s while the page is visible)
+        self.live = Live(check=lambda: store.session_stamp(session.id), on_change=self.refresh)
+        self.children = (*self.children, self.live)
         self.refresh()
 
     def refresh(self) -> None:

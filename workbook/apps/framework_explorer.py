@@ -46,8 +46,7 @@ class FrameworkExplorer(Page):
                                 style={"description_width": "initial"})
         self.spectrum_view = w.HTML()
         self.layer_view = w.HTML()
-        self.rings = PlotView(charts.framework_rings(content.framework,
-                                                     title="Conditions for scale (hover for descriptions)"))
+        self.rings = PlotView(charts.framework_rings(content.framework, title="Sixteen conditions in three layers"))
         self.spectrum.observe(lambda _c: self._show_spectrum(), "value")
         self.layer.observe(lambda _c: self._show_layer(), "value")
         self._show_spectrum()

@@ -12,6 +12,7 @@ from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.base import Page, PlotView, esc, qr_svg
+from ..widgets.live import Live
 
 TITLE = "Presenter view"
 
@@ -41,45 +42,73 @@ def spectrum_strip(spectrum, marks: pd.DataFrame) -> go.Figure:
 
 
 class Presenter(Page):
+    """The projector's page: the chart fills the first screen; joining sits in a corner and can be hidden.
+
+    It updates by itself as members mark (:class:`workbook.widgets.live.Live`); names are never shown.
+    """
+
+    CHART_HEIGHT = 430  # with the title row and the view buttons, one 1280 x 720 screen
+
     def __init__(self, store: Store, content, district, session):
         self.store, self.content, self.session = store, content, session
-        options = [("All seven spectra", "all")] + [(f"Q{s.number} {s.dimension}", s.id) for s in content.spectra] \
-            + [("Conditions for scale", "conditions")]
-        self.view = w.ToggleButtons(options=options, description="Show", style={"button_width": "auto"})
+        options = [("All seven", "all")] + [(f"Q{s.number} {s.dimension}", s.id) for s in content.spectra] \
+            + [("Conditions", "conditions")]
+        self.view = w.ToggleButtons(options=options, description="", style={"button_width": "auto"})
+        self.view.add_class("wb-views")
         self.view.observe(lambda _c: self.draw(), "value")
-        self.refresh_button = w.Button(description="Refresh")
+        self.refresh_button = w.Button(description="Refresh", tooltip="Draw again now (it also updates by itself)",
+                                       layout=w.Layout(width="auto"))
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
         self.caption = w.HTML()
+        self.count = w.HTML()
         join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
-        joiner = w.HTML(f"<div class='wb-card' style='display:flex;gap:24px;align-items:center;flex-wrap:wrap'>"
-                        f"{qr_svg(join, 6)}<div><h2>Join from your own device</h2><p>Scan the code or open:</p>"
-                        f"<p class='wb-link'>{esc(join)}</p></div></div>")
-        super().__init__([w.HTML(f"<h1>{esc(district.name)}: {esc(session.label)}</h1>"), joiner,
-                          w.HBox([self.view, self.refresh_button], layout=w.Layout(flex_flow="row wrap")),
-                          self.caption, self.plot],
+        self.joiner = w.HTML(f"<div class='wb-join'>{qr_svg(join, 3, border=2)}<div><strong>Join from your own "
+                             "device</strong><br>Scan the code, or open:<br>"
+                             f"<span class='wb-link'>{esc(join)}</span></div></div>")
+        self.hide_join = w.ToggleButton(value=False, description="Hide join code", layout=w.Layout(width="auto"),
+                                        tooltip="Show or hide the QR code and the link members join with")
+        self.hide_join.observe(self._toggle_join, "value")
+        title = w.VBox([w.HTML(f"<h1>{esc(district.name)}</h1><p class='wb-sub'>{esc(session.label)}</p>"),
+                        w.HBox([self.count, self.refresh_button], layout=w.Layout(align_items="center"))])
+        title.add_class("wb-present-title")
+        corner = w.HBox([self.joiner, self.hide_join])
+        corner.add_class("wb-present-corner")
+        head = w.HBox([title, corner])
+        head.add_class("wb-present-head")
+        bar = w.HBox([self.view])
+        bar.add_class("wb-present-bar")
+        self.live = Live(check=lambda: store.session_stamp(session.id), on_change=self.draw)
+        super().__init__([head, bar, self.plot, self.caption, self.live],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.add_class("wb-presenter")
         self.draw()
 
+    def _toggle_join(self, change) -> None:
+        self.joiner.layout.display = "none" if change["new"] else None
+        self.hide_join.description = "Show join code" if change["new"] else "Hide join code"
+
     def draw(self) -> None:
         marks = self.store.spectrum_marks(self.session.id)
         n = analysis.members_with_marks(marks)
+        self.count.value = (f"<span class='wb-count' role='status'><strong>{n}</strong> member{'s' if n != 1 else ''} "
+                            "charted</span>")
         view = self.view.value
         if view == "conditions":
             _, csum, _ = condition_frames(self.store, self.content, self.session, False)
             medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
             fig = charts.framework_rings(self.content.framework, medians, title="Team median alignment")
-            fig.update_layout(font=dict(size=18), height=760)
-            self.caption.value = "<p>Darker is less aligned; hover a condition for its median.</p>"
+            fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
+            self.caption.value = "<p class='wb-muted'>Darker is less aligned (the team's median per condition).</p>"
         elif view == "all":
             fig = charts.team_pathways(self.content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
                                        self.store.team_marks(self.session.id), title="The team's median pathway")
-            fig.update_layout(font=dict(size=18), height=760)
-            self.caption.value = f"<p>{n} member(s) have charted a pathway. Names are never shown here.</p>"
+            fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT, margin=dict(t=60))
+            self.caption.value = "<p class='wb-muted'>The team's median now and aspiration. Names are never shown.</p>"
         else:
             fig = spectrum_strip(self.content.spectrum(view), marks)
-            self.caption.value = f"<p>{n} member(s). Each dot is one member; the large marker is the median.</p>"
+            fig.update_layout(height=self.CHART_HEIGHT)
+            self.caption.value = "<p class='wb-muted'>Each dot is one member; the large marker is the median.</p>"
         self.plot.show(fig)
 
 

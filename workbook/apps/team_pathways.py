@@ -21,6 +21,7 @@ from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
+from ..widgets.live import Live
 from ..widgets.marks import MarkSlider
 from ..widgets.restoring import Restoring
 
@@ -29,7 +30,8 @@ LEDE = (
     "Everyone's pathways together: the team's median, where you agree most and least, whether roles see things "
     "differently, and how your marks compare with those of the 86 school-system leaders who answered the national "
     "survey. Discuss, then record "
-    "the marks the team agrees on. Press <em>Refresh</em> to include members who joined since this page opened."
+    "the marks the team agrees on. The page updates by itself as members join and mark; <em>Refresh</em> draws it "
+    "again at once."
 )
 
 
@@ -84,6 +86,9 @@ class TeamPathways(Page):
             session_downloads(store, session, content), self.saver.widget,
             w.HTML(render.attribution(content)),
         ], summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        # updates by itself as members join and mark (a cheap check every 2 s while the page is visible)
+        self.live = Live(check=lambda: store.session_stamp(session.id), on_change=self.refresh)
+        self.children = (*self.children, self.live)
         self.refresh()
 
     def _agreed_sliders(self):

@@ -17,6 +17,31 @@ class Marks(StoreBase):
     Writes re-check the member (``_member``) or the facilitator's code (``_facilitator``) of the accounts part.
     """
 
+    # ------------------------------------------------------------ what changed
+    def session_stamp(self, session_id: int) -> tuple:
+        """A cheap fingerprint of what a session's team views show, in one round trip to the database.
+
+        It changes whenever a member joins or edits their name or role, a mark, a rating, an answer or an
+        agreed mark is saved or cleared, or the session's privacy settings change; the live views
+        (:mod:`workbook.widgets.live`) compare it every few seconds and redraw only when it moved.
+        """
+        r, sm, cm, n, tm, s = t.respondents, t.spectrum_marks, t.condition_marks, t.notes, t.team_marks, t.sessions
+        members = sa.select(r.c.id).where(r.c.session_id == session_id)
+
+        def count_and_latest(table, where):
+            return [sa.select(sa.func.count()).select_from(table).where(where).scalar_subquery(),
+                    sa.select(sa.func.max(table.c.updated_at)).where(where).scalar_subquery()]
+
+        columns = [*count_and_latest(r, r.c.session_id == session_id),
+                   *count_and_latest(sm, sm.c.respondent_id.in_(members)),
+                   *count_and_latest(cm, cm.c.respondent_id.in_(members)),
+                   *count_and_latest(n, n.c.session_id == session_id),
+                   *count_and_latest(tm, tm.c.session_id == session_id),
+                   sa.select(s.c.show_authors).where(s.c.id == session_id).scalar_subquery(),
+                   sa.select(s.c.min_group_size).where(s.c.id == session_id).scalar_subquery()]
+        row = self.transaction(lambda c: c.execute(sa.select(*columns)).one())
+        return tuple(str(x) if x is not None and not isinstance(x, (int, bool)) else x for x in row)
+
     # ------------------------------------------------------------ spectrum marks
     def save_spectrum_mark(self, respondent: Respondent, spectrum_id: str, field: str, value) -> None:
         """Save one mark ('current' or 'aspiration', 1-5 in steps of 0.5) for one spectrum."""

@@ -183,11 +183,11 @@ class Saver:
         return True
 
 
-def qr_svg(url: str, scale: int = 5) -> str:
-    """A QR code of ``url`` as inline SVG, labelled for screen readers."""
+def qr_svg(url: str, scale: int = 5, border: int = 4) -> str:
+    """A QR code of ``url`` as inline SVG (``scale`` pixels a module, ``border`` modules of quiet zone), labelled."""
     import segno
 
-    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#1F2933", light="#FFFFFF")
+    svg = segno.make(url, error="m").svg_inline(scale=scale, border=border, dark="#1F2933", light="#FFFFFF")
     return f"<div role='img' aria-label='QR code for the team join link'>{svg}</div>"
 
 
