@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.helpers import free_port
+
 USER = "workbook"  # the cluster's superuser, as in .ci/postgres.sh
 
 
@@ -32,12 +34,6 @@ def find_bindir() -> Path | None:
     if initdb and pg_ctl and Path(initdb).parent == Path(pg_ctl).parent:
         return Path(initdb).parent
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:

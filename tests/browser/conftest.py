@@ -16,18 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, require
+from tests.helpers import free_port
 
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"  # full-length pages, a test artefact
 DOCS = ROOT / "docs" / "screenshots"  # the first screen of each app, linked from the README
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc, timeout: float = 60) -> None:

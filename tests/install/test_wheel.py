@@ -10,7 +10,6 @@ content, the notebooks and the Voila template all come from the installed packag
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,12 +91,6 @@ def test_demo_and_a_district_report(installed):
     assert "Look Both Ways" in page and "The Learning Accelerator" in page
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_renders_the_member_page(installed):
     bin_dir, work = installed
     env = _env(work)
@@ -104,7 +99,7 @@ def test_serve_renders_the_member_page(installed):
     links = _run([str(bin_dir / "workbook"), "links"], cwd=work, env=env).stdout
     member = next(line for line in links.split() if "charting_your_path.ipynb" in line and "code=" in line)
     query = member.split("?", 1)[1]
-    port = _free_port()
+    port = free_port()
     log = (work / "serve.log").open("w")
     proc = subprocess.Popen([str(bin_dir / "workbook"), "serve", "--port", str(port)], cwd=work, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,6 +9,7 @@ import ipywidgets as w
 import pytest
 import traitlets
 
+from tests.helpers import page_text
 from workbook.apps.charting_your_path import ChartingYourPath, charting_your_path
 from workbook.demo import seed_demo
 from workbook.errors import StoreUnavailable
@@ -57,17 +58,6 @@ def start(app, name="Jordan Lee", role="Principal / school leader") -> None:
 
 def trace(fig, name):
     return next(t for t in fig.data if t.name == name)
-
-
-def walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def page_text(page) -> str:
-    """Every HTML and Label value on the page, joined."""
-    return "\n".join(x.value for x in walk(page) if isinstance(x, (w.HTML, w.Label)))
 
 
 def marks_of(store, session_id, respondent_id):

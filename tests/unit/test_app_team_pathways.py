@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 
-import ipywidgets as w
 import pytest
 
+from tests.helpers import page_text
 from workbook.apps.team_pathways import TeamPathways, team_pathways
 from workbook.demo import DEMO_MEMBERS, seed_demo
 from workbook.store import Store
@@ -45,16 +45,6 @@ def open_team(store, demo) -> TeamPathways:
     page = team_pathways(store, {k: demo[k] for k in ("district", "session", "code")})
     assert isinstance(page, TeamPathways), repr(page)
     return page
-
-
-def walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from walk(child)
-
-
-def page_text(page) -> str:
-    return "\n".join(x.value for x in walk(page) if isinstance(x, (w.HTML, w.Label)))
 
 
 def figures_json(page) -> str:

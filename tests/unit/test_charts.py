@@ -9,18 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from tests.helpers import marks_frame
 from workbook import analysis, charts, theme
 from workbook.content import SPECTRUM_IDS
 
 LOC, PACE, RES, CAP, FLEX, COMP, SHARE = SPECTRUM_IDS
 COLUMNS = ["respondent_id", "name", "role", "spectrum", "current", "aspiration"]
-
-
-def marks_frame(data: dict, roles: dict | None = None) -> pd.DataFrame:
-    roles = roles or {}
-    rows = [(rid, f"Member {rid}", roles.get(rid, "teacher"), sid, cur, asp)
-            for rid, by_spectrum in data.items() for sid, (cur, asp) in by_spectrum.items()]
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"current": float, "aspiration": float})
 
 
 def values(seq) -> list:
