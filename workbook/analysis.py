@@ -54,7 +54,22 @@ def progress(path: pd.DataFrame) -> int:
 
 
 def members_with_marks(marks: pd.DataFrame, field: str = "current") -> int:
+    """How many members have marked ``field`` on at least one spectrum."""
     return int(marks.dropna(subset=[field])["respondent_id"].nunique())
+
+
+def median(values) -> float | None:
+    """The workbook's median of marks (None when no mark is present).
+
+    The middle value of the marks present (None and NaN left out), the mean of the two middle ones for an
+    even count. It is the median every view shows: :func:`summary` computes the same with pandas over a
+    session's marks, and the network's stored summaries (``Store.network_summaries``) call this one.
+    """
+    import math
+    import statistics
+
+    present = [float(x) for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    return float(statistics.median(present)) if present else None
 
 
 def summary(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:

@@ -668,3 +668,18 @@ def test_top_priorities_from_summary():
     csum = analysis.condition_summary(cmarks(), CIDS, LAYER_OF)
     assert analysis.top_priorities(csum) == ["visioning", "planning", "talent"]
     assert analysis.top_priorities(csum, k=1) == ["visioning"]
+
+
+def test_one_median_for_every_view():
+    """The network's summaries (analysis.median) and a session's summary (pandas) agree on the same marks."""
+    import random
+
+    rng = random.Random(3)
+    assert analysis.median([]) is None and analysis.median([None, float("nan")]) is None
+    assert analysis.median([1, 2]) == 1.5 and analysis.median([3, None, 1, 2]) == 2
+    for _ in range(200):
+        values = [rng.choice([1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, None]) for _ in range(rng.randint(1, 12))]
+        frame = marks_frame([(i, f"M{i}", "teacher", "pace", v, None) for i, v in enumerate(values)])
+        expected = analysis.summary(frame)["median"]["pace"]
+        got = analysis.median(values)
+        assert (got is None and pd.isna(expected)) or got == expected, values

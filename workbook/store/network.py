@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import secrets
-import statistics
 
 import sqlalchemy as sa
 
 from .. import codes
+from ..analysis import median
 from ..errors import AccessDenied
 from . import schema
 from .base import StoreBase
@@ -49,6 +49,7 @@ class Network(StoreBase):
         return self.secret("coach_code")
 
     def check_coach_code(self, code: str | None) -> None:
+        """Raise AccessDenied unless ``code`` is the coach's code."""
         if not code or not secrets.compare_digest(str(code), self.coach_code()):
             raise AccessDenied("The network view needs the coach's link (it carries the coach's code).")
 
@@ -166,7 +167,7 @@ def _summarise(marks: list) -> tuple[int, dict]:
     by_spectrum: dict[str, list[float]] = {}
     for _rid, spectrum, mark in marks:
         by_spectrum.setdefault(spectrum, []).append(float(mark))
-    medians = {spectrum: float(statistics.median(values)) for spectrum, values in sorted(by_spectrum.items())}
+    medians = {spectrum: median(values) for spectrum, values in sorted(by_spectrum.items())}
     return len({rid for rid, _s, _m in marks}), medians
 
 
