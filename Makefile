@@ -16,6 +16,8 @@ endif
 BIN := $(dir $(PY))
 PORT ?= 8866
 PREHEAT ?= 2
+# fictional districts seeded with the demo team on a first run, so the coach's network overview has peers to show
+DEMO_NETWORK ?= 36
 WORKERS ?= 2
 
 ROOM_PORT ?= 8866
@@ -54,13 +56,13 @@ $(STAMP_DIR)/.workbook-bench: pyproject.toml $(STAMP_DIR)/.workbook-test
 	@touch $@
 
 app: $(STAMP_DIR)/.workbook-app
-	$(BIN)workbook demo --if-empty
+	$(BIN)workbook demo --if-empty --network $(DEMO_NETWORK)
 	$(BIN)workbook serve --port $(PORT) --preheat $(PREHEAT)
 
 # A room: listens on this machine's network address; every link and QR code carries the room's access secret.
 # PUBLIC_URL=http://ADDRESS:PORT/ names the address members open when it cannot be found (or a proxy's).
 room: $(STAMP_DIR)/.workbook-app
-	$(BIN)workbook demo --if-empty
+	$(BIN)workbook demo --if-empty --network $(DEMO_NETWORK)
 	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
 # A convening on this machine: PostgreSQL, SERVERS `workbook serve` and HAProxy in front (deploy/README.md).

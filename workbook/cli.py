@@ -35,6 +35,7 @@ def _store(args):
 
 
 def cmd_demo(args) -> int:
+    """``workbook demo``: add the fictional demo district, or with ``--districts`` a fictional network of districts."""
     from . import demo
 
     store = _store(args)
@@ -51,6 +52,9 @@ def cmd_demo(args) -> int:
     except WorkbookError:
         demo.seed_demo(store)
         print(f"demo: created the fictional district {demo.DEMO_SLUG} with eight synthetic members")
+    if args.network:
+        made = demo.seed_network(store, args.network, args.members, args.sessions)
+        print(f"demo: added a fictional network of {made} district(s) for the coach's overview")
     return 0
 
 
@@ -97,6 +101,7 @@ def served(store) -> tuple[str, str]:
 
 
 def cmd_links(args) -> int:
+    """``workbook links``: print each district's member and facilitator links for the last served address."""
     store = _store(args)
     base, token = served(store)
     if args.public_url:
@@ -185,13 +190,17 @@ def print_links(store, base: str, token: str | None, args) -> None:
     print(f"Network overview (coaches only):     "
           f"{app_link('network_overview.ipynb', base, token or '', code=store.coach_code())}")
     if args.room:
+        shown_rooms = 0
         for d in store.districts():
             sessions = store.sessions(d.slug) if not args.district or d.slug in args.district else []
-            if sessions:
+            if sessions and shown_rooms < 3:
                 s = sessions[-1]
                 link = app_link("presenter.ipynb", base, token or "", district=d.slug, session=s.id,
                                 code=s.facilitator_code)
                 print(f"\nOn the projector for {d.name}: {link}")
+            shown_rooms += bool(sessions)
+        if shown_rooms > 3:
+            print(f"... and {shown_rooms - 3} more districts: `workbook links` prints every link")
         print("Members scan the QR code it shows, or open the team member link above; the links carry the "
               "room's access secret, so nobody types a password.")
     print(f"\nServing the workbook at {base} (Ctrl+C to stop)")
@@ -199,6 +208,7 @@ def print_links(store, base: str, token: str | None, args) -> None:
 
 
 def cmd_serve(args) -> int:
+    """``workbook serve``: print the links, put the charts' plotly.js and Voila's styles in place, then exec Voila."""
     from .capacity import MAX_KERNELS_ENV
 
     store = _store(args)
@@ -240,6 +250,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_district_create(args) -> int:
+    """``workbook district create``: add a district with its first session and print its links."""
     store = _store(args)
     d = store.create_district(args.slug, args.name, args.kind, schools=args.schools, urbanicity=args.urbanicity,
                               frl_percent=args.frl, years_scaling=args.years)
@@ -250,6 +261,7 @@ def cmd_district_create(args) -> int:
 
 
 def cmd_session_create(args) -> int:
+    """``workbook session create``: start a new session for a district and print its links."""
     store = _store(args)
     s = store.create_session(args.slug, args.label, min_group_size=args.min_group, show_authors=args.show_names)
     print(f"session: created {s.label!r} (session {s.id})")
@@ -258,6 +270,7 @@ def cmd_session_create(args) -> int:
 
 
 def cmd_worksheet(args) -> int:
+    """``workbook worksheet``: write the printable worksheet (Reflection Guide 2 and Step 1) to an HTML file."""
     from .worksheet import worksheet_html
 
     Path(args.out).write_text(worksheet_html(), encoding="utf-8")
@@ -266,12 +279,14 @@ def cmd_worksheet(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """``workbook report``: the district reports (:func:`workbook.reports.main`)."""
     from .reports import main as report_main
 
     return report_main(args)
 
 
 def cmd_export(args) -> int:
+    """``workbook export``: write one session's responses to .xlsx or .zip (CSV)."""
     from .exchange import export_session
 
     store = _store(args)
@@ -283,6 +298,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
+    """``workbook import``: import a session from .xlsx, .zip, a CSV folder or one CSV and print what came in."""
     from .exchange import import_session
 
     s = import_session(_store(args), args.file, args.district, args.session)
@@ -292,6 +308,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_district_export(args) -> int:
+    """``workbook district export``: every session of a district, one .xlsx each, in a .zip."""
     from .exchange import export_district
 
     result = export_district(_store(args), args.slug, args.out)
@@ -300,6 +317,7 @@ def cmd_district_export(args) -> int:
 
 
 def cmd_district_delete(args) -> int:
+    """``workbook district delete``: delete a district and all its sessions' data; refuses without ``--yes``."""
     from .errors import InvalidInput
     from .ownership import delete_district
 
@@ -313,6 +331,7 @@ def cmd_district_delete(args) -> int:
 
 
 def cmd_backup(args) -> int:
+    """``workbook backup``: write a consistent copy of an SQLite store."""
     from .ownership import backup
 
     result = backup(_store(args), args.out)
@@ -352,6 +371,7 @@ def add_data_commands(subparsers):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``workbook`` command line: every subcommand with its options, each bound to its ``cmd_*`` function."""
     parser = argparse.ArgumentParser(prog="workbook", description="The Look Both Ways workbook.")
     parser.add_argument("--db", help="database URL (default: $WORKBOOK_DB_URL or a local SQLite file)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -359,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="add fictional demo data")
     p.add_argument("--if-empty", action="store_true", help="only when the store has no district yet")
     p.add_argument("--districts", type=int, default=0, help="make a fictional network of this many districts")
+    p.add_argument("--network", type=int, default=0, metavar="N",
+                   help="with the demo district, also a fictional network of N districts (for the coach's overview)")
     p.add_argument("--members", type=int, default=20, help="members per district session (network)")
     p.add_argument("--sessions", type=int, default=3, help="sessions per district (network)")
     p.set_defaults(fn=cmd_demo)
@@ -444,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the ``workbook`` command ``argv``; its exit status (2, with the message on stderr, for a WorkbookError)."""
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args) or 0

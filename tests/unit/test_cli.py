@@ -19,6 +19,16 @@ def test_demo_if_empty_seeds_once(capsys, sqlite_url):
     assert [d.slug for d in Store(sqlite_url).districts()] == ["example-usd"]
 
 
+def test_make_apps_first_run_seeds_the_demo_team_and_a_fictional_network(capsys, sqlite_url):
+    code, out, _ = run(capsys, sqlite_url, "demo", "--if-empty", "--network", "6")
+    assert code == 0 and "network of 6" in out
+    districts = Store(sqlite_url).districts()
+    assert districts[0].slug == "example-usd" and len(districts) == 7 and all(d.synthetic for d in districts)
+    assert "nothing added" in run(capsys, sqlite_url, "demo", "--if-empty", "--network", "6")[1]
+    makefile = (cli.paths.CHECKOUT / "Makefile").read_text(encoding="utf-8")
+    assert "workbook demo --if-empty --network $(DEMO_NETWORK)" in makefile and "DEMO_NETWORK ?= 36" in makefile
+
+
 def test_district_and_session_create_print_links_with_the_right_codes(capsys, sqlite_url):
     code, out, _ = run(capsys, sqlite_url, "district", "create", "lincoln-usd", "--name", "Lincoln USD",
                        "--schools", "12", "--session", "Spring retreat")
