@@ -52,6 +52,7 @@ BUNDLES: dict[str, tuple[str | None, str, frozenset | None]] = {
 
 
 def full_bundle() -> Path:
+    """The full plotly.js bundle the installed plotly package ships."""
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / FULL
@@ -227,6 +228,7 @@ def install_style(static: Path, source: Path | None = None, node: str = "node", 
 
 
 def main() -> int:
+    """Fetch the partial plotly.js bundles and print what happened to each; the exit status (always 0)."""
     for bundle, what in fetch().items():
         print(f"plotly.js {bundle} bundle: {what}")
     return 0

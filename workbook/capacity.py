@@ -97,6 +97,7 @@ class Gate:
         return max(kernels - pooled, 0) + self.admitting
 
     def full(self, kernels: int, pooled: int) -> bool:
+        """True when the pages served or being admitted have reached the limit."""
         return self.pages(kernels, pooled) >= self.limit
 
     def health(self, kernels: int, pooled: int) -> dict:

@@ -347,6 +347,7 @@ def condition_spread(csum: pd.DataFrame, names: dict, title: str | None = "Where
 
 
 def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes") -> go.Figure:
+    """Horizontal bars of the priority votes each voted condition received, coloured by layer, most at the top."""
     data = csum[csum["votes"] > 0].sort_values("votes")
     fig = go.Figure(go.Bar(x=data["votes"], y=[names[c] for c in data.index], orientation="h",
                            marker_color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]],

@@ -35,7 +35,10 @@ def _store(args):
 
 
 def cmd_demo(args) -> int:
-    """``workbook demo``: add the fictional demo district, or with ``--districts`` a fictional network of districts."""
+    """``workbook demo``: add the fictional demo district (with ``--network``, also a fictional network).
+
+    With ``--districts`` only a fictional network of that many districts is added.
+    """
     from . import demo
 
     store = _store(args)

@@ -49,6 +49,8 @@ def _nonempty(items: list[str]) -> list[str]:
 
 
 class Attribution(_Model):
+    """Credit and licence for a framework's text: citation, CC BY 4.0 licence and what this transcription changed."""
+
     title: str | None = None
     authors: list[str] = []
     publisher: str = "The Learning Accelerator"
@@ -60,6 +62,8 @@ class Attribution(_Model):
 
 
 class Benefits(_Model):
+    """What a pole offers each audience: teachers, school leaders and the district."""
+
     teachers: list[str]
     school_leaders: list[str]
     district: list[str]
@@ -68,6 +72,8 @@ class Benefits(_Model):
 
 
 class Pole(_Model):
+    """One end of a spectrum: its label, definition, key benefits, why a system would choose it and who benefits."""
+
     label: str = Field(min_length=1)
     heading: str = Field(min_length=1)
     definition: str = Field(min_length=1)
@@ -85,6 +91,8 @@ class Pole(_Model):
 
 
 class Example(_Model):
+    """A system's story illustrating the left pole, the right pole or a combination of both."""
+
     pole: Literal["left", "right", "combine"]
     system: str
     title: str
@@ -94,6 +102,8 @@ class Example(_Model):
 
 
 class Spectrum(_Model):
+    """One of Look Both Ways' seven spectra: the question, both poles, examples, lessons and reflection questions."""
+
     id: str
     number: int = Field(ge=1, le=7)
     question: str = Field(min_length=1)
@@ -140,12 +150,16 @@ class Spectrum(_Model):
 
 
 class Condition(_Model):
+    """One condition of the Implementation Framework, with its description."""
+
     id: str
     name: str
     description: str = Field(min_length=1)
 
 
 class Layer(_Model):
+    """One ring of the Implementation Framework: its summary, reflection questions and conditions."""
+
     id: str
     name: str
     ring: int = Field(ge=1, le=3)
@@ -158,18 +172,24 @@ class Layer(_Model):
 
 
 class Scale(_Model):
+    """The alignment scale conditions are rated on: its bounds and the labels of some of its points."""
+
     min: int
     max: int
     labels: dict[int, str]
 
 
 class Core(_Model):
+    """The framework's centre, Student-Centered Design for Teaching and Learning."""
+
     id: str
     name: str
     description: str
 
 
 class Prompt(_Model):
+    """A Step 2 planning prompt, optionally answered in a number of labelled slots."""
+
     id: str
     text: str
     slots: int | None = None
@@ -177,12 +197,16 @@ class Prompt(_Model):
 
 
 class Horizon(_Model):
+    """A time horizon for action items (short, medium or long term) with its label and hint."""
+
     id: Literal["short", "medium", "long"]
     label: str
     hint: str
 
 
 class Step2Section(_Model):
+    """One section of Step 2: its heading with prompts, or action-item horizons and their columns."""
+
     id: str
     heading: str
     prompts: list[Prompt] = []
@@ -191,6 +215,8 @@ class Step2Section(_Model):
 
 
 class Step1(_Model):
+    """Step 1, Taking Stock & Prioritizing Action: intro, instructions, discussion questions and closing."""
+
     title: str
     intro: str
     instructions: list[str]
@@ -199,12 +225,16 @@ class Step1(_Model):
 
 
 class Step2(_Model):
+    """Step 2, Vision Development and Action Planning: intro and sections."""
+
     title: str
     intro: str
     sections: list[Step2Section]
 
 
 class ConditionsFramework(_Model):
+    """The Innovative Learning Implementation Framework: core, scale, three layers of conditions and Steps 1 and 2."""
+
     attribution: Attribution
     core: Core
     scale: Scale
@@ -215,9 +245,11 @@ class ConditionsFramework(_Model):
 
     @property
     def conditions(self) -> list[Condition]:
+        """Every condition, layer by layer in framework order."""
         return [c for layer in self.layers for c in layer.conditions]
 
     def layer_of(self, condition_id: str) -> Layer:
+        """The layer holding the condition ``condition_id``; KeyError if none does."""
         for layer in self.layers:
             if any(c.id == condition_id for c in layer.conditions):
                 return layer
@@ -225,15 +257,20 @@ class ConditionsFramework(_Model):
 
     @property
     def horizons(self) -> list[Horizon]:
+        """Every action-item horizon across Step 2's sections, in order."""
         return [h for s in self.step2.sections for h in s.horizons]
 
 
 class Question(_Model):
+    """A reflection guide question with its id."""
+
     id: str
     text: str = Field(min_length=1)
 
 
 class GuideSection(_Model):
+    """A section of a reflection guide: optional title and intro, and its questions."""
+
     id: str
     title: str | None = None
     intro: str | None = None
@@ -241,6 +278,8 @@ class GuideSection(_Model):
 
 
 class GuideDimension(_Model):
+    """A dimension a reflection guide asks to mark, with its left and right poles."""
+
     id: str
     dimension: str
     left: str
@@ -248,6 +287,8 @@ class GuideDimension(_Model):
 
 
 class Guide(_Model):
+    """A reflection guide: title, intro, marking instruction, dimensions and sections of questions."""
+
     id: str
     title: str
     intro: str
@@ -256,6 +297,7 @@ class Guide(_Model):
     sections: list[GuideSection]
 
     def section(self, section_id: str) -> GuideSection:
+        """The section with id ``section_id``; KeyError if there is none."""
         for s in self.sections:
             if s.id == section_id:
                 return s
@@ -263,10 +305,13 @@ class Guide(_Model):
 
     @property
     def questions(self) -> list[Question]:
+        """Every question of the guide, section by section."""
         return [q for s in self.sections for q in s.questions]
 
 
 class ReflectionGuides(_Model):
+    """Look Both Ways' two reflection guides, Laying the Foundation and Charting Your Path, with their intro."""
+
     attribution: Attribution
     intro: str
     guide_1: Guide
@@ -275,6 +320,8 @@ class ReflectionGuides(_Model):
 
 
 class SurveyFigure(_Model):
+    """The published survey's figures for one spectrum: n, median, mean, and shares by side and by priority."""
+
     spectrum: str
     n: int = Field(gt=0)
     median: float = Field(ge=SCALE_MIN, le=SCALE_MAX)
@@ -297,12 +344,14 @@ class Content(_Model):
     spectra_attribution: Attribution
 
     def spectrum(self, spectrum_id: str) -> Spectrum:
+        """The spectrum with id ``spectrum_id``; KeyError naming the known ids if there is none."""
         for s in self.spectra:
             if s.id == spectrum_id:
                 return s
         raise KeyError(f"unknown spectrum {spectrum_id!r}; known: {', '.join(SPECTRUM_IDS)}")
 
     def survey_for(self, spectrum_id: str) -> SurveyFigure:
+        """The survey figures for ``spectrum_id``; KeyError if the survey has none."""
         for row in self.survey:
             if row.spectrum == spectrum_id:
                 return row
@@ -310,9 +359,11 @@ class Content(_Model):
 
     @property
     def conditions(self) -> list[Condition]:
+        """Every condition of the Implementation Framework, layer by layer."""
         return self.framework.conditions
 
     def condition(self, condition_id: str) -> Condition:
+        """The condition with id ``condition_id``; KeyError if there is none."""
         for c in self.conditions:
             if c.id == condition_id:
                 return c

@@ -29,11 +29,13 @@ from .links import is_loopback, normalise_base, normalise_prefix, room_base, und
 
 
 def default_folder() -> Path:
+    """The convening's default folder: ``look-both-ways/convening`` under ``$XDG_DATA_HOME`` or ``~/.local/share``."""
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "look-both-ways" / "convening"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that is free right now (the system picks it)."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
@@ -55,6 +57,7 @@ class Postgres:
 
     @property
     def url(self) -> str:
+        """The store URL of the cluster's ``workbook`` database on 127.0.0.1."""
         return f"postgresql+psycopg://workbook@127.0.0.1:{self.port}/workbook"
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -62,6 +65,7 @@ class Postgres:
                               check=check)
 
     def start(self) -> str:
+        """Start the cluster (made on first start; as the postgres user when run as root); its store URL."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root: its files belong to the postgres user
             if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
@@ -83,6 +87,7 @@ class Postgres:
         return self.url
 
     def stop(self) -> None:
+        """Stop the cluster (fast shutdown); a pg_ctl failure is not raised."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop", check=False)
 
 
@@ -117,6 +122,7 @@ class Convening:
 
     # ------------------------------------------------------------------ start
     def start(self) -> None:
+        """Start the cluster (unless given a store), prepare the store, start each server, then HAProxy."""
         haproxy = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
         if not haproxy:
             raise WorkbookError("HAProxy is not installed: apt-get install haproxy (Debian's package)")
@@ -144,8 +150,10 @@ class Convening:
         self._wait_balancer()
 
     def postgres_folder(self) -> Path:
-        """Where the convening's own cluster lives: its folder, except under root's home (closed to the postgres
-        user the cluster runs as), where it goes to /var/lib/look-both-ways/convening/postgres.
+        """Where the convening's own cluster lives: ``postgres`` in its folder, except under root's home.
+
+        Root's home is closed to the postgres user the cluster runs as, so there the cluster goes to
+        /var/lib/look-both-ways/convening/postgres.
         """
         home = Path.home().resolve()
         if os.geteuid() == 0 and (self.folder.resolve() == home or home in self.folder.resolve().parents):
@@ -188,6 +196,7 @@ class Convening:
         return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def health_url(self, backend: Backend) -> str:
+        """The address of ``backend``'s health check."""
         return f"http://{backend.host}:{backend.port}{self.prefix}{HEALTH_PATH}"
 
     def _wait_healthy(self, backend: Backend, timeout: float = 120) -> None:
@@ -282,6 +291,7 @@ def _wait(proc: subprocess.Popen, timeout: float = 15) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m workbook.convening`` command line."""
     p = argparse.ArgumentParser(prog="python -m workbook.convening",
                                 description="Several workbook servers behind HAProxy, sharing one PostgreSQL store.")
     p.add_argument("--servers", type=int, default=3, help="workbook servers to start (default 3)")
@@ -303,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a convening until Ctrl+C or SIGTERM, then stop it; the exit status (2 for a WorkbookError)."""
     args = build_parser().parse_args(argv)
     env_db = os.environ.get("WORKBOOK_DB_URL", "")
     convening = None

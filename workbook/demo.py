@@ -133,4 +133,5 @@ def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: 
 
 
 def is_empty(store: Store) -> bool:
+    """True when the store has no district yet."""
     return store.count_districts() == 0

@@ -85,10 +85,12 @@ class Report:
 
     @property
     def members(self) -> int:
+        """How many members have marked the current state on at least one spectrum."""
         return analysis.members_with_marks(self.marks)
 
     @property
     def enough(self) -> bool:
+        """True when enough members have charted for team figures to be shown (the session's minimum group)."""
         return self.members >= self.session.min_group_size
 
     def figure(self, fig) -> str:
@@ -121,11 +123,13 @@ def open_report(district: str, session=None, compare_session=None, anonymize: bo
 
 
 def withheld(rep: Report) -> str:
+    """The notice shown instead of team figures while fewer members than the minimum group have responded."""
     return (f"<p class='wb-notice'>Fewer than {rep.session.min_group_size} members have responded "
             f"({rep.members} so far), so team figures are withheld to protect individual answers.</p>")
 
 
 def title_section(rep: Report) -> str:
+    """The report's heading: district name (flagged when fictional), session, date and members who charted."""
     d, s = rep.district, rep.session
     tag = " <span class='wb-key'>fictional demo data</span>" if d.synthetic else ""
     return (f"<h1>{esc(d.name)}{tag}</h1><p class='wb-lede'>District report · {esc(s.label)} · "
@@ -133,6 +137,7 @@ def title_section(rep: Report) -> str:
 
 
 def pathway_section(rep: Report) -> str:
+    """Team pathway: the team's median pathway chart, the widest gaps and the gaps members named most critical."""
     if rep.marks.empty:
         return ("<h2>Team pathway</h2><p class='wb-notice'>Nobody in this session has charted a pathway yet, so "
                 "there is nothing to report. Share the join link with the team.</p>")
@@ -151,6 +156,7 @@ def pathway_section(rep: Report) -> str:
 
 
 def alignment_section(rep: Report) -> str:
+    """Alignment and roles: where the team agrees on now, and how roles differ (roles too small are folded in)."""
     if not rep.enough:
         return ""
 
@@ -166,6 +172,7 @@ def alignment_section(rep: Report) -> str:
 
 
 def survey_section(rep: Report) -> str:
+    """The team's pathway compared with the national survey, in words and a chart."""
     if not rep.enough:
         return ""
 
@@ -175,7 +182,7 @@ def survey_section(rep: Report) -> str:
 
 
 def conditions_section(rep: Report) -> str:
-
+    """Conditions for scale: ratings heatmap, layers, spread, top priorities and the team's Step 1 answers."""
     cmarks, csum, names = condition_frames(rep.store, rep.content, rep.session, not rep.anonymize
                                            and rep.session.show_authors)
     raters = cmarks.dropna(subset=["rating"])["respondent_id"].nunique()
@@ -200,6 +207,7 @@ def conditions_section(rep: Report) -> str:
 
 
 def plan_section(rep: Report) -> str:
+    """Action plan: for each planned area, the team's vision, challenges and action items."""
     areas = rep.store.plan_areas(rep.session.id)
     items = rep.store.action_items(rep.session.id)
     notes = rep.store.notes(rep.session.id)
@@ -265,6 +273,7 @@ def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team
 
 
 def change_section(rep: Report) -> str:
+    """Change since the compared session, when one is given and both sessions have enough responses."""
     if rep.compare is None:
         return ""
     before = rep.store.spectrum_marks(rep.compare.id)
@@ -353,6 +362,7 @@ STYLE_CLASS = "wb-page wb-report-part"
 
 
 def style() -> str:
+    """The workbook's stylesheet for the report's parts, as a ``<style>`` element."""
     from .theme import CSS
 
     return f"<style>{CSS} .wb-report-part {{ padding-top: 0; padding-bottom: 0; }}</style>"

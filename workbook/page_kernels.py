@@ -50,6 +50,8 @@ class PageTemplate(Template):
 
 
 class PageProvisioner(ForkingProvisioner):
+    """The kernel provisioner that forks the apps' kernels from the :class:`PageTemplate`."""
+
     template_class = PageTemplate
 
 

@@ -12,6 +12,7 @@ from .content import AUDIENCES
 
 
 def key_benefits(pole) -> str:
+    """A pole's key benefits as tags."""
     return "".join(f"<span class='wb-key'>{esc(k)}</span>" for k in pole.key_benefits)
 
 
@@ -42,10 +43,12 @@ def benefits_table(spectrum) -> str:
 
 
 def why(spectrum) -> str:
+    """Why a system would choose each pole: both poles' headings and reasons."""
     return "".join(f"<h4>{esc(p.why_heading)}</h4><p>{esc(p.why)}</p>" for p in (spectrum.left, spectrum.right))
 
 
 def examples(spectrum) -> str:
+    """The spectrum's examples from systems: title, pole, system, any quote and the summary."""
     names = {"left": spectrum.left.plain_label, "right": spectrum.right.plain_label, "combine": "Combining both"}
     out = []
     for ex in spectrum.examples:
@@ -57,6 +60,7 @@ def examples(spectrum) -> str:
 
 
 def bullet_list(items) -> str:
+    """``items`` as an escaped bulleted list."""
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
@@ -100,6 +104,7 @@ def spectrum_card(spectrum) -> str:
 
 
 def attribution(content) -> str:
+    """The credit line under the framework content: both citations, the CC BY 4.0 licence, the demo data note."""
     a, b = content.spectra_attribution, content.framework.attribution
     return (f"<p class='wb-muted' style='font-size:0.85rem'>Framework content: {esc(a.citation)} "
             f"{esc(b.citation)} Licensed <a href='{esc(a.license_url)}'>CC BY 4.0</a>; "

@@ -362,6 +362,7 @@ class Template:
         template.close()
 
     def usable(self) -> bool:
+        """True while the template belongs to this process, its conversation is intact and it is still running."""
         return self.owner == os.getpid() and not self.broken and self.process.poll() is None
 
     def _ask(self, request: dict) -> tuple[dict, list[int]]:
@@ -470,9 +471,11 @@ class ForkedKernel:
             self._finish(returncode)
 
     def kill(self) -> None:
+        """Send SIGKILL (see :meth:`send_signal`)."""
         self.send_signal(signal.SIGKILL)
 
     def terminate(self) -> None:
+        """Send SIGTERM (see :meth:`send_signal`)."""
         self.send_signal(signal.SIGTERM)
 
     def __del__(self):
@@ -486,6 +489,7 @@ class ForkingProvisioner(LocalProvisioner):
     template_class: type[Template] = Template  # which template (and so which warm-up) this provisioner forks
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
+        """Fork a ``python -m ipykernel_launcher`` kernel from the template; launch it as usual otherwise."""
         if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable:
             env = kwargs.get("env") or dict(os.environ)
             cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -511,6 +515,7 @@ class ForkingProvisioner(LocalProvisioner):
         return None
 
     async def send_signal(self, signum: int) -> None:
+        """Signal a forked kernel through its template (never by pid), any other kernel as usual."""
         if isinstance(self.process, ForkedKernel):
             # through the template, never os.killpg here: after the kernel is reaped its pid may be reused
             self.process.send_signal(signum)
@@ -518,6 +523,7 @@ class ForkingProvisioner(LocalProvisioner):
         await super().send_signal(signum)
 
     async def wait(self):
+        """Wait until the kernel has exited; its returncode."""
         if not isinstance(self.process, ForkedKernel):
             return await super().wait()
         while await self.poll() is None:

@@ -45,6 +45,8 @@ VIEWS = {"district_report": "District report", "team_pathways": "Team pathways",
 
 @dataclass
 class Outcome:
+    """What became of one report (a district's, in one view): status, file, time taken and any error."""
+
     district: str
     name: str
     status: str  # "ok" | "failed"
@@ -67,6 +69,7 @@ def output_path(out_dir: Path, slug: str, suffix: str = ".html") -> Path:
 
 
 def page(title: str, body: str, head: str = "") -> str:
+    """A complete HTML page titled ``title`` with ``body`` in its main element and ``head`` in its head."""
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{esc(title)}</title>{head}</head><body><main>{body}</main></body></html>")
@@ -242,6 +245,7 @@ def select(store, slugs=None, shard: str | None = None) -> list:
 
 
 def index_html(outcomes: list[Outcome], started: dt.datetime) -> str:
+    """The index of a batch: a row per report with its links, status, problem and time."""
     rows = []
     for o in sorted(outcomes, key=lambda o: (o.district, o.view != "district_report", o.view)):
         label = o.name if o.view == "district_report" else f"{o.name} · {VIEWS[o.view]}"

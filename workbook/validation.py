@@ -49,6 +49,7 @@ def text(value, what: str, *, max_len: int, required: bool) -> str:
 
 
 def integer(value, what: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (an int, a whole float or a numeric string; never a bool)."""
     if isinstance(value, bool):
         raise InvalidInput(f"The {what} must be a whole number, not {value!r}.")
     try:
@@ -63,6 +64,7 @@ def integer(value, what: str, low: int, high: int) -> int:
 
 
 def number(value, what: str, low: float, high: float) -> float:
+    """A finite number from ``low`` to ``high`` (never a bool or None)."""
     if isinstance(value, bool) or value is None:
         raise InvalidInput(f"The {what} must be a number, not {value!r}.")
     try:
@@ -88,16 +90,19 @@ def rating(value, what: str = "rating") -> float:
 
 
 def choice(value, what: str, allowed) -> str:
+    """``value`` itself when it is one of ``allowed``."""
     if value not in allowed:
         raise InvalidInput(f"{value!r} is not a valid {what}; allowed: {', '.join(map(str, allowed))}.")
     return value
 
 
 def spectrum_id(value) -> str:
+    """One of the seven spectrum ids."""
     return choice(value, "spectrum", SPECTRUM_IDS)
 
 
 def role(value) -> str:
+    """One of :data:`ROLES`, matched without regard to case and returned as spelled there."""
     value = text(value, "role", max_len=60, required=True)
     for known in ROLES:
         if value.casefold() == known.casefold():
@@ -126,6 +131,7 @@ def slugify(name: str) -> str:
 
 
 def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl_percent, years_scaling) -> dict:
+    """A district's fields checked: slug, name, kind, and the optional schools, urbanicity, FRL share, years scaling."""
     return {
         "slug": globals()["slug"](slug),
         "name": text(name, "district name", max_len=200, required=True),
@@ -141,6 +147,7 @@ HORIZONS = ("short", "medium", "long")
 
 
 def condition_id(value) -> str:
+    """The id of one of the framework's conditions."""
     from .content import load_content
 
     return choice(value, "condition", [c.id for c in load_content().conditions])
@@ -155,6 +162,7 @@ def plan_area_id(value) -> str:
 
 
 def action_item(*, condition_id: str, horizon: str, text: str, timeline: str, owner: str) -> dict:
+    """An action item's fields checked: plan area, horizon, text, and the optional timeline and who is responsible."""
     return {
         "condition_id": plan_area_id(condition_id),
         "horizon": choice(horizon, "horizon", HORIZONS),

@@ -25,11 +25,13 @@ class MemoryBytecodeCache(BytecodeCache):
         self._code: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket) -> None:
+        """Fill ``bucket`` with the compiled template kept for its key, if any."""
         code = self._code.get(bucket.key)
         if code is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket) -> None:
+        """Keep ``bucket``'s compiled template for the rest of the process."""
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
@@ -126,6 +128,7 @@ def limit_pages(gate) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run Voila with the shared template cache and the page limit from the environment."""
     from .capacity import Gate, limit_from_env
 
     share_template_cache()

@@ -78,6 +78,7 @@ class AreaPlan(w.VBox):
         self.add_class("wb-card")
 
     def draw_items(self, items) -> None:
+        """Redraw this area's action items, horizon by horizon, each horizon with a row for adding a new item."""
         blocks = []
         for h in self.plan.content.framework.horizons:
             rows = items[(items["condition"] == self.condition.id) & (items["horizon"] == h.id)]
@@ -100,6 +101,8 @@ class AreaPlan(w.VBox):
 
 
 class ActionPlanning(Page):
+    """The Action planning page: the team's priority areas, each with its Step 2 worksheet and action items."""
+
     def __init__(self, store: Store, content, district, session, code: str):
         self.store, self.content, self.district, self.session, self.code = store, content, district, session, code
         self.saver = Saver()
@@ -136,6 +139,7 @@ class ActionPlanning(Page):
         self.draw()
 
     def top_votes(self) -> list[str]:
+        """The conditions with the most priority votes from Conditions for Scale (at most three)."""
         _, csum, _ = condition_frames(self.store, self.content, self.session, False)
         return analysis.top_priorities(csum, 3)
 
@@ -154,6 +158,7 @@ class ActionPlanning(Page):
         self.set_areas(chosen)
 
     def set_areas(self, areas) -> None:
+        """Save ``areas`` as the plan's priority areas and redraw; a refused change is shown, nothing else changes."""
         try:
             self.store.set_plan_areas(self.session, self.code, areas)
         except WorkbookError as exc:
@@ -163,6 +168,7 @@ class ActionPlanning(Page):
         self.draw()
 
     def draw(self) -> None:
+        """Draw a worksheet for each planned area, or a notice while none is picked."""
         areas = self.store.plan_areas(self.session.id)
         self.plans = [AreaPlan(self, self.content.plan_area(cid)) for cid in areas]
         if not self.plans:
@@ -173,16 +179,19 @@ class ActionPlanning(Page):
         self.draw_items()
 
     def draw_items(self) -> None:
+        """Re-read the action items and redraw them in every area's worksheet."""
         items = self.store.action_items(self.session.id)
         for plan in self.plans:
             plan.draw_items(items)
 
     def on_note(self, change) -> None:
+        """Save an edited worksheet answer as the team's note for its question."""
         area = change["owner"]
         self.saver.save(("note", area.question_id),
                         lambda: self.store.save_note(self.session.id, area.question_id, change["new"]))
 
     def add(self, condition_id, horizon, text, timeline, owner) -> None:
+        """Add an action item and redraw the items; a refused item is shown instead."""
         try:
             self.store.add_action_item(self.session, self.code, condition_id, horizon, text, timeline, owner)
         except WorkbookError as exc:
@@ -192,14 +201,17 @@ class ActionPlanning(Page):
         self.draw_items()
 
     def edit(self, item_id, field, value) -> None:
+        """Save one field of an action item (text, timeline, owner or done)."""
         self.saver.save(("item", item_id, field),
                         lambda: self.store.update_action_item(self.session, self.code, item_id, **{field: value}))
 
     def move(self, item_id, step) -> None:
+        """Move an action item up (step -1) or down (+1) within its horizon and redraw."""
         self.store.move_action_item(self.session, self.code, item_id, step)
         self.draw_items()
 
     def remove(self, item_id, text) -> None:
+        """Delete an action item, say so and offer to undo the delete."""
         self.store.update_action_item(self.session, self.code, item_id, deleted=True)
         self._deleted = item_id
         self.notice.value = f"<p class='wb-notice' role='status'>Deleted “{esc(text)}”.</p>"
@@ -207,6 +219,7 @@ class ActionPlanning(Page):
         self.draw_items()
 
     def restore(self) -> None:
+        """Bring back the last deleted action item (the Undo delete button)."""
         if self._deleted is None:
             return
         self.store.update_action_item(self.session, self.code, self._deleted, deleted=False)

@@ -166,6 +166,7 @@ class ChartingYourPath(Page):
 
     @property
     def member(self):
+        """The member this page belongs to (None until they have joined)."""
         return self.identity.member if hasattr(self, "identity") else self._member
 
     @member.setter

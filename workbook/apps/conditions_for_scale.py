@@ -29,6 +29,8 @@ TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team ag
 
 
 class ConditionRow(w.VBox):
+    """One condition on a member's page: its description, an alignment slider and a top-priority checkbox."""
+
     def __init__(self, condition, layer, scale):
         self.condition = condition
         self.slider = MarkSlider(label=condition.name, kind="now", name=f"{condition.name}, alignment",
@@ -71,6 +73,7 @@ class ConditionsForScale(Page):
 
     @property
     def member(self):
+        """The member this page belongs to (None until they have joined)."""
         return self.identity.member
 
     def _unlock(self, member) -> None:
@@ -161,6 +164,7 @@ class ConditionsTeam(Page):
         self.refresh()
 
     def refresh(self) -> None:
+        """Re-read the session and the members' ratings and redraw the charts, the count and the layers table."""
         content, fw = self.content, self.content.framework
         self.session = self.store.session(self.session.id)
         cmarks, csum, names = condition_frames(self.store, content, self.session, self.session.show_authors)

@@ -27,6 +27,7 @@ def spectrum_html(spectrum) -> str:
 
 
 def layer_html(layer) -> str:
+    """One layer of conditions: its description, a table of its conditions and its reflection questions."""
     rows = "".join(f"<tr><th scope='row'>{esc(c.name)}</th><td>{esc(c.description)}</td></tr>"
                    for c in layer.conditions)
     return (f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"
@@ -36,6 +37,8 @@ def layer_html(layer) -> str:
 
 
 class FrameworkExplorer(Page):
+    """The Framework explorer page: pick a spectrum to read all of it, or a layer to see its conditions."""
+
     def __init__(self, content):
         self.content = content
         self.spectrum = w.Dropdown(description="Spectrum", options=[(f"Q{s.number}: {s.dimension} — {s.title}", s.id)
@@ -69,6 +72,7 @@ class FrameworkExplorer(Page):
 
 
 def framework_explorer(content=None) -> Page:
+    """The Framework explorer page, or an error page when the content cannot be loaded."""
     try:
         return FrameworkExplorer(content or load_content())
     except WorkbookError as exc:

@@ -26,6 +26,8 @@ def _area(value: str = "", height: str = "80px", placeholder: str = "Your answer
 
 
 class FoundationMember(Page):
+    """A member's Laying the Foundation page (Reflection Guide 1): their answers to the guide's questions."""
+
     def __init__(self, store: Store, content, district, session, member=None):
         self.store, self.content, self.session = store, content, session
         self.saver = Saver()
@@ -65,6 +67,8 @@ class FoundationMember(Page):
 
 
 class FoundationTeam(Page):
+    """The facilitator's Laying the Foundation team view: members' answers, the team's answers and desired outcomes."""
+
     def __init__(self, store: Store, content, district, session):
         self.store, self.content, self.session = store, content, session
         self.saver = Saver()

@@ -21,6 +21,8 @@ FILTERS = (("kind", "Kind of system"), ("size", "Size"), ("urbanicity", "Setting
 
 
 class NetworkOverview(Page):
+    """The coach's Network overview page: districts' median pathways, filtered by segment, one district's peers."""
+
     def __init__(self, store: Store, content, highlight: str | None = None, min_members: int = MIN_MEMBERS):
         self.store, self.content = store, content
         self.table, summaries = store.network_view()
@@ -51,6 +53,7 @@ class NetworkOverview(Page):
         self.draw()
 
     def selected(self) -> pd.Index:
+        """The districts shown: those with enough members that match every filter picked."""
         keep = self.segments.index.intersection(self.pathways.index)
         seg = self.segments.loc[keep]
         for key, dd in self.filters.items():
@@ -59,6 +62,7 @@ class NetworkOverview(Page):
         return seg.index
 
     def draw(self) -> None:
+        """Redraw the count, the network chart and, for a picked district, its nearest peers and its movement."""
         chosen = self.selected()
         slug = self.district.value or None
         peer_table = pd.DataFrame()
@@ -79,6 +83,7 @@ class NetworkOverview(Page):
 
 
 def peers_html(table: pd.DataFrame, peer_table: pd.DataFrame, slug: str | None) -> str:
+    """The picked district's most similar peers in a table (distance, segments in common), or a prompt to pick one."""
     if not slug:
         return "<h2>Most similar peers</h2><p class='wb-muted'>Pick a district to see its nearest peers.</p>"
     if peer_table.empty:

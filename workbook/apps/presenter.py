@@ -89,6 +89,7 @@ class Presenter(Page):
         self.hide_join.description = "Show join code" if change["new"] else "Hide join code"
 
     def draw(self) -> None:
+        """Redraw the count of members who charted and the chart of the view picked (conditions, all spectra or one)."""
         marks = self.store.spectrum_marks(self.session.id)
         n = analysis.members_with_marks(marks)
         self.count.value = (f"<span class='wb-count' role='status'><strong>{n}</strong> member{'s' if n != 1 else ''} "

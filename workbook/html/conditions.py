@@ -9,6 +9,7 @@ from ..render import esc
 
 
 def layers_html(content, csum: pd.DataFrame) -> str:
+    """A table of the three layers: the median of their conditions' medians, the least aligned condition, the votes."""
     rows = []
     summary = analysis.layer_summary(csum)
     for layer in content.framework.layers:

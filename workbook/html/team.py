@@ -9,6 +9,7 @@ from ..render import esc
 
 
 def alignment_text(content, result: dict, field: str) -> str:
+    """Where the team is most and least aligned on ``field``, with each spectrum's members, IQR and range in a table."""
     if not result["most"]:
         return "<p class='wb-muted'>Alignment needs marks from at least two members.</p>"
     names = lambda ids: ", ".join(content.spectrum(s).dimension for s in ids)  # noqa: E731
@@ -55,6 +56,7 @@ def roles_rule(min_group: int) -> str:
 
 
 def roles_text(content, diffs: pd.DataFrame, min_group: int = 1) -> str:
+    """The spectrum on which role groups differ most (median now), followed by the privacy rule for role figures."""
     if diffs.empty:
         return ("<p class='wb-muted'>Role patterns need marks from at least two role groups large enough to "
                 "show.</p>" + roles_rule(min_group))
@@ -92,8 +94,10 @@ def critical_text(content, counts: dict) -> str:
 
 
 def survey_text(content, bench: pd.DataFrame) -> str:
-    """The team's median beside the survey's median and mean, and the share of leaders for whom the decision was a
-    top-priority challenge and who had devoted resources to it (the survey's own figures).
+    """The team's median beside the survey's median and mean, in a table with the survey's own shares.
+
+    Those shares are of the leaders for whom the decision was a top-priority challenge and who had devoted
+    resources to it.
     """
     survey = {r.spectrum: r for r in content.survey}
     pct = lambda v: "—" if v is None or pd.isna(v) else f"{v:g}%"  # noqa: E731

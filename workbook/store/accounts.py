@@ -45,10 +45,12 @@ class Accounts(StoreBase):
         return record(District, row)
 
     def districts(self) -> list[District]:
+        """Every district, in slug order."""
         rows = self.transaction(lambda c: c.execute(sa.select(t.districts).order_by(t.districts.c.slug)).all())
         return [record(District, r) for r in rows]
 
     def district_by_id(self, district_id: int) -> District:
+        """The district with id ``district_id``; NotFound if there is none."""
         row = self.transaction(lambda c: c.execute(sa.select(t.districts)
                                                    .where(t.districts.c.id == district_id)).first())
         if row is None:
@@ -77,6 +79,7 @@ class Accounts(StoreBase):
         return res.inserted_primary_key[0]
 
     def session(self, session_id: int) -> Session:
+        """The session ``session_id``; NotFound if this workbook has none."""
         sid = v.integer(session_id, "session", 1, 2**62)
         row = self.transaction(lambda c: c.execute(sa.select(t.sessions).where(t.sessions.c.id == sid)).first())
         if row is None:
@@ -84,6 +87,7 @@ class Accounts(StoreBase):
         return record(Session, row)
 
     def sessions(self, district_slug: str) -> list[Session]:
+        """A district's sessions, oldest first (by date held, then id)."""
         district = self.district(district_slug)
         rows = self.transaction(lambda c: c.execute(
             sa.select(t.sessions).where(t.sessions.c.district_id == district.id)
@@ -107,11 +111,24 @@ class Accounts(StoreBase):
         return district, session
 
     def update_session(self, session_id: int, *, min_group_size=None, show_authors=None) -> Session:
+        """Change a session's minimum group size and whether authors are shown (either or both); the session.
+
+        Members join under the settings they were shown (names or roles; the smallest group shown), so once a
+        member has joined they no longer change: :class:`InvalidInput` says so and nothing is written.
+        """
         values = {}
         if min_group_size is not None:
             values["min_group_size"] = v.integer(min_group_size, "minimum group size", 1, 100)
         if show_authors is not None:
             values["show_authors"] = bool(show_authors)
+        current = self.session(session_id)
+        values = {k: x for k, x in values.items() if getattr(current, k) != x}
+        if values and self.respondents(session_id):
+            shown = "names" if current.show_authors else "roles, not names"
+            raise InvalidInput(
+                f"Session {session_id} ({current.label!r}): members joined under its privacy settings (they see "
+                f"{shown}; groups smaller than {current.min_group_size} are not shown by role), so they no longer "
+                "change. Start a new session for different settings.")
         if values:
             self.transaction(lambda c: c.execute(t.sessions.update().where(t.sessions.c.id == session_id)
                                                  .values(**values)), write=True)
@@ -146,6 +163,7 @@ class Accounts(StoreBase):
         return res.inserted_primary_key[0]
 
     def respondent(self, respondent_id: int) -> Respondent:
+        """The team member with id ``respondent_id``; NotFound if there is none."""
         query = sa.select(t.respondents).where(t.respondents.c.id == respondent_id)
         row = self.transaction(lambda c: c.execute(query).first())
         if row is None:
@@ -162,11 +180,13 @@ class Accounts(StoreBase):
         return record(Respondent, row)
 
     def respondents(self, session_id: int) -> list[Respondent]:
+        """A session's team members, in id order."""
         rows = self.transaction(lambda c: c.execute(sa.select(t.respondents).where(
             t.respondents.c.session_id == session_id).order_by(t.respondents.c.id)).all())
         return [record(Respondent, r) for r in rows]
 
     def update_respondent(self, respondent: Respondent, *, name=None, role=None) -> Respondent:
+        """Change a member's name or role (checked against the store first); the member as stored."""
         respondent = self._member(respondent)
         values = {"updated_at": now()}
         if name is not None:

@@ -26,6 +26,7 @@ class Admin(StoreBase):
     """Data in and out of the workbook in bulk. Uses the accounts part's inserts for districts, sessions, members."""
 
     def count_districts(self) -> int:
+        """How many districts the store holds."""
         return self.transaction(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.districts)).scalar())
 
     def session_rows(self, session_id: int) -> dict[str, list]:

@@ -53,6 +53,8 @@ def now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class District:
+    """A district (or CMO, network) as stored: slug, name, kind and what is known of its size and context."""
+
     id: int
     slug: str
     name: str
@@ -66,6 +68,8 @@ class District:
 
 @dataclass(frozen=True)
 class Session:
+    """A district's reflection session: label, date, join and facilitator codes, privacy settings."""
+
     id: int
     district_id: int
     label: str
@@ -78,6 +82,8 @@ class Session:
 
 @dataclass(frozen=True)
 class Respondent:
+    """A team member of a session: the token of their personal link, name and role."""
+
     id: int
     session_id: int
     token: str
@@ -140,6 +146,7 @@ class StoreBase:
         return f"Store({redact(self.url)!r})"
 
     def dispose(self) -> None:
+        """Close the store's connections (its engine's pool)."""
         self.engine.dispose()
 
     def ping(self) -> None:

@@ -54,6 +54,7 @@ class Marks(StoreBase):
                                                {field: value, "updated_at": now()}), write=True)
 
     def clear_spectrum_mark(self, respondent: Respondent, spectrum_id: str, field: str) -> None:
+        """Remove a member's now or aspiration mark on one spectrum."""
         spectrum_id = v.spectrum_id(spectrum_id)
         field = v.choice(field, "mark", ("current", "aspiration"))
         member = self._member(respondent)
@@ -100,6 +101,7 @@ class Marks(StoreBase):
                                                {field: value, "updated_at": now()}), write=True)
 
     def team_marks(self, session_id: int):
+        """The team's agreed marks for a session as a frame: spectrum, current, aspiration."""
         import pandas as pd
 
         rows = self.transaction(lambda c: c.execute(sa.select(
@@ -132,6 +134,7 @@ class Marks(StoreBase):
         return pd.DataFrame(rows, columns=["respondent_id", "name", "role", "question_id", "text", "updated_at"])
 
     def note(self, session_id: int, question_id: str, respondent: Respondent | None = None) -> str:
+        """A free-text answer (the team's agreed one when ``respondent`` is None); empty if none was saved."""
         owner = respondent.id if respondent is not None else 0
         row = self.transaction(lambda c: c.execute(sa.select(t.notes.c.text).where(
             t.notes.c.session_id == session_id, t.notes.c.respondent_id == owner,
@@ -149,6 +152,7 @@ class Marks(StoreBase):
         return [x for x in rows.sort_values("n")["text"] if x.strip()]
 
     def save_outcome(self, session_id: int, index: int, text: str) -> None:
+        """Save the team's desired outcome number ``index`` (1 to :attr:`MAX_OUTCOMES`)."""
         index = v.integer(index, "outcome number", 1, self.MAX_OUTCOMES)
         self.save_note(session_id, f"outcome.{index}", text)
 

@@ -246,6 +246,7 @@ def insert(conn, table: sa.Table):
 
 
 def current_version(conn) -> int:
+    """The schema version the database is at (0 when it has no ``schema_version`` table)."""
     if not sa.inspect(conn).has_table("schema_version"):
         return 0
     row = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()

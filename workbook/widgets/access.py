@@ -53,9 +53,11 @@ def open_app(title: str, build, store: Store | None = None, params: dict | None 
 
 
 def warm_up(store: Store, content, warm=None) -> None:
-    """First-time costs paid before the visit: the store's first transaction, plotly's figure
-    machinery for a first chart, and the app's own ``warm``. Failures are left for the real
-    page to report (it runs the same code and shows a plain message).
+    """First-time costs paid before the visit.
+
+    The store's first transaction, plotly's figure machinery for a first chart, and the app's own
+    ``warm``. Failures are left for the real page to report (it runs the same code and shows a plain
+    message).
     """
     import contextlib
 

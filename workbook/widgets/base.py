@@ -124,14 +124,17 @@ def query_params() -> dict:
 
 
 def status() -> w.HTML:
+    """An empty status line, announced politely to screen readers when it changes."""
     return html("<div class='wb-status' aria-live='polite'></div>")
 
 
 def set_status(widget: w.HTML, text: str, kind: str = "muted") -> None:
+    """Show ``text`` in a status line; ``kind`` (muted, ok, error, ...) sets its look."""
     widget.value = f"<div class='wb-status wb-{kind}' role='status' aria-live='polite'>{esc(text)}</div>"
 
 
 def show(obj) -> None:
+    """Display ``obj`` on the page."""
     display(obj)
 
 
@@ -153,6 +156,7 @@ class Saver:
         self.widget = w.HBox([self.status, self.retry], layout=w.Layout(align_items="center"))
 
     def save(self, key, fn) -> bool:
+        """Save a change now (``fn()``), replacing any change waiting under ``key``; True when everything is saved."""
         self.pending[key] = fn
         return self.flush()
 

@@ -281,7 +281,9 @@ class Chart(anywidget.AnyWidget):
         self.links = [*self.links, ln]
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
-        """Draw ``fig``. ``traces``: only these traces changed since the last ``show`` of the same figure
+        """Draw ``fig``.
+
+        ``traces``: only these traces changed since the last ``show`` of the same figure
         (``layout=False``: nor did its layout), so only they are converted again; the browser gets the
         whole figure either way and ``Plotly.react`` redraws what differs.
         """
@@ -314,6 +316,7 @@ class MimePlotView(w.Output):
         """Nothing to link here: every move redraws through the kernel."""
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
+        """Replace the chart with ``fig`` in one output update; ``traces`` and ``layout`` are accepted but unused."""
         from ..charts import CONFIG
 
         self.figure = fig

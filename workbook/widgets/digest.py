@@ -48,11 +48,13 @@ class Digest:
 
     @property
     def hash(self) -> str:
+        """The first :data:`HASH_CHARS` hex digits of the SHA-256 of ``data`` as canonical JSON."""
         text = json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS]
 
     @property
     def summary(self) -> str:
+        """The widgets found, in words: "2 charts, 5 marks set of 7, 1 text box" (or "no charts or inputs")."""
         parts = []
         for kind, one, many in _NAMES:
             n = self.counts.get(kind, 0)
@@ -66,6 +68,7 @@ class Digest:
 
     @property
     def line(self) -> str:
+        """The readable line: the summary and the digest."""
         return f"{self.summary} · digest {self.hash}"
 
 
@@ -120,7 +123,10 @@ def chart_data(widget) -> dict | None:
 
 
 def kind_of(widget) -> str:
-    """The kind a widget counts as: chart, mark, slider, choice, toggle, text, number, button, display, box…"""
+    """The kind a widget counts as.
+
+    One of chart, mark, box, display, button, slider, choice, toggle, text, number, output or other.
+    """
     from .chart import Chart, MimePlotView
     from .marks import MarkSlider
 

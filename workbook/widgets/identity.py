@@ -45,6 +45,7 @@ class Identity(w.VBox):
         self.role.observe(self._edit, "value")
 
     def on_member(self, fn) -> None:
+        """Call ``fn(member)`` once the member exists (at once if they already do)."""
         self._callbacks.append(fn)
         if self.member is not None:
             fn(self.member)

@@ -28,6 +28,7 @@ class Restoring:
 
     @contextlib.contextmanager
     def __call__(self):
+        """A block during which the page's own updates are marked; blocks may nest."""
         self._depth += 1
         try:
             yield
