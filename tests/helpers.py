@@ -36,3 +36,16 @@ def marks_frame(data: dict, roles: dict | None = None):
     rows = [(rid, f"Member {rid}", roles.get(rid, "teacher"), sid, cur, asp)
             for rid, by_spectrum in data.items() for sid, (cur, asp) in by_spectrum.items()]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"current": float, "aspiration": float})
+
+
+def names_chosen(store, session_id: int) -> None:
+    """Make a session one whose team chose, before anyone joined, to show members' names.
+
+    The store refuses to change the privacy settings once members joined; tests that start from the demo team
+    (already joined) and need names shown set the session up as if the team had chosen names from the start.
+    """
+    from workbook.store import schema
+
+    t = schema.tables
+    store.transaction(lambda c: c.execute(t.sessions.update().where(t.sessions.c.id == session_id)
+                                          .values(show_authors=True)), write=True)

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.helpers import page_text
+from tests.helpers import names_chosen, page_text
 from workbook.apps.team_pathways import TeamPathways, team_pathways
 from workbook.demo import DEMO_MEMBERS, seed_demo
 from workbook.store import Store
@@ -178,7 +178,7 @@ def test_privacy_settings_are_fixed_once_members_join(store):
 
 
 def test_names_shown_when_team_chooses(store, demo):
-    store.update_session(demo["session_id"], show_authors=True)
+    names_chosen(store, demo["session_id"])
     page = open_team(store, demo)
     labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
     assert labels == {name for name, _ in DEMO_MEMBERS}
@@ -188,7 +188,7 @@ def test_names_shown_when_team_chooses(store, demo):
 def test_show_names_picked_up_on_refresh(store, demo):
     page = open_team(store, demo)
     assert "Avery Example (now)" not in names(page.plot.figure)
-    store.update_session(demo["session_id"], show_authors=True)
+    names_chosen(store, demo["session_id"])
     page.refresh()
     assert "Avery Example (now)" in names(page.plot.figure)
 
@@ -363,3 +363,21 @@ def test_survey_figures_beside_each_spectrum_with_the_surveys_wording(store, dem
     assert f"<td>{loc.top_priority:g}%</td><td>{loc.devoted_resources:g}%</td>" in text
     assert "86 respondents, leaders of school systems" in text
     assert "86 systems" not in page_text(page)
+
+
+def test_the_store_keeps_the_privacy_promise_members_joined_under(store):
+    import pytest
+
+    from workbook.errors import InvalidInput
+
+    store.create_district("promise-usd", "Promise Unified (fictional)")
+    session = store.create_session("promise-usd", "Round 1")
+    assert store.update_session(session.id, show_authors=True, min_group_size=3).show_authors  # nobody joined yet
+    store.add_respondent(session.id, "Sam Fictional", "Teacher")
+    with pytest.raises(InvalidInput, match="joined under its privacy settings.*no longer change"):
+        store.update_session(session.id, show_authors=False)
+    with pytest.raises(InvalidInput, match="Start a new session"):
+        store.update_session(session.id, min_group_size=5)
+    kept = store.session(session.id)
+    assert kept.show_authors and kept.min_group_size == 3  # nothing was written
+    assert store.update_session(session.id, show_authors=True).show_authors  # the same value is no change

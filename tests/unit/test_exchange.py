@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import names_chosen
 from workbook import cli, exchange, ownership
 from workbook.content import SPECTRUM_IDS
 from workbook.demo import seed_demo
@@ -103,7 +104,7 @@ def full_session(store: Store) -> dict:
     store.update_action_item(session, code, gone, deleted=True)
     done = store.add_action_item(session, code, "policies", "long", "Rewrite the seat-time policy", "2027", "Board")
     store.update_action_item(session, code, done, done=True)
-    store.update_session(session.id, show_authors=True)
+    names_chosen(store, session.id)
     return info
 
 

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import names_chosen
 from workbook import cli, reports
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
 from workbook.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
@@ -302,7 +303,7 @@ def test_a_lone_superintendent_is_not_identifiable_by_role_in_the_report(db):
 
 def test_anonymized_report_shows_no_names_even_when_authors_are_shown(db):
     session = db.sessions(DEMO_SLUG)[-1]
-    db.update_session(session.id, show_authors=True)
+    names_chosen(db, session.id)
     html_text = render_report(DEMO_SLUG, db_url=db.url, anonymize=True)
     for name, _role in DEMO_MEMBERS:
         assert name not in html_text
@@ -311,7 +312,7 @@ def test_anonymized_report_shows_no_names_even_when_authors_are_shown(db):
 
 def test_named_report_when_the_team_chose_names(db):
     session = db.sessions(DEMO_SLUG)[-1]
-    db.update_session(session.id, show_authors=True)
+    names_chosen(db, session.id)
     html_text = render_report(DEMO_SLUG, db_url=db.url, anonymize=False)
     assert "Avery Example: We lean central" in html_text
     assert "Blake Sample: Surprised how far apart" in html_text
@@ -330,7 +331,7 @@ PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</scri
 
 def test_free_text_is_escaped(db):
     session = db.sessions(DEMO_SLUG)[-1]
-    db.update_session(session.id, show_authors=True)
+    names_chosen(db, session.id)
     members = db.respondents(session.id)
     text = " ".join(PAYLOADS)
     db.save_note(session.id, "rg2.p1", "member: " + text, members[0])
