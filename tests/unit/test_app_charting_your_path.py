@@ -13,7 +13,7 @@ from tests.helpers import page_text
 from workbook.apps.charting_your_path import ChartingYourPath, charting_your_path
 from workbook.demo import seed_demo
 from workbook.errors import StoreUnavailable
-from workbook.widgets.base import Page
+from workbook.widgets.page import Page
 
 SLUG = "test-usd"
 

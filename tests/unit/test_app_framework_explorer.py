@@ -89,7 +89,7 @@ def test_layers_cover_all_sixteen_conditions(explorer, content):
 
 def test_rings_chart_has_hover_text(explorer, content):
     fig = explorer.rings.figure
-    assert "hover" in fig.layout.title.text
+    assert "Conditions for scale" not in fig.layout.title.text  # the card heading above it is not repeated
     rings = {t.name: t for t in fig.data if t.type == "barpolar"}
     for layer in content.framework.layers:
         trace = rings[layer.name]

@@ -7,10 +7,10 @@ import re
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from workbook.widgets.base import Page
 from workbook.widgets.chart import Chart, MimePlotView
 from workbook.widgets.digest import DECIMALS, canonical, collect, digest_line
 from workbook.widgets.marks import MarkSlider
+from workbook.widgets.page import Page
 
 
 def figure(y, text=None):
@@ -104,7 +104,7 @@ def test_canonical_numbers():
 
 
 def test_error_page_digest():
-    from workbook.widgets.base import error_page
+    from workbook.widgets.page import error_page
 
     text = repr(error_page("Team pathways", "This link is not valid."))
     assert text.startswith("<Team pathways: This link is not valid. · no charts or inputs · digest ")

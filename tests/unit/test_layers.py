@@ -103,7 +103,7 @@ def test_a_planted_upward_import_is_caught(tmp_path):
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert violations(copy) == []
     analysis = copy / "analysis.py"
-    analysis.write_text(analysis.read_text(encoding="utf-8") + "\n\ndef _planted():\n    from .widgets import base\n")
+    analysis.write_text(analysis.read_text(encoding="utf-8") + "\n\ndef _planted():\n    from .widgets import page\n")
     report = copy / "district_report.py"
     report.write_text(report.read_text(encoding="utf-8") + "\nimport ipywidgets\n")
     html = copy / "html" / "team.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbook.widgets import heartbeat
-from workbook.widgets.base import Page
+from workbook.widgets.page import Page
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,10 @@ from ..analysis import condition_frames
 from ..errors import WorkbookError
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, Saver, esc, header, message, session_downloads
+from ..widgets.page import Page, esc, header, message
 from ..widgets.restoring import Restoring
+from ..widgets.saver import Saver
+from ..widgets.sharing import session_downloads
 
 TITLE = "Action planning"
 LEDE = ("For each of the team's priority conditions, set the vision, name the challenges in the way and the data "

@@ -11,10 +11,12 @@ from .. import analysis, charts, render
 from ..html.pathway import gap_list
 from ..store import Respondent, Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, PlotView, Saver, esc, header, html, shared, vbox
+from ..widgets.chart import PlotView
 from ..widgets.identity import Identity
 from ..widgets.marks import MarkSlider
+from ..widgets.page import Page, esc, header, html, shared, vbox
 from ..widgets.restoring import Restoring
+from ..widgets.saver import Saver
 
 TITLE = "Charting Your Path"
 LEDE = (

@@ -10,11 +10,13 @@ from ..analysis import condition_frames, member_labels  # noqa: F401 - the team 
 from ..html.conditions import layers_html
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, PlotView, Saver, card, esc, header, message, team_answer
+from ..widgets.chart import PlotView
 from ..widgets.identity import Identity
 from ..widgets.live import Live
 from ..widgets.marks import MarkSlider
+from ..widgets.page import Page, card, esc, header, message
 from ..widgets.restoring import Restoring
+from ..widgets.saver import Saver, team_answer
 
 TITLE = "Conditions for Scale"
 LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "

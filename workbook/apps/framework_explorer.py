@@ -7,7 +7,8 @@ import ipywidgets as w
 from .. import charts, render
 from ..content import load_content
 from ..errors import WorkbookError
-from ..widgets.base import Page, PlotView, error_page, esc, header
+from ..widgets.chart import PlotView
+from ..widgets.page import Page, error_page, esc, header
 
 TITLE = "Framework explorer"
 LEDE = ("Browse the seven key decisions of <em>Look Both Ways</em>, each a spectrum between two poles that both "

@@ -8,9 +8,11 @@ from .. import analysis, charts, render
 from ..analysis import member_labels
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, PlotView, Saver, esc, header, team_answer
+from ..widgets.chart import PlotView
 from ..widgets.identity import Identity
+from ..widgets.page import Page, esc, header
 from ..widgets.restoring import Restoring
+from ..widgets.saver import Saver, team_answer
 
 TITLE = "Laying the Foundation"
 LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "

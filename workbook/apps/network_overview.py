@@ -9,7 +9,9 @@ from .. import analysis, charts, render
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from ..widgets.base import Page, PlotView, error_page, esc, header, query_params
+from ..widgets.access import query_params
+from ..widgets.chart import PlotView
+from ..widgets.page import Page, error_page, esc, header
 
 TITLE = "Network overview"
 LEDE = ("Every district's current pathway (the median of its latest session) across your network, one box per "

@@ -11,8 +11,10 @@ from ..analysis import condition_frames
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, PlotView, esc, qr_svg
+from ..widgets.chart import PlotView
 from ..widgets.live import Live
+from ..widgets.page import Page, esc
+from ..widgets.sharing import qr_svg
 
 TITLE = "Presenter view"
 

@@ -20,10 +20,13 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.base import Page, PlotView, Saver, card, esc, header, qr_svg, session_downloads, team_answer
+from ..widgets.chart import PlotView
 from ..widgets.live import Live
 from ..widgets.marks import MarkSlider
+from ..widgets.page import Page, card, esc, header
 from ..widgets.restoring import Restoring
+from ..widgets.saver import Saver, team_answer
+from ..widgets.sharing import qr_svg, session_downloads
 
 TITLE = "Team pathways"
 LEDE = (

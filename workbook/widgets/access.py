@@ -6,12 +6,14 @@ turns a wrong or unusable link into a plain message instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import secrets
+import urllib.parse
 
 from ..content import load_content
 from ..errors import WorkbookError
 from ..store import Store
-from .base import error_page, preheating, query_params
+from .page import error_page
 
 
 def open_session(store: Store, params: dict, *, facilitator: bool = False):
@@ -69,3 +71,23 @@ def warm_up(store: Store, content, warm=None) -> None:
         figure_json(charts.pathway(content.spectra, {}, {}))
         if warm is not None:
             warm(store, content)
+
+
+def preheating() -> bool:
+    """True in a kernel Voila started ahead of the visit (the page's link is not known yet)."""
+    return os.environ.get("VOILA_PREHEAT", "False") == "True"
+
+
+def query_params() -> dict:
+    """The page's query parameters (``?district=...&session=...``).
+
+    Under Voila with preheated kernels the request arrives after the kernel started, so
+    wait for it first; outside Voila (JupyterLab, nbval, papermill) ``QUERY_STRING`` may be
+    set in the environment, else there are none.
+    """
+    if preheating():
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    query = os.environ.get("QUERY_STRING", "")
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}

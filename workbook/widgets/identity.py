@@ -9,7 +9,7 @@ from ..links import app_link
 from ..store import Respondent, Store
 from ..validation import ROLES
 from . import heartbeat
-from .base import esc, html, message, shared
+from .page import esc, html, message, shared
 
 
 class Identity(w.VBox):
