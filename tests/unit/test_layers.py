@@ -143,3 +143,33 @@ def test_every_served_notebook_has_its_app_module_of_the_same_name():
     notebooks = {p.stem for p in (PACKAGE.parent / "notebooks").glob("*.ipynb")} - {"district_report"}
     apps = {p.stem for p in (PACKAGE / "apps").glob("*.py")} - {"__init__"}
     assert notebooks == apps
+
+
+def _private_store_uses(root: Path) -> list[str]:
+    """``store._name`` / ``self.store._name`` / ``db._name`` outside the store package, as 'file:line: name'."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" in path.parts or (root.name == "workbook" and path.parts[len(root.parts)] == "store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            named = (isinstance(owner, ast.Name) and owner.id in ("store", "db")) or (
+                isinstance(owner, ast.Attribute) and owner.attr == "store")
+            if named:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {node.attr}")
+    return found
+
+
+def test_only_the_store_touches_the_stores_private_names():
+    uses = _private_store_uses(PACKAGE) + _private_store_uses(PACKAGE.parent / "tests")
+    assert uses == [], "use the store's public methods or store.transaction(...):\n" + "\n".join(uses)
+
+
+def test_a_planted_private_store_use_is_caught(tmp_path):
+    pkg = tmp_path / "workbook"
+    (pkg / "store").mkdir(parents=True)
+    (pkg / "store" / "base.py").write_text("def f(store):\n    return store._engine\n")  # inside the store: fine
+    (pkg / "exchange.py").write_text("def g(store):\n    return store._upsert(1)\n")
+    assert _private_store_uses(pkg) == ["workbook/exchange.py:2: _upsert"]

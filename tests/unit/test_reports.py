@@ -506,9 +506,9 @@ def break_district(store: Store, slug: str) -> None:
     """A mark for a spectrum the framework does not have, written behind the store's validation."""
     session = store.sessions(slug)[-1]
     member = store.respondents(session.id)[0]
-    store._run(lambda c: c.execute(t.spectrum_marks.insert().values(
+    store.transaction(lambda c: c.execute(t.spectrum_marks.insert().values(
         respondent_id=member.id, spectrum_id="bogus", current=3.0, aspiration=4.0, updated_at=now())), write=True)
-    count = store._run(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.spectrum_marks)
+    count = store.transaction(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.spectrum_marks)
                                            .where(t.spectrum_marks.c.spectrum_id == "bogus")).scalar())
     assert count == 1
 

@@ -190,7 +190,6 @@ class StoreBase:
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")
 
-    _run = transaction  # the name earlier callers used
 
     @staticmethod
     def upsert(conn: sa.Connection, table: sa.Table | str, key: dict, values: dict) -> None:
