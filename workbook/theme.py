@@ -112,6 +112,10 @@ CSS += """
 .wb-presenter .wb-views .widget-toggle-button.mod-active { background: var(--wb-ink); color: #fff; font-weight: 700;
   border-color: var(--wb-ink); box-shadow: inset 0 -4px 0 #F5B041; }
 .wb-count { font-size: 1.15rem; margin-right: 12px; }
+/* a confirmation ("Restored.") fades by itself after a few seconds instead of staying on screen as if current */
+.wb-transient { animation: wb-fade 0.6s ease 5s forwards; }
+@keyframes wb-fade { to { opacity: 0; visibility: hidden; } }
+@media (prefers-reduced-motion: reduce) { .wb-transient { animation-duration: 0s; } }
 a.wb-download { display: inline-block; margin: 6px 0; padding: 6px 12px; border-radius: 6px; background: #0072B2;
   color: #fff; text-decoration: none; font-weight: 600; }
 a.wb-download:focus-visible { outline: 3px solid #B45309; outline-offset: 2px; }

@@ -35,3 +35,23 @@ def test_a_plan_for_something_that_is_neither_is_refused(store):
     with pytest.raises(InvalidInput, match="condition or layer"):
         store.set_plan_areas(session, codes["facilitator"], ["no_such_thing"])
     assert store.plan_areas(session.id)  # the plan already saved is untouched
+
+
+def test_notices_do_not_stay_on_screen_as_if_current(store):
+    codes = seed_demo(store)
+    page = action_planning(store, {"district": codes["district"], "session": str(codes["session"]),
+                                   "code": codes["facilitator"]})
+    area = store.plan_areas(codes["session"])[0]
+    page.add(area, "short", "Walk every school with its principal.", "", "")
+    item = int(store.action_items(codes["session"]).iloc[-1]["id"])
+    page.remove(item, "Walk every school with its principal.")
+    assert "Deleted" in page.notice.value and page.undo.layout.display == ""
+    page.restore()
+    # the confirmation fades by itself in the browser (a CSS animation), and Undo is gone
+    assert "wb-transient" in page.notice.value and "Restored." in page.notice.value
+    assert page.undo.layout.display == "none"
+    page.move(item, -1)  # the team moved on: the notice and any Undo are taken down
+    assert page.notice.value == "" and page.undo.layout.display == "none"
+    page.remove(item, "Walk every school with its principal.")
+    page.add(area, "short", "Another step.", "", "")
+    assert page.notice.value == "" and page.undo.layout.display == "none"

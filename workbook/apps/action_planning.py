@@ -199,16 +199,24 @@ class ActionPlanning(Page):
         except WorkbookError as exc:
             self.notice.value = message(str(exc)).value
             return
-        self.notice.value = ""
+        self.clear_notice()
         self.draw_items()
+
+    def clear_notice(self) -> None:
+        """Take down the last notice and the Undo it offered: the team has moved on to another change."""
+        self.notice.value = ""
+        self.undo.layout.display = "none"
+        self._deleted = None
 
     def edit(self, item_id, field, value) -> None:
         """Save one field of an action item (text, timeline, owner or done)."""
+        self.clear_notice()
         self.saver.save(("item", item_id, field),
                         lambda: self.store.update_action_item(self.session, self.code, item_id, **{field: value}))
 
     def move(self, item_id, step) -> None:
         """Move an action item up (step -1) or down (+1) within its horizon and redraw."""
+        self.clear_notice()
         self.store.move_action_item(self.session, self.code, item_id, step)
         self.draw_items()
 
@@ -227,7 +235,8 @@ class ActionPlanning(Page):
         self.store.update_action_item(self.session, self.code, self._deleted, deleted=False)
         self._deleted = None
         self.undo.layout.display = "none"
-        self.notice.value = "<p class='wb-notice' role='status'>Restored.</p>"
+        # a confirmation that fades by itself (theme.py: .wb-transient): it must not stay on screen as if current
+        self.notice.value = "<p class='wb-notice wb-transient' role='status'>Restored.</p>"
         self.draw_items()
 
 
