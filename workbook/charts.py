@@ -247,12 +247,21 @@ def change(spectra, moved: pd.DataFrame, title: str | None = "How the team's pat
 
 # ------------------------------------------------------------ conditions for scale
 
+def condition_numbers(framework) -> dict[str, int]:
+    """Each condition's number on the rings chart and in its key (1-16, in the framework's order, ring by ring)."""
+    return {c.id: i for i, c in enumerate((c for layer in framework.layers for c in layer.conditions), start=1)}
+
+
 def framework_rings(framework, medians: dict | None = None, title: str | None = None) -> go.Figure:
     """The framework as the source draws it: the student-centered design at the centre, three rings of conditions.
 
-    Each ring is a layer; each segment a condition, coloured by layer (or, with ``medians``,
-    by the team's median rating). Hover gives the condition's description.
+    Each ring is a layer; each segment a condition, coloured by layer (or, with ``medians``, by the team's
+    median rating on one colour-blind-safe scale, with its colour bar). A segment carries its condition's
+    number (the key beside the chart names it: :func:`workbook.html.conditions.rings_key`) and, with
+    ``medians``, the median itself, in whichever of white or ink reads best on the segment's colour: nothing
+    needs a hover to be understood, and long names never overlap. Hover still gives the description.
     """
+    numbers = condition_numbers(framework)
     fig = go.Figure()
     fig.add_trace(go.Barpolar(r=[1], base=0, theta=[0], width=[360], marker_color=theme.CORE,
                               name=framework.core.name, hovertext=[f"<b>{framework.core.name}</b>"],
@@ -265,18 +274,30 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
             colours = [_rating_colour(medians.get(c.id)) for c in layer.conditions]
         else:
             colours = [theme.LAYER_COLOURS[layer.id]] * n
-        hover = [f"<b>{c.name}</b> ({layer.name})<br>{_wrap(c.description)}"
+        hover = [f"<b>{numbers[c.id]}. {c.name}</b> ({layer.name})<br>{_wrap(c.description)}"
                  + (f"<br>Team median: {medians[c.id]:g} of 5" if medians and medians.get(c.id) is not None else "")
                  for c in layer.conditions]
         fig.add_trace(go.Barpolar(r=[1] * n, base=layer.ring, theta=thetas, width=[width] * n, name=layer.name,
                                   marker=dict(color=colours, line=dict(color="#fff", width=2)),
-                                  hovertext=hover, hoverinfo="text"))
-        for c, th in zip(layer.conditions, thetas):
-            fig.add_trace(go.Scatterpolar(r=[layer.ring + 0.5], theta=[th], mode="text", text=[_short(c.name)],
-                                          textfont=dict(size=10, color="#fff" if not medians else theme.INK),
+                                  hovertext=hover, hoverinfo="text", showlegend=not medians))
+        for c, th, colour in zip(layer.conditions, thetas, colours):
+            value = medians.get(c.id) if medians else None
+            text = f"<b>{numbers[c.id]}</b>" + (f"<br>{value:g}" if value is not None else ("<br>—" if medians else ""))
+            fig.add_trace(go.Scatterpolar(r=[layer.ring + 0.5], theta=[th], mode="text", text=[text],
+                                          textfont=dict(size=15, color=_readable_on(colour)),
                                           hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Scatterpolar(r=[0], theta=[0], mode="text", text=["Student-Centered<br>Design"],
-                                  textfont=dict(size=11, color="#fff"), hoverinfo="skip", showlegend=False))
+                                  textfont=dict(size=12, color=_readable_on(theme.CORE)), hoverinfo="skip",
+                                  showlegend=False))
+    if medians:
+        # the colour scale, read without hovering: 1 (not aligned at all) to 5 (fully aligned); grey: not rated
+        fig.add_trace(go.Scatterpolar(r=[None], theta=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                                      marker=dict(color=[1], cmin=1, cmax=5, colorscale=theme.RATING_SCALE,
+                                                  showscale=True, colorbar=dict(
+                                                      title=dict(text="Team median", side="right"),
+                                                      tickvals=[1, 2, 3, 4, 5], thickness=14, len=0.75,
+                                                      ticktext=["1 not aligned", "2", "3 on our way", "4",
+                                                                "5 fully aligned"]))))
     fig.update_layout(
         title=dict(text=title, x=0) if title else None, height=640, margin=dict(l=20, r=20, t=50, b=20),
         font=dict(family=theme.FONT, color=theme.INK), paper_bgcolor=theme.PAPER,
@@ -284,6 +305,27 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
                    bgcolor=theme.PAPER, hole=0),
         legend=dict(orientation="h", y=-0.02))
     return fig
+
+
+def _luminance(colour: str) -> float:
+    """The WCAG relative luminance of a ``#rrggbb`` or ``rgb(r, g, b)`` colour."""
+    if colour.startswith("#"):
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [float(x) for x in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
+    lin = [(c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _readable_on(colour: str) -> str:
+    """White or black, whichever contrasts more with ``colour`` (the middle of the rating scale needs pure black)."""
+    return "#FFFFFF" if contrast("#FFFFFF", colour) >= contrast("#000000", colour) else "#000000"
 
 
 def _wrap(text: str, width: int = 60) -> str:
@@ -296,10 +338,6 @@ def _wrap(text: str, width: int = 60) -> str:
             line = f"{line} {w}".strip()
     lines.append(line)
     return "<br>".join(lines)
-
-
-def _short(name: str) -> str:
-    return name.replace(" & ", " &<br>").replace(", ", ",<br>") if len(name) > 14 else name
 
 
 def _rating_colour(value) -> str:

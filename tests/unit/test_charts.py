@@ -477,3 +477,37 @@ def test_every_figure_uses_the_theme_font(path_fig, content, spectra, team, cond
     for fig in figures:
         assert isinstance(fig, go.Figure)
         assert fig.layout.font.family == theme.FONT, fig.layout.title.text
+
+
+def test_rings_read_without_hover_numbers_values_a_colour_bar_and_readable_text(content):
+    fw = content.framework
+    ids = [c.id for layer in fw.layers for c in layer.conditions]
+    medians = {cid: v for cid, v in zip(ids, [1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 2, 3, 4, 1.5, 2.5, 3.5, None])}
+    fig = charts.framework_rings(fw, medians)
+    numbers = charts.condition_numbers(fw)
+    assert sorted(numbers.values()) == list(range(1, 17))
+    bars = [t for t in fig.data if isinstance(t, go.Barpolar)][1:]
+    labels = [t for t in fig.data if isinstance(t, go.Scatterpolar) and t.mode == "text"][:-1]
+    assert len(labels) == 16
+    segment_colours = [c for bar in bars for c in bar.marker.color]
+    for label, colour, cid in zip(labels, segment_colours, ids):
+        text = label.text[0]
+        assert text.startswith(f"<b>{numbers[cid]}</b>")  # the number the key names
+        assert (f"<br>{medians[cid]:g}" in text) if medians[cid] is not None else text.endswith("<br>—")
+        assert charts.contrast(label.textfont.color, colour) >= 4.5, (cid, colour, label.textfont.color)
+    scale = [t for t in fig.data if isinstance(t, go.Scatterpolar) and t.mode == "markers"]
+    assert len(scale) == 1 and scale[0].marker.showscale and scale[0].marker.colorbar.ticktext[0] == "1 not aligned"
+    assert not any(bar.showlegend for bar in bars)  # layer swatches would show colours the scale does not mean
+
+
+def test_the_rings_key_names_every_number(content):
+    from workbook.html.conditions import rings_key
+
+    fw = content.framework
+    numbers = charts.condition_numbers(fw)
+    key = rings_key(fw, {fw.layers[0].conditions[0].id: 2.5})
+    for layer in fw.layers:
+        for c in layer.conditions:
+            assert f"<tr><td>{numbers[c.id]}</td><th scope='row'>" in key
+    assert "<td>2.5</td>" in key and "<td>—</td>" in key and "Team median" in key
+    assert "Team median" not in rings_key(fw)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import analysis, charts, render
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
-from ..html.conditions import layers_html
+from ..html.conditions import layers_html, rings_key
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView
@@ -64,10 +64,12 @@ class ConditionsForScale(Page):
             row.priority.observe(self._on_priority, "value")
         self.progress = w.HTML()
         self.priority_msg = w.HTML()
-        self.rings = PlotView(charts.framework_rings(fw, title="The framework (hover a condition for its description)"))
+        self.rings = PlotView(charts.framework_rings(fw, title="The framework: sixteen conditions in three layers"))
+        self.rings_key = w.HTML(render.details("Which condition is which number", rings_key(fw)))
         self.restoring = Restoring()
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
-                          self.identity, self.saver.widget, self.rings, self.progress, self.priority_msg, *cards,
+                          self.identity, self.saver.widget, self.rings, self.rings_key, self.progress,
+                          self.priority_msg, *cards,
                           w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
@@ -132,6 +134,7 @@ class ConditionsTeam(Page):
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.heat, self.spread, self.votes, self.rings = PlotView(), PlotView(), PlotView(), PlotView()
+        self.rings_key = w.HTML()
         self.layers = w.HTML()
         self.notes = []
         layer_cards = []
@@ -152,7 +155,7 @@ class ConditionsTeam(Page):
             header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
                                                      f"{esc(session.label)}</p>"),
             w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
-            card("Team median by condition", self.rings), card("Every member's marks", self.heat),
+            card("Team median by condition", self.rings, self.rings_key), card("Every member's marks", self.heat),
             card("Where the team agrees least", self.spread), card("Layers", self.layers),
             card("Priorities", self.votes),
             card("Step 1: the team's answers", *self.step1_answers,
@@ -173,7 +176,8 @@ class ConditionsTeam(Page):
         members = cmarks.dropna(subset=["rating"])["respondent_id"].nunique()
         self.summary.value = f"<span role='status'><strong>{members}</strong> member(s) have rated conditions.</span>"
         medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
-        self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment (hover for details)"))
+        self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment"))
+        self.rings_key.value = rings_key(fw, medians)
         matrix = analysis.condition_matrix(cmarks, list(csum.index))
         self.heat.show(charts.heatmap(matrix, names, fw.scale.labels))
         self.spread.show(charts.condition_spread(csum, names))

@@ -7,6 +7,7 @@ import ipywidgets as w
 from .. import charts, render
 from ..content import load_content
 from ..errors import WorkbookError
+from ..html.conditions import rings_key
 from ..widgets.chart import PlotView
 from ..widgets.page import Page, error_page, esc, header
 
@@ -51,6 +52,7 @@ class FrameworkExplorer(Page):
         self.spectrum_view = w.HTML()
         self.layer_view = w.HTML()
         self.rings = PlotView(charts.framework_rings(content.framework, title="Sixteen conditions in three layers"))
+        self.rings_key = w.HTML(render.details("Which condition is which number", rings_key(content.framework)))
         self.spectrum.observe(lambda _c: self._show_spectrum(), "value")
         self.layer.observe(lambda _c: self._show_layer(), "value")
         self._show_spectrum()
@@ -59,7 +61,8 @@ class FrameworkExplorer(Page):
         s_card = w.VBox([self.spectrum, self.spectrum_view])
         s_card.add_class("wb-card")
         c_card = w.VBox([w.HTML(f"<h2>Conditions for scale</h2><p><strong>{esc(core.name)}</strong>: "
-                                f"{esc(core.description)}</p>"), self.rings, self.layer, self.layer_view])
+                                f"{esc(core.description)}</p>"), self.rings, self.rings_key, self.layer,
+                         self.layer_view])
         c_card.add_class("wb-card")
         super().__init__([header(TITLE, LEDE), s_card, c_card, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {len(content.spectra)} spectra, {len(content.conditions)} conditions")

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from .. import analysis, charts, theme
 from ..analysis import condition_frames
+from ..html.conditions import rings_key
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
@@ -102,7 +103,7 @@ class Presenter(Page):
             medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
             fig = charts.framework_rings(self.content.framework, medians, title="Team median alignment")
             fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
-            self.caption.value = "<p class='wb-muted'>Darker is less aligned (the team's median per condition).</p>"
+            self.caption.value = rings_key(self.content.framework, medians)
         elif view == "all":
             fig = charts.team_pathways(self.content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
                                        self.store.team_marks(self.session.id), title="The team's median pathway")

@@ -23,3 +23,20 @@ def layers_html(content, csum: pd.DataFrame) -> str:
     return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Median of condition "
             "medians</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def rings_key(framework, medians: dict | None = None) -> str:
+    """The key beside the rings chart: each condition's number, name and layer (and the team's median)."""
+    from ..charts import condition_numbers
+
+    numbers = condition_numbers(framework)
+    rows = []
+    for layer in framework.layers:
+        for c in layer.conditions:
+            value = "" if medians is None else (
+                "<td>—</td>" if medians.get(c.id) is None else f"<td>{medians[c.id]:g}</td>")
+            rows.append(f"<tr><td>{numbers[c.id]}</td><th scope='row'>{esc(c.name)}</th>"
+                        f"<td>{esc(layer.name)}</td>{value}</tr>")
+    head = ("<thead><tr><th scope='col'>No.</th><th scope='col'>Condition</th><th scope='col'>Layer</th>"
+            + ("<th scope='col'>Team median (1–5)</th>" if medians is not None else "") + "</tr></thead>")
+    return f"<table class='wb-table wb-rings-key'>{head}<tbody>{''.join(rows)}</tbody></table>"
