@@ -104,7 +104,6 @@ def _write_zip(parts: dict[str, list[list]], path: Path) -> None:
             zf.writestr(f"{name}.csv", _csv_bytes(COLUMNS[name], rows))
 
 
-_atomic = replace_atomic  # the name this module's writers use
 
 
 def export_session(store: Store, session_id: int, path) -> dict:
@@ -113,7 +112,7 @@ def export_session(store: Store, session_id: int, path) -> dict:
     if suffix not in (".xlsx", ".zip"):
         raise InvalidInput(f"Export to a .xlsx or .zip file, not {str(path)!r}.")
     parts = _collect(store, session_id)
-    _atomic(path, lambda tmp: (_write_xlsx if suffix == ".xlsx" else _write_zip)(parts, tmp))
+    replace_atomic(path, lambda tmp: (_write_xlsx if suffix == ".xlsx" else _write_zip)(parts, tmp))
     return {name: len(rows) for name, rows in parts.items()}
 
 
@@ -133,5 +132,5 @@ def export_district(store: Store, slug: str, path_zip) -> dict:
                 zf.write(Path(folder) / name, name)
                 names.append(name)
     names: list[str] = []
-    _atomic(path_zip, write)
+    replace_atomic(path_zip, write)
     return {"district": slug, "sessions": len(sessions), "files": names}
