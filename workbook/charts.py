@@ -126,15 +126,23 @@ def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> 
 
 
 def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd.DataFrame | None = None,
-                  labels: dict | None = None, title: str | None = "Team pathways") -> go.Figure:
-    """Every member's pathways (thin, translucent), the team median (bold) and the agreed marks if any.
+                  labels: dict | None = None, title: str | None = "Team pathways",
+                  spread: dict | None = None, members: bool = True) -> go.Figure:
+    """The team median (bold), the team's spread or every member's pathway, and the agreed marks if any.
 
-    ``labels`` maps respondent_id to the name shown in hover (role only when anonymised).
+    ``spread`` maps ``current`` and ``aspiration`` to :func:`workbook.analysis.summary` frames: each draws
+    a translucent band from the lower to the upper quartile on every spectrum, so a room sees at a glance
+    where the middle half of the team stands. ``members`` draws each member's pathways (thin, translucent);
+    ``labels`` maps respondent_id to the name shown in their hover (role only when anonymised).
     """
     fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 100))
     _tracks(fig, spectra)
+    for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
+        if spread is not None and field in spread:
+            for trace in _band(spectra, spread[field], style):
+                fig.add_trace(trace)
     labels = labels or {}
-    for rid, part in marks.groupby("respondent_id", sort=True):
+    for rid, part in (marks.groupby("respondent_id", sort=True) if members else ()):
         vals = part.set_index("spectrum")
         who = labels.get(rid, f"Member {rid}")
         for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
@@ -153,6 +161,42 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
     if marks.empty and median.isna().all().all():
         _empty(fig, "Nobody has charted a pathway yet")
     return fig
+
+
+BAND_OPACITY = 0.22
+
+
+def _band(spectra, stats: pd.DataFrame, style: dict) -> list[go.Scatter]:
+    """The middle half of the team on ``stats``' field as filled ribbons (one per run of marked spectra)."""
+    name = f"Middle half of the team, {style['label'].lower()}"
+    runs, run = [], []
+    for s in spectra:
+        row = stats.loc[s.id] if s.id in stats.index else None
+        if row is None or pd.isna(row["q1"]):
+            if run:
+                runs.append(run)
+            run = []
+            continue
+        run.append((s.dimension, float(row["q1"]), float(row["q3"])))
+    if run:
+        runs.append(run)
+    traces = []
+    for i, run in enumerate(runs):
+        # a spectrum on its own, or where the whole middle half agrees, still shows as a short bar
+        lows = [min(lo, hi - 0.08) for _d, lo, hi in run]
+        highs = [max(hi, lo + 0.08) for _d, lo, hi in run]
+        ys = [d for d, _lo, _hi in run]
+        if len(run) == 1:
+            xs, yy = [lows[0], highs[0]], [ys[0], ys[0]]
+            traces.append(go.Scatter(x=xs, y=yy, mode="lines", name=name, legendgroup=name, showlegend=i == 0,
+                                     line=dict(color=style["color"], width=18), opacity=BAND_OPACITY,
+                                     hoverinfo="skip"))
+            continue
+        traces.append(go.Scatter(
+            x=lows + highs[::-1], y=ys + ys[::-1], mode="lines", fill="toself", name=name, legendgroup=name,
+            showlegend=i == 0, fillcolor=style["color"], opacity=BAND_OPACITY, line=dict(width=0),
+            hoverinfo="skip"))
+    return traces
 
 
 def _empty(fig: go.Figure, text: str) -> None:

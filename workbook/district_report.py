@@ -165,7 +165,7 @@ def alignment_section(rep: Report) -> str:
     # no one identifiable by role: roles smaller than the session's minimum group are folded or left out
     by_role = analysis.fold_roles(rep.marks, rep.session.min_group_size)
     diffs = analysis.role_differences(by_role)
-    return ("<h2>Alignment and roles</h2>" + alignment_text(content, result, "now")
+    return ("<h2>Alignment and roles</h2>" + alignment_text(content, result, "now", numbers_open=True)
             + rep.figure(charts.alignment(content.spectra, rep.marks, "current"))
             + roles_text(content, diffs, rep.session.min_group_size)
             + rep.figure(charts.roles(content.spectra, analysis.role_medians(by_role))))

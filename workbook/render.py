@@ -11,6 +11,11 @@ from html import escape as esc
 from .content import AUDIENCES
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 member', '9 members', '0 districts': a count written for people, not 'member(s)'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def key_benefits(pole) -> str:
     """A pole's key benefits as tags."""
     return "".join(f"<span class='wb-key'>{esc(k)}</span>" for k in pole.key_benefits)

@@ -394,7 +394,7 @@ def test_network_overview(server, page):
     wait_for_app(page, "Network overview")
     traces = chart_data(page, 0)
     assert traces, "the network chart has no traces"
-    page.get_by_text(re.compile(r"\d+ of \d+ districts shown")).wait_for()
+    page.get_by_text(re.compile(r"Showing \d+ of \d+ districts")).wait_for()
     screens(page, "network_overview")
 
     page.goto(server.app("network_overview.ipynb"))

@@ -157,7 +157,7 @@ def box(page):
 
 
 def shown_count(page) -> tuple[int, int]:
-    m = re.search(r"<strong>(\d+)</strong> of (\d+) districts shown", page.summary.value)
+    m = re.search(r"Showing <strong>(\d+)</strong> of (\d+) district", page.summary.value)
     assert m, page.summary.value
     return int(m.group(1)), int(m.group(2))
 
@@ -169,7 +169,7 @@ def test_overview_builds_with_the_coach_code(page):
     assert repr(page).startswith(f"<Network overview: 12 district(s) with at least {MIN_MEMBERS} members · 2 charts")
     assert sorted(page.pathways.index) == NETWORK
     assert shown_count(page) == (12, 12)
-    assert "fewer than 5 members charted are left out" in page.summary.value
+    assert "a district shows once 5 members have charted" in page.summary.value
     b = box(page)
     assert len(b.x) == 12 * len(SPECTRUM_IDS)
     assert set(b.text) == set(NETWORK)

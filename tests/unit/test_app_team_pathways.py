@@ -52,6 +52,12 @@ def figures_json(page) -> str:
     return "\n".join(json.dumps(p.figure.to_plotly_json(), default=str) for p in plots)
 
 
+def each_member(page):
+    """The pathway chart with each member's pathway shown (the team's spread is the default)."""
+    page.show_members.value = True
+    return page.plot.figure
+
+
 def member_traces(fig):
     return [t for t in fig.data if t.name and t.name.endswith(("(now)", "(aspiration)"))]
 
@@ -88,7 +94,7 @@ def test_personal_token_does_not_open_the_team_view(store, demo):
 def test_opens_with_facilitator_code(store, demo):
     page = open_team(store, demo)
     assert "Example Unified School District" in repr(page)
-    assert "<strong>8</strong> of 8 member(s)" in page.summary.value
+    assert "<strong>8 members</strong> have charted their pathways." in page.summary.value
     # the share link carries the join code, never the facilitator's
     text = page_text(page)
     assert f"code={demo['join']}" in text
@@ -100,7 +106,7 @@ def test_opens_with_facilitator_code(store, demo):
 
 def test_pathway_chart_has_member_and_median_traces(store, demo):
     page = open_team(store, demo)
-    fig = page.plot.figure
+    fig = each_member(page)
     assert len(member_traces(fig)) == 2 * len(DEMO_MEMBERS)
     assert "Team median, now" in names(fig) and "Team median, aspiration" in names(fig)
     assert not any(n and n.startswith("Agreed") for n in names(fig))
@@ -112,9 +118,35 @@ def test_pathway_chart_has_member_and_median_traces(store, demo):
         assert x == median[spectrum.id]
 
 
+def test_the_team_view_opens_on_the_medians_and_the_middle_half_of_the_team(store, demo):
+    page = open_team(store, demo)
+    fig = page.plot.figure
+    assert member_traces(fig) == [], "eighteen faint lines by default make a tangle a room cannot read"
+    marks = store.spectrum_marks(demo["session_id"])
+    dims = [s.dimension for s in page.content.spectra]
+    for field, label in (("current", "now"), ("aspiration", "aspiration")):
+        band = [t for t in fig.data if t.name == f"Middle half of the team, {label}"]
+        assert len(band) == 1 and band[0].fill == "toself"
+        xs, ys = list(band[0].x), list(band[0].y)
+        q = marks.groupby("spectrum")[field].quantile([0.25, 0.75]).unstack()
+        for s in page.content.spectra:  # the band runs down the lower quartiles and back up the upper ones
+            lo, hi = q.loc[s.id, 0.25], q.loc[s.id, 0.75]
+            assert xs[dims.index(s.dimension)] == pytest.approx(min(lo, hi - 0.08))
+            assert xs[len(dims) + dims[::-1].index(s.dimension)] == pytest.approx(max(hi, lo + 0.08))
+        assert ys == dims + dims[::-1]
+    assert "Shaded bands" in page.pathway_note.value
+    # each member's pathway is one click away, and back
+    page.show_members.value = True
+    assert len(member_traces(page.plot.figure)) == 2 * len(DEMO_MEMBERS)
+    assert not [t for t in page.plot.figure.data if (t.name or "").startswith("Middle half")]
+    assert "Thin lines: each member's pathway" in page.pathway_note.value
+    page.show_members.value = False
+    assert member_traces(page.plot.figure) == []
+
+
 def test_names_hidden_by_default(store, demo):
     page = open_team(store, demo)
-    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(each_member(page))}
     # the demo session shows no group under five: its eight members' roles (one to two each) are folded together
     assert labels == {f"Other roles {i}" for i in range(1, 9)}
     everything = page_text(page) + figures_json(page)
@@ -146,20 +178,20 @@ def test_a_lone_superintendent_is_not_identifiable_by_role(store):
     assert isinstance(page, TeamPathways), repr(page)
     everything = page_text(page) + figures_json(page)
     assert "Superintendent" not in everything  # no label, hover text, role chart or role sentence
-    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(each_member(page))}
     assert labels == {"Member 1", *(f"Teacher leader {i}" for i in range(1, 6))}
     # the role chart shows the only group large enough; the rule is said where roles are shown
     assert [t.name for t in page.roles_plot.figure.data if t.name == "Teacher leader"] == ["Teacher leader"]
     assert "No one is identifiable by role" in page.roles_text.value
     # team figures still count every member
-    assert "<strong>6</strong> of 6" in page.summary.value
+    assert "<strong>6 members</strong> have charted" in page.summary.value
 
 
 def test_with_a_group_of_one_allowed_every_role_shows(store):
     session = _small_roles_session(store, min_group=1)
     page = team_pathways(store, {"district": "roles-usd", "session": str(session.id),
                                  "code": session.facilitator_code})
-    assert "Superintendent 1 (now)" in names(page.plot.figure)
+    assert "Superintendent 1 (now)" in names(each_member(page))
     assert "Superintendent" in page.roles_text.value
 
 
@@ -180,34 +212,34 @@ def test_privacy_settings_are_fixed_once_members_join(store):
 def test_names_shown_when_team_chooses(store, demo):
     names_chosen(store, demo["session_id"])
     page = open_team(store, demo)
-    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(page.plot.figure)}
+    labels = {t.name.rsplit(" (", 1)[0] for t in member_traces(each_member(page))}
     assert labels == {name for name, _ in DEMO_MEMBERS}
     assert "Avery Example:" in page.answers.value
 
 
 def test_show_names_picked_up_on_refresh(store, demo):
     page = open_team(store, demo)
-    assert "Avery Example (now)" not in names(page.plot.figure)
+    assert "Avery Example (now)" not in names(each_member(page))
     names_chosen(store, demo["session_id"])
     page.refresh()
-    assert "Avery Example (now)" in names(page.plot.figure)
+    assert "Avery Example (now)" in names(each_member(page))
 
 
 def test_refresh_picks_up_a_new_member(store, demo):
     page = open_team(store, demo)
-    before = len(page.plot.figure.data)
+    before = len(each_member(page).data)
     renders = page.plot.renders
     member = store.add_respondent(demo["session_id"], "Late Joiner", "Teacher")
     store.save_spectrum_mark(member, "pace", "current", 4.0)
     store.save_spectrum_mark(member, "pace", "aspiration", 2.0)
     # nothing changes until refresh
-    assert "<strong>8</strong> of 8" in page.summary.value
+    assert "<strong>8 members</strong>" in page.summary.value
     page.refresh()
-    assert "<strong>9</strong> of 9 member(s)" in page.summary.value
-    assert len(page.plot.figure.data) == before + 2
-    assert "Other roles 9 (now)" in names(page.plot.figure)
+    assert "<strong>9 members</strong> have charted their pathways." in page.summary.value
+    assert len(each_member(page).data) == before + 2
+    assert "Other roles 9 (now)" in names(each_member(page))
     assert page.plot.renders > renders
-    new = next(t for t in page.plot.figure.data if t.name == "Other roles 9 (now)")
+    new = next(t for t in each_member(page).data if t.name == "Other roles 9 (now)")
     dims = [s.dimension for s in page.content.spectra]
     assert new.x[dims.index("Pace")] == 4.0
 
@@ -217,8 +249,8 @@ def test_refresh_button_refreshes(store, demo):
     store.add_respondent(demo["session_id"], "No Marks Yet", "Other")
     page.refresh_button.click()
     # joined but not charted: counted as a member, not as a pathway
-    assert "<strong>8</strong> of 9 member(s)" in page.summary.value
-    assert len(member_traces(page.plot.figure)) == 16
+    assert "<strong>8 members</strong> have charted their pathways; 1 more has joined." in page.summary.value
+    assert len(member_traces(each_member(page))) == 16
 
 
 def test_small_team_notice(store):
@@ -227,9 +259,9 @@ def test_small_team_notice(store):
     page = team_pathways(store, {"district": "small-usd", "session": str(session.id),
                                  "code": session.facilitator_code})
     assert isinstance(page, TeamPathways), repr(page)
-    assert "<strong>0</strong> of 0" in page.summary.value
+    assert "Nobody has joined yet" in page.summary.value
     assert "at least 5" in page.summary.value
-    assert member_traces(page.plot.figure) == []
+    assert member_traces(each_member(page)) == []
     assert "Nobody has charted" in json.dumps(page.plot.figure.to_plotly_json()["layout"]["annotations"])
 
 

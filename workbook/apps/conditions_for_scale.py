@@ -8,6 +8,7 @@ import pandas as pd
 from .. import analysis, charts, render
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
 from ..html.conditions import layers_html, rings_key
+from ..render import counted
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView
@@ -174,7 +175,8 @@ class ConditionsTeam(Page):
         self.session = self.store.session(self.session.id)
         cmarks, csum, names = condition_frames(self.store, content, self.session, self.session.show_authors)
         members = cmarks.dropna(subset=["rating"])["respondent_id"].nunique()
-        self.summary.value = f"<span role='status'><strong>{members}</strong> member(s) have rated conditions.</span>"
+        self.summary.value = (f"<span role='status'><strong>{counted(members, 'member')}</strong> "
+                              f"{'has' if members == 1 else 'have'} rated the conditions.</span>")
         medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
         self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment"))
         self.rings_key.value = rings_key(fw, medians)

@@ -8,6 +8,7 @@ import pandas as pd
 from .. import analysis, charts, render
 from ..content import load_content
 from ..errors import WorkbookError
+from ..render import counted
 from ..store import Store
 from ..widgets.access import query_params
 from ..widgets.chart import PlotView
@@ -71,8 +72,9 @@ class NetworkOverview(Page):
         if slug:
             pool = self.pathways.loc[chosen.union([slug])]
             peer_table = analysis.peers(pool, slug, k=5, segments=self.segments)
-        self.summary.value = (f"<p role='status'><strong>{len(chosen)}</strong> of {len(self.pathways)} districts "
-                              f"shown (districts with fewer than {MIN_MEMBERS} members charted are left out).</p>")
+        self.summary.value = (f"<p role='status'>Showing <strong>{len(chosen)}</strong> of "
+                              f"{counted(len(self.pathways), 'district')} (a district shows once {MIN_MEMBERS} "
+                              "members have charted a pathway).</p>")
         shown = self.pathways.loc[chosen.union([slug]) if slug else chosen]
         self.plot.show(charts.network(self.content.spectra, shown, highlight=slug,
                                       peers=list(peer_table.get("district", []))))

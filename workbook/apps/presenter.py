@@ -105,10 +105,13 @@ class Presenter(Page):
             fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
             self.caption.value = rings_key(self.content.framework, medians)
         elif view == "all":
-            fig = charts.team_pathways(self.content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
-                                       self.store.team_marks(self.session.id), title="The team's median pathway")
+            spread = {f: analysis.summary(marks, f) for f in ("current", "aspiration")}
+            fig = charts.team_pathways(self.content.spectra, marks, analysis.median_pathway(marks),
+                                       self.store.team_marks(self.session.id), title="The team's median pathway",
+                                       spread=spread, members=False)
             fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT, margin=dict(t=60))
-            self.caption.value = "<p class='wb-muted'>The team's median now and aspiration. Names are never shown.</p>"
+            self.caption.value = ("<p class='wb-muted'>The team's median now and aspiration; the shaded bands "
+                                  "show where the middle half of the team marked. Names are never shown.</p>")
         else:
             fig = spectrum_strip(self.content.spectrum(view), marks)
             fig.update_layout(height=self.CHART_HEIGHT)

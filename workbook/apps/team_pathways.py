@@ -11,6 +11,7 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
     agreement_text,
     alignment_text,
     answers_html,
+    charted_text,
     critical_text,
     roles_more,
     roles_rule,
@@ -18,6 +19,7 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
     survey_text,
 )
 from ..links import app_link
+from ..render import counted
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView
@@ -49,6 +51,13 @@ class TeamPathways(Page):
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.plot = PlotView()
+        self.show_members = w.ToggleButtons(
+            options=[("The team's spread", False), ("Each member's pathway", True)], value=False,
+            description="Show", style={"button_width": "auto"},
+            tooltips=["The median and where the middle half of the team stands",
+                      "Every member's pathway as a thin line"])
+        self.show_members.observe(lambda _c: self._draw_pathways(), "value")
+        self.pathway_note = w.HTML()
         self.align_now, self.align_text, self.agreement = PlotView(), w.HTML(), w.HTML()
         self.roles_plot, self.roles_text = PlotView(), w.HTML()
         self.gaps_plot, self.critical_text = PlotView(), w.HTML()
@@ -62,19 +71,23 @@ class TeamPathways(Page):
                        f"<span class='wb-link'>{esc(join)}</span></div></div>")
 
         self.show_names = w.Checkbox(value=session.show_authors, indent=False,
-                                     description="Show members' names to the team (reports stay anonymous by default)")
+                                     description="Show members' names to the team",
+                                     layout=w.Layout(width="auto"))
         self.min_group = w.BoundedIntText(value=session.min_group_size, min=1, max=100, description="Smallest group "
                                           "shown (roles, reports)", style={"description_width": "initial"})
         self.show_names.observe(lambda c: self._setting(show_authors=c["new"]), "value")
         self.min_group.observe(lambda c: self._setting(min_group_size=c["new"]), "value")
         self.settings_note = w.HTML()
-        settings = w.VBox([w.HTML("<h2>Privacy</h2>"), self.settings_note, self.show_names, self.min_group])
-        settings.add_class("wb-card")
+        settings = w.VBox([share, w.HTML("<h3>Privacy</h3>"), self.settings_note, self.show_names, self.min_group])
+        # open until the team has joined; then one line, so the chart comes first
+        self.invite = w.Accordion(children=[settings], titles=("Invite members · privacy settings",),
+                                  selected_index=None if self.store.respondents(session.id) else 0)
+        self.invite.add_class("wb-invite")
         g2 = content.guides.guide_2
         super().__init__([
             header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
-            settings, share, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
-            card("All pathways", self.plot),
+            self.invite, w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
+            card("All pathways", self.show_members, self.plot, self.pathway_note),
             card("Where the team agrees", self.agreement, self.align_text, self.align_now),
             card("Roles", self.roles_text, self.roles_plot),
             card("Widest gaps (team median)", self.gaps_plot, self.critical_text),
@@ -135,11 +148,7 @@ class TeamPathways(Page):
         self.labels = member_labels(self.marks, self.respondents, self.session.show_authors, min_group)
         self._lock_settings()
         n = analysis.members_with_marks(self.marks)
-        low = n < self.session.min_group_size
-        self.summary.value = (f"<span role='status'><strong>{n}</strong> of {len(self.respondents)} member(s) have "
-                              "charted a pathway." + (f" <span class='wb-muted'>Reports outside the team need at least"
-                                                      f" {self.session.min_group_size}.</span>" if low else "")
-                              + "</span>")
+        self.summary.value = f"<span role='status'>{charted_text(n, len(self.respondents), min_group)}</span>"
         agreed = self.store.team_marks(self.session.id).set_index("spectrum")
         with self.restoring():
             for sl in self.agreed:
@@ -171,16 +180,24 @@ class TeamPathways(Page):
         if joined:
             self.settings_note.value = (
                 f"<p>Members see each other's {shown}; groups smaller than {self.session.min_group_size} are never "
-                f"shown by role. {joined} member(s) joined under these settings, so they no longer change. "
+                f"shown by role. {counted(joined, 'member')} joined under these settings, so they no longer change. "
                 "Start a new session for different settings.</p>")
         else:
             self.settings_note.value = ("<p>Choose before anyone joins: members join under these settings, and they "
-                                        "cannot change afterwards.</p>")
+                                        "cannot change afterwards. Reports stay anonymous by default, whatever "
+                                        "the team sees.</p>")
 
     def _draw_pathways(self) -> None:
         agreed = self.store.team_marks(self.session.id)
+        members = bool(self.show_members.value)
+        spread = None if members else {f: analysis.summary(self.marks, f) for f in ("current", "aspiration")}
         self.plot.show(charts.team_pathways(self.content.spectra, self.marks, analysis.median_pathway(self.marks),
-                                            agreed, self.labels))
+                                            agreed, self.labels, title=None, spread=spread, members=members))
+        self.pathway_note.value = (
+            "<p class='wb-muted'>Bold lines: the team's median now (solid, blue) and aspiration (dashed, orange). "
+            + ("Thin lines: each member's pathway; hover a point to see whose. " if members else
+               "Shaded bands: where the middle half of the team marked. ")
+            + "Large open markers: the marks the team agreed on.</p>")
 
 
 def team_pathways(store: Store | None = None, params: dict | None = None, content=None) -> Page:

@@ -20,9 +20,11 @@ def layers_html(content, csum: pd.DataFrame) -> str:
         med = "—" if pd.isna(r["median_of_medians"]) else f"{r['median_of_medians']:g}"
         rows.append(f"<tr><th scope='row'>{esc(layer.name)}</th><td>{med}</td><td>{esc(lowest)}</td>"
                     f"<td>{int(r['votes'])}</td></tr>")
-    return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Median of condition "
-            "medians</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Layer</th><th scope='col'>Typical alignment "
+            "(1–5)</th><th scope='col'>Least aligned condition</th><th scope='col'>Priority votes</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>"
+            "<p class='wb-muted'>Typical alignment: the middle value of the team's median ratings of the layer's "
+            "conditions.</p>")
 
 
 def rings_key(framework, medians: dict | None = None) -> str:

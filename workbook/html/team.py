@@ -5,11 +5,30 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import analysis
-from ..render import esc
+from ..render import counted, esc
 
 
-def alignment_text(content, result: dict, field: str) -> str:
-    """Where the team is most and least aligned on ``field``, with each spectrum's members, IQR and range in a table."""
+def charted_text(charted: int, joined: int, min_group: int = 1) -> str:
+    """How many members have charted, in words ("9 members have charted their pathways; 2 more have joined")."""
+    if not joined:
+        text = "Nobody has joined yet: share the link or the QR code with the team."
+    elif not charted:
+        text = f"{counted(joined, 'member')} {'has' if joined == 1 else 'have'} joined; nobody has marked yet."
+    else:
+        text = (f"<strong>{counted(charted, 'member')}</strong> {'has' if charted == 1 else 'have'} charted "
+                f"{'a pathway' if charted == 1 else 'their pathways'}")
+        waiting = joined - charted
+        text += f"; {waiting} more {'has' if waiting == 1 else 'have'} joined." if waiting > 0 else "."
+    if charted < min_group:
+        text += f" <span class='wb-muted'>Reports outside the team need at least {counted(min_group, 'member')}.</span>"
+    return text
+
+
+def alignment_text(content, result: dict, field: str, numbers_open: bool = False) -> str:
+    """Where the team is most and least aligned on ``field``; each spectrum's members, IQR and range a click away.
+
+    ``numbers_open`` shows the table of numbers without a click (a printed report cannot click).
+    """
     if not result["most"]:
         return "<p class='wb-muted'>Alignment needs marks from at least two members.</p>"
     names = lambda ids: ", ".join(content.spectrum(s).dimension for s in ids)  # noqa: E731
@@ -19,9 +38,10 @@ def alignment_text(content, result: dict, field: str) -> str:
         f"<td>{r['iqr']:g}</td><td>{r['range']:g}</td></tr>" for s, r in table.iterrows())
     return (f"<p><strong>Most aligned ({field}):</strong> {esc(names(result['most']))}. "
             f"<strong>Least aligned:</strong> {esc(names(result['least']))}.</p>"
-            "<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Members</th>"
-            "<th scope='col'>Spread (IQR)</th><th scope='col'>Range</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+            f"<details{' open' if numbers_open else ''}><summary>The numbers behind it</summary>"
+            "<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Members who marked</th>"
+            "<th scope='col'>Spread of the middle half (steps)</th><th scope='col'>Lowest to highest mark (steps)</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></details>")
 
 
 def agreement_text(content, table: pd.DataFrame) -> str:
