@@ -33,6 +33,34 @@ def _base_layout(title: str | None, height: int) -> dict:
     )
 
 
+NARROW = 560  # px: a chart box narrower than this (a phone; a tablet's column) draws its narrow layout
+
+
+def narrow(fig: go.Figure, below: int = NARROW, layout: dict | None = None, traces: dict | None = None) -> go.Figure:
+    """Say how ``fig`` changes when its box is narrower than ``below`` px: layout and per-trace updates.
+
+    The apps' chart widget (``workbook/widgets/chart.py``) merges every rule whose ``below`` exceeds the box's
+    width over the figure before drawing it, so a phone gets wrapped labels and a legend under the chart, and
+    a laptop the figure as built. Rules are kept in ``layout.meta.narrow`` (plotly keeps ``meta`` as given);
+    figures drawn elsewhere (reports, JupyterLab) ignore them.
+    """
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    rules = list(meta.get("narrow", []))
+    rules.append({"below": below, "layout": layout or {}, "traces": {str(i): t for i, t in (traces or {}).items()}})
+    meta["narrow"] = rules
+    fig.layout.meta = meta
+    return fig
+
+
+def _legend_below(fig: go.Figure, rows: int = 1) -> None:
+    """The legend in a row under the chart, where it never meets the title or the first row's pole labels."""
+    bottom = fig.layout.margin.b or 40
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"),
+                      margin=dict(b=bottom + 30))
+    # on a phone the entries wrap, one under another
+    narrow(fig, layout=dict(margin=dict(b=bottom + 24 * max(rows, 1) + 10), legend=dict(font=dict(size=11))))
+
+
 def _tracks(fig: go.Figure, spectra) -> None:
     """The seven rows: a grey track 1..5, pole labels at its ends, dimension names on the axis."""
     dims = [s.dimension for s in spectra]
@@ -41,20 +69,30 @@ def _tracks(fig: go.Figure, spectra) -> None:
         mode="lines", line=dict(color=theme.RULE, width=6), hoverinfo="skip", showlegend=False))
     # the fourteen pole labels are one text trace, not layout annotations: plotly re-lays out every
     # annotation on each redraw, which doubled the time a slider move takes to show
-    labels = [(x, s.dimension, _two_lines(pole.plain_label), pos)
+    labels = [(x, s.dimension, two_lines(pole.plain_label), pos)
               for s in spectra for x, pole, pos in ((1, s.left, "top right"), (5, s.right, "top left"))]
     fig.add_trace(go.Scatter(
         x=[p[0] for p in labels], y=[p[1] for p in labels], text=[p[2] for p in labels],
-        textposition=[p[3] for p in labels], mode="text", name=POLE_LABELS, hoverinfo="skip", showlegend=False,
-        textfont=dict(size=12, color=theme.MUTED)))
+        textposition=[p[3] for p in labels], mode="markers+text", name=POLE_LABELS, hoverinfo="skip",
+        showlegend=False, textfont=dict(size=12, color=theme.MUTED),
+        # an invisible marker as large as the largest mark: plotly sets a label off its point by the marker's
+        # radius, so a mark at 1 or 5 (even the team's agreed one) never lies over the pole's name
+        marker=dict(size=22, opacity=0)))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(dims)), showgrid=False,
                      ticks="", automargin=True, tickfont=dict(size=14))
     fig.update_xaxes(range=[0.7, 5.3], tickvals=[1, 2, 3, 4, 5], showgrid=True, gridcolor="#EEF2F6",
                      zeroline=False, fixedrange=True)
     fig.update_yaxes(fixedrange=True)
+    # on a phone: the dimension names on two lines in a narrow margin, the pole labels smaller and wrapped
+    # sooner, so the two ends of a row never run into each other
+    narrow(fig, layout=dict(margin=dict(l=8, r=8), yaxis=dict(
+        tickmode="array", tickvals=dims, ticktext=[two_lines(d, 10) for d in dims], tickfont=dict(size=12)),
+        xaxis=dict(range=[0.8, 5.2])),
+        traces={len(fig.data) - 1: dict(text=[two_lines(p[2].replace("<br>", " "), 11) for p in labels],
+                                        textfont=dict(size=10), marker=dict(size=14))})
 
 
-def _two_lines(label: str, width: int = 16) -> str:
+def two_lines(label: str, width: int = 16) -> str:
     """Long pole labels on two lines, so the two ends of a narrow chart never run into each other."""
     if len(label) <= width or " " not in label:
         return label
@@ -108,9 +146,10 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
     fig.add_trace(_line(spectra, current, theme.NOW_STYLE, "Now"))
     fig.add_trace(_line(spectra, aspiration, theme.ASPIRATION_STYLE, "Aspiration"))
     if not any(_marked(v) for v in list(current.values()) + list(aspiration.values())):
-        fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                           text="Move a slider to draw your pathway", font=dict(size=15, color=theme.MUTED),
-                           bgcolor="rgba(255,255,255,0.85)")
+        # in the top margin, right of the title: inside the chart it would lie over a row's pole labels
+        fig.add_annotation(xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", yshift=6,
+                           showarrow=False, text="Move a slider to draw it", font=dict(size=13, color=theme.MUTED))
+    _legend_below(fig)
     return fig
 
 
@@ -158,8 +197,10 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
             trace.mode = "markers"
             trace.marker.update(symbol=style["symbol"] + "-open", size=20, line=dict(width=3, color=style["color"]))
             fig.add_trace(trace)
+            narrow(fig, traces={len(fig.data) - 1: dict(marker=dict(size=14))})  # a phone: clear of pole names
     if marks.empty and median.isna().all().all():
         _empty(fig, "Nobody has charted a pathway yet")
+    _legend_below(fig, rows=3)
     return fig
 
 
@@ -233,6 +274,7 @@ def roles(spectra, role_medians: pd.DataFrame, title: str | None = "Median by ro
         fig.add_trace(_line(spectra, row.to_dict(), style, str(role), width=2))
     if role_medians.empty:
         _empty(fig, "No marks yet")
+    _legend_below(fig, rows=(len(role_medians) + 1) // 2)
     return fig
 
 
@@ -273,6 +315,7 @@ def survey(spectra, bench: pd.DataFrame, title: str | None = "Your team and the 
                              marker=dict(symbol="x-thin-open", size=13, color=theme.SURVEY, line=dict(width=2)),
                              hovertemplate="%{y}: survey mean %{x}<extra></extra>"))
     fig.add_trace(_line(spectra, b["team_median"].to_dict(), theme.NOW_STYLE, "Your team (median, now)"))
+    _legend_below(fig, rows=2)
     return fig
 
 
@@ -286,6 +329,7 @@ def change(spectra, moved: pd.DataFrame, title: str | None = "How the team's pat
         before.marker.symbol = style["symbol"] + "-open"
         fig.add_trace(before)
         fig.add_trace(_line(spectra, moved[f"{field}_after"].to_dict(), style, f"{style['label']}, later"))
+    _legend_below(fig, rows=2)
     return fig
 
 
@@ -307,6 +351,7 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
     """
     numbers = condition_numbers(framework)
     fig = go.Figure()
+    small = {}  # on a phone: the number alone in each segment (the key beside the chart gives the median)
     fig.add_trace(go.Barpolar(r=[1], base=0, theta=[0], width=[360], marker_color=theme.CORE,
                               name=framework.core.name, hovertext=[f"<b>{framework.core.name}</b>"],
                               hoverinfo="text", showlegend=False))
@@ -330,24 +375,32 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
             fig.add_trace(go.Scatterpolar(r=[layer.ring + 0.5], theta=[th], mode="text", text=[text],
                                           textfont=dict(size=15, color=_readable_on(colour)),
                                           hoverinfo="skip", showlegend=False))
+            small[len(fig.data) - 1] = dict(text=[f"<b>{numbers[c.id]}</b>"], textfont=dict(size=12))
     fig.add_trace(go.Scatterpolar(r=[0], theta=[0], mode="text", text=["Student-Centered<br>Design"],
                                   textfont=dict(size=12, color=_readable_on(theme.CORE)), hoverinfo="skip",
                                   showlegend=False))
+    small[len(fig.data) - 1] = dict(text=["Student-<br>Centered<br>Design"], textfont=dict(size=9))
     if medians:
         # the colour scale, read without hovering: 1 (not aligned at all) to 5 (fully aligned); grey: not rated
         fig.add_trace(go.Scatterpolar(r=[None], theta=[None], mode="markers", hoverinfo="skip", showlegend=False,
                                       marker=dict(color=[1], cmin=1, cmax=5, colorscale=theme.RATING_SCALE,
                                                   showscale=True, colorbar=dict(
-                                                      title=dict(text="Team median", side="right"),
                                                       tickvals=[1, 2, 3, 4, 5], thickness=14, len=0.75,
                                                       ticktext=["1 not aligned", "2", "3 on our way", "4",
                                                                 "5 fully aligned"]))))
+        small[len(fig.data) - 1] = dict(marker=dict(colorbar=dict(
+            orientation="h", x=0.5, xanchor="center", y=0, yref="container", yanchor="bottom", len=0.9,
+            thickness=10, title=dict(text="Team median: 1 not aligned … 5 fully aligned", side="top",
+                                     font=dict(size=11)),
+            ticktext=["1", "2", "3", "4", "5"])))
     fig.update_layout(
         title=dict(text=title, x=0) if title else None, height=640, margin=dict(l=20, r=20, t=50, b=20),
         font=dict(family=theme.FONT, color=theme.INK), paper_bgcolor=theme.PAPER,
         polar=dict(radialaxis=dict(visible=False, range=[0, 4]), angularaxis=dict(visible=False),
                    bgcolor=theme.PAPER, hole=0),
         legend=dict(orientation="h", y=-0.02))
+    narrow(fig, layout=dict(height=460 if medians else 400, margin=dict(l=4, r=4, b=70 if medians else 40)),
+           traces=small)
     return fig
 
 
@@ -393,19 +446,43 @@ def _rating_colour(value) -> str:
 
 
 def heatmap(matrix: pd.DataFrame, names: dict, scale_labels: dict,
-            title: str | None = "Ratings by member and condition") -> go.Figure:
-    """Members (rows) x conditions (columns), coloured by rating 1..5, the value written in each cell."""
+            title: str | None = "Ratings by member and condition", numbers: dict | None = None) -> go.Figure:
+    """Members (rows) x conditions (columns), coloured by rating 1..5, the value written in each cell.
+
+    ``numbers`` (condition id to its number in the rings' key) lets a phone show the conditions as rows
+    numbered as in the key, the members as columns.
+    """
     cols = [names[c] for c in matrix.columns]
+    rows = [str(i) for i in matrix.index]
     z = matrix.to_numpy(dtype=float)
     text = [["" if math.isnan(v) else f"{v:g}" for v in row] for row in z]
     fig = go.Figure(go.Heatmap(
-        z=z, x=cols, y=[str(i) for i in matrix.index], zmin=1, zmax=5, colorscale=theme.RATING_SCALE,
+        z=z, x=cols, y=rows, zmin=1, zmax=5, colorscale=theme.RATING_SCALE,
         text=text, texttemplate="%{text}", hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
-        colorbar=dict(title="Alignment", tickvals=list(scale_labels), ticktext=list(scale_labels.values()))))
+        colorbar=dict(tickvals=list(scale_labels),
+                      ticktext=list(scale_labels.values()))))
     fig.update_layout(**_base_layout(title, 140 + 34 * max(len(matrix), 1)))
     fig.update_layout(margin=dict(l=160, r=20, t=60, b=160))
     fig.update_xaxes(tickangle=-40, side="bottom")
     fig.update_yaxes(autorange="reversed")
+    # a tablet: the condition names upright, so sixteen fit side by side
+    narrow(fig, below=900, layout=dict(xaxis=dict(tickangle=-90, tickfont=dict(size=11)),
+                                       margin=dict(l=110, b=230)))
+    if numbers:  # a phone: conditions down the side by their key number, members across
+        keys = [f"{numbers[c]}" for c in matrix.columns]
+        narrow(fig, layout=dict(
+            height=120 + 24 * len(keys), margin=dict(l=36, r=8, b=40),
+            xaxis=dict(tickangle=-90, tickfont=dict(size=10), automargin=True),
+            yaxis=dict(title=dict(text="Condition (number as in the key)", font=dict(size=11)),
+                       tickfont=dict(size=11))),
+            traces={0: dict(x=rows, y=keys, z=z.T.tolist(), text=[list(r) for r in zip(*text)] if text else [],
+                            customdata=[[n] * len(rows) for n in cols],
+                            hovertemplate="%{customdata}<br>%{x}: %{z}<extra></extra>",
+                            colorbar=dict(orientation="h", x=0.5, xanchor="center", y=0, yref="container",
+                                          yanchor="bottom", len=0.9, thickness=10,
+                                          title=dict(text="Alignment: 1 not at all … 5 fully", side="top",
+                                                     font=dict(size=11)),
+                                          ticktext=[str(k) for k in scale_labels]))})
     if matrix.empty:
         _empty(fig, "Nobody has rated the conditions yet")
     return fig
@@ -423,6 +500,7 @@ def condition_spread(csum: pd.DataFrame, names: dict, title: str | None = "Where
     fig.update_layout(**_base_layout(title, 80 + 26 * max(len(data), 1)))
     fig.update_layout(margin=dict(l=230, r=20, t=56, b=40))
     fig.update_xaxes(title="Spread of ratings (interquartile range)", rangemode="tozero")
+    _narrow_bars(fig, [names[c] for c in data.index])
     if data.empty:
         _empty(fig, "Needs ratings from at least one member")
     return fig
@@ -437,9 +515,20 @@ def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes")
     fig.update_layout(**_base_layout(title, 80 + 30 * max(len(data), 1)))
     fig.update_layout(margin=dict(l=230, r=20, t=56, b=40))
     fig.update_xaxes(dtick=1, rangemode="tozero")
+    _narrow_bars(fig, [names[c] for c in data.index], dtick=max(1, math.ceil(data["votes"].max() / 4))
+                 if len(data) else 1)
     if data.empty:
         _empty(fig, "No priorities picked yet")
     return fig
+
+
+def _narrow_bars(fig: go.Figure, labels: list, dtick: float | None = None) -> None:
+    """On a phone: bar labels on two lines in a narrow margin, rows tall enough for them, fewer ticks."""
+    narrow(fig, layout=dict(
+        height=96 + 38 * max(len(labels), 1),
+        margin=dict(l=8, r=8), yaxis=dict(tickmode="array", tickvals=labels, automargin=True,
+                                          ticktext=[two_lines(lab, 14) for lab in labels], tickfont=dict(size=11)),
+        xaxis=dict(dtick=dtick, nticks=None if dtick else 4, title=dict(font=dict(size=11)))))
 
 
 def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers: list[str] | None = None,
@@ -470,4 +559,5 @@ def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers
             if slug in pathways.index:
                 fig.add_trace(_line(spectra, pathways.loc[slug].to_dict(), style, name or slug,
                                     width=2 if name else 4, showlegend=True))
+    _legend_below(fig, rows=2)
     return fig

@@ -70,6 +70,18 @@ body {{ background: #F5F7FA; }}
 .jupyter-widgets textarea:focus-visible, .jupyter-widgets select:focus-visible,
 .wb-range:focus-visible {{ outline: 3px solid var(--wb-focus); outline-offset: 2px; }}
 .jupyter-button.mod-primary {{ background: var(--wb-now); color: #fff; }}
+/* controls size to their text (never cut off) and never run past their row: a button is as wide as what it says,
+   a dropdown as wide as its choice; a row of them wraps; on a phone a dropdown's label sits above it */
+.wb-page .jupyter-button.widget-button {{ width: auto; min-width: 6em; max-width: 100%; }}
+.wb-page .widget-dropdown {{ width: auto; max-width: 100%; }}
+.wb-page .widget-dropdown > select {{ flex: 0 1 auto; width: auto; min-width: 10em; max-width: 100%; }}
+.wb-page .widget-html, .wb-page .widget-html-content {{ min-width: 0; max-width: 100%; }}
+.wb-page .wb-wrap {{ flex-wrap: wrap; gap: 4px 16px; }}
+@media (max-width: 560px) {{
+  .wb-page .wb-table {{ display: block; overflow-x: auto; }}
+  .wb-page .widget-dropdown {{ flex-wrap: wrap; }}
+  .wb-page .widget-dropdown > select {{ flex: 1 1 100%; }}
+}}
 .wb-presenter {{ font-size: 1.4rem; }}
 @media (min-width: 900px) {{ .wb-sticky {{ position: sticky; top: 8px; align-self: flex-start; }} }}
 @media (max-width: 899px) {{ .wb-sticky {{ order: -1; }} }}
@@ -112,6 +124,10 @@ CSS += """
 .wb-presenter .wb-views .widget-toggle-button.mod-active { background: var(--wb-ink); color: #fff; font-weight: 700;
   border-color: var(--wb-ink); box-shadow: inset 0 -4px 0 #F5B041; }
 .wb-count { font-size: 1.15rem; margin-right: 12px; }
+@media (max-width: 560px) {
+  .wb-present-head { flex-wrap: wrap; } .wb-present-corner { max-width: 100%; flex-wrap: wrap; }
+  .wb-join { flex-wrap: wrap; } .wb-join > div { flex: 1 1 12em; }
+}
 /* a confirmation ("Restored.") fades by itself after a few seconds instead of staying on screen as if current */
 .wb-transient { animation: wb-fade 0.6s ease 5s forwards; }
 @keyframes wb-fade { to { opacity: 0; visibility: hidden; } }

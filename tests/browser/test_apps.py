@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from .conftest import chart_data, fresh_server, screenshot, wait_for_app
+from .conftest import chart_data, fresh_server, wait_for_app
+from .layout import check_layout
 
 pytestmark = pytest.mark.browser
 
@@ -73,35 +74,9 @@ def wait_for_charts(page, count: int) -> None:
         assert not missing, f"charts with trace types this page's plotly.js bundle lacks: {missing}"
 
 
-def assert_no_horizontal_scroll(page, name: str) -> None:
-    """At 768 px wide the document body must not scroll sideways (charts get a moment to relayout)."""
-    size = page.viewport_size
-    page.set_viewport_size({"width": 768, "height": size["height"]})
-    js = ("(() => { const b = document.body, d = document.scrollingElement || document.documentElement;"
-          " return b.scrollWidth <= b.clientWidth + 1 && d.scrollWidth <= d.clientWidth + 1; })()")
-    try:
-        try:
-            page.wait_for_function(js, timeout=5_000)
-            return
-        except Exception:  # noqa: BLE001 - measured and reported below
-            pass
-        info = page.evaluate("""() => { const b = document.body, w = b.clientWidth;
-            const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1)
-              .map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string'
-                    ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
-                    + ' right=' + Math.round(e.getBoundingClientRect().right));
-            return {body: [b.scrollWidth, b.clientWidth],
-                    doc: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
-                    widest: wide.slice(0, 8)}; }""")
-        pytest.fail(f"{name}: the page scrolls horizontally at 768 px: {info}")
-    finally:
-        page.set_viewport_size(size)
-
-
 def screens(page, name: str) -> None:
-    screenshot(page, f"{name}-1280", 1280)
-    screenshot(page, f"{name}-768", 768)
-    assert_no_horizontal_scroll(page, name)
+    """The layout check at the four sizes (laptop, tablet, phone, projector), with the screenshots it saves."""
+    check_layout(page, name)
 
 
 def identify(page, name: str, start: str) -> None:
@@ -394,7 +369,7 @@ def test_network_overview(server, page):
     wait_for_app(page, "Network overview")
     traces = chart_data(page, 0)
     assert traces, "the network chart has no traces"
-    page.get_by_text(re.compile(r"Showing \d+ of \d+ districts")).wait_for()
+    page.get_by_text(re.compile(r"Showing \d+ of \d+ district")).wait_for()
     screens(page, "network_overview")
 
     page.goto(server.app("network_overview.ipynb"))

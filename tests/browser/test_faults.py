@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import screenshot, wait_for_app
+from .layout import check_layout
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +135,9 @@ def test_presenter_shows_one_spectrum_large_with_names_hidden(server, page):
         .map(b => [b.textContent.trim(), getComputedStyle(b).backgroundColor])""")
     active = [c for t, c in colours if t == "Q2 Pace"][0]
     assert all(c != active for t, c in colours if t != "Q2 Pace"), colours
-    screenshot(page, "presenter-1280x720")
+    # laptop, tablet, phone and projector: nothing cut off or covered, and the chart wholly on the first
+    # screen wherever the screen is wider than tall
+    check_layout(page, "presenter", above_the_fold=".js-plotly-plot")
 
     # joining can be hidden (and shown again)
     hide = page.get_by_role("button", name="Hide join code")
@@ -164,3 +167,48 @@ def test_the_presenter_updates_by_itself_as_members_join_and_mark(server, page):
     # the median pathway moved with them (Pace is the second spectrum: the median of 2 and 4)
     page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some(p => (p.data || []).some("
                            "t => t.name === 'Team median, now' && (t.x || [])[1] === 3))", timeout=15_000)
+
+
+def test_a_members_mark_reaches_the_team_view_and_the_presenter_without_refresh(server, chromium):
+    """A member marks on their own device; the facilitator's two screens follow by themselves."""
+    store = server.store()
+    store.create_district("follow-usd", "Follow Unified (fictional)")
+    session = store.create_session("follow-usd", "Follow check")
+    link = dict(district="follow-usd", session=session.id)
+    facilitator = chromium.new_context(viewport={"width": 1280, "height": 800})
+    member = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        team = facilitator.new_page()
+        team.goto(server.app("team_pathways.ipynb", **link, code=session.facilitator_code))
+        wait_for_app(team, "Team pathways")
+        team.get_by_text("Nobody has joined yet").wait_for()
+        presenter = facilitator.new_page()
+        presenter.goto(server.app("presenter.ipynb", **link, code=session.facilitator_code))
+        presenter.locator(".wb-count strong").wait_for(timeout=90_000)
+
+        phone = member.new_page()
+        phone.goto(server.app("charting_your_path.ipynb", **link, code=session.join_code))
+        wait_for_app(phone, "Charting Your Path")
+        phone.get_by_role("textbox", name="Your name").fill("Sam Follow")
+        phone.get_by_role("combobox", name="Your role").select_option("Teacher leader")
+        phone.get_by_role("button", name="Start charting").click()
+        phone.get_by_text("Your personal link").wait_for()
+        slider = phone.get_by_role("slider", name=re.compile("Pace, now"))
+        slider.focus()
+        phone.keyboard.press("Enter")  # marks the middle of the track
+        phone.get_by_text("All changes saved").wait_for()
+        marks = store.spectrum_marks(session.id)
+        value = float(marks.loc[marks["spectrum"] == "pace", "current"].iloc[0])
+
+        # nobody presses Refresh on either screen
+        team.get_by_text("1 member has charted a pathway.").wait_for(timeout=15_000)
+        median = ("[...document.querySelectorAll('.js-plotly-plot')].some(p => (p.data || []).some("
+                  f"t => t.name === 'Team median, now' && (t.x || [])[1] === {value}))")
+        team.wait_for_function(median, timeout=15_000)
+        presenter.wait_for_function("document.querySelector('.wb-count strong')?.textContent === '1'",
+                                    timeout=15_000)
+        presenter.wait_for_function(median, timeout=15_000)
+        assert "Sam Follow" not in presenter.inner_text("body")
+    finally:
+        member.close()
+        facilitator.close()

@@ -43,7 +43,9 @@ def annotation_texts(fig: go.Figure) -> list[str]:
 def pole_labels(fig: go.Figure) -> set[tuple]:
     """(x, row, text) of each pole label (one text trace drawn with the tracks)."""
     t = trace(fig, charts.POLE_LABELS)
-    assert t.mode == "text" and t.hoverinfo == "skip" and t.showlegend is False
+    assert t.mode == "markers+text" and t.hoverinfo == "skip" and t.showlegend is False
+    # the marker is never seen: it only sets the label off its point by more than the largest mark's radius
+    assert t.marker.opacity == 0 and t.marker.size >= 20
     return set(zip(t.x, t.y, t.text))
 
 
@@ -511,3 +513,42 @@ def test_the_rings_key_names_every_number(content):
             assert f"<tr><td>{numbers[c.id]}</td><th scope='row'>" in key
     assert "<td>2.5</td>" in key and "<td>—</td>" in key and "Team median" in key
     assert "Team median" not in rings_key(fw)
+
+
+# ------------------------------------------------------------------ narrow screens
+
+def narrow_rules(fig: go.Figure) -> list[dict]:
+    return fig.to_plotly_json()["layout"]["meta"]["narrow"]
+
+
+def test_a_pathway_on_a_phone_wraps_its_names_and_pole_labels(path_fig, spectra, dims):
+    (rule,) = narrow_rules(path_fig)[:1]
+    assert rule["below"] == charts.NARROW
+    ticks = rule["layout"]["yaxis"]
+    assert ticks["tickvals"] == dims
+    assert "Cultivating<br>Capacity" in ticks["ticktext"] and "Locus of<br>Control" in ticks["ticktext"]
+    assert rule["layout"]["margin"]["l"] < path_fig.layout.margin.l  # the names no longer take half a phone
+    poles = next(i for i, t in enumerate(path_fig.data) if t.name == charts.POLE_LABELS)
+    wrapped = rule["traces"][str(poles)]["text"]
+    assert len(wrapped) == len(path_fig.data[poles].text) == 2 * len(spectra)
+    assert all(max(len(line) for line in label.split("<br>")) <= 13 for label in wrapped), wrapped
+    # the legend sits under the chart, where a wrapped legend meets neither the title nor the first row
+    assert path_fig.layout.legend.yref == "container" and path_fig.layout.legend.yanchor == "bottom"
+
+
+def test_the_heatmap_turns_on_a_phone_conditions_down_the_side_by_their_key_number(content):
+    fw = content.framework
+    numbers = charts.condition_numbers(fw)
+    ids = list(numbers)[:3]
+    matrix = pd.DataFrame([[1.0, 2.0, None], [4.0, 5.0, 3.0]], index=["Member 1", "Member 2"], columns=ids)
+    names = {c: content.condition(c).name for c in ids}
+    fig = charts.heatmap(matrix, names, fw.scale.labels, numbers=numbers)
+    tablet, phone = narrow_rules(fig)
+    assert tablet["below"] > phone["below"] and tablet["layout"]["xaxis"]["tickangle"] == -90
+    turned = phone["traces"]["0"]
+    assert turned["x"] == ["Member 1", "Member 2"] and turned["y"] == ["1", "2", "3"]
+    assert np.allclose(np.array(turned["z"], dtype=float), matrix.to_numpy(dtype=float).T, equal_nan=True)
+    assert turned["customdata"][0] == [names[ids[0]]] * 2  # the hover still names the condition
+    assert turned["colorbar"]["orientation"] == "h"
+    # without the numbers (the printed report) the chart keeps one layout for every width but the tablet's
+    assert len(narrow_rules(charts.heatmap(matrix, names, fw.scale.labels))) == 1

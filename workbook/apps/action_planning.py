@@ -131,8 +131,8 @@ class ActionPlanning(Page):
             p.observe(lambda _c: self._picked(), "value")
         pick_card = w.VBox([w.HTML("<h2>Priority conditions</h2><p class='wb-muted'>Plan for a condition, or for a "
                                    "whole layer (its vision for how the layer will change to support your model)."
-                                   "</p>"), w.HBox(self.pickers[:3]),
-                            w.HBox(self.pickers[3:]), self.use_votes])
+                                   "</p>"), w.HBox(self.pickers).add_class("wb-wrap"),
+                            self.use_votes])
         pick_card.add_class("wb-card")
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
                           pick_card, w.HBox([self.notice, self.undo]), self.saver.widget, self.area_box,

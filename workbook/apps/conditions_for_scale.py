@@ -181,8 +181,8 @@ class ConditionsTeam(Page):
         self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment"))
         self.rings_key.value = rings_key(fw, medians)
         matrix = analysis.condition_matrix(cmarks, list(csum.index))
-        self.heat.show(charts.heatmap(matrix, names, fw.scale.labels))
-        self.spread.show(charts.condition_spread(csum, names))
+        self.heat.show(charts.heatmap(matrix, names, fw.scale.labels, numbers=charts.condition_numbers(fw)))
+        self.spread.show(charts.condition_spread(csum, names, title=None))
         self.votes.show(charts.votes(csum, names))
         self.layers.value = layers_html(content, csum)
 

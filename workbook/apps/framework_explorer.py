@@ -43,7 +43,7 @@ class FrameworkExplorer(Page):
 
     def __init__(self, content):
         self.content = content
-        self.spectrum = w.Dropdown(description="Spectrum", options=[(f"Q{s.number}: {s.dimension} — {s.title}", s.id)
+        self.spectrum = w.Dropdown(description="Spectrum", options=[(f"Q{s.number}: {s.dimension}", s.id)
                                                                      for s in content.spectra],
                                    style={"description_width": "initial"}, layout=w.Layout(width="auto"))
         self.layer = w.Dropdown(description="Condition layer", options=[(layer.name, layer.id)

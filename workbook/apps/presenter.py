@@ -41,6 +41,13 @@ def spectrum_strip(spectrum, marks: pd.DataFrame) -> go.Figure:
         f"1<br>{spectrum.left.plain_label}", "2", "3", "4", f"5<br>{spectrum.right.plain_label}"],
         tickfont=dict(size=20), fixedrange=True)
     fig.update_yaxes(categoryorder="array", categoryarray=["Aspiration", "Now"], fixedrange=True)
+    # on a phone: smaller type, the pole names under the ends wrapped, the rows named in a narrow margin
+    charts.narrow(fig, layout=dict(
+        font=dict(size=14), title=dict(font=dict(size=20)), margin=dict(l=8, r=12, t=60, b=70),
+        xaxis=dict(range=[0.3, 5.7], tickfont=dict(size=12), ticktext=[
+            f"1<br>{charts.two_lines(spectrum.left.plain_label, 10)}", "2", "3", "4",
+            f"5<br>{charts.two_lines(spectrum.right.plain_label, 10)}"]),
+        yaxis=dict(automargin=True)))
     return fig
 
 

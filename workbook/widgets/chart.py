@@ -111,11 +111,34 @@ async function render({ model, el }) {
   // its points as the sliders moved) is confirmed without another redraw
   let shown = null;
   function stamp() { gd.dataset.specDrawn = String(performance.now()); }
+  // a figure may say how it changes in a narrow box (``layout.meta.narrow``: rules of ``below`` px, layout and
+  // trace updates, from workbook/charts.py): merged over the figure, deeply, without touching the model's copy
+  function merged(base, update) {
+    if (!update || typeof update !== 'object' || Array.isArray(update)) return update;
+    const out = (base && typeof base === 'object' && !Array.isArray(base)) ? { ...base } : {};
+    for (const [k, v] of Object.entries(update)) out[k] = merged(out[k], v);
+    return out;
+  }
+  let rulesDrawn = '', applied = [];  // which narrow rules the chart on the screen was drawn with
+  function narrowed(data, layout) {
+    for (const rule of (layout.meta && layout.meta.narrow) || []) {
+      if (width >= rule.below) continue;
+      applied.push(rule.below);
+      layout = merged(layout, rule.layout || {});
+      for (const [i, t] of Object.entries(rule.traces || {})) if (data[i]) data[i] = merged(data[i], t);
+    }
+    return layout;
+  }
   function drawSpec() {
     const fig = model.get('spec') || {};
     const data = ahead((fig.data || []).map((t) => ({ ...t })));
     // the width is the box's, measured here: plotly's own autosize measures nothing in a hidden tab
-    const layout = { ...(fig.layout || {}), width, autosize: false };
+    applied = [];
+    const layout = narrowed(data, { ...(fig.layout || {}), width, autosize: false });
+    // crossing a breakpoint redraws from scratch: plotly's diff leaves a colour bar that turns on its side
+    // with its labels where they were
+    const rules = applied.join(',');
+    const plot = (rulesDrawn !== rules && gd.data) ? Plotly.newPlot : Plotly.react;
     // on a narrow screen a chart that stays in view while the member marks takes at most this part of the window
     const fit = model.get('fit');
     if (fit && window.innerWidth < 900 && layout.height) {
@@ -124,9 +147,10 @@ async function render({ model, el }) {
     const config = model.get('config') || {};
     const key = JSON.stringify([data, layout, config]);
     if (shown !== null && key === shown) { stamp(); return null; }
-    return Plotly.react(gd, data, layout, config)
+    return plot(gd, data, layout, config)
       .then(() => {
         shown = key;
+        rulesDrawn = rules;
         stamp();
         // a trace type the page's plotly.js bundle lacks is drawn as nothing: say so (workbook/assets.py)
         const missing = data.map((t, i) => t.type || 'scatter')
