@@ -266,7 +266,8 @@ def cmd_district_create(args) -> int:
 def cmd_session_create(args) -> int:
     """``workbook session create``: start a new session for a district and print its links."""
     store = _store(args)
-    s = store.create_session(args.slug, args.label, min_group_size=args.min_group, show_authors=args.show_names)
+    s = store.create_session(args.slug, args.label, min_group_size=args.min_group, show_authors=args.show_names,
+                             max_priorities=args.priorities)
     print(f"session: created {s.label!r} (session {s.id})")
     print("\n".join(links(store, slugs=[args.slug])))
     return 0
@@ -464,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--show-names", action="store_true",
                    help="members see each other's names in the team views (default: roles only; fixed once members "
                         "join; reports stay anonymous)")
+    q.add_argument("--priorities", type=int, default=3,
+                   help="how many conditions each member picks as priorities in Step 1, 1 to 16 (default: 3, the "
+                        "workbook's suggestion; the guide sets no number; the facilitator can change it later)")
     q.set_defaults(fn=cmd_session_create)
     return parser
 

@@ -16,6 +16,15 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
+
+
+def number_word(n: int) -> str:
+    """A small count in words, as the guides write it ('three'); digits from seventeen on."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
 def key_benefits(pole) -> str:
     """A pole's key benefits as tags."""
     return "".join(f"<span class='wb-key'>{esc(k)}</span>" for k in pole.key_benefits)
@@ -92,6 +101,18 @@ def outline_list(outline) -> str:
 def details(summary: str, body: str, open_: bool = False) -> str:
     """A native disclosure: keyboard- and screen-reader-friendly, no kernel round trip."""
     return f"<details{' open' if open_ else ''}><summary>{esc(summary)}</summary>{body}</details>"
+
+
+def guide_note(title: str, paragraphs=(), steps=(), open_: bool = False) -> str:
+    """What a printed guide says before its questions, as a note a facilitator can read aloud.
+
+    Collapsed by default (member pages), open on a facilitator's page (``open_``); ``steps`` are the guide's
+    numbered instructions.
+    """
+    body = "".join(f"<p>{source_text(p)}</p>" for p in paragraphs if p)
+    if steps:
+        body += "<ol>" + "".join(f"<li>{source_text(s)}</li>" for s in steps) + "</ol>"
+    return details(f"What the guide says ({title}): a note to read aloud", body, open_=open_)
 
 
 def spectrum_card(spectrum) -> str:

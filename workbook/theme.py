@@ -76,6 +76,8 @@ body {{ background: #F5F7FA; }}
 .wb-page .widget-dropdown {{ width: auto; max-width: 100%; }}
 .wb-page .widget-dropdown > select {{ flex: 0 1 auto; width: auto; min-width: 10em; max-width: 100%; }}
 .wb-page .widget-html, .wb-page .widget-html-content {{ min-width: 0; max-width: 100%; }}
+.wb-page .wb-invite .jupyter-widget-Collapse-header, .wb-page .wb-invite .jupyter-widget-Collapse-header > span {{
+  color: var(--wb-ink); background: #F0F4F8; }}
 .wb-page .wb-wrap {{ flex-wrap: wrap; gap: 4px 16px; }}
 @media (max-width: 560px) {{
   .wb-page .wb-table {{ display: block; overflow-x: auto; }}

@@ -10,7 +10,7 @@ for the coach who types the paper answers into the files ``workbook import`` rea
 from __future__ import annotations
 
 from .content import load_content
-from .render import attribution, esc
+from .render import attribution, esc, number_word
 
 PRINT_CSS = """
 body { font-family: system-ui, 'DejaVu Sans', Arial, sans-serif; color: #1F2933; margin: 1.5cm; font-size: 11pt; }
@@ -45,8 +45,8 @@ def _scale_head(first: str, last: str) -> str:
             + f"<th scope='col'></th>{last}</tr></thead>")
 
 
-def worksheet_html(content=None) -> str:
-    """The whole worksheet as one printable HTML page."""
+def worksheet_html(content=None, priorities: int = 3) -> str:
+    """The whole worksheet as one printable HTML page (``priorities``: how many each member ticks in Step 1)."""
     content = content or load_content()
     g1, g2 = content.guides.guide_1, content.guides.guide_2
     fw = content.framework
@@ -86,7 +86,9 @@ def worksheet_html(content=None) -> str:
                        for i, q in enumerate(fw.step1.questions))
     step1 = (f"<section><h1>{esc(fw.step1.title)}</h1>{who}<p>Mark each condition from "
              f"<em>{esc(scale[fw.scale.min])}</em> through <em>{esc(mid)}</em> (3) to "
-             f"<em>{esc(scale[fw.scale.max])}</em>; tick up to three priorities (three is this workbook's limit).</p>"
+             f"<em>{esc(scale[fw.scale.max])}</em>; tick up to {number_word(priorities)} "
+             f"{'priority' if priorities == 1 else 'priorities'} (the number is your facilitator's choice; "
+             "the guide sets none).</p>"
              f"<table>{_scale_head('Condition', PRIORITY_HEAD)}<tbody>{''.join(crow)}</tbody>"
              f"</table><h2>Together</h2>{step1_qs}</section>")
 

@@ -141,12 +141,20 @@ def test_wrong_links_get_plain_messages(server, page):
     page.get_by_text("facilitator's code").wait_for()
 
 
-def test_whole_guide_with_the_keyboard_alone(server, page):
-    """Every spectrum marked now and aspiration, and the three questions answered, with key presses only."""
+@pytest.mark.parametrize("width", [1280, 768])
+def test_whole_guide_with_the_keyboard_alone(server, page, width):
+    """Both passes of the guide with key presses only, on a laptop and on a tablet, the chart in view throughout.
+
+    Every spectrum is marked now and aspiration and the questions are answered; the first mark is a 3, recorded
+    from the unmarked state with Enter.
+    """
+    name = f"Lee Keys {width}"
+    page.set_viewport_size({"width": width, "height": 900 if width > 900 else 1024})
     page.goto(server.member_link())
     wait_for_app(page, "Charting Your Path")
+    chart = page.locator(".js-plotly-plot").first
     page.get_by_role("textbox", name="Your name").focus()
-    page.keyboard.type("Lee Keys")
+    page.keyboard.type(name)
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
@@ -164,8 +172,9 @@ def test_whole_guide_with_the_keyboard_alone(server, page):
         kind, label, _text = page.evaluate(active)
         if kind == "range":
             assert label.endswith(", now"), label  # the aspiration sliders are not in the first pass
-            page.keyboard.press("ArrowLeft")
+            page.keyboard.press("Enter" if marked == 0 else "ArrowLeft")  # Enter on an unmarked slider: a 3
             marked += 1
+            assert_in_view(page, chart)
         elif kind == "textarea":
             page.keyboard.type("We lean central.")
             answered += 1
@@ -186,6 +195,7 @@ def test_whole_guide_with_the_keyboard_alone(server, page):
         if kind == "range" and label.endswith(", aspiration"):
             page.keyboard.press("ArrowRight")
             aspirations += 1
+            assert_in_view(page, chart)
         elif kind == "select-one":
             page.keyboard.press("ArrowDown")  # the first spectrum
         elif kind == "textarea":
@@ -196,10 +206,11 @@ def test_whole_guide_with_the_keyboard_alone(server, page):
     page.get_by_text("All changes saved").wait_for()
     store = server.store()
     marks = store.spectrum_marks(int(server.codes["session"]))
-    mine = marks[marks["name"] == "Lee Keys"]
+    mine = marks[marks["name"] == name].set_index("spectrum")
     assert len(mine) == 7
-    assert (mine["current"] == 2.5).all() and (mine["aspiration"] == 3.5).all()
-    member = next(r for r in store.respondents(int(server.codes["session"])) if r.name == "Lee Keys")
+    assert mine.loc["locus_of_control", "current"] == 3.0  # the 3 recorded from the unmarked state
+    assert (mine["current"].drop("locus_of_control") == 2.5).all() and (mine["aspiration"] == 3.5).all()
+    member = next(r for r in store.respondents(int(server.codes["session"])) if r.name == name)
     assert store.note(int(server.codes["session"]), "rg2.p1", member) == "We lean central."
     assert store.note(int(server.codes["session"]), "rg2.p3", member) == "Sharing learning matters most."
     assert store.note(int(server.codes["session"]), "rg2.critical", member) == "locus_of_control"

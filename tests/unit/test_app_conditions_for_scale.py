@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.helpers import page_text
 from workbook.apps.conditions_for_scale import ConditionsTeam, conditions_for_scale
 from workbook.demo import seed_demo
 
@@ -63,12 +64,60 @@ def test_a_member_rates_and_picks_and_a_reopened_page_saves_nothing_it_restores(
 def test_a_fourth_priority_is_refused_unpicked_and_not_saved(store):
     codes = seed_demo(store)
     page = _member_page(store, codes)
-    for row in page.rows[:store.MAX_PRIORITIES]:
+    assert "pick up to three" in page_text(page)
+    assert page.rows[0].priority.description == "One of my top three priorities"
+    for row in page.rows[:3]:
         row.priority.value = True
-    fourth = page.rows[store.MAX_PRIORITIES]
+    fourth = page.rows[3]
     fourth.priority.value = True
     assert fourth.priority.value is False  # the page unpicked it itself
-    assert f"up to {store.MAX_PRIORITIES} priorities" in page.priority_msg.value
+    assert "up to 3 priorities" in page.priority_msg.value
     marks = store.condition_marks(codes["session"])
     picked = set(marks[(marks["respondent_id"] == page.member.id) & marks["priority"]]["condition"])
-    assert picked == {r.condition.id for r in page.rows[:store.MAX_PRIORITIES]}
+    assert picked == {r.condition.id for r in page.rows[:3]}
+
+
+def test_the_facilitator_sets_how_many_priorities_and_never_below_what_a_member_picked(store):
+    codes = seed_demo(store)
+    team = conditions_for_scale(store, {"district": codes["district"], "session": str(codes["session"]),
+                                        "code": codes["facilitator"]})
+    member = _member_page(store, codes)
+    for row in member.rows[:2]:
+        row.priority.value = True
+    # a demo member already picked three: the number cannot go below that, and the box goes back
+    most = int(store.condition_marks(codes["session"]).groupby("respondent_id")["priority"].sum().max())
+    assert most == 3
+    team.priorities.value = 2
+    assert team.priorities.value == 3 and store.session(codes["session"]).max_priorities == 3
+    assert "already picked 3 priorities" in team.priorities_msg.value
+    team.priorities.value = 5
+    assert store.session(codes["session"]).max_priorities == 5 and "now picks up to five" in team.priorities_msg.value
+    # the member's open page takes the new number at their next pick
+    for row in member.rows[2:5]:
+        row.priority.value = True
+    assert all(r.priority.value for r in member.rows[:5])
+    member.rows[5].priority.value = True
+    assert member.rows[5].priority.value is False and "up to 5 priorities" in member.priority_msg.value
+    # a member opening the page now reads the new number
+    again = _member_page(store, codes, name="Pat Later")
+    assert "pick up to five" in page_text(again)
+    assert again.rows[0].priority.description == "One of my top five priorities"
+
+
+def test_the_store_holds_a_session_to_its_number_of_priorities(store):
+    import pytest
+
+    from workbook.errors import InvalidInput
+
+    store.create_district("p-usd", "Priorities (fictional)")
+    session = store.create_session("p-usd", "One priority", max_priorities=1)
+    member = store.add_respondent(session.id, "Kim Fictional", "Teacher")
+    store.save_priority(member, "time", True)
+    with pytest.raises(InvalidInput, match="Your team picks up to 1 priorities"):
+        store.save_priority(member, "policies", True)
+    for bad in (0, 17, "many"):
+        with pytest.raises(InvalidInput, match="number of priorities"):
+            store.create_session("p-usd", "Bad", max_priorities=bad)
+        with pytest.raises(InvalidInput, match="number of priorities"):
+            store.set_priorities(session.id, bad)
+    assert store.session(session.id).max_priorities == 1

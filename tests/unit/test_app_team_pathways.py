@@ -413,3 +413,17 @@ def test_the_store_keeps_the_privacy_promise_members_joined_under(store):
     kept = store.session(session.id)
     assert kept.show_authors and kept.min_group_size == 3  # nothing was written
     assert store.update_session(session.id, show_authors=True).show_authors  # the same value is no change
+
+
+def test_a_lone_superintendent_is_not_identifiable_in_what_leaves_the_team(store, tmp_path):
+    """The coach's network overview shows district medians only: no role, no name, however small the group."""
+    import json as _json
+
+    from workbook.apps.network_overview import network_overview
+
+    _small_roles_session(store)
+    overview = network_overview(store, {"code": store.coach_code(), "district": "roles-usd"})
+    assert "roles-usd" in overview.pathways.index  # six members charted: the district is in the network
+    shown = page_text(overview) + "\n".join(_json.dumps(p.figure.to_plotly_json(), default=str)
+                                             for p in (overview.plot, overview.movement))
+    assert "Superintendent" not in shown and "Sam Solo" not in shown

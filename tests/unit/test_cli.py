@@ -43,6 +43,20 @@ def test_district_and_session_create_print_links_with_the_right_codes(capsys, sq
     assert code == 0 and "Round 2" in out and len(store.sessions("lincoln-usd")) == 2
 
 
+def test_session_create_sets_the_number_of_priorities(capsys, sqlite_url):
+    assert run(capsys, sqlite_url, "district", "create", "p-usd", "--name", "P (fictional)")[0] == 0
+    code, _, _ = run(capsys, sqlite_url, "session", "create", "p-usd", "--label", "Two", "--priorities", "2")
+    assert code == 0
+    store = Store(sqlite_url)
+    before = store.sessions("p-usd")
+    assert before[-1].label == "Two" and before[-1].max_priorities == 2
+    assert run(capsys, sqlite_url, "session", "create", "p-usd", "--label", "Default")[0] == 0
+    assert store.sessions("p-usd")[-1].max_priorities == 3  # the workbook's suggestion
+    code, _, err = run(capsys, sqlite_url, "session", "create", "p-usd", "--label", "None", "--priorities", "0")
+    assert code == 2 and "number of priorities" in err and "1" in err and "16" in err
+    assert len(store.sessions("p-usd")) == len(before) + 1
+
+
 def test_bad_slug_is_refused_with_a_message_and_exit_2(capsys, sqlite_url):
     code, _, err = run(capsys, sqlite_url, "district", "create", "../etc", "--name", "x")
     assert code == 2 and "not a valid district slug" in err

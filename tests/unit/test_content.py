@@ -359,3 +359,31 @@ def test_broken_content_names_file_and_entry(data_copy, breakage, filename, frag
     assert message.startswith(str(data_copy / filename)), message
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_each_guide_says_its_own_introduction_where_it_applies(store, content):
+    """The printed guides' introductions, as notes to read aloud: shut for members, open for the facilitator."""
+    import html
+
+    from tests.helpers import page_text
+    from workbook.apps.action_planning import action_planning
+    from workbook.apps.conditions_for_scale import conditions_for_scale
+    from workbook.apps.laying_the_foundation import laying_the_foundation
+    from workbook.demo import seed_demo
+
+    codes = seed_demo(store)
+    member = {"district": codes["district"], "session": str(codes["session"]), "code": codes["code"]}
+    facilitator = {**member, "code": codes["facilitator"]}
+    fw, guides = content.framework, content.guides
+    cases = [
+        (laying_the_foundation, member, guides.guide_1.title, guides.intro[:60], False),
+        (laying_the_foundation, facilitator, guides.guide_1.title, guides.guide_1.intro[:60], True),
+        (conditions_for_scale, member, fw.step1.title, fw.step1.instructions[0][:40], False),
+        (conditions_for_scale, facilitator, fw.step1.title, fw.step1.closing[:60], True),
+        (action_planning, facilitator, fw.step2.title, fw.step2.intro[:60], True),
+    ]
+    for app, params, title, words, opened in cases:
+        text = html.unescape(page_text(app(store, params)))
+        summary = f"<summary>What the guide says ({title}): a note to read aloud</summary>"
+        assert summary in text and words in text, (app.__name__, title, words)
+        assert (f"<details open>{summary}" in text) == opened, app.__name__

@@ -50,7 +50,8 @@ def snapshot(store: Store, session_id: int) -> dict:
     items = store.action_items(session_id)
     return {
         "district": (d.slug, d.name, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling),
-        "session": (session.label, session.held_on, session.min_group_size, session.show_authors),
+        "session": (session.label, session.held_on, session.min_group_size, session.show_authors,
+                    session.max_priorities),
         "members": sorted((r.name, r.role) for r in store.respondents(session_id)),
         "spectrum_marks": sorted((r.name, r.spectrum, _none(r.current), _none(r.aspiration)) for r in sm.itertuples()),
         "condition_marks": sorted((r.name, r.condition, _none(r.rating), bool(r.priority)) for r in cm.itertuples()),
@@ -139,6 +140,28 @@ def test_round_trip_is_exact(store, team, fresh, tmp_path, suffix):
     assert snapshot(target, summary["session"]) == snapshot(store, team["session"])
     names = sorted(r.name for r in target.respondents(summary["session"]))
     assert names.count("Avery Example") == 2
+
+
+def test_a_sessions_number_of_priorities_travels_and_is_held_to(store, team, fresh, tmp_path):
+    store.set_priorities(team["session"], 4)
+    exchange.export_session(store, team["session"], tmp_path / "four.zip")
+    target = fresh()
+    assert target.session(exchange.import_session(target, tmp_path / "four.zip")["session"]).max_priorities == 4
+    # a member with more priorities than the file's session allows: refused, and nothing written
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "session.csv").write_text("district_slug,district_name,kind,session_label,held_on,max_priorities\n"
+                                        "two-usd,Two (fictional),district,Two,2026-10-01,2\n", encoding="utf-8")
+    (folder / "members.csv").write_text("member,role\nAna Example,Teacher\n", encoding="utf-8")
+    (folder / "condition_marks.csv").write_text("member,condition,rating,priority\nAna Example,time,3,TRUE\n"
+                                                "Ana Example,policies,3,TRUE\nAna Example,visioning,3,TRUE\n",
+                                                encoding="utf-8")
+    empty = fresh("empty")
+    with pytest.raises(ImportRejected) as refused:
+        exchange.import_session(empty, folder)
+    assert "condition_marks, row 4: more than 2 priorities for one member (got 'Ana Example'; allowed at most 2" \
+        in str(refused.value)
+    assert empty.districts() == []
 
 
 def test_round_trip_via_folder_of_csvs(store, team, fresh, tmp_path):
@@ -341,6 +364,9 @@ BAD = [
      ["action_items, row 2: text is too long (2,001 characters)"]),
     ("condition_marks", "member,condition,rating,priority\nAna Example,time,3,maybe\n",
      ["condition_marks, row 2: priority is not TRUE or FALSE (got 'maybe'"]),
+    ("session", "district_slug,district_name,kind,session_label,held_on,max_priorities\n"
+                "new-usd,X,district,L,2025-10-01,0\n",
+     ["session, row 2: max_priorities", "(got '0'; allowed 1 to 16)"]),
     ("session", "district_slug,district_name,kind,session_label,held_on\nBad Slug,X,district,L,2025-13-01\n",
      ["session, row 2: district_slug bad slug (got 'Bad Slug'", "session, row 2: held_on is not valid"]),
     ("plan_areas", "position,condition\n0,time\n1,time\n", ["plan_areas, row 3: duplicate condition"]),

@@ -137,4 +137,4 @@ def test_charting_move_sends_the_new_value_and_drops_the_hint(page):
 def test_pole_labels_are_not_annotations(page):
     # plotly re-lays out every annotation on each redraw; the labels travel as one text trace
     labels = trace_json(page.plot.spec, charts.POLE_LABELS)
-    assert labels["mode"] == "text" and len(labels["text"]) == 14
+    assert labels["mode"] == "markers+text" and labels["marker"]["opacity"] == 0 and len(labels["text"]) == 14

@@ -28,3 +28,12 @@ def test_the_pages_a_team_holds_carry_no_column_ids(content):
     for c in content.conditions:
         assert f">{c.id}<" not in team_pages and f">{c.id}<" in key
     assert "spectrum_marks" not in team_pages and "condition_marks" in key
+
+
+def test_the_paper_step_1_asks_for_the_sessions_number_of_priorities():
+    from workbook.worksheet import worksheet_html
+
+    assert "tick up to three priorities" in worksheet_html()
+    two = worksheet_html(priorities=2)
+    assert "tick up to two priorities" in two and "the guide sets none" in two
+    assert "tick up to one priority " in worksheet_html(priorities=1)

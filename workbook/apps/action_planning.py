@@ -134,7 +134,10 @@ class ActionPlanning(Page):
                                    "</p>"), w.HBox(self.pickers).add_class("wb-wrap"),
                             self.use_votes])
         pick_card.add_class("wb-card")
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+        step2 = content.framework.step2
+        note = render.guide_note(step2.title, [step2.intro], open_=True)
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
+                                 f"{note}"),
                           pick_card, w.HBox([self.notice, self.undo]), self.saver.widget, self.area_box,
                           session_downloads(store, session, content), w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")

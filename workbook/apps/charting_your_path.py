@@ -95,16 +95,18 @@ class ChartingYourPath(Page):
             card.now.observe(self._on_mark, "value")
             card.aspiration.observe(self._on_mark, "value")
 
-        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards],
-                       layout=w.Layout(flex="1 1 460px", min_width="300px"))
         chart = vbox([self.plot])
         chart.add_class("wb-path-chart")
         by_id = {box.children[1].question_id: box for box in self.questions}
         self._asks = {"now": [by_id["rg2.p1"]],
                       "aspiration": [by_id["rg2.p2"], self.gaps, self.critical, by_id["rg2.p3"]]}
+        # the guide's questions come after the seven marks of each pass, as in the printed guide; the chart
+        # alone sits beside the cards, so it is never taller than the screen and stays in view while marking
         rest = vbox([*self._asks["now"], *self._asks["aspiration"]])
         rest.add_class("wb-path-rest")
-        side = w.VBox([chart, rest], layout=w.Layout(flex="1 1 420px", min_width="300px"))
+        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards, rest],
+                       layout=w.Layout(flex="1 1 460px", min_width="300px"))
+        side = w.VBox([chart], layout=w.Layout(flex="1 1 420px", min_width="300px"))
         side.add_class("wb-path-side")
         body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                                     grid_gap="16px"))
@@ -117,8 +119,7 @@ class ChartingYourPath(Page):
                 part.add_class(f"wb-only-{key}")
         title = f"{district.name} · {session.label}"
         g2 = content.guides.guide_2
-        guide = render.details(f"What the guide says ({g2.title}): a note to read aloud",
-                               f"<p>{esc(g2.intro)}</p><p>{esc(g2.marking_instruction)}</p>")
+        guide = render.guide_note(g2.title, [g2.intro, g2.marking_instruction])
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>{guide}"), self.identity,
                           self.saver.widget, body, html(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")

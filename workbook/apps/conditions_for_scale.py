@@ -6,9 +6,11 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
+from .. import validation as v
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
+from ..errors import InvalidInput
 from ..html.conditions import layers_html, rings_key
-from ..render import counted
+from ..render import counted, number_word
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView
@@ -20,12 +22,23 @@ from ..widgets.restoring import Restoring
 from ..widgets.saver import Saver, team_answer
 
 TITLE = "Conditions for Scale"
-LEDE = ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
-        "action. Mark where your system is today on each condition, from <em>Not aligned at all</em> through "
-        "<em>On our way</em> to <em>Fully aligned</em>, and pick up to three you think are the highest priority to "
-        "address. As the guide notes, a priority can be urgent because it is far from aligned, or a strength that "
-        "is nearly there (“low-hanging fruit”). Three is this workbook's limit, to keep the team's choice "
-        "focused; the guide sets none. Everything is saved as you go.")
+def lede(priorities: int) -> str:
+    """The member page's introduction, with the session's number of priorities."""
+    return ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
+            "action. Mark where your system is today on each condition, from <em>Not aligned at all</em> through "
+            f"<em>On our way</em> to <em>Fully aligned</em>, and pick up to {number_word(priorities)} you think are "
+            "the highest priority to address. As the guide notes, a priority can be urgent because it is far from "
+            "aligned, or a strength that is nearly there (“low-hanging fruit”). How many each member picks is your "
+            "facilitator's choice for this session (the workbook suggests three, to keep the team's choice "
+            "focused); the guide sets no number. Everything is saved as you go.")
+
+
+def priority_label(priorities: int) -> str:
+    """The checkbox beside each condition: 'One of my top three priorities'."""
+    return "My top priority" if priorities == 1 else f"One of my top {number_word(priorities)} priorities"
+
+
+LEDE = lede(v.MAX_PRIORITIES)
 TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team agrees least, and which conditions "
              "the team named as priorities. Use the questions of each layer to talk it through, then plan the "
              "priorities in the action planning app.")
@@ -34,12 +47,13 @@ TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team ag
 class ConditionRow(w.VBox):
     """One condition on a member's page: its description, an alignment slider and a top-priority checkbox."""
 
-    def __init__(self, condition, layer, scale):
+    def __init__(self, condition, layer, scale, priorities: int = v.MAX_PRIORITIES):
         self.condition = condition
         self.slider = MarkSlider(label=condition.name, kind="now", name=f"{condition.name}, alignment",
                                  left=scale.labels[scale.min], right=scale.labels[scale.max],
                                  middle=scale.labels.get((scale.min + scale.max) // 2, ""), disabled=True)
-        self.priority = w.Checkbox(description="One of my top three priorities", indent=False, disabled=True)
+        self.priority = w.Checkbox(description=priority_label(priorities), indent=False, disabled=True,
+                                   layout=w.Layout(width="auto"))
         super().__init__([w.HTML(f"<p class='wb-muted' style='margin:8px 0 0'>{esc(condition.description)}</p>"),
                           self.slider, self.priority])
 
@@ -55,7 +69,7 @@ class ConditionsForScale(Page):
         self.rows = []
         cards = []
         for layer in fw.layers:
-            rows = [ConditionRow(c, layer, fw.scale) for c in layer.conditions]
+            rows = [ConditionRow(c, layer, fw.scale, session.max_priorities) for c in layer.conditions]
             self.rows += rows
             card = w.VBox([w.HTML(f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"), *rows])
             card.add_class("wb-card")
@@ -68,7 +82,9 @@ class ConditionsForScale(Page):
         self.rings = PlotView(charts.framework_rings(fw, title="The framework: sixteen conditions in three layers"))
         self.rings_key = w.HTML(render.details("Which condition is which number", rings_key(fw)))
         self.restoring = Restoring()
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+        place = (f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
+                 + render.guide_note(fw.step1.title, [fw.step1.intro], fw.step1.instructions))
+        super().__init__([header(TITLE, lede(session.max_priorities), place),
                           self.identity, self.saver.widget, self.rings, self.rings_key, self.progress,
                           self.priority_msg, *cards,
                           w.HTML(render.attribution(content))],
@@ -107,11 +123,14 @@ class ConditionsForScale(Page):
             return
         row = next(r for r in self.rows if r.priority is change["owner"])
         picked = [r for r in self.rows if r.priority.value]
-        if change["new"] and len(picked) > self.store.MAX_PRIORITIES:
+        if change["new"]:
+            self.session = self.store.session(self.session.id)  # the facilitator may have changed the number
+        most = self.session.max_priorities
+        if change["new"] and len(picked) > most:
             with self.restoring():
                 row.priority.value = False
-            self.priority_msg.value = message(f"You can pick up to {self.store.MAX_PRIORITIES} priorities: unpick "
-                                              "one first.").value
+            self.priority_msg.value = message(f"You can pick up to {counted(most, 'priority', 'priorities')}: "
+                                              "unpick one first.").value
             return
         self.priority_msg.value = ""
         member, cid, chosen = self.member, row.condition.id, change["new"]
@@ -122,7 +141,7 @@ class ConditionsForScale(Page):
         done = sum(r.slider.value is not None for r in self.rows)
         picked = sum(bool(r.priority.value) for r in self.rows)
         self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.rows)} conditions marked · "
-                               f"{picked} of {self.store.MAX_PRIORITIES} priorities picked</p>")
+                               f"{picked} of {self.session.max_priorities} priorities picked</p>")
 
 
 class ConditionsTeam(Page):
@@ -135,6 +154,14 @@ class ConditionsTeam(Page):
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.summary = w.HTML()
         self.heat, self.spread, self.votes, self.rings = PlotView(), PlotView(), PlotView(), PlotView()
+        self.restoring = Restoring()
+        # how many priorities each member picks: the facilitator's choice (the guide sets no number)
+        self.priorities = w.BoundedIntText(value=session.max_priorities, min=1, max=v.PRIORITIES_MOST,
+                                           description="Priorities each member picks",
+                                           style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+        self.priorities.observe(self._on_priorities, "value")
+        self.priorities_msg = w.HTML("<p class='wb-muted'>The guide leaves the number to the team; the workbook "
+                                     "suggests three. Members see a new number when they next pick.</p>")
         self.rings_key = w.HTML()
         self.layers = w.HTML()
         self.notes = []
@@ -154,11 +181,12 @@ class ConditionsTeam(Page):
 
         super().__init__([
             header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
-                                                     f"{esc(session.label)}</p>"),
+                                                     f"{esc(session.label)}</p>"
+                   + render.guide_note(step1.title, [step1.intro, step1.closing], step1.instructions, open_=True)),
             w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
             card("Team median by condition", self.rings, self.rings_key), card("Every member's marks", self.heat),
             card("Where the team agrees least", self.spread), card("Layers", self.layers),
-            card("Priorities", self.votes),
+            card("Priorities", self.priorities, self.priorities_msg, self.votes),
             card("Step 1: the team's answers", *self.step1_answers,
                  note="<p class='wb-muted'>Together, consider these questions and write down what the team "
                       "concludes.</p>"),
@@ -168,6 +196,20 @@ class ConditionsTeam(Page):
         self.live = Live(check=lambda: store.session_stamp(session.id), on_change=self.refresh)
         self.children = (*self.children, self.live)
         self.refresh()
+
+    def _on_priorities(self, change) -> None:
+        if self.restoring or change["new"] is None:
+            return
+        try:
+            self.session = self.store.set_priorities(self.session.id, change["new"])
+        except InvalidInput as exc:
+            with self.restoring():
+                self.priorities.value = change["old"]
+            self.priorities_msg.value = message(str(exc)).value
+            return
+        self.priorities_msg.value = (f"<p class='wb-muted' role='status'>Each member now picks up to "
+                                     f"{number_word(self.session.max_priorities)}. The guide leaves the number to "
+                                     "the team; the workbook suggests three.</p>")
 
     def refresh(self) -> None:
         """Re-read the session and the members' ratings and redraw the charts, the count and the layers table."""

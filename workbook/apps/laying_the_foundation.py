@@ -49,7 +49,10 @@ class FoundationMember(Page):
             card.add_class("wb-card")
             cards.append(card)
         self.restoring = Restoring()
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"),
+        guides = content.guides
+        note = render.guide_note(guides.guide_1.title, [guides.intro, guides.guide_1.intro])
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
+                                 f"{note}"),
                           self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
@@ -114,8 +117,10 @@ class FoundationTeam(Page):
         link_card = w.VBox([w.HTML("<h2>Does your pathway support your desired outcomes?</h2>"), self.pathway,
                             *link_boxes])
         link_card.add_class("wb-card")
+        guides = content.guides
+        note = render.guide_note(guides.guide_1.title, [guides.intro, guides.guide_1.intro], open_=True)
         super().__init__([header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
-                                                                     f"{esc(session.label)}</p>"),
+                                                                     f"{esc(session.label)}</p>{note}"),
                           *cards, out_card, link_card, self.saver.widget, w.HTML(render.attribution(content))],
                          summary=f"{TITLE} team view: {district.name}, session {session.label!r}")
 

@@ -11,14 +11,15 @@ FORMAT_NOTE = (
     "This file holds one reflection session of the Look Both Ways workbook: one sheet (or CSV file) per part. "
     "'session' is the district and session (one row); 'members' lists each team member once ('member' is the "
     "key the other parts refer to); 'spectrum_marks' and 'team_marks' hold current and aspiration marks "
-    "(1 to 5 in steps of 0.5, empty when unmarked); 'condition_marks' holds Step 1 ratings and up to three "
-    "priorities (TRUE/FALSE) per member; 'notes' holds free-text answers (an empty member is the team's agreed "
+    "(1 to 5 in steps of 0.5, empty when unmarked); 'condition_marks' holds Step 1 ratings and the "
+    "priorities (TRUE/FALSE) of each member, at most the session's max_priorities (3 when empty); 'notes' "
+    "holds free-text answers (an empty member is the team's agreed "
     "answer); 'plan_areas' and 'action_items' hold the action plan (horizon short, medium or long). Row 1 of "
     "each part is its header. Text starting with = + - or @ is stored with a leading ' so spreadsheets do not "
     "run it; the importer removes it. Personal links and join codes are not included.")
 COLUMNS = {
     "session": ("district_slug", "district_name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling",
-                "session_label", "held_on", "min_group_size", "show_authors"),
+                "session_label", "held_on", "min_group_size", "show_authors", "max_priorities"),
     "members": ("member", "role"),
     "spectrum_marks": ("member", "spectrum", "current", "aspiration"),
     "condition_marks": ("member", "condition", "rating", "priority"),
@@ -27,7 +28,8 @@ COLUMNS = {
     "plan_areas": ("position", "condition"),
     "action_items": ("condition", "horizon", "position", "text", "timeline", "owner", "done"),
 }
-OPTIONAL = {"session": {"schools", "urbanicity", "frl_percent", "years_scaling", "min_group_size", "show_authors"},
+OPTIONAL = {"session": {"schools", "urbanicity", "frl_percent", "years_scaling", "min_group_size", "show_authors",
+                        "max_priorities"},
             "action_items": {"position", "timeline", "owner", "done"}, "spectrum_marks": {"role"},
             "condition_marks": {"role"}, "notes": {"role"}}
 MEMBER_PARTS = ("spectrum_marks", "condition_marks", "notes")

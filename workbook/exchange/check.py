@@ -73,7 +73,9 @@ def _fields() -> dict[str, dict]:
             "session_label": _text(200),
             "held_on": _check(lambda s: dt.date.fromisoformat(s[:10]), "a date like 2026-10-15"),
             "min_group_size": _check(lambda s: v.integer(s, "size", 1, 100), "1 to 100", empty=5),
-            "show_authors": _bool},
+            "show_authors": _bool,
+            "max_priorities": _check(lambda s: v.integer(s, "priorities", 1, v.PRIORITIES_MOST),
+                                     f"1 to {v.PRIORITIES_MOST}", empty=v.MAX_PRIORITIES)},
         "members": {"member": member, "role": role},
         "spectrum_marks": {"member": member, "role": opt_role, "spectrum": spectrum, "current": mark,
                            "aspiration": mark},
@@ -160,7 +162,12 @@ def _members(recs: dict, problems: list[str]) -> dict[str, tuple[str, str]]:
     return names
 
 
-def _cross_checks(recs: dict, problems: list[str]) -> None:
+def _cross_checks(recs: dict, problems: list[str], limit: int | None = None) -> None:
+    """Checks across rows: duplicates, one session row, and no member with more priorities than allowed.
+
+    ``limit`` is the number of priorities of the existing session the rows go into; a new session's comes
+    from its 'session' row (the workbook's default when empty).
+    """
     _dupes("spectrum_marks", recs.get("spectrum_marks", []), lambda r: (r["member"], r["spectrum"]),
            "member and spectrum", problems)
     _dupes("condition_marks", recs.get("condition_marks", []), lambda r: (r["member"], r["condition"]),
@@ -171,12 +178,15 @@ def _cross_checks(recs: dict, problems: list[str]) -> None:
     _dupes("plan_areas", recs.get("plan_areas", []), lambda r: (r["condition"],), "condition", problems)
     _dupes("plan_areas", recs.get("plan_areas", []), lambda r: (r["position"],), "position", problems)
     picked: dict[str, int] = {}
+    session = recs.get("session") or []
+    most = limit if limit is not None else session[0][1].get("max_priorities") if session else None
+    most = most if isinstance(most, int) else v.MAX_PRIORITIES
     for num, rec in recs.get("condition_marks", []):
         if rec["priority"]:
             picked[rec["member"]] = picked.get(rec["member"], 0) + 1
-            if picked[rec["member"]] == v.MAX_PRIORITIES + 1:
-                problems.append(f"condition_marks, row {num}: more than {v.MAX_PRIORITIES} priorities for one member "
-                                f"(got {_shown(rec['member'])}; allowed at most {v.MAX_PRIORITIES} per member)")
+            if picked[rec["member"]] == most + 1:
+                problems.append(f"condition_marks, row {num}: more than {most} priorities for one member "
+                                f"(got {_shown(rec['member'])}; allowed at most {most} per member in this session)")
     session_rows = recs.get("session", [])
     for num, _ in session_rows[1:]:
         problems.append(f"session, row {num}: more than one session row (allowed exactly one row)")

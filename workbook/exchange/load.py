@@ -60,7 +60,8 @@ def _write(store: Store, recs: dict, members: dict, target: _Target) -> int:
     if target.session_id is None:
         row = rows("session")[0]
         new["session"] = {"label": row["session_label"], "held_on": row["held_on"],
-                          "min_group_size": row["min_group_size"], "show_authors": row["show_authors"]}
+                          "min_group_size": row["min_group_size"], "show_authors": row["show_authors"],
+                          "max_priorities": row.get("max_priorities", 3)}
         if target.district_id is None:
             new["district"] = {"slug": row["district_slug"], "name": row["district_name"], "kind": row["kind"],
                                "schools": row["schools"], "urbanicity": row["urbanicity"],
@@ -94,8 +95,8 @@ def import_session(store: Store, path, district_slug=None, session_id=None, code
     fields = _fields()
     recs = {name: _convert(part, fields[name], problems) for name, part in parts.items()}
     members = _members(recs, problems)
-    _cross_checks(recs, problems)
     target = _target(store, recs, parts, district_slug, session_id, code, problems)
+    _cross_checks(recs, problems, store.session(target.session_id).max_priorities if target.session_id else None)
     if problems:
         raise ImportRejected(path, problems)
     sid = _write(store, recs, members, target)

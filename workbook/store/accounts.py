@@ -59,23 +59,30 @@ class Accounts(StoreBase):
 
     # ------------------------------------------------------------ sessions
     def create_session(self, district_slug: str, label: str, held_on: dt.date | None = None, *,
-                       min_group_size: int = 5, show_authors: bool = False) -> Session:
-        """Start a reflection round for a district; it gets fresh join and facilitator codes."""
+                       min_group_size: int = 5, show_authors: bool = False,
+                       max_priorities: int = v.MAX_PRIORITIES) -> Session:
+        """Start a reflection round for a district; it gets fresh join and facilitator codes.
+
+        ``max_priorities`` is how many conditions each member picks as priorities in Step 1 (the guide leaves
+        the number to the team; the workbook's default is three).
+        """
         district = self.district(district_slug)
         label = v.text(label, "session label", max_len=200, required=True)
         min_group_size = v.integer(min_group_size, "minimum group size", 1, 100)
+        max_priorities = v.integer(max_priorities, "number of priorities", 1, v.PRIORITIES_MOST)
         return self.session(self.transaction(lambda conn: self._insert_session(
             conn, district.id, label, held_on or dt.date.today(), min_group_size=min_group_size,
-            show_authors=show_authors, stamp=now()), write=True))
+            show_authors=show_authors, max_priorities=max_priorities, stamp=now()), write=True))
 
     @staticmethod
     def _insert_session(conn, district_id: int, label: str, held_on: dt.date, *, min_group_size: int,
-                        show_authors: bool, stamp) -> int:
+                        show_authors: bool, stamp, max_priorities: int = v.MAX_PRIORITIES) -> int:
         """Insert a session with fresh join and facilitator codes; its id."""
         res = conn.execute(t.sessions.insert().values(
             district_id=district_id, label=label, held_on=held_on,
             join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
-            min_group_size=min_group_size, show_authors=bool(show_authors), created_at=stamp))
+            min_group_size=min_group_size, show_authors=bool(show_authors), max_priorities=max_priorities,
+            created_at=stamp))
         return res.inserted_primary_key[0]
 
     def session(self, session_id: int) -> Session:
@@ -109,6 +116,28 @@ class Accounts(StoreBase):
         if session.district_id != district.id:
             raise NotFound(f"Session {session_id} does not belong to {district.name}. Check the link you were given.")
         return district, session
+
+    def set_priorities(self, session_id: int, count) -> Session:
+        """Set how many priorities each member picks in Step 1 (1 to 16); the session.
+
+        Unlike the privacy settings it may change after members join, but never below what a member has
+        already picked (nothing saved is dropped): :class:`InvalidInput` names the most picked and writes nothing.
+        """
+        count = v.integer(count, "number of priorities", 1, v.PRIORITIES_MOST)
+        current = self.session(session_id)
+
+        def fn(conn):
+            most = conn.execute(
+                sa.select(sa.func.count()).select_from(t.condition_marks.join(
+                    t.respondents, t.respondents.c.id == t.condition_marks.c.respondent_id))
+                .where(t.respondents.c.session_id == current.id, t.condition_marks.c.priority.is_(True))
+                .group_by(t.condition_marks.c.respondent_id).order_by(sa.func.count().desc()).limit(1)).scalar()
+            if most and most > count:
+                raise InvalidInput(f"Session {current.id} ({current.label!r}): a member has already picked {most} "
+                                   f"priorities, so the number cannot go below {most}. Ask them to unpick first.")
+            conn.execute(t.sessions.update().where(t.sessions.c.id == current.id).values(max_priorities=count))
+        self.transaction(fn, write=True)
+        return self.session(session_id)
 
     def update_session(self, session_id: int, *, min_group_size=None, show_authors=None) -> Session:
         """Change a session's minimum group size and whether authors are shown (either or both); the session.

@@ -73,7 +73,8 @@ class Admin(StoreBase):
                     did = self._insert_district(conn, district, synthetic=False, stamp=stamp)
                 sid = self._insert_session(conn, did, session["label"], session["held_on"],
                                            min_group_size=session["min_group_size"],
-                                           show_authors=session["show_authors"], stamp=stamp)
+                                           show_authors=session["show_authors"], stamp=stamp,
+                                           max_priorities=session.get("max_priorities", 3))
             ids = {key: self._insert_respondent(conn, sid, name, role, token=codes.member_token(), stamp=stamp)
                    for key, (name, role) in members.items()}
             _bulk(conn, t.spectrum_marks, [{"respondent_id": ids[r["member"]], "spectrum_id": r["spectrum_id"],

@@ -78,6 +78,7 @@ class Session:
     facilitator_code: str
     min_group_size: int
     show_authors: bool
+    max_priorities: int = 3
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ class Planning(StoreBase):
     """Step 1 and Step 2. Writes re-check the member or the facilitator's code like the rest of the store."""
 
     # ------------------------------------------------------------ conditions for scale (Step 1)
-    MAX_PRIORITIES = v.MAX_PRIORITIES
 
     def save_condition_rating(self, respondent, condition_id: str, rating) -> None:
         """One member's Step 1 mark for a condition: 1 (not aligned at all) .. 5 (fully aligned), steps of 0.5."""
@@ -28,7 +27,7 @@ class Planning(StoreBase):
                                                {"rating": rating, "updated_at": now()}), write=True)
 
     def save_priority(self, respondent, condition_id: str, chosen: bool) -> None:
-        """Pick or unpick a condition as one of this member's (at most three) priorities."""
+        """Pick or unpick a condition as one of this member's priorities (at most the session's number)."""
         condition_id = v.condition_id(condition_id)
         member = self._member(respondent)
 
@@ -37,8 +36,10 @@ class Planning(StoreBase):
                 picked = conn.execute(sa.select(t.condition_marks.c.condition_id).where(
                     t.condition_marks.c.respondent_id == member.id, t.condition_marks.c.priority.is_(True))).scalars()
                 others = [p for p in picked if p != condition_id]
-                if len(others) >= self.MAX_PRIORITIES:
-                    raise InvalidInput(f"You can pick up to {self.MAX_PRIORITIES} priorities; unpick one first.")
+                most = conn.execute(sa.select(t.sessions.c.max_priorities)
+                                    .where(t.sessions.c.id == member.session_id)).scalar()
+                if len(others) >= most:
+                    raise InvalidInput(f"Your team picks up to {most} priorities; unpick one first.")
             self.upsert(conn, t.condition_marks, {"respondent_id": member.id, "condition_id": condition_id},
                         {"priority": bool(chosen), "updated_at": now()})
         self.transaction(fn, write=True)

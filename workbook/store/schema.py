@@ -39,6 +39,8 @@ sessions = sa.Table(
     sa.Column("min_group_size", sa.Integer, nullable=False, default=5),
     sa.Column("show_authors", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", _ts, nullable=False),
+    # how many priorities each member picks in Step 1 (the guide leaves the number to the team)
+    sa.Column("max_priorities", sa.Integer, nullable=False, default=3, server_default="3"),
 )
 
 respondents = sa.Table(
@@ -232,7 +234,13 @@ def _v4(conn) -> None:
                          "BEGIN DELETE FROM session_summaries WHERE session_id = OLD.id; END")
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+def _v5(conn) -> None:
+    """Version 5: each session's number of Step 1 priorities (3 for the sessions already there)."""
+    if "max_priorities" not in {c["name"] for c in sa.inspect(conn).get_columns("sessions")}:
+        conn.exec_driver_sql("ALTER TABLE sessions ADD COLUMN max_priorities INTEGER NOT NULL DEFAULT 3")
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
 CURRENT_VERSION = MIGRATIONS[-1][0]
 
 

@@ -39,8 +39,9 @@ def session_downloads(store, session, content) -> w.VBox:
         from ..worksheet import worksheet_html
 
         if kind == "sheet":
+            page = worksheet_html(content, store.session(session.id).max_priorities)
             out.value = download_link("Download the printable worksheet (HTML: open and print)",
-                                      "look-both-ways-worksheet.html", worksheet_html(content).encode(), "text/html")
+                                      "look-both-ways-worksheet.html", page.encode(), "text/html")
             return
         suffix, mime = (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") \
             if kind == "xlsx" else (".zip", "application/zip")
