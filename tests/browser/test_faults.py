@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import screenshot, wait_for_app
-from .layout import check_layout
+from .layout import SIZES, check_layout
 
 pytestmark = pytest.mark.browser
 
@@ -137,7 +137,8 @@ def test_presenter_shows_one_spectrum_large_with_names_hidden(server, page):
     assert all(c != active for t, c in colours if t != "Q2 Pace"), colours
     # laptop, tablet, phone and projector: nothing cut off or covered, and the chart wholly on the first
     # screen wherever the screen is wider than tall
-    check_layout(page, "presenter", above_the_fold=".js-plotly-plot")
+    check_layout(page, "presenter", above_the_fold=".js-plotly-plot",
+                 sizes={**SIZES, "1920x1080": (1920, 1080)})  # and a full-HD projector
 
     # joining can be hidden (and shown again)
     hide = page.get_by_role("button", name="Hide join code")

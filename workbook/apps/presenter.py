@@ -70,6 +70,8 @@ class Presenter(Page):
                                        layout=w.Layout(width="auto"))
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
+        if hasattr(self.plot, "fill"):
+            self.plot.fill = 56  # the chart fills the projector's first screen, its one-line caption under it
         self.caption = w.HTML()
         self.count = w.HTML()
         join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)

@@ -144,6 +144,13 @@ async function render({ model, el }) {
     if (fit && window.innerWidth < 900 && layout.height) {
       layout.height = Math.min(layout.height, Math.max(240, Math.round(window.innerHeight * fit)));
     }
+    // a chart that fills the rest of the first screen (the presenter's, on a projector): never shorter than
+    // its own height, and ``fill`` px left free below it for its caption
+    const fill = model.get('fill');
+    const top = gd.getBoundingClientRect().top;
+    if (fill && window.innerWidth >= 900 && layout.height && top >= 0) {
+      layout.height = Math.max(layout.height, Math.round(window.innerHeight - top - fill));
+    }
     const config = model.get('config') || {};
     const key = JSON.stringify([data, layout, config]);
     if (shown !== null && key === shown) { stamp(); return null; }
@@ -225,6 +232,15 @@ async function render({ model, el }) {
   }
   const sized = new ResizeObserver(measure);
   sized.observe(el);
+  // a filling chart follows the window's height too (a projector's window changes height, not width)
+  let tall = window.innerHeight;
+  function onWindow() {
+    if (!model.get('fill') || window.innerHeight === tall) return;
+    tall = window.innerHeight;
+    wanted.resize = true;
+    pump();
+  }
+  window.addEventListener('resize', onWindow);
   const first = setInterval(() => { measure(); if (width) clearInterval(first); }, 50);
   gd.dataset.busy = '1';  // until the first draw
   model.on('change:spec', draw);
@@ -232,6 +248,7 @@ async function render({ model, el }) {
   model.on('change:label', label);
   return () => {
     sized.disconnect();
+    window.removeEventListener('resize', onWindow);
     clearInterval(first);
     model.off('change:spec', draw); model.off('change:config', draw); model.off('change:label', label);
     for (const ln of linked) ln.slider.off('change:value', soon);
@@ -277,6 +294,8 @@ class Chart(anywidget.AnyWidget):
     links = traitlets.List().tag(sync=True)
     # on screens narrower than 900 px, the chart's height is at most this fraction of the window's (0: its own)
     fit = traitlets.Float(0.0).tag(sync=True)
+    # on screens 900 px wide and more, the chart grows to the bottom of the window less this many px (0: off)
+    fill = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, fig=None, base_url: str | None = None, **kwargs):
         from ..charts import CONFIG
