@@ -20,7 +20,7 @@ from .links import (
     room_base,
     under_prefix,
 )
-from .validation import KINDS, URBANICITY
+from .validation import KINDS, MAX_PRIORITIES, URBANICITY
 
 NOTEBOOKS = paths.notebooks_dir()
 TEMPLATE = paths.template_dir()
@@ -465,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--show-names", action="store_true",
                    help="members see each other's names in the team views (default: roles only; fixed once members "
                         "join; reports stay anonymous)")
-    q.add_argument("--priorities", type=int, default=3,
+    q.add_argument("--priorities", type=int, default=MAX_PRIORITIES,
                    help="how many conditions each member picks as priorities in Step 1, 1 to 16 (default: 3, the "
                         "workbook's suggestion; the guide sets no number; the facilitator can change it later)")
     q.set_defaults(fn=cmd_session_create)

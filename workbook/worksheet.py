@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .content import load_content
 from .render import attribution, esc, number_word
+from .validation import MAX_PRIORITIES
 
 PRINT_CSS = """
 body { font-family: system-ui, 'DejaVu Sans', Arial, sans-serif; color: #1F2933; margin: 1.5cm; font-size: 11pt; }
@@ -45,7 +46,7 @@ def _scale_head(first: str, last: str) -> str:
             + f"<th scope='col'></th>{last}</tr></thead>")
 
 
-def worksheet_html(content=None, priorities: int = 3) -> str:
+def worksheet_html(content=None, priorities: int = MAX_PRIORITIES) -> str:
     """The whole worksheet as one printable HTML page (``priorities``: how many each member ticks in Step 1)."""
     content = content or load_content()
     g1, g2 = content.guides.guide_1, content.guides.guide_2

@@ -472,9 +472,8 @@ def test_change_kept_when_store_unavailable_and_flushed_by_retry(store, fresh, m
     assert app.saver.retry.layout.display == "none"
 
 
-def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkeypatch):
-    app = open_app(store, fresh)
-    start(app)
+def store_down(store, monkeypatch) -> dict:
+    """Marks cannot be saved until ``down["on"]`` is set False (the database is back)."""
     real = store.save_spectrum_mark
     down = {"on": True}
 
@@ -484,6 +483,13 @@ def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkey
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "save_spectrum_mark", maybe)
+    return down
+
+
+def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkeypatch):
+    app = open_app(store, fresh)
+    start(app)
+    down = store_down(store, monkeypatch)
     card = app.cards[0]
     card.now.value = 2.0
     card.now.value = 3.0
@@ -501,15 +507,7 @@ def test_refused_change_does_not_strand_other_waiting_changes(store, fresh, monk
     # store down: two marks and an over-long note queue up behind each other
     app = open_app(store, fresh)
     start(app)
-    real = store.save_spectrum_mark
-    down = {"on": True}
-
-    def maybe(*args, **kwargs):
-        if down["on"]:
-            raise StoreUnavailable("The workbook's database cannot be reached right now, so nothing was saved.")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "save_spectrum_mark", maybe)
+    down = store_down(store, monkeypatch)
     first, second = app.cards[0], app.cards[1]
     first.now.value = 2.0
     areas(app)[0].value = "x" * 20_001

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import ImportRejected, InvalidInput, NotFound
 from ..store import Store
+from ..validation import MAX_PRIORITIES
 from .cells import _shown
 from .check import _convert, _cross_checks, _fields, _members
 from .read import _read_parts
@@ -61,7 +62,7 @@ def _write(store: Store, recs: dict, members: dict, target: _Target) -> int:
         row = rows("session")[0]
         new["session"] = {"label": row["session_label"], "held_on": row["held_on"],
                           "min_group_size": row["min_group_size"], "show_authors": row["show_authors"],
-                          "max_priorities": row.get("max_priorities", 3)}
+                          "max_priorities": row.get("max_priorities", MAX_PRIORITIES)}
         if target.district_id is None:
             new["district"] = {"slug": row["district_slug"], "name": row["district_name"], "kind": row["kind"],
                                "schools": row["schools"], "urbanicity": row["urbanicity"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .. import codes
+from ..validation import MAX_PRIORITIES
 from . import schema
 from .base import StoreBase, now
 
@@ -74,7 +75,7 @@ class Admin(StoreBase):
                 sid = self._insert_session(conn, did, session["label"], session["held_on"],
                                            min_group_size=session["min_group_size"],
                                            show_authors=session["show_authors"], stamp=stamp,
-                                           max_priorities=session.get("max_priorities", 3))
+                                           max_priorities=session.get("max_priorities", MAX_PRIORITIES))
             ids = {key: self._insert_respondent(conn, sid, name, role, token=codes.member_token(), stamp=stamp)
                    for key, (name, role) in members.items()}
             _bulk(conn, t.spectrum_marks, [{"respondent_id": ids[r["member"]], "spectrum_id": r["spectrum_id"],

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import StoreUnavailable
+from ..validation import MAX_PRIORITIES
 from . import schema
 
 T = TypeVar("T")
@@ -78,7 +79,7 @@ class Session:
     facilitator_code: str
     min_group_size: int
     show_authors: bool
-    max_priorities: int = 3
+    max_priorities: int = MAX_PRIORITIES
 
 
 @dataclass(frozen=True)
