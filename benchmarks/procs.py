@@ -88,6 +88,26 @@ def rss_mib(pids) -> float:
     return sum(rss_kib(p) for p in pids) / 1024
 
 
+def pss_kib(pid: int) -> int:
+    """``Pss`` of one process in KiB (``/proc/<pid>/smaps_rollup``): its private memory plus its share of the
+    pages it shares (a forked kernel shares most of its template's), so summed over processes it is the memory
+    they use together; 0 when it is gone."""
+    for line in _read(f"/proc/{pid}/smaps_rollup").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_pss_mib(pid: int) -> float:
+    """Summed ``Pss`` of ``pid`` and all its descendants, in MiB: the memory the whole tree takes from the machine."""
+    return sum(pss_kib(p) for p in [pid, *descendants(pid)]) / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its living descendants."""
+    return cpu_ticks([pid, *descendants(pid)]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_rss_mib(pid: int) -> float:
     """Summed ``VmRSS`` of ``pid`` and all its descendants, in MiB."""
     return rss_mib([pid, *descendants(pid)])

@@ -26,7 +26,7 @@ from . import apps
 from .stats import FAILING, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GROUPS = ("voila", "slider", "room", "memory", "reports", "network")
+GROUPS = ("voila", "slider", "room", "memory", "reports", "network", "capacity")
 
 
 def group_fn(name: str):

@@ -1,8 +1,9 @@
 """How many pages one server carries, and what a page sees when its server is full.
 
-Every page a server renders runs in a kernel of its own (about 100-130 MiB once the app is
-built), so a server's memory decides how many members it can carry. ``workbook serve`` gives
-each server a limit on the pages it serves at once (``--max-kernels``; by default worked out
+Every page a server renders runs in a kernel of its own (forked from a warm template, about
+45 MiB of its own once the app is built and marked; 100-130 MiB when launched with
+``--no-fork``), so a server's memory decides how many members it can carry. ``workbook serve``
+gives each server a limit on the pages it serves at once (``--max-kernels``; by default worked out
 from the memory the machine has free when the server starts). A visit beyond the limit is not
 left to exhaust the machine and not left blank: the server answers ``503 Service Unavailable``
 with a plain page that says the server is full and tries again by itself. Behind the
@@ -15,12 +16,15 @@ secret, for the balancer's checks: the pages served, the limit and whether it is
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import asdict, dataclass
 
 from .errors import WorkbookError
 
 MAX_KERNELS_ENV = "WORKBOOK_MAX_KERNELS"
-PAGE_MIB = 128  # one member page's kernel with its app built (STACK-NOTES: 100-136 MiB)
+PAGE_MIB = 128  # a member page's kernel launched the usual way (``--no-fork``), app built (STACK-NOTES: 100-136 MiB)
+FORKED_PAGE_MIB = 80  # one forked from the warm template: ~45 MiB PSS with seven marks (make bench, capacity)
 RESERVE_MIB = 768  # the Voila server, the kernel template and the system's own needs
 HEALTH_PATH = "workbook/health"
 RETRY_SECONDS = 10
@@ -47,6 +51,17 @@ def memory_available() -> int | None:
     return min(found) if found else None
 
 
+def page_mib(fork: bool = True) -> int:
+    """The memory a server sets aside for each page: less for kernels forked from its warm template.
+
+    A forked kernel shares the template's memory (the imports, plotly, the content) until it writes to
+    it, so what it adds is its own page: measured at about 45 MiB (``make bench``, group capacity, PSS),
+    set aside as 80 MiB to leave room for a page used all afternoon. A launched kernel holds
+    everything itself.
+    """
+    return FORKED_PAGE_MIB if fork else PAGE_MIB
+
+
 def kernel_limit(available: int | None, preheat: int = 0, page_mib: int = PAGE_MIB,
                  reserve_mib: int = RESERVE_MIB) -> int:
     """Pages a server with ``available`` bytes carries at once, after its reserve and ``preheat`` waiting kernels.
@@ -58,6 +73,57 @@ def kernel_limit(available: int | None, preheat: int = 0, page_mib: int = PAGE_M
         return 12
     pages = (available // (1024 * 1024) - reserve_mib) // page_mib - max(preheat, 0)
     return max(1, int(pages))
+
+
+OS_MIB = 512  # what a machine's own system keeps (``MemAvailable`` on an idle server is about its memory less this)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A server machine of a convening: its memory and cores."""
+
+    name: str
+    memory_gib: int
+    cores: int
+
+
+MACHINES = (Machine("4 GiB, 2 cores", 4, 2), Machine("8 GiB, 4 cores", 8, 4))
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Servers for a convening of ``members`` simultaneous member pages on ``machine``."""
+
+    members: int
+    machine: str
+    pages_per_server: int
+    servers: int  # enough for every member, plus one spare so a lost server's members find room
+    seconds_to_open: float | None  # every member opening the link at the same moment, spread over all servers
+
+    def as_dict(self) -> dict:
+        """The sizing as plain values (for the benchmark's JSON)."""
+        return asdict(self)
+
+
+def servers_for(members: int, machine: Machine, pages_per_s_2_cores: float | None, preheat: int = 2,
+                spare: int = 1) -> Sizing:
+    """How many servers of ``machine`` carry ``members`` at once, and how long a crowd of them waits.
+
+    Each server's page limit is what ``workbook serve`` works out from its memory (:func:`kernel_limit`
+    on the machine's memory less ``OS_MIB``, kernels forked as it ships), so the count is the servers'
+    own arithmetic, not a hope; ``spare`` servers more keep room for the members of a server that is
+    lost. ``pages_per_s_2_cores`` is the rate one 2-core server builds pages at in a burst
+    (``make bench``'s capacity group); a machine with more cores is taken to build proportionally
+    faster.
+    """
+    if members < 1:
+        raise WorkbookError(f"a convening needs at least one member, not {members}")
+    per_server = kernel_limit((machine.memory_gib * 1024 - OS_MIB) * 1024 * 1024, preheat, page_mib(fork=True))
+    servers = math.ceil(members / per_server) + max(spare, 0)
+    seconds = None
+    if pages_per_s_2_cores:
+        seconds = round(members / (pages_per_s_2_cores * machine.cores / 2 * servers), 1)
+    return Sizing(members, machine.name, per_server, servers, seconds)
 
 
 def parse_limit(value, where: str = "--max-kernels") -> int:

@@ -177,10 +177,10 @@ def serve_plan(args, store) -> tuple[str, str, str | None]:
 
 def page_limit(args) -> int:
     """The pages this server serves at once: ``--max-kernels``, or what its free memory carries (0 or unset)."""
-    from .capacity import kernel_limit, memory_available, parse_limit
+    from .capacity import kernel_limit, memory_available, page_mib, parse_limit
 
     given = parse_limit(getattr(args, "max_kernels", 0) or 0)
-    return given or kernel_limit(memory_available(), args.preheat)
+    return given or kernel_limit(memory_available(), args.preheat, page_mib(fork=not getattr(args, "no_fork", False)))
 
 
 def print_links(store, base: str, token: str | None, args) -> None:

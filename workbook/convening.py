@@ -178,12 +178,12 @@ class Convening:
 
     def page_limit(self) -> int:
         """Pages per server: as given, else each server's share of this machine's free memory."""
-        from .capacity import kernel_limit, memory_available
+        from .capacity import kernel_limit, memory_available, page_mib
 
         if self.max_kernels:
             return self.max_kernels
         available = memory_available()
-        return kernel_limit(None if available is None else available // self.count, self.preheat)
+        return kernel_limit(None if available is None else available // self.count, self.preheat, page_mib(fork=True))
 
     def _serve(self, backend: Backend) -> subprocess.Popen:
         argv = [sys.executable, "-m", "workbook.cli", "serve", "--ip", backend.host, "--port", str(backend.port),

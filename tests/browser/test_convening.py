@@ -4,8 +4,9 @@ The set is started the way ``make convening`` starts it (``python -m workbook.co
 127.0.0.1, under a path prefix (``--base-url /convening/``), against a fresh database on the
 PostgreSQL server the storage tests use. Twenty-four members (browser contexts, each a device of
 its own with its own cookies) open the public join link in waves of six (two pages for each
-server at once), which is what a 2-core machine carries next to three servers. The servers use a short idle timeout so that a page's
-heartbeat pings every ten seconds and a lost server is noticed within half a minute.
+server at once), which is what a 2-core machine carries next to three servers. The servers use a
+short idle timeout so that a page's heartbeat pings every ten seconds and a lost server is noticed
+within half a minute.
 """
 
 from __future__ import annotations

@@ -123,10 +123,29 @@ def test_serve_under_a_prefix_tells_voila_and_puts_the_prefix_in_every_link(stor
 
 # ------------------------------------------------------------------ page limits
 def test_a_server_carries_what_its_memory_holds_after_its_reserve_and_warm_kernels():
+    assert capacity.page_mib(fork=True) == capacity.FORKED_PAGE_MIB < capacity.page_mib(fork=False) == \
+        capacity.PAGE_MIB  # a forked kernel shares its template's memory
+    assert kernel_limit(4096 * MIB, 0, capacity.FORKED_PAGE_MIB) > kernel_limit(4096 * MIB)
     assert kernel_limit(4096 * MIB) == (4096 - capacity.RESERVE_MIB) // capacity.PAGE_MIB
     assert kernel_limit(4096 * MIB, preheat=2) == kernel_limit(4096 * MIB) - 2
     assert kernel_limit(512 * MIB) == 1  # too little memory for one page still serves one, and says so beyond it
     assert kernel_limit(None) == 12
+
+
+def test_a_convening_is_sized_by_the_servers_own_page_limit_with_a_spare():
+    small, large = capacity.MACHINES
+    four = kernel_limit((4 * 1024 - capacity.OS_MIB) * MIB, 2, capacity.FORKED_PAGE_MIB)  # a 4 GiB server's own
+    sized = capacity.servers_for(12, small, pages_per_s_2_cores=2.0)
+    assert sized.pages_per_server == four
+    assert sized.servers == -(-12 // four) + 1  # every member placed, and one server to spare
+    assert sized.seconds_to_open == round(12 / (2.0 * sized.servers), 1)
+    big = capacity.servers_for(240, large, pages_per_s_2_cores=2.0)
+    assert big.pages_per_server > four and big.servers * big.pages_per_server >= 240 + big.pages_per_server
+    assert big.seconds_to_open == round(240 / (2.0 * 2 * big.servers), 1)  # four cores build twice as fast
+    assert capacity.servers_for(60, small, None, spare=0).seconds_to_open is None
+    assert capacity.servers_for(60, small, None, spare=0).servers == -(-60 // four)
+    with pytest.raises(WorkbookError, match="at least one member, not 0"):
+        capacity.servers_for(0, small, 1.0)
 
 
 def test_the_limit_a_person_gives_is_checked():
@@ -136,7 +155,9 @@ def test_the_limit_a_person_gives_is_checked():
     with pytest.raises(WorkbookError, match="-3 is negative"):
         parse_limit("-3")
     assert page_limit(serve_args("--max-kernels", "7")) == 7
-    assert page_limit(serve_args("--preheat", "2")) == kernel_limit(capacity.memory_available(), 2)
+    free = capacity.memory_available()
+    assert page_limit(serve_args("--preheat", "2")) == kernel_limit(free, 2, capacity.FORKED_PAGE_MIB)
+    assert page_limit(serve_args("--preheat", "2", "--no-fork")) == kernel_limit(free, 2, capacity.PAGE_MIB)
 
 
 def test_the_limit_from_the_environment_names_the_variable(monkeypatch):
@@ -182,7 +203,7 @@ def test_a_convening_links_to_the_balancer_under_its_prefix(tmp_path):
 def test_servers_on_one_machine_share_its_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(capacity, "memory_available", lambda: 12 * 1024 * MIB)
     conv = Convening(servers=3, preheat=1, folder=tmp_path)
-    assert conv.page_limit() == kernel_limit(4 * 1024 * MIB, 1)
+    assert conv.page_limit() == kernel_limit(4 * 1024 * MIB, 1, capacity.FORKED_PAGE_MIB)
     assert Convening(servers=3, max_kernels=5, folder=tmp_path).page_limit() == 5
 
 
