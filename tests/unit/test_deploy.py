@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,6 +148,31 @@ def test_a_convening_is_sized_by_the_servers_own_page_limit_with_a_spare():
     assert capacity.servers_for(60, small, None, spare=0).servers == -(-60 // four)
     with pytest.raises(WorkbookError, match="at least one member, not 0"):
         capacity.servers_for(0, small, 1.0)
+
+
+def test_the_deployment_guide_quotes_the_kept_capacity_run():
+    """Every figure of deploy/README.md's sizing is the kept benchmark run's, the server counts its arithmetic."""
+    guide = (ROOT / "deploy" / "README.md").read_text()
+    sizing_text = guide[guide.index("## Sizing"):guide.index("## Good to know")]
+    run = re.search(r"benchmarks/results/(bench-\d{8}T\d{6}\.json)", sizing_text)
+    assert run, "the sizing section names the benchmark run it quotes"
+    raw = json.loads((ROOT / "benchmarks" / "results" / run.group(1)).read_text())["raw"]["capacity"]
+    sizing = raw["sizing"]
+    for figure in (f"{sizing['rest_mib']:.0f} MiB", f"{sizing['page_mib']} MiB", f"{sizing['cpu_s_per_page']} s",
+                   f"{sizing['pages_per_s_2_cores']:.1f} per second"):
+        assert figure in sizing_text, f"the guide does not quote {figure}"
+    rate = sizing["pages_per_s_2_cores"]
+    small, large = capacity.MACHINES
+    for members in (12, 60, 240):
+        line = next(x for x in sizing_text.splitlines() if x.startswith(f"| {members} "))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for cell, seconds, machine in ((cells[1], cells[2], small), (cells[3], cells[4], large)):
+            expected = capacity.servers_for(members, machine, rate)
+            assert cell.startswith(f"{expected.servers} ({expected.servers - 1} + 1 spare)"), (members, machine, cell)
+            assert float(seconds) == expected.seconds_to_open, (members, machine.name, seconds)
+    for machine in capacity.MACHINES:
+        per_server = capacity.servers_for(12, machine, rate).pages_per_server
+        assert f"({per_server} pages each)" in sizing_text
 
 
 def test_the_limit_a_person_gives_is_checked():
