@@ -74,6 +74,31 @@ def _warm() -> None:
     frame = pd.DataFrame({"k": ["a", "a", "b"], "v": [1.0, 2.0, 3.0]})
     frame.groupby("k")["v"].quantile([0.25, 0.75])
     frame.pivot_table(index="k", values="v", aggfunc="median")
+    _rehearse()
+
+
+def _rehearse() -> None:
+    """One whole report of the fictional demo district, from a throwaway store, before the first fork.
+
+    What a report pays on its first call in a process (plotly's validators for every property the
+    charts set, pandas' and SQLAlchemy's first-use paths, the report's own caches) is then paid once
+    per worker instead of in every district's kernel. A rehearsal that fails changes nothing: the
+    district's own run does the same work and reports its own errors.
+    """
+    import contextlib
+    import tempfile
+
+    from . import demo
+    from .district_report import bundles, parts
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="workbook-rehearsal-") as folder, contextlib.suppress(Exception):
+        store = Store(f"sqlite:///{folder}/rehearsal.sqlite")
+        try:
+            demo.seed_demo(store)
+            bundles(parts(demo.DEMO_SLUG, store=store))
+        finally:
+            store.dispose()
 
 
 class _Channel:

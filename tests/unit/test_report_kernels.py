@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -266,3 +267,37 @@ def test_kernels_are_launched_as_usual_when_no_template_starts(held, tmp_path, m
     process, parent = run_async(go())
     assert isinstance(process, subprocess.Popen) and parent == str(os.getpid())
     assert Template._instance is None and Template.get() is None  # not tried again for every district
+
+
+def test_the_template_rehearses_a_whole_report_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    """The warm-up runs the demo district's report from a throwaway store, then removes it and holds no file."""
+    import workbook.district_report as district_report
+    from workbook import report_kernels
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    sections = []
+    real = district_report.parts
+    monkeypatch.setattr(district_report, "parts",
+                        lambda slug, **kw: sections.append(slug) or real(slug, **kw))
+    report_kernels._rehearse()
+    assert sections == ["example-usd"], "the rehearsal ran no report"
+    assert list(tmp_path.iterdir()) == [], "the rehearsal left its store behind"
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [p for p in held if "rehearsal" in p], held
+
+
+def test_a_failed_rehearsal_leaves_the_template_usable(tmp_path, monkeypatch):
+    import workbook.district_report as district_report
+    from workbook import report_kernels
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("a section failed")
+
+    monkeypatch.setattr(district_report, "parts", broken)
+    report_kernels._rehearse()  # no exception: the districts' own runs report their errors
+    assert list(tmp_path.iterdir()) == []
