@@ -187,6 +187,84 @@ def check_views(views) -> list[str]:
     return views
 
 
+def no_discarded_write(execute_module) -> None:
+    """Make papermill skip the final save of a notebook that has nowhere to go (``output_path=None``).
+
+    ``papermill.execute_notebook`` always ends with ``write_ipynb(nb, output_path)``, which validates
+    and serialises the whole executed notebook before its I/O layer drops the text when the path is
+    None: with a report's charts that is about 40 ms of a worker's time per district for nothing. A
+    notebook that has a path is written as before (``--notebooks`` writes its own copy).
+    """
+    original = execute_module.write_ipynb
+    if getattr(original, "workbook_skips_none", False):
+        return
+
+    def write_ipynb(nb, path):
+        if path is None:
+            return
+        original(nb, path)
+
+    write_ipynb.workbook_skips_none = True
+    execute_module.write_ipynb = write_ipynb
+
+
+STRIPPED = "workbook-stripped://"  # papermill input: the notebook at the path after it, without stored outputs
+_STRIPPED_REGISTERED = False
+
+
+class StrippedNotebooks:
+    """papermill I/O for ``workbook-stripped://<path>``: the notebook at ``<path>`` without its stored outputs.
+
+    The report notebooks keep their outputs for nbval, and papermill would parse, validate and copy
+    them for every district before clearing them to run it. Read once per process (again when the
+    file changes); a run never writes through this scheme.
+    """
+
+    _cache: dict[str, tuple[float, str]] = {}
+
+    @classmethod
+    def read(cls, path: str) -> str:
+        """The notebook's JSON without outputs."""
+        import nbformat
+
+        real = path[len(STRIPPED):]
+        stamp = os.stat(real).st_mtime_ns
+        cached = cls._cache.get(real)
+        if cached is None or cached[0] != stamp:
+            nb = nbformat.read(real, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            cached = cls._cache[real] = (stamp, nbformat.writes(nb))
+        return cached[1]
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        """Refused: the source notebook is never overwritten."""
+        raise OSError(f"{path}: a stripped notebook is only read (give the output its own path)")
+
+    @classmethod
+    def listdir(cls, path: str) -> list:
+        """The folder's files, as papermill's local handler lists them."""
+        return os.listdir(path[len(STRIPPED):])
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        """The file's own path, for papermill's log lines."""
+        return path[len(STRIPPED):]
+
+
+def _stripped(path: Path) -> str:
+    """``path`` as papermill's input without its stored outputs (:class:`StrippedNotebooks`, registered once)."""
+    global _STRIPPED_REGISTERED
+    if not _STRIPPED_REGISTERED:
+        from papermill.iorw import papermill_io
+
+        papermill_io.register(STRIPPED, StrippedNotebooks)
+        _STRIPPED_REGISTERED = True
+    return STRIPPED + str(path)
+
+
 def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks: bool = False,
             plotlyjs: str = "shared", view: str = "district_report", pdf: bool = False) -> Outcome:
     """Run one district's report or app view (in a worker process); write its HTML (and notebook) atomically.
@@ -195,9 +273,11 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
     """
     import nbformat
     import papermill as pm
+    import papermill.execute
 
     from .report_kernels import ForkingKernelManager
 
+    no_discarded_write(papermill.execute)
     start = time.perf_counter()
     folder = Path(out_dir)
     extra = "" if view == "district_report" else f".{view}"
@@ -207,10 +287,11 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
     try:
         # the kernel is forked from this worker's warm template, and killed once every cell has answered
         # (it only reads the store; nothing is left to save)
-        nb = pm.execute_notebook(str(source), None, parameters={"district": slug, "session": session},
+        nb = pm.execute_notebook(_stripped(source), None, parameters={"district": slug, "session": session},
                                  kernel_name="python3", progress_bar=False, log_output=False,
                                  execution_timeout=timeout, cwd=str(NOTEBOOK.parent),
                                  kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
+        nb.metadata.papermill["input_path"] = str(source)  # a kept notebook names the file it came from
         text = notebook_html(nb, f"{VIEWS[view]}: {name}", plotlyjs, folder)
         if notebooks:
             write_atomic(kept, nbformat.writes(nb))

@@ -880,3 +880,49 @@ def test_the_report_carries_the_critical_gaps_and_step_1_answers(db):
     assert "<strong>Sharing Learning</strong>: 3 members" in html_text
     assert "Step 1: the team&#x27;s answers" in html_text or "Step 1: the team's answers" in html_text
     assert "Talent systems stand out as least aligned." in html_text
+
+
+def test_papermill_reads_the_report_notebook_without_its_stored_outputs(tmp_path):
+    source = tmp_path / "nb.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=3, outputs=[
+        nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=3)])])
+    nbformat.write(nb, source)
+    from papermill.iorw import load_notebook_node
+
+    read = load_notebook_node(reports._stripped(source))
+    assert read.cells[0].source == "1 + 1" and read.cells[0].outputs == [] and read.cells[0].execution_count is None
+    nb.cells[0].source = "2 + 2"  # the file changes: read again
+    nbformat.write(nb, source)
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
+    assert load_notebook_node(reports._stripped(source)).cells[0].source == "2 + 2"
+    assert nbformat.read(source, as_version=4).cells[0].outputs, "the file itself keeps its outputs"
+    with pytest.raises(OSError, match="only read"):
+        reports.StrippedNotebooks.write("{}", reports._stripped(source))
+
+
+def test_a_report_is_not_serialised_for_nothing_and_a_kept_notebook_still_is(tmp_path, monkeypatch):
+    """papermill's final save of a notebook without a path is skipped; ``--notebooks`` still writes its copy."""
+    import papermill.execute
+    import papermill.iorw
+
+    store = Store(f"sqlite:///{tmp_path / 'wb.sqlite'}")
+    seed_demo(store)
+    monkeypatch.setenv("WORKBOOK_DB_URL", store.url)
+    monkeypatch.setattr(papermill.execute, "write_ipynb", papermill.iorw.write_ipynb)  # as papermill ships it
+    calls = []
+    real = nbformat.writes
+    executed = lambda nb: any(c.get("outputs") for c in nb.cells)  # noqa: E731
+    monkeypatch.setattr(nbformat, "writes", lambda nb, *a, **k: (executed(nb) and calls.append(len(nb.cells)))
+                        or real(nb, *a, **k))
+    out = tmp_path / "out"
+    out.mkdir()
+    done = reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600)
+    assert done.status == "ok", done.error
+    assert calls == [], "the executed notebook was serialised although nothing keeps it"
+    kept = reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600, notebooks=True)
+    assert kept.status == "ok" and len(calls) == 1
+    copy = nbformat.reads((out / kept.notebook).read_text(), as_version=4)
+    assert copy.cells[-1].outputs and copy.metadata.papermill.input_path == str(reports.NOTEBOOK)
+    path = tmp_path / "saved.ipynb"  # a notebook with a path is still written by papermill itself
+    papermill.execute.write_ipynb(nbformat.v4.new_notebook(), str(path))
+    assert path.exists()
