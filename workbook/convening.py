@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     env_db = os.environ.get("WORKBOOK_DB_URL", "")
     convening = None
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl+C stops it even when started in the background by a script (which starts it with SIGINT ignored,
+    # and Python then leaves it ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         convening = Convening(args.servers, args.port, args.public_url, "0.0.0.0" if args.room else "127.0.0.1",
                               args.base_url, args.db or (env_db if env_db.startswith("postgresql") else None),

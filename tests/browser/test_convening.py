@@ -81,9 +81,11 @@ def start_convening(folder: Path, db_url: str, *extra: str, timeout: float = 180
     port = free_port()
     out = folder / "convening.out"
     with out.open("w") as handle:
+        # started as a script's background job is (SIGINT ignored): Ctrl+C must stop it all the same
         proc = subprocess.Popen([sys.executable, "-m", "workbook.convening", "--port", str(port), "--db", db_url,
                                  "--folder", str(folder), "--stats-port", "0", *extra],
-                                stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+                                stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     deadline = time.time() + timeout
     while "Convening ready" not in out.read_text():
         if proc.poll() is not None or time.time() > deadline:
