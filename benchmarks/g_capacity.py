@@ -189,7 +189,8 @@ def _capacity_rows(raw: dict) -> list[dict]:
             f"{allowance} MiB"),
         row("capacity", f"memory per member page ({n} open, seven marks each) vs the page limit's allowance",
             per_page(wb), allowance, 1.0, "MiB", f"PSS added per page; tree {wb['rest']['pss']} -> "
-            f"{wb['open']['pss']} MiB (RSS summed {wb['open']['rss']} MiB)"),
+            f"{wb['open']['pss']} MiB (RSS summed {wb['open']['rss']} MiB); each kernel's own PSS "
+            f"{min(wb['open']['kernel_pss'])}-{max(wb['open']['kernel_pss'])} MiB"),
         row("capacity", f"one page's long session ({wb['long_use']['moves']} more marks): growth vs its allowance",
             wb["long_use"]["growth_mib"], allowance, None, "MiB", "what the tree grew by"),
         row("capacity", "memory per member page vs bare app's page", per_page(wb), per_page(bare), None, "MiB"),

@@ -28,10 +28,12 @@ WORKERS = 2
 def _empty_run(path: str) -> float:
     """One papermill run of the empty notebook (in a worker process); its seconds."""
     import papermill as pm
+    import papermill.execute
 
     from workbook.report_kernels import ForkingKernelManager
-    from workbook.reports import NOTEBOOK
+    from workbook.reports import NOTEBOOK, no_discarded_write
 
+    no_discarded_write(papermill.execute)  # as run_one does: papermill's final save of nothing is skipped
     start = time.perf_counter()
     pm.execute_notebook(path, None, kernel_name="python3", progress_bar=False, log_output=False,
                         cwd=str(NOTEBOOK.parent), kernel_manager_class=ForkingKernelManager,

@@ -146,7 +146,8 @@ class Convening:
         for backend in self.backends:
             self._wait_healthy(backend)
         with (self.folder / "haproxy.log").open("w") as log:
-            self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
+            self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
+                                            preexec_fn=self._child())
         self._wait_balancer()
 
     def postgres_folder(self) -> Path:
@@ -185,6 +186,26 @@ class Convening:
         available = memory_available()
         return kernel_limit(None if available is None else available // self.count, self.preheat, page_mib(fork=True))
 
+    def _child(self):
+        """What a server or the balancer runs before it starts: it stops when this process dies, even killed outright.
+
+        Linux's parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGTERM)``) outlives the ``exec``; a child whose
+        parent is already gone when it runs this stops at once.
+        """
+        parent = os.getpid()
+
+        def prepare() -> None:
+            import ctypes
+
+            try:
+                ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+            except (OSError, AttributeError):
+                return  # not Linux: Ctrl+C and SIGTERM still stop everything
+            if os.getppid() != parent:
+                os._exit(1)
+
+        return prepare
+
     def _serve(self, backend: Backend) -> subprocess.Popen:
         argv = [sys.executable, "-m", "workbook.cli", "serve", "--ip", backend.host, "--port", str(backend.port),
                 "--token", self.token, "--public-url", self.public, "--base-url", self.prefix,
@@ -193,7 +214,8 @@ class Convening:
         env = dict(os.environ, WORKBOOK_DB_URL=self.db_url)
         log = (self.folder / f"{backend.name}.log").open("w")
         # a session of its own: stopping a server stops its kernels and their template with it
-        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=self._child())
 
     def health_url(self, backend: Backend) -> str:
         """The address of ``backend``'s health check."""

@@ -345,3 +345,26 @@ def test_a_full_server_sends_visits_to_another_then_says_plainly_to_retry(tmp_pa
         assert "The workbook is busy" in page and "tries again by itself" in page and 'http-equiv="refresh"' in page
     finally:
         stop_convening(conv.proc)
+
+
+def test_a_convening_killed_outright_takes_its_servers_and_balancer_with_it(tmp_path_factory, database):
+    """The launcher lost to SIGKILL (a crash, the out-of-memory killer): no server or balancer is left running."""
+    folder = tmp_path_factory.mktemp("killed")
+    conv = start_convening(folder, database, "--servers", "2", "--preheat", "0")
+    pids = [s["pid"] for s in conv.servers.values()]
+    balancer = [int(p) for p in os.listdir("/proc") if p.isdigit() and str(folder / "haproxy.cfg")
+                in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ")]
+    assert len(pids) == 2 and balancer, (pids, balancer)
+    conv.proc.kill()
+    conv.proc.wait(10)
+
+    def running(pid: int) -> bool:
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+        except OSError:
+            return False
+
+    deadline = time.time() + 60
+    while any(running(p) for p in pids + balancer) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not [p for p in pids + balancer if running(p)], "servers or the balancer outlived their convening"
