@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 COLUMNS = ["respondent_id", "name", "role", "spectrum", "current", "aspiration"]
 
@@ -49,3 +53,43 @@ def names_chosen(store, session_id: int) -> None:
     t = schema.tables
     store.transaction(lambda c: c.execute(t.sessions.update().where(t.sessions.c.id == session_id)
                                           .values(show_authors=True)), write=True)
+
+
+# a kernel that never answers its first request (an upstream start-up hang of ipykernel 7, about once in a
+# thousand starts: jupyter_client's wait_for_ready gives up) is not the notebook's failure: that run is made again
+NEVER_STARTED = "Kernel didn't respond in"
+
+
+def _papermill(src: Path, out: Path, params: list[str], env: dict, cwd: Path) -> tuple[subprocess.Popen, Path]:
+    log = out.with_suffix(".stderr")
+    with log.open("w") as err:  # a file, not a pipe: a full pipe would stall the run
+        proc = subprocess.Popen([sys.executable, "-m", "papermill", "--start-timeout", "30", str(src), str(out),
+                                 *params], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+    return proc, log
+
+
+def run_papermill(jobs: dict, env: dict, cwd: Path, parallel: int = 2) -> dict:
+    """``python -m papermill`` for each job ``{key: (notebook, output, params)}``, ``parallel`` at a time.
+
+    Returns ``{key: (returncode, output notebook as a dict, stderr)}``.
+    """
+    results = {}
+    pending = list(jobs.items())
+    while pending:
+        batch, pending = pending[:parallel], pending[parallel:]
+        started = [(key, job, *_papermill(*job, env, cwd)) for key, job in batch]
+        for key, job, proc, log in started:
+            proc.wait(timeout=240)
+            stderr = log.read_text(encoding="utf-8")
+            if proc.returncode and NEVER_STARTED in stderr:
+                print(f"{key}: the kernel never answered at start-up; run again\n{stderr[-600:]}")
+                proc, log = _papermill(*job, env, cwd)
+                proc.wait(timeout=240)
+                stderr = log.read_text(encoding="utf-8")
+            results[key] = (proc.returncode, json.loads(job[1].read_text(encoding="utf-8")), stderr)
+    return results
+
+
+def failure_text(stderr: str) -> str:
+    """A failed run's stderr for an assertion message: all of it, or its start and its end."""
+    return stderr if len(stderr) < 4000 else f"{stderr[:1500]}\n…\n{stderr[-2500:]}"

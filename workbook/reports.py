@@ -265,6 +265,20 @@ def _stripped(path: Path) -> str:
     return STRIPPED + str(path)
 
 
+# seconds a report's kernel has to answer its first request (a forked kernel answers within a second or so)
+START_TIMEOUT = 30
+NEVER_STARTED = ("Kernel didn't respond in", "Kernel died before replying to kernel_info")
+
+
+def never_started(exc: BaseException) -> bool:
+    """Whether ``exc`` is jupyter_client's word for a kernel that never answered its first request.
+
+    Such a kernel ran none of the report; it happens about once in a thousand starts (an upstream start-up
+    hang of ipykernel 7), so the report is run once more with another kernel.
+    """
+    return isinstance(exc, RuntimeError) and str(exc).startswith(NEVER_STARTED)
+
+
 def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks: bool = False,
             plotlyjs: str = "shared", view: str = "district_report", pdf: bool = False) -> Outcome:
     """Run one district's report or app view (in a worker process); write its HTML (and notebook) atomically.
@@ -287,10 +301,17 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
     try:
         # the kernel is forked from this worker's warm template, and killed once every cell has answered
         # (it only reads the store; nothing is left to save)
-        nb = pm.execute_notebook(_stripped(source), None, parameters={"district": slug, "session": session},
-                                 kernel_name="python3", progress_bar=False, log_output=False,
-                                 execution_timeout=timeout, cwd=str(NOTEBOOK.parent),
-                                 kernel_manager_class=ForkingKernelManager, shutdown_kernel="immediate")
+        for attempt in (1, 2):
+            try:
+                nb = pm.execute_notebook(_stripped(source), None, parameters={"district": slug, "session": session},
+                                         kernel_name="python3", progress_bar=False, log_output=False,
+                                         start_timeout=START_TIMEOUT, execution_timeout=timeout,
+                                         cwd=str(NOTEBOOK.parent), kernel_manager_class=ForkingKernelManager,
+                                         shutdown_kernel="immediate")
+                break
+            except RuntimeError as exc:  # a kernel that never answered ran nothing: a second one runs the report
+                if attempt == 2 or not never_started(exc):
+                    raise
         nb.metadata.papermill["input_path"] = str(source)  # a kept notebook names the file it came from
         text = notebook_html(nb, f"{VIEWS[view]}: {name}", plotlyjs, folder)
         if notebooks:

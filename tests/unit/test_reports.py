@@ -9,8 +9,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import subprocess
-import sys
 from html import escape
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import nbformat
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import names_chosen
+from tests.helpers import failure_text, names_chosen, run_papermill
 from workbook import cli, reports
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
 from workbook.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
@@ -685,20 +683,8 @@ def papermill_runs(template, tmp_path_factory):
         s.save_spectrum_mark(member, "pace", "current", 2 + i)
     env = dict(os.environ, WORKBOOK_DB_URL=s.url)
     s.dispose()
-    procs = {}
-    for key, params in PAPERMILL_RUNS.items():
-        out = folder / f"{key}.ipynb"
-        procs[key] = (out, subprocess.Popen([sys.executable, "-m", "papermill", str(REPORT_NB), str(out), *params],
-                                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True))
-        if len(procs) % 2 == 0:  # two at a time: each starts a kernel
-            for _out, proc in procs.values():
-                proc.wait(timeout=240)
-    results = {}
-    for key, (out, proc) in procs.items():
-        _stdout, stderr = proc.communicate(timeout=240)
-        results[key] = (proc.returncode, json.loads(out.read_text(encoding="utf-8")), stderr)
-    return results
+    jobs = {key: (REPORT_NB, folder / f"{key}.ipynb", params) for key, params in PAPERMILL_RUNS.items()}
+    return run_papermill(jobs, env, ROOT)  # two at a time: each starts a kernel
 
 
 def report_outputs(nb: dict) -> list[dict]:
@@ -722,7 +708,7 @@ def no_errors(nb: dict) -> None:
 def failed_with(result, message: str) -> None:
     """papermill exited non-zero, wrote its failure banner, and the report cell holds the workbook's error."""
     rc, nb, stderr = result
-    assert rc != 0, stderr[-2000:]
+    assert rc != 0, failure_text(stderr)
     assert "papermill-error-cell-tag" in nb["cells"][0]["metadata"].get("tags", [])
     assert "An Exception was encountered at" in "".join(nb["cells"][0]["source"])
     errors = [o for o in report_outputs(nb) if o["output_type"] == "error"]
@@ -734,7 +720,7 @@ def failed_with(result, message: str) -> None:
 
 def test_papermill_cli_demo_report(papermill_runs):
     rc, nb, stderr = papermill_runs["demo"]
-    assert rc == 0, stderr[-2000:]
+    assert rc == 0, failure_text(stderr)
     no_errors(nb)
     outputs = report_outputs(nb)
     assert {o["output_type"] for o in outputs} == {"display_data"}
@@ -749,7 +735,7 @@ def test_papermill_cli_demo_report(papermill_runs):
 
 def test_papermill_cli_small_group_is_a_report_not_a_failure(papermill_runs):
     rc, nb, stderr = papermill_runs["small"]
-    assert rc == 0, stderr[-2000:]
+    assert rc == 0, failure_text(stderr)
     no_errors(nb)
     html_text = "".join(joined(o["data"]).get("text/html", "") for o in report_outputs(nb))
     assert "Fewer than 5 members have responded (3 so far)" in html_text
@@ -777,7 +763,7 @@ def test_papermill_cli_error_inside_the_report_fails(papermill_runs):
 def test_papermill_cli_store_is_the_environments_not_a_parameter(papermill_runs):
     # a stray -p db_url is not a parameter of the report: the store is still WORKBOOK_DB_URL's
     rc, nb, stderr = papermill_runs["db-url"]
-    assert rc == 0 and "Passed unknown parameter: db_url" in stderr, stderr[-2000:]
+    assert rc == 0 and "Passed unknown parameter: db_url" in stderr, failure_text(stderr)
     assert escape(DEMO_NAME) in "".join(joined(o["data"]).get("text/html", "") for o in report_outputs(nb))
     parameters = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
     assert "db_url" not in "".join(parameters[0]["source"])
@@ -926,3 +912,38 @@ def test_a_report_is_not_serialised_for_nothing_and_a_kept_notebook_still_is(tmp
     path = tmp_path / "saved.ipynb"  # a notebook with a path is still written by papermill itself
     papermill.execute.write_ipynb(nbformat.v4.new_notebook(), str(path))
     assert path.exists()
+
+
+def test_a_kernel_that_never_answers_is_replaced_once_and_a_failing_report_is_not_run_twice(tmp_path, monkeypatch):
+    """A report whose kernel never answered its first request is run again with a new kernel, once."""
+    import papermill
+
+    store = Store(f"sqlite:///{tmp_path / 'wb.sqlite'}")
+    seed_demo(store)
+    monkeypatch.setenv("WORKBOOK_DB_URL", store.url)
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["start_timeout"])
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 30 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600)
+    assert done.status == "ok", done.error
+    assert calls == [reports.START_TIMEOUT] * 2 and (out / done.file).exists()
+
+    calls.clear()  # a kernel that never answers twice: the district fails and says why
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: calls.append(1) or (_ for _ in ()).throw(
+        RuntimeError("Kernel didn't respond in 30 seconds")))
+    failed = reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600)
+    assert failed.status == "failed" and len(calls) == 2 and "didn't respond" in failed.error
+    assert not (out / done.file).exists(), "an older run's page must not pass for this run's"
+
+    calls.clear()  # a report that fails in a cell is never run twice
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: calls.append(1) or (_ for _ in ()).throw(
+        RuntimeError("the store is down")))
+    assert reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600).status == "failed" and len(calls) == 1

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from html import escape
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import failure_text, run_papermill
 from workbook.demo import DEMO_NAME, DEMO_SLUG, seed_demo
 from workbook.district_report import PLOTLY_MIME
 from workbook.store import Store
@@ -43,21 +42,9 @@ def runs(tmp_path_factory):
     env.pop("QUERY_STRING", None)
     jobs = {name: ["-p", "district", DEMO_SLUG] for name in VIEWS}
     jobs["team_pathways-unknown"] = ["-p", "district", "no-such-district"]
-    results = {}
-    pending = list(jobs.items())
-    while pending:  # two at a time: each starts a kernel
-        batch, pending = pending[:2], pending[2:]
-        procs = []
-        for key, params in batch:
-            src = NOTEBOOKS / f"{key.split('-')[0]}.ipynb"
-            out = folder / f"{key}.ipynb"
-            procs.append((key, out, subprocess.Popen([sys.executable, "-m", "papermill", str(src), str(out), *params],
-                                                     env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                                     stderr=subprocess.PIPE, text=True)))
-        for key, out, proc in procs:
-            _stdout, stderr = proc.communicate(timeout=240)
-            results[key] = (proc.returncode, json.loads(out.read_text(encoding="utf-8")), stderr)
-    return results, codes
+    jobs = {key: (NOTEBOOKS / f"{key.split('-')[0]}.ipynb", folder / f"{key}.ipynb", params)
+            for key, params in jobs.items()}
+    return run_papermill(jobs, env, ROOT), codes
 
 
 def outputs(nb: dict) -> list[dict]:
@@ -68,7 +55,7 @@ def outputs(nb: dict) -> list[dict]:
 def test_app_notebook_runs_under_papermill_for_a_district(runs, name):
     results, codes = runs
     rc, nb, stderr = results[name]
-    assert rc == 0, stderr[-2000:]
+    assert rc == 0, failure_text(stderr)
     assert nb["metadata"]["papermill"]["parameters"] == {"district": DEMO_SLUG}
     outs = outputs(nb)
     assert outs and all(o["output_type"] == "display_data" for o in outs), outs
