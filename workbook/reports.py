@@ -273,8 +273,8 @@ NEVER_STARTED = ("Kernel didn't respond in", "Kernel died before replying to ker
 def never_started(exc: BaseException) -> bool:
     """Whether ``exc`` is jupyter_client's word for a kernel that never answered its first request.
 
-    Such a kernel ran none of the report; it happens about once in a thousand starts (an upstream start-up
-    hang of ipykernel 7), so the report is run once more with another kernel.
+    Such a kernel ran none of the report (a rare start-up hang below papermill, in the kernel or its
+    connection), so the report is run once more with another kernel.
     """
     return isinstance(exc, RuntimeError) and str(exc).startswith(NEVER_STARTED)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import never_started
+
 from .harness import NOTEBOOKS, SANITIZE, prepare
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
@@ -32,7 +34,11 @@ def run_nbval(notebook: Path, env: dict, tmp_path: Path) -> subprocess.Completed
     cmd = [sys.executable, "-m", "pytest", "--nbval", str(notebook), "--nbval-sanitize-with", str(SANITIZE),
            "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path), "-c", "/dev/null",
            "--nbval-cell-timeout=300"]
-    return subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    if proc.returncode and never_started(proc.stdout + proc.stderr):  # the kernel ran nothing: run again
+        print(f"{notebook.name}: the kernel never answered at start-up; run again")
+        proc = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    return proc
 
 
 @pytest.mark.parametrize("name", NAMES)
