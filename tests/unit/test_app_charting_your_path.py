@@ -571,6 +571,47 @@ def test_the_page_opens_on_the_first_pass_with_its_question(store, fresh):
     assert "Step 1" in app.pass_note.value
 
 
+def test_the_second_pass_is_built_when_the_member_gets_there(store, fresh):
+    """The page opens with the first pass's widgets only (fewer for the browser to make before the chart)."""
+    from tests.helpers import walk
+    from workbook.widgets.marks import MarkSlider
+
+    app = open_app(store, fresh)
+    on_page = lambda kind: [x for x in walk(app) if isinstance(x, kind)]  # noqa: E731
+    assert [s.name for s in on_page(MarkSlider)] == [f"{c.spectrum.dimension}, now" for c in app.cards]
+    assert len(on_page(w.Textarea)) == 1 and not any(isinstance(x, w.Dropdown) and "critical" in x.description
+                                                     for x in walk(app))
+    start(app)
+    app.cards[0].now.value = 2.0
+    app.passes.value = app.passes.options[1]  # the member moves on: the second pass is built, unlocked
+    sliders = [c.aspiration for c in app.cards]
+    assert len(on_page(MarkSlider)) == 14 and len(on_page(w.Textarea)) == 2
+    assert not any(s.disabled for s in sliders) and not app.critical.disabled
+    assert all(not a.disabled for a in areas(app))
+    app.show_pass("now")
+    app.show_pass("aspiration")  # built once: the same widgets come back
+    assert [c.aspiration for c in app.cards] == sliders and len(on_page(w.Textarea)) == 2
+    app.cards[1].now.value = 2.0
+    app.cards[1].aspiration.value = 4.0
+    assert html.escape(app.cards[1].spectrum.dimension) in app.gaps.value  # the gap list follows the marks
+    assert marks_of(store, fresh["session_id"], app.member.id).loc[app.cards[1].spectrum.id, "aspiration"] == 4.0
+
+
+def test_a_member_without_aspirations_comes_back_to_the_first_pass_and_finds_later_answers(store, fresh):
+    app = open_app(store, fresh)
+    start(app)
+    app.cards[0].now.value = 3.0
+    app.show_pass("aspiration")
+    app.critical.value = "pace"
+    app.questions[2].children[1].value = "Our biggest gap is pace."  # Q3, no aspiration marked yet
+    again = charting_your_path(store, {"district": fresh["district"], "me": app.member.token})
+    assert again.pass_ == "now" and again.cards[0]._aspiration is None  # nothing of the second pass yet
+    again.show_pass("aspiration")
+    assert again.critical.value == "pace" and again.questions[2].children[1].value == "Our biggest gap is pace."
+    assert not again.critical.disabled and all(not c.aspiration.disabled for c in again.cards)
+    assert store.note(fresh["session_id"], "rg2.p3", again.member) == "Our biggest gap is pace."
+
+
 def test_q2_is_shown_as_the_guides_instruction_not_as_a_question(store, fresh, content):
     app = open_app(store, fresh)
     q2 = content.guides.guide_2.section("pathway").questions[1]

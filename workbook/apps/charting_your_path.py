@@ -38,18 +38,47 @@ PASS_NOTES = {
 
 
 class SpectrumCard(w.VBox):
-    """One spectrum: its question and poles, the expandable content, and the two mark sliders."""
+    """One spectrum: its question and poles, the expandable content, the now slider and the aspiration slider.
 
-    def __init__(self, spectrum):
+    The aspiration slider belongs to the guide's second pass and is made when the page builds that pass
+    (``second_pass``, called the first time :attr:`aspiration` is asked for).
+    """
+
+    def __init__(self, spectrum, second_pass=None):
         self.spectrum = spectrum
+        self._second_pass = second_pass
+        self._aspiration: MarkSlider | None = None
         self.now = MarkSlider(label="Now", kind="now", name=f"{spectrum.dimension}, now",
                               left=spectrum.left.plain_label, right=spectrum.right.plain_label, disabled=True,
                               layout=shared(w.Layout))
-        self.aspiration = MarkSlider(label="Aspiration (where we should be)", kind="aspiration",
-                                     name=f"{spectrum.dimension}, aspiration", left=spectrum.left.plain_label,
-                                     right=spectrum.right.plain_label, disabled=True, layout=shared(w.Layout))
-        super().__init__([html(render.spectrum_card(spectrum)), self.now, self.aspiration], layout=shared(w.Layout))
+        super().__init__([html(render.spectrum_card(spectrum)), self.now], layout=shared(w.Layout))
         self.add_class("wb-card")
+
+    @property
+    def aspiration(self) -> MarkSlider:
+        """The aspiration slider (the page's second pass is built the first time it is asked for)."""
+        if self._aspiration is None:
+            if self._second_pass is not None:
+                self._second_pass()
+            if self._aspiration is None:
+                self.add_aspiration()
+        return self._aspiration
+
+    @property
+    def aspiration_value(self) -> float | None:
+        """The aspiration mark, None while it is unmarked or its slider is not made yet."""
+        return None if self._aspiration is None else self._aspiration.value
+
+    def add_aspiration(self) -> MarkSlider:
+        """Make the aspiration slider (locked as the now slider is) and put it on the card; returns it."""
+        spectrum = self.spectrum
+        self._aspiration = MarkSlider(label="Aspiration (where we should be)", kind="aspiration",
+                                      name=f"{spectrum.dimension}, aspiration", left=spectrum.left.plain_label,
+                                      right=spectrum.right.plain_label, disabled=self.now.disabled,
+                                      layout=shared(w.Layout))
+        self._aspiration.add_class("wb-only-aspiration")
+        self.children = (*self.children, self._aspiration)
+        return self._aspiration
 
 
 class ChartingYourPath(Page):
@@ -64,7 +93,7 @@ class ChartingYourPath(Page):
         self.saver = Saver()
         self.restoring = Restoring()  # the page's own updates are not saved
         spectra = content.spectra
-        self.cards = [SpectrumCard(s) for s in spectra]
+        self.cards = [SpectrumCard(s, self.second_pass) for s in spectra]
         self._chart = None
         self.current = {s.id: None for s in spectra}
         self.aspiration_marks = {s.id: None for s in spectra}
@@ -77,13 +106,11 @@ class ChartingYourPath(Page):
         self.plot = PlotView()
         if hasattr(self.plot, "fit"):
             self.plot.fit = 0.4  # stays in view above the cards on a tablet
-        self.gaps = html()
-        self.questions = self._question_boxes()
-        self.critical = w.Dropdown(options=[("Choose a spectrum…", "")] + [(s.dimension, s.id) for s in spectra],
-                                   value="", description="The most critical gap, in my view",
-                                   style=shared(DescriptionStyle, description_width="initial"), disabled=True,
-                                   layout=shared(w.Layout, width="100%"))
-        self.critical.observe(self._on_critical, "value")
+        # the second pass (aspiration sliders, gap list, most critical gap, Q2 and Q3) is built when the member
+        # gets there (second_pass): the page opens with fewer widgets for the browser to make before the chart
+        self._second: list | None = None
+        self._questions = {q.id: q for q in content.guides.guide_2.section("pathway").questions}
+        first = self._question_box(self._questions["p1"])
         self.passes = w.ToggleButtons(options=[label for label, _ in PASSES], value=PASSES[0][0],
                                       tooltips=["Mark where the system is now", "Mark where it should be"],
                                       style=shared(ToggleButtonsStyle, button_width="auto"),
@@ -93,18 +120,16 @@ class ChartingYourPath(Page):
 
         for card in self.cards:
             card.now.observe(self._on_mark, "value")
-            card.aspiration.observe(self._on_mark, "value")
 
         chart = vbox([self.plot])
         chart.add_class("wb-path-chart")
-        by_id = {box.children[1].question_id: box for box in self.questions}
-        self._asks = {"now": [by_id["rg2.p1"]],
-                      "aspiration": [by_id["rg2.p2"], self.gaps, self.critical, by_id["rg2.p3"]]}
+        first.add_class("wb-only-now")
+        self._first = [first]
         # the guide's questions come after the seven marks of each pass, as in the printed guide; the chart
         # alone sits beside the cards, so it is never taller than the screen and stays in view while marking
-        rest = vbox([*self._asks["now"], *self._asks["aspiration"]])
-        rest.add_class("wb-path-rest")
-        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards, rest],
+        self.rest = vbox([first])
+        self.rest.add_class("wb-path-rest")
+        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards, self.rest],
                        layout=w.Layout(flex="1 1 460px", min_width="300px"))
         side = w.VBox([chart], layout=w.Layout(flex="1 1 420px", min_width="300px"))
         side.add_class("wb-path-side")
@@ -112,11 +137,6 @@ class ChartingYourPath(Page):
                                                     grid_gap="16px"))
         body.add_class("wb-path")
         self.body = body
-        for card in self.cards:
-            card.aspiration.add_class("wb-only-aspiration")
-        for key, parts in self._asks.items():
-            for part in parts:
-                part.add_class(f"wb-only-{key}")
         title = f"{district.name} · {session.label}"
         g2 = content.guides.guide_2
         guide = render.guide_note(g2.title, [g2.intro, g2.marking_instruction])
@@ -136,6 +156,8 @@ class ChartingYourPath(Page):
         if self.passes.value != label:
             self.passes.value = label  # observed: comes back here
             return
+        if which == "aspiration":
+            self.second_pass()
         self.pass_ = which
         # one class on the page's body decides what shows (the stylesheet hides the other pass's parts): one
         # message, and no layout of a widget that hides is ever shared with one that stays
@@ -143,26 +165,78 @@ class ChartingYourPath(Page):
             + (f"wb-on-{which}",)
         self.pass_note.value = PASS_NOTES[which]
 
-    # ---------------------------------------------------------------- identity
-    def _question_boxes(self):
-        """The guide's pathway questions: answer boxes, except Q2, which is the guide's instruction to mark."""
-        boxes = []
-        for q in self.content.guides.guide_2.section("pathway").questions:
-            if q.id == "p2":
-                instruction = html(f"<p class='wb-notice'>{esc(q.text)}</p>")
-                instruction.question_id = NOTE_PREFIX + q.id
-                boxes.append(vbox([html(""), instruction]))
-                continue
-            area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
-                              style=shared(TextStyle), disabled=True)
-            area.question_id = NOTE_PREFIX + q.id
-            area.observe(self._on_note, "value")
-            label = html(f"<label><strong>{esc(q.text)}</strong></label>")
-            boxes.append(vbox([label, area]))
-        return boxes
+    def second_pass(self) -> None:
+        """Build the guide's second pass, once.
 
-    def _areas(self):
-        return [box.children[1] for box in self.questions if isinstance(box.children[1], w.Textarea)]
+        The aspiration sliders, Q2 (the instruction to mark), the gap list, the most critical gap and Q3,
+        with the member's saved answers, locked as the first pass is.
+        """
+        if self._second is not None:
+            return
+        self._second = []  # from here on the cards' ``aspiration`` is built, not asked for again
+        sliders = [card.add_aspiration() for card in self.cards]
+        spectra = self.content.spectra
+        self._gaps = html()
+        self._critical = w.Dropdown(options=[("Choose a spectrum…", "")] + [(s.dimension, s.id) for s in spectra],
+                                    value="", description="The most critical gap, in my view",
+                                    style=shared(DescriptionStyle, description_width="initial"),
+                                    disabled=self.member is None, layout=shared(w.Layout, width="100%"))
+        parts = [self._question_box(self._questions["p2"]), self._gaps, self._critical,
+                 self._question_box(self._questions["p3"])]
+        for part in parts:
+            part.add_class("wb-only-aspiration")
+        if self.member is not None:
+            with self.restoring():
+                for area in self._areas(parts):
+                    area.value = self.store.note(self.session.id, area.question_id, self.member)
+                critical = self.store.note(self.session.id, CRITICAL, self.member)
+                self._critical.value = critical if critical in {s.id for s in spectra} else ""
+        for slider in sliders:
+            slider.observe(self._on_mark, "value")
+        self._critical.observe(self._on_critical, "value")
+        self._second = parts
+        self.rest.children = (*self.rest.children, *parts)
+        if self._chart is not None:
+            self._link(sliders, "Aspiration")
+        self._show_gaps()
+
+    @property
+    def questions(self) -> list[w.VBox]:
+        """The guide's three pathway questions, in its order (the second pass is built if it is not yet)."""
+        self.second_pass()
+        by_id = {box.children[1].question_id: box for box in self._first + self._second if isinstance(box, w.VBox)}
+        return [by_id[NOTE_PREFIX + q] for q in ("p1", "p2", "p3")]
+
+    @property
+    def gaps(self) -> w.HTML:
+        """The member's gaps, largest first (second pass)."""
+        self.second_pass()
+        return self._gaps
+
+    @property
+    def critical(self) -> w.Dropdown:
+        """The spectrum the member finds the most critical gap on (second pass)."""
+        self.second_pass()
+        return self._critical
+
+    # ---------------------------------------------------------------- identity
+    def _question_box(self, q) -> w.VBox:
+        """A guide question's answer box; Q2 is the guide's instruction to mark, not a question."""
+        if q.id == "p2":
+            instruction = html(f"<p class='wb-notice'>{esc(q.text)}</p>")
+            instruction.question_id = NOTE_PREFIX + q.id
+            return vbox([html(""), instruction])
+        area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
+                          style=shared(TextStyle), disabled=self.member is None)
+        area.question_id = NOTE_PREFIX + q.id
+        area.observe(self._on_note, "value")
+        label = html(f"<label><strong>{esc(q.text)}</strong></label>")
+        return vbox([label, area])
+
+    def _areas(self, boxes=None):
+        """The answer boxes among ``boxes`` (default: every question of both passes, built if need be)."""
+        boxes = self.questions if boxes is None else boxes
+        return [box.children[1] for box in boxes if isinstance(box, w.VBox) and isinstance(box.children[1], w.Textarea)]
 
     def _on_start(self, _button=None) -> None:
         self.identity.begin()
@@ -179,27 +253,31 @@ class ChartingYourPath(Page):
     def _unlock(self) -> None:
         self.start.layout.display = "none"
         for card in self.cards:
-            card.now.disabled = card.aspiration.disabled = False
-        for area in self._areas():
+            card.now.disabled = False
+            if card._aspiration is not None:
+                card._aspiration.disabled = False
+        for area in self._areas(self._first + (self._second or [])):
             area.disabled = False
-        self.critical.disabled = False
+        if self._second is not None:
+            self._critical.disabled = False
 
     def _restore(self, member: Respondent) -> None:
         mine = self.store.member_marks(member)
+        if any(row.get("aspiration") is not None for row in mine.values()):
+            self.second_pass()  # the member lands on the second pass, where they left off
         with self.restoring():
             for card in self.cards:
                 row = mine.get(card.spectrum.id, {})
                 card.now.value = row.get("current")
-                card.aspiration.value = row.get("aspiration")
-            for area in self._areas():
+                if card._aspiration is not None:
+                    card._aspiration.value = row.get("aspiration")
+            for area in self._areas(self._first):
                 area.value = self.store.note(self.session.id, area.question_id, member)
-            critical = self.store.note(self.session.id, CRITICAL, member)
-            self.critical.value = critical if critical in {s.id for s in self.content.spectra} else ""
 
     # ---------------------------------------------------------------- marks and notes
     def _on_mark(self, change) -> None:
         slider = change["owner"]
-        card = next(c for c in self.cards if slider in (c.now, c.aspiration))
+        card = next(c for c in self.cards if slider is c.now or slider is c._aspiration)
         field = "current" if slider is card.now else "aspiration"
         (self.current if field == "current" else self.aspiration_marks)[card.spectrum.id] = change["new"]
         self._redraw()
@@ -224,18 +302,15 @@ class ChartingYourPath(Page):
     def _redraw(self) -> None:
         for card in self.cards:
             self.current[card.spectrum.id] = card.now.value
-            self.aspiration_marks[card.spectrum.id] = card.aspiration.value
+            self.aspiration_marks[card.spectrum.id] = card.aspiration_value
         # the chart first (it is what the member watches); built once, later moves change the two pathway
         # traces (and drop the empty-state hint once), and only those are sent again
         if self._chart is None:
             self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks)
             self.plot.show(self._chart)
-            # the browser moves a point as soon as its slider moves; the kernel's redraw confirms it
-            lines = {t.name: i for i, t in enumerate(self._chart.data)}
-            for point, card in enumerate(self.cards):
-                for slider, line in ((card.now, "Now"), (card.aspiration, "Aspiration")):
-                    texts = charts.point_texts(card.spectrum, slider.min, slider.max, slider.step)
-                    self.plot.link(slider, lines[line], point, texts)
+            self._link([card.now for card in self.cards], "Now")
+            if self._second is not None:
+                self._link([card.aspiration for card in self.cards], "Aspiration")
         else:
             hints = len(self._chart.layout.annotations)
             charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
@@ -244,7 +319,17 @@ class ChartingYourPath(Page):
         done = sum(self.current[s] is not None and self.aspiration_marks[s] is not None for s in self.current)
         self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
                                "(now and aspiration)</p>")
-        self.gaps.value = gap_list(self.content, analysis.ranked_gaps(self.current, self.aspiration_marks))
+        self._show_gaps()
+
+    def _show_gaps(self) -> None:
+        if self._second is not None:
+            self._gaps.value = gap_list(self.content, analysis.ranked_gaps(self.current, self.aspiration_marks))
+
+    def _link(self, sliders, line: str) -> None:
+        """The browser moves a point as soon as its slider moves; the kernel's redraw confirms it."""
+        trace = next(i for i, t in enumerate(self._chart.data) if t.name == line)
+        for point, (card, slider) in enumerate(zip(self.cards, sliders, strict=True)):
+            self.plot.link(slider, trace, point, charts.point_texts(card.spectrum, slider.min, slider.max, slider.step))
 
 
 def charting_your_path(store: Store | None = None, params: dict | None = None, content=None) -> Page:

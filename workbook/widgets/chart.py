@@ -70,9 +70,13 @@ async function render({ model, el }) {
     return;
   }
   // sliders linked to points of the chart: their value as this browser knows it (ahead of the kernel)
-  const linked = [];
+  const linked = [], asked = new Set();
   async function link() {
+    // links can be added later (a page builds its second pass's sliders when the member gets there)
     for (const ln of model.get('links') || []) {
+      const key = ln.model + ' ' + ln.trace + ' ' + ln.point;
+      if (asked.has(key)) continue;
+      asked.add(key);
       try {
         const slider = await model.widget_manager.get_model(ln.model);
         linked.push({ ...ln, slider });
@@ -221,6 +225,7 @@ async function render({ model, el }) {
     queueMicrotask(() => { queued = false; wanted.follow = true; pump(); });
   }
   await link();
+  model.on('change:links', link);
   // the chart follows its box: drawn once the box has a width (checked on a timer too, because a page in
   // a background tab gets no resize callbacks), redrawn at the new width when the box changes size
   function measure() {
