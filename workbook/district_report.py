@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -83,10 +84,15 @@ class Report:
     labels: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def members(self) -> int:
         """How many members have marked the current state on at least one spectrum."""
         return analysis.members_with_marks(self.marks)
+
+    @cached_property
+    def notes(self) -> pd.DataFrame:
+        """The session's notes (every answer, members' and the team's), read once for the whole report."""
+        return self.store.notes(self.session.id)
 
     @property
     def enough(self) -> bool:
@@ -149,7 +155,7 @@ def pathway_section(rep: Report) -> str:
     fig = charts.team_pathways(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
     gaps = analysis.team_gaps(rep.marks)
 
-    critical = analysis.critical_gaps(rep.store.notes(rep.session.id))
+    critical = analysis.critical_gaps(rep.notes)
     return ("<h2>Team pathway</h2>" + rep.figure(fig)
             + gap_list(rep.content, gaps).replace("Your widest gaps", "Widest gaps (team median)")
             + (critical_text(rep.content, critical) if critical else ""))
@@ -195,7 +201,7 @@ def conditions_section(rep: Report) -> str:
     fw = rep.content.framework
     top = analysis.top_priorities(csum, 3)
     tops = "".join(f"<li>{esc(names[c])} ({int(csum.loc[c, 'votes'])} votes)</li>" for c in top)
-    team = rep.store.notes(rep.session.id)
+    team = rep.notes
     team = team[team["respondent_id"] == 0].set_index("question_id")["text"].to_dict()
     letters = "abcdefgh"
     answers = "".join(f"<h4>{letters[i]}. {render.source_text(q)}</h4><p>{esc(team[f'step1.q{letters[i]}'])}</p>"
@@ -210,7 +216,7 @@ def plan_section(rep: Report) -> str:
     """Action plan: for each planned area, the team's vision, challenges and action items."""
     areas = rep.store.plan_areas(rep.session.id)
     items = rep.store.action_items(rep.session.id)
-    notes = rep.store.notes(rep.session.id)
+    notes = rep.notes
     team = notes[notes["respondent_id"] == 0].set_index("question_id")["text"].to_dict()
     if not areas:
         return "<h2>Action plan</h2><p class='wb-muted'>No priority conditions have been planned yet.</p>"
@@ -243,7 +249,7 @@ def plan_section(rep: Report) -> str:
 
 def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team's written answers") -> str:
     """The team's written answers; members' answers without authors unless the team chose otherwise."""
-    notes = rep.store.notes(rep.session.id)
+    notes = rep.notes
     notes = notes[notes["text"].str.strip() != ""]
     g1, g2 = rep.content.guides.guide_1, rep.content.guides.guide_2
     questions = [(f"rg1.{q.id}", q.text) for q in g1.questions if "rg1" in guides] + \
@@ -424,6 +430,10 @@ def render_report(district: str, session=None, db_url=None, compare_session=None
     return body
 
 
+def _no_flush() -> None:
+    """Nothing to flush (see :meth:`ReportDisplay._ipython_display_`)."""
+
+
 class ReportDisplay:
     """The notebook's report: each part displayed in turn; a one-line summary as text."""
 
@@ -431,10 +441,21 @@ class ReportDisplay:
         self.items, self.summary = items, summary
 
     def _ipython_display_(self) -> None:
+        from IPython import get_ipython
         from IPython.display import display
 
-        for data in self.items:
-            display(data, raw=True)
+        # a kernel's display publisher flushes stdout and stderr before every display, each flush a wait on the
+        # kernel's output thread; nothing is printed between the parts, so the first display's flush is enough
+        pub = getattr(get_ipython(), "display_pub", None)
+        once = pub is not None and callable(getattr(pub, "_flush_streams", None))
+        try:
+            for i, data in enumerate(self.items):
+                if once and i == 1:
+                    pub._flush_streams = _no_flush
+                display(data, raw=True)
+        finally:
+            if once:
+                vars(pub).pop("_flush_streams", None)  # the publisher's own method again
 
     def __repr__(self) -> str:
         return self.summary

@@ -947,3 +947,37 @@ def test_a_kernel_that_never_answers_is_replaced_once_and_a_failing_report_is_no
     monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: calls.append(1) or (_ for _ in ()).throw(
         RuntimeError("the store is down")))
     assert reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600).status == "failed" and len(calls) == 1
+
+
+def test_a_report_flushes_the_output_streams_once_and_displays_every_part_in_order(monkeypatch):
+    """Each display in a kernel first flushes stdout and stderr (a wait on the output thread): once is enough."""
+    import types
+
+    import IPython
+    import IPython.display
+
+    class Publisher:  # as ipykernel's: every publish flushes the streams first
+        def __init__(self, fail_at=None):
+            self.flushes, self.shown, self.fail_at = 0, [], fail_at
+
+        def _flush_streams(self):
+            self.flushes += 1
+
+        def publish(self, data):
+            self._flush_streams()
+            if len(self.shown) == self.fail_at:
+                raise RuntimeError("the kernel went away")
+            self.shown.append(data["text/plain"])
+
+    shell = types.SimpleNamespace(display_pub=Publisher())
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw: shell.display_pub.publish(data))
+    items = [{"text/html": f"<p>{i}</p>", "text/plain": f"part {i}"} for i in range(4)]
+    ReportDisplay(items, "r")._ipython_display_()
+    pub = shell.display_pub
+    assert pub.shown == ["part 0", "part 1", "part 2", "part 3"] and pub.flushes == 1
+    assert "_flush_streams" not in vars(pub), "the publisher's own flush is back"
+    shell.display_pub = pub = Publisher(fail_at=2)
+    with pytest.raises(RuntimeError, match="went away"):
+        ReportDisplay(items, "r")._ipython_display_()
+    assert "_flush_streams" not in vars(pub) and pub.shown == ["part 0", "part 1"]
