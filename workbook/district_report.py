@@ -153,7 +153,7 @@ def pathway_section(rep: Report) -> str:
     median = analysis.median_pathway(rep.marks)
     agreed = rep.store.team_marks(rep.session.id)
     fig = charts.team_pathways(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
-    gaps = analysis.team_gaps(rep.marks)
+    gaps = analysis.gaps(median)  # the team's gaps: those of its median pathway
 
     critical = analysis.critical_gaps(rep.notes)
     return ("<h2>Team pathway</h2>" + rep.figure(fig)
