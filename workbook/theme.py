@@ -92,6 +92,9 @@ body {{ background: #F5F7FA; }}
 /* a part that stays in view (position: sticky) sticks to the nearest box that can scroll: every box between the
    page and Voila's own scroller lets its content overflow instead */
 .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output, .wb-page {{ overflow: visible !important; }}
+.wb-page .wb-path.widget-box {{ display: flex; flex-flow: row wrap; align-items: flex-start; gap: 16px; }}
+.wb-page .wb-path .wb-path-marks {{ flex: 1 1 460px; min-width: 300px; }}
+.wb-page .wb-path .wb-path-side {{ flex: 1 1 420px; min-width: 300px; }}
 .wb-path.wb-on-now .wb-only-aspiration, .wb-path.wb-on-aspiration .wb-only-now {{ display: none !important; }}
 .wb-path-chart, .wb-path-rest {{ background: #fff; border: 1px solid var(--wb-rule); border-radius: 10px;
                                  padding: 12px 16px; margin: 0 0 10px; }}

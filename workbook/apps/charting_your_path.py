@@ -48,10 +48,11 @@ class SpectrumCard(w.VBox):
         self.spectrum = spectrum
         self._second_pass = second_pass
         self._aspiration: MarkSlider | None = None
+        # the card's text travels with its first slider: one widget model fewer per card for the browser to make
         self.now = MarkSlider(label="Now", kind="now", name=f"{spectrum.dimension}, now",
                               left=spectrum.left.plain_label, right=spectrum.right.plain_label, disabled=True,
-                              layout=shared(w.Layout))
-        super().__init__([html(render.spectrum_card(spectrum)), self.now], layout=shared(w.Layout))
+                              intro=render.spectrum_card(spectrum), layout=shared(w.Layout))
+        super().__init__([self.now], layout=shared(w.Layout))
         self.add_class("wb-card")
 
     @property
@@ -102,7 +103,8 @@ class ChartingYourPath(Page):
                                  verb="Start charting")
         self.name, self.role, self.start = self.identity.name, self.identity.role, self.identity.start
         self.identity_msg, self.link = self.identity.msg, self.identity.link
-        self.progress = html()
+        self.progress = self.pass_note = html()  # one status: the pass's note, then the progress
+        self._note = self._done = ""
         self.plot = PlotView()
         if hasattr(self.plot, "fit"):
             self.plot.fit = 0.4  # stays in view above the cards on a tablet
@@ -116,7 +118,6 @@ class ChartingYourPath(Page):
                                       style=shared(ToggleButtonsStyle, button_width="auto"),
                                       layout=shared(w.Layout))
         self.passes.observe(lambda c: self.show_pass(dict(PASSES)[c["new"]]), "value")
-        self.pass_note = html()
 
         for card in self.cards:
             card.now.observe(self._on_mark, "value")
@@ -129,12 +130,12 @@ class ChartingYourPath(Page):
         # alone sits beside the cards, so it is never taller than the screen and stays in view while marking
         self.rest = vbox([first])
         self.rest.add_class("wb-path-rest")
-        marks = w.VBox([self.passes, self.pass_note, self.progress, *self.cards, self.rest],
-                       layout=w.Layout(flex="1 1 460px", min_width="300px"))
-        side = w.VBox([chart], layout=w.Layout(flex="1 1 420px", min_width="300px"))
+        # the two columns are laid out by the stylesheet (.wb-path in workbook/theme.py), not by layout models
+        marks = vbox([self.passes, self.pass_note, *self.cards, self.rest])
+        marks.add_class("wb-path-marks")
+        side = vbox([chart])
         side.add_class("wb-path-side")
-        body = w.Box([marks, side], layout=w.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
-                                                    grid_gap="16px"))
+        body = w.Box([marks, side], layout=shared(w.Layout))
         body.add_class("wb-path")
         self.body = body
         title = f"{district.name} · {session.label}"
@@ -163,7 +164,8 @@ class ChartingYourPath(Page):
         # message, and no layout of a widget that hides is ever shared with one that stays
         self.body._dom_classes = tuple(c for c in self.body._dom_classes if not c.startswith("wb-on-")) \
             + (f"wb-on-{which}",)
-        self.pass_note.value = PASS_NOTES[which]
+        self._note = PASS_NOTES[which]
+        self.pass_note.value = self._note + self._done
 
     def second_pass(self) -> None:
         """Build the guide's second pass, once.
@@ -317,8 +319,9 @@ class ChartingYourPath(Page):
             moved = [i for i, t in enumerate(self._chart.data) if t.name in ("Now", "Aspiration")]
             self.plot.show(self._chart, traces=moved, layout=len(self._chart.layout.annotations) != hints)
         done = sum(self.current[s] is not None and self.aspiration_marks[s] is not None for s in self.current)
-        self.progress.value = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
-                               "(now and aspiration)</p>")
+        self._done = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
+                      "(now and aspiration)</p>")
+        self.progress.value = self._note + self._done
         self._show_gaps()
 
     def _show_gaps(self) -> None:

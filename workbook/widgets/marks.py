@@ -40,7 +40,14 @@ function render({ model, el }) {
   input.className = 'wb-range';
   row.append(left, input, right);
   box.append(top, row, middle);
-  el.append(box);
+  // what the mark is about (a spectrum card's question, poles and notes), drawn above it; set once, so a
+  // member's open notes stay open while the mark moves
+  const intro = document.createElement('div');
+  intro.className = 'wb-mark-intro';
+  const introduce = () => { intro.innerHTML = model.get('intro') || ''; intro.hidden = !model.get('intro'); };
+  introduce();
+  model.on('change:intro', introduce);
+  el.append(intro, box);
 
   function describe(v) {
     if (v === null || v === undefined) return 'not marked yet';
@@ -145,6 +152,8 @@ class MarkSlider(anywidget.AnyWidget):
     middle = traitlets.Unicode("", help="the middle's label, when the scale names it (Step 1: 'On our way')").tag(
         sync=True)
     kind = traitlets.Unicode("now", help="'now' or 'aspiration' (colour and style)").tag(sync=True)
+    intro = traitlets.Unicode("", help="HTML drawn above the mark (a spectrum card's question and notes)").tag(
+        sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
 
     @traitlets.validate("value")
