@@ -141,6 +141,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, PapermillExecutionError):
         return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
     name = type(exc).__name__
+    if never_started(exc):
+        return (f"the report's kernel did not start (it never answered, twice: {exc}); nothing of the report ran, "
+                "so run the batch again for this district")
     if isinstance(exc, DeadKernelError):
         return "the kernel died while running the report (killed or out of memory)"
     if isinstance(exc, (CellTimeoutError, TimeoutError)):

@@ -941,6 +941,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_and_a_failing_report_is_no
         RuntimeError("Kernel didn't respond in 30 seconds")))
     failed = reports.run_one(DEMO_SLUG, DEMO_NAME, None, str(out), 600)
     assert failed.status == "failed" and len(calls) == 2 and "didn't respond" in failed.error
+    assert "did not start" in failed.error and "run the batch again" in failed.error
     assert not (out / done.file).exists(), "an older run's page must not pass for this run's"
 
     calls.clear()  # a report that fails in a cell is never run twice

@@ -165,7 +165,7 @@ class ChartingYourPath(Page):
         self.body._dom_classes = tuple(c for c in self.body._dom_classes if not c.startswith("wb-on-")) \
             + (f"wb-on-{which}",)
         self._note = PASS_NOTES[which]
-        self.pass_note.value = self._note + self._done
+        self._status()
 
     def second_pass(self) -> None:
         """Build the guide's second pass, once.
@@ -321,8 +321,12 @@ class ChartingYourPath(Page):
         done = sum(self.current[s] is not None and self.aspiration_marks[s] is not None for s in self.current)
         self._done = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
                       "(now and aspiration)</p>")
-        self.progress.value = self._note + self._done
+        self._status()
         self._show_gaps()
+
+    def _status(self) -> None:
+        """The status line: the pass's note, then how many spectra are marked."""
+        self.progress.value = self._note + self._done
 
     def _show_gaps(self) -> None:
         if self._second is not None:
