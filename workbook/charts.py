@@ -2,10 +2,19 @@
 
 Pathway charts read like the printed Reflection Guide 2: spectra as rows in the guide's
 order, the dimension name beside each row, the pole labels at both ends of its track.
+
+Each builder writes its chart as plain JSON-ready dicts (a :class:`Spec`). Called as usual
+(``charts.pathway(...)``) it returns the validated ``go.Figure`` the apps draw and test; its
+``.spec`` form (``charts.pathway.spec(...)``) returns the same chart unvalidated, for the district
+report, which only serialises its charts: plotly's object model checks every property of every
+trace as it is set, about half of a report's time in its kernel. ``tests/unit/test_charts.py``
+holds both forms to the same JSON.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 
 import plotly.graph_objects as go
@@ -22,6 +31,108 @@ CONFIG = {"displaylogo": False,
 POLE_LABELS = "Pole labels"
 
 
+def _merge(target: dict, update: dict) -> dict:
+    """Merge ``update`` into ``target`` as plotly's ``update`` does: nested dicts merged, anything else replaced."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def _pruned(obj, meta: bool = False):
+    """``obj`` without unset properties (``None`` values of dicts), as plotly drops them; ``meta`` is kept as given."""
+    if isinstance(obj, dict):
+        return {k: (v if k == "meta" else _pruned(v)) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_pruned(v) if isinstance(v, dict) else v for v in obj]
+    return obj
+
+
+@functools.cache
+def _template() -> dict:
+    """plotly's default template (a plain dict), which ``go.Figure`` puts into every figure's layout."""
+    return go.Figure().layout.template.to_plotly_json()
+
+
+@functools.cache
+def _rating_scale() -> list:
+    """The rating colour scale as the validated figure writes it (plotly expands a named scale to its colours)."""
+    from plotly.colors import get_colorscale
+
+    return [[float(at), colour] for at, colour in get_colorscale(theme.RATING_SCALE)]
+
+
+class Spec(dict):
+    """A figure as plain dicts: ``{"data": [trace, ...], "layout": {...}}``, traces with their ``type``.
+
+    It has the few figure methods the builders use, with plotly's meaning, but checks nothing:
+    :meth:`figure` builds the validated ``go.Figure``; :meth:`to_json` is what the figure's JSON would be.
+    """
+
+    def __init__(self, layout: dict | None = None, data: list | None = None):
+        super().__init__(data=list(data or []), layout=dict(layout or {}))
+
+    @property
+    def data(self) -> list[dict]:
+        return self["data"]
+
+    @property
+    def layout(self) -> dict:
+        return self["layout"]
+
+    def add_trace(self, trace: dict) -> Spec:
+        self.data.append(trace)
+        return self
+
+    def update_layout(self, **update) -> Spec:
+        _merge(self.layout, update)
+        return self
+
+    def update_xaxes(self, **update) -> Spec:
+        _merge(self.layout.setdefault("xaxis", {}), update)
+        return self
+
+    def update_yaxes(self, **update) -> Spec:
+        _merge(self.layout.setdefault("yaxis", {}), update)
+        return self
+
+    def add_annotation(self, **annotation) -> Spec:
+        self.layout.setdefault("annotations", []).append(annotation)
+        return self
+
+    def plain(self) -> dict:
+        """The figure's data and layout as ``go.Figure`` would take them (unset properties left out)."""
+        return {"data": _pruned(self.data), "layout": _pruned(self.layout)}
+
+    def figure(self) -> go.Figure:
+        return go.Figure(self.plain())
+
+    def to_json(self) -> dict:
+        """The figure as plotly's JSON (``plotly.io.to_json`` of :meth:`figure`), without building the figure."""
+        from plotly.io.json import to_json_plotly
+
+        plain = self.plain()
+        plain["layout"].setdefault("template", _template())
+        return json.loads(to_json_plotly(plain))
+
+
+def _builder(build):
+    """A chart builder's public form: the validated ``go.Figure``; ``.spec`` calls ``build`` itself (a :class:`Spec`)."""
+    @functools.wraps(build)
+    def figure(*args, **kwargs) -> go.Figure:
+        return build(*args, **kwargs).figure()
+
+    figure.spec = build
+    return figure
+
+
+def _trace(kind: str, **props) -> dict:
+    """One trace as a dict, ``kind`` being plotly's trace type (``"scatter"``, ``"box"`` ...)."""
+    return dict(type=kind, **props)
+
+
 def _base_layout(title: str | None, height: int) -> dict:
     return dict(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=17)) if title else None,
@@ -36,43 +147,47 @@ def _base_layout(title: str | None, height: int) -> dict:
 NARROW = 560  # px: a chart box narrower than this (a phone; a tablet's column) draws its narrow layout
 
 
-def narrow(fig: go.Figure, below: int = NARROW, layout: dict | None = None, traces: dict | None = None) -> go.Figure:
-    """Say how ``fig`` changes when its box is narrower than ``below`` px: layout and per-trace updates.
+def narrow(fig, below: int = NARROW, layout: dict | None = None, traces: dict | None = None):
+    """Say how ``fig`` (a ``go.Figure`` or a :class:`Spec`) changes when its box is narrower than ``below`` px.
 
     The apps' chart widget (``workbook/widgets/chart.py``) merges every rule whose ``below`` exceeds the box's
     width over the figure before drawing it, so a phone gets wrapped labels and a legend under the chart, and
     a laptop the figure as built. Rules are kept in ``layout.meta.narrow`` (plotly keeps ``meta`` as given);
     figures drawn elsewhere (reports, JupyterLab) ignore them.
     """
-    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    current = fig.layout.get("meta") if isinstance(fig, Spec) else fig.layout.meta
+    meta = dict(current) if isinstance(current, dict) else {}
     rules = list(meta.get("narrow", []))
     rules.append({"below": below, "layout": layout or {}, "traces": {str(i): t for i, t in (traces or {}).items()}})
     meta["narrow"] = rules
-    fig.layout.meta = meta
+    if isinstance(fig, Spec):
+        fig.layout["meta"] = meta
+    else:
+        fig.layout.meta = meta
     return fig
 
 
-def _legend_below(fig: go.Figure, rows: int = 1) -> None:
+def _legend_below(fig: Spec, rows: int = 1) -> None:
     """The legend in a row under the chart, where it never meets the title or the first row's pole labels."""
-    bottom = fig.layout.margin.b or 40
+    bottom = fig.layout.get("margin", {}).get("b") or 40
     fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"),
                       margin=dict(b=bottom + 30))
     # on a phone the entries wrap, one under another
     narrow(fig, layout=dict(margin=dict(b=bottom + 24 * max(rows, 1) + 10), legend=dict(font=dict(size=11))))
 
 
-def _tracks(fig: go.Figure, spectra) -> None:
+def _tracks(fig: Spec, spectra) -> None:
     """The seven rows: a grey track 1..5, pole labels at its ends, dimension names on the axis."""
     dims = [s.dimension for s in spectra]
-    fig.add_trace(go.Scatter(
-        x=[v for _ in dims for v in (1, 5, None)], y=[d for d in dims for _ in range(3)],
+    fig.add_trace(_trace(
+        "scatter", x=[v for _ in dims for v in (1, 5, None)], y=[d for d in dims for _ in range(3)],
         mode="lines", line=dict(color=theme.RULE, width=6), hoverinfo="skip", showlegend=False))
     # the fourteen pole labels are one text trace, not layout annotations: plotly re-lays out every
     # annotation on each redraw, which doubled the time a slider move takes to show
     labels = [(x, s.dimension, two_lines(pole.plain_label), pos)
               for s in spectra for x, pole, pos in ((1, s.left, "top right"), (5, s.right, "top left"))]
-    fig.add_trace(go.Scatter(
-        x=[p[0] for p in labels], y=[p[1] for p in labels], text=[p[2] for p in labels],
+    fig.add_trace(_trace(
+        "scatter", x=[p[0] for p in labels], y=[p[1] for p in labels], text=[p[2] for p in labels],
         textposition=[p[3] for p in labels], mode="markers+text", name=POLE_LABELS, hoverinfo="skip",
         showlegend=False, textfont=dict(size=12, color=theme.MUTED),
         # an invisible marker as large as the largest mark: plotly sets a label off its point by the marker's
@@ -129,19 +244,20 @@ def _points(spectra, values: dict) -> tuple[list, list, list]:
 
 
 def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opacity: float = 1.0,
-          showlegend: bool = True, size: int = 12, hover: bool = True) -> go.Scatter:
+          showlegend: bool = True, size: int = 12, hover: bool = True) -> dict:
     xs, ys, texts = _points(spectra, values)
-    return go.Scatter(
-        x=xs, y=ys, name=name, mode="lines+markers", connectgaps=False, opacity=opacity, showlegend=showlegend,
-        line=dict(color=style["color"], dash=style["dash"], width=width),
+    return _trace(
+        "scatter", x=xs, y=ys, name=name, mode="lines+markers", connectgaps=False, opacity=opacity,
+        showlegend=showlegend, line=dict(color=style["color"], dash=style["dash"], width=width),
         marker=dict(symbol=style["symbol"], size=size, color=style["color"], line=dict(color="#fff", width=1)),
         text=texts, hovertemplate="%{text}<extra>" + name + "</extra>" if hover else None,
         hoverinfo=None if hover else "skip")
 
 
-def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your pathway") -> go.Figure:
+@_builder
+def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your pathway") -> Spec:
     """One member's two pathways (now and aspiration) through the seven spectra."""
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     fig.add_trace(_line(spectra, current, theme.NOW_STYLE, "Now"))
     fig.add_trace(_line(spectra, aspiration, theme.ASPIRATION_STYLE, "Aspiration"))
@@ -157,16 +273,17 @@ def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> 
     """Move the Now and Aspiration lines of a :func:`pathway` figure in place (no rebuild)."""
     for name, values in (("Now", current), ("Aspiration", aspiration)):
         xs, _ys, texts = _points(spectra, values)
-        trace = next(t for t in fig.data if t.name == name)
-        trace.update(x=xs, text=texts)
+        line = next(t for t in fig.data if t.name == name)
+        line.update(x=xs, text=texts)
     marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
     fig.layout.annotations = [a for a in fig.layout.annotations if a.xref != "paper" or not marked]
     return fig
 
 
+@_builder
 def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd.DataFrame | None = None,
                   labels: dict | None = None, title: str | None = "Team pathways",
-                  spread: dict | None = None, members: bool = True) -> go.Figure:
+                  spread: dict | None = None, members: bool = True) -> Spec:
     """The team median (bold), the team's spread or every member's pathway, and the agreed marks if any.
 
     ``spread`` maps ``current`` and ``aspiration`` to :func:`workbook.analysis.summary` frames: each draws
@@ -174,12 +291,12 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
     where the middle half of the team stands. ``members`` draws each member's pathways (thin, translucent);
     ``labels`` maps respondent_id to the name shown in their hover (role only when anonymised).
     """
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 100))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 100))
     _tracks(fig, spectra)
     for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
         if spread is not None and field in spread:
-            for trace in _band(spectra, spread[field], style):
-                fig.add_trace(trace)
+            for band in _band(spectra, spread[field], style):
+                fig.add_trace(band)
     labels = labels or {}
     for rid, part in (marks.groupby("respondent_id", sort=True) if members else ()):
         vals = part.set_index("spectrum")
@@ -193,10 +310,11 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
     if agreed is not None and not agreed.empty:
         ag = agreed.set_index("spectrum")
         for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
-            trace = _line(spectra, ag[field].to_dict(), style, f"Agreed {style['label'].lower()}", width=0)
-            trace.mode = "markers"
-            trace.marker.update(symbol=style["symbol"] + "-open", size=20, line=dict(width=3, color=style["color"]))
-            fig.add_trace(trace)
+            marks_ = _line(spectra, ag[field].to_dict(), style, f"Agreed {style['label'].lower()}", width=0)
+            marks_["mode"] = "markers"
+            _merge(marks_["marker"], dict(symbol=style["symbol"] + "-open", size=20,
+                                          line=dict(width=3, color=style["color"])))
+            fig.add_trace(marks_)
             narrow(fig, traces={len(fig.data) - 1: dict(marker=dict(size=14))})  # a phone: clear of pole names
     if marks.empty and median.isna().all().all():
         _empty(fig, "Nobody has charted a pathway yet")
@@ -207,7 +325,7 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
 BAND_OPACITY = 0.22
 
 
-def _band(spectra, stats: pd.DataFrame, style: dict) -> list[go.Scatter]:
+def _band(spectra, stats: pd.DataFrame, style: dict) -> list[dict]:
     """The middle half of the team on ``stats``' field as filled ribbons (one per run of marked spectra)."""
     name = f"Middle half of the team, {style['label'].lower()}"
     runs, run = [], []
@@ -229,43 +347,45 @@ def _band(spectra, stats: pd.DataFrame, style: dict) -> list[go.Scatter]:
         ys = [d for d, _lo, _hi in run]
         if len(run) == 1:
             xs, yy = [lows[0], highs[0]], [ys[0], ys[0]]
-            traces.append(go.Scatter(x=xs, y=yy, mode="lines", name=name, legendgroup=name, showlegend=i == 0,
-                                     line=dict(color=style["color"], width=18), opacity=BAND_OPACITY,
-                                     hoverinfo="skip"))
+            traces.append(_trace("scatter", x=xs, y=yy, mode="lines", name=name, legendgroup=name,
+                                 showlegend=i == 0, line=dict(color=style["color"], width=18),
+                                 opacity=BAND_OPACITY, hoverinfo="skip"))
             continue
-        traces.append(go.Scatter(
-            x=lows + highs[::-1], y=ys + ys[::-1], mode="lines", fill="toself", name=name, legendgroup=name,
-            showlegend=i == 0, fillcolor=style["color"], opacity=BAND_OPACITY, line=dict(width=0),
+        traces.append(_trace(
+            "scatter", x=lows + highs[::-1], y=ys + ys[::-1], mode="lines", fill="toself", name=name,
+            legendgroup=name, showlegend=i == 0, fillcolor=style["color"], opacity=BAND_OPACITY, line=dict(width=0),
             hoverinfo="skip"))
     return traces
 
 
-def _empty(fig: go.Figure, text: str) -> None:
+def _empty(fig: Spec, text: str) -> None:
     fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, text=text,
                        font=dict(size=15, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)")
 
 
-def alignment(spectra, marks: pd.DataFrame, field: str = "current", title: str | None = None) -> go.Figure:
+@_builder
+def alignment(spectra, marks: pd.DataFrame, field: str = "current", title: str | None = None) -> Spec:
     """A box per spectrum of the members' marks, drawn like the survey's box plot."""
     style = theme.NOW_STYLE if field == "current" else theme.ASPIRATION_STYLE
     title = title or f"Where the team agrees: {style['label'].lower()}"
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     dims = {s.id: s.dimension for s in spectra}
     data = marks.dropna(subset=[field])
-    fig.add_trace(go.Box(
-        x=data[field], y=[dims[s] for s in data["spectrum"]], orientation="h", name=style["label"],
-        marker=dict(color=style["color"], symbol=style["symbol"]), line=dict(color=style["color"]),
-        boxpoints="all", jitter=0.3, pointpos=0, fillcolor="rgba(0,0,0,0.04)", showlegend=False,
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.add_trace(_trace(
+        "box", x=data[field].to_numpy(), y=[dims[s] for s in data["spectrum"]], orientation="h",
+        name=style["label"], marker=dict(color=style["color"], symbol=style["symbol"]),
+        line=dict(color=style["color"]), boxpoints="all", jitter=0.3, pointpos=0, fillcolor="rgba(0,0,0,0.04)",
+        showlegend=False, hovertemplate="%{y}: %{x}<extra></extra>"))
     if data.empty:
         _empty(fig, "Nobody has marked this yet")
     return fig
 
 
-def roles(spectra, role_medians: pd.DataFrame, title: str | None = "Median by role (now)") -> go.Figure:
+@_builder
+def roles(spectra, role_medians: pd.DataFrame, title: str | None = "Median by role (now)") -> Spec:
     """One line per role through the spectra (markers differ by role as well as shade)."""
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     symbols = ["circle", "square", "triangle-up", "diamond", "cross", "x", "star", "hexagon"]
     shades = ["#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
@@ -278,7 +398,8 @@ def roles(spectra, role_medians: pd.DataFrame, title: str | None = "Median by ro
     return fig
 
 
-def gaps(spectra, gap_table: pd.DataFrame, title: str | None = "Widest gaps between now and aspiration") -> go.Figure:
+@_builder
+def gaps(spectra, gap_table: pd.DataFrame, title: str | None = "Widest gaps between now and aspiration") -> Spec:
     """Horizontal bars of aspiration minus now, widest at the top; the sign says which pole it moves toward."""
     by_id = {s.id: s for s in spectra}
     table = gap_table.iloc[::-1]
@@ -286,20 +407,21 @@ def gaps(spectra, gap_table: pd.DataFrame, title: str | None = "Widest gaps betw
     hover = [f"{by_id[s].dimension}: move {abs(g):g} toward "
              f"{(by_id[s].right if g > 0 else by_id[s].left).plain_label}" if g else f"{by_id[s].dimension}: no gap"
              for s, g in zip(table["spectrum"], table["gap"])]
-    fig = go.Figure(layout=_base_layout(title, 60 + 44 * max(len(table), 1)))
-    fig.add_trace(go.Bar(x=table["gap"], y=labels, orientation="h", marker_color=theme.ASPIRATION,
-                         text=[f"{g:+g}" for g in table["gap"]], textposition="outside", hovertext=hover,
-                         hoverinfo="text"))
+    fig = Spec(_base_layout(title, 60 + 44 * max(len(table), 1)))
+    fig.add_trace(_trace("bar", x=table["gap"].to_numpy(), y=labels, orientation="h",
+                         marker=dict(color=theme.ASPIRATION), text=[f"{g:+g}" for g in table["gap"]],
+                         textposition="outside", hovertext=hover, hoverinfo="text"))
     fig.update_xaxes(range=[-4.5, 4.5], zeroline=True, zerolinecolor=theme.INK,
-                     title="← toward left pole · toward right pole →")
+                     title=dict(text="← toward left pole · toward right pole →"))
     if table.empty:
         _empty(fig, "No gaps yet: mark both now and aspiration")
     return fig
 
 
-def survey(spectra, bench: pd.DataFrame, title: str | None = "Your team and the national survey (n=86)") -> go.Figure:
+@_builder
+def survey(spectra, bench: pd.DataFrame, title: str | None = "Your team and the national survey (n=86)") -> Spec:
     """The team's median current state beside the surveyed systems' median and mean."""
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     dims = [s.dimension for s in spectra]
     b = bench.reindex([s.id for s in spectra])
@@ -308,25 +430,26 @@ def survey(spectra, bench: pd.DataFrame, title: str | None = "Your team and the 
         parts = [f"{lab}: {row[col]:g}%" for lab, col in ((s.left.plain_label, "share_left"), ("middle", "share_mid"),
                                                           (s.right.plain_label, "share_right")) if pd.notna(row[col])]
         shares.append("<br>".join(parts) if parts else "no distribution given in the report")
-    fig.add_trace(go.Scatter(x=b["survey_median"], y=dims, mode="markers", name="Survey median",
-                             marker=dict(symbol="square", size=13, color=theme.SURVEY), customdata=shares,
-                             hovertemplate="%{y}: survey median %{x}<br>%{customdata}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=b["survey_mean"], y=dims, mode="markers", name="Survey mean",
-                             marker=dict(symbol="x-thin-open", size=13, color=theme.SURVEY, line=dict(width=2)),
-                             hovertemplate="%{y}: survey mean %{x}<extra></extra>"))
+    fig.add_trace(_trace("scatter", x=b["survey_median"].to_numpy(), y=dims, mode="markers", name="Survey median",
+                         marker=dict(symbol="square", size=13, color=theme.SURVEY), customdata=shares,
+                         hovertemplate="%{y}: survey median %{x}<br>%{customdata}<extra></extra>"))
+    fig.add_trace(_trace("scatter", x=b["survey_mean"].to_numpy(), y=dims, mode="markers", name="Survey mean",
+                         marker=dict(symbol="x-thin-open", size=13, color=theme.SURVEY, line=dict(width=2)),
+                         hovertemplate="%{y}: survey mean %{x}<extra></extra>"))
     fig.add_trace(_line(spectra, b["team_median"].to_dict(), theme.NOW_STYLE, "Your team (median, now)"))
     _legend_below(fig, rows=2)
     return fig
 
 
-def change(spectra, moved: pd.DataFrame, title: str | None = "How the team's pathway moved") -> go.Figure:
+@_builder
+def change(spectra, moved: pd.DataFrame, title: str | None = "How the team's pathway moved") -> Spec:
     """Before (open markers) and after (filled) median pathways with arrows between them."""
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
         before = _line(spectra, moved[f"{field}_before"].to_dict(), style, f"{style['label']}, earlier", width=1.5,
                        opacity=0.6)
-        before.marker.symbol = style["symbol"] + "-open"
+        before["marker"]["symbol"] = style["symbol"] + "-open"
         fig.add_trace(before)
         fig.add_trace(_line(spectra, moved[f"{field}_after"].to_dict(), style, f"{style['label']}, later"))
     _legend_below(fig, rows=2)
@@ -340,7 +463,8 @@ def condition_numbers(framework) -> dict[str, int]:
     return {c.id: i for i, c in enumerate((c for layer in framework.layers for c in layer.conditions), start=1)}
 
 
-def framework_rings(framework, medians: dict | None = None, title: str | None = None) -> go.Figure:
+@_builder
+def framework_rings(framework, medians: dict | None = None, title: str | None = None) -> Spec:
     """The framework as the source draws it: the student-centered design at the centre, three rings of conditions.
 
     Each ring is a layer; each segment a condition, coloured by layer (or, with ``medians``, by the team's
@@ -350,11 +474,11 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
     needs a hover to be understood, and long names never overlap. Hover still gives the description.
     """
     numbers = condition_numbers(framework)
-    fig = go.Figure()
+    fig = Spec()
     small = {}  # on a phone: the number alone in each segment (the key beside the chart gives the median)
-    fig.add_trace(go.Barpolar(r=[1], base=0, theta=[0], width=[360], marker_color=theme.CORE,
-                              name=framework.core.name, hovertext=[f"<b>{framework.core.name}</b>"],
-                              hoverinfo="text", showlegend=False))
+    fig.add_trace(_trace("barpolar", r=[1], base=0, theta=[0], width=[360], marker=dict(color=theme.CORE),
+                         name=framework.core.name, hovertext=[f"<b>{framework.core.name}</b>"],
+                         hoverinfo="text", showlegend=False))
     for layer in framework.layers:
         n = len(layer.conditions)
         width = 360 / n
@@ -366,28 +490,28 @@ def framework_rings(framework, medians: dict | None = None, title: str | None = 
         hover = [f"<b>{numbers[c.id]}. {c.name}</b> ({layer.name})<br>{_wrap(c.description)}"
                  + (f"<br>Team median: {medians[c.id]:g} of 5" if medians and medians.get(c.id) is not None else "")
                  for c in layer.conditions]
-        fig.add_trace(go.Barpolar(r=[1] * n, base=layer.ring, theta=thetas, width=[width] * n, name=layer.name,
-                                  marker=dict(color=colours, line=dict(color="#fff", width=2)),
-                                  hovertext=hover, hoverinfo="text", showlegend=not medians))
+        fig.add_trace(_trace("barpolar", r=[1] * n, base=layer.ring, theta=thetas, width=[width] * n,
+                             name=layer.name, marker=dict(color=colours, line=dict(color="#fff", width=2)),
+                             hovertext=hover, hoverinfo="text", showlegend=not medians))
         for c, th, colour in zip(layer.conditions, thetas, colours):
             value = medians.get(c.id) if medians else None
             text = f"<b>{numbers[c.id]}</b>" + (f"<br>{value:g}" if value is not None else ("<br>—" if medians else ""))
-            fig.add_trace(go.Scatterpolar(r=[layer.ring + 0.5], theta=[th], mode="text", text=[text],
-                                          textfont=dict(size=15, color=_readable_on(colour)),
-                                          hoverinfo="skip", showlegend=False))
+            fig.add_trace(_trace("scatterpolar", r=[layer.ring + 0.5], theta=[th], mode="text", text=[text],
+                                 textfont=dict(size=15, color=_readable_on(colour)),
+                                 hoverinfo="skip", showlegend=False))
             small[len(fig.data) - 1] = dict(text=[f"<b>{numbers[c.id]}</b>"], textfont=dict(size=12))
-    fig.add_trace(go.Scatterpolar(r=[0], theta=[0], mode="text", text=["Student-Centered<br>Design"],
-                                  textfont=dict(size=12, color=_readable_on(theme.CORE)), hoverinfo="skip",
-                                  showlegend=False))
+    fig.add_trace(_trace("scatterpolar", r=[0], theta=[0], mode="text", text=["Student-Centered<br>Design"],
+                         textfont=dict(size=12, color=_readable_on(theme.CORE)), hoverinfo="skip",
+                         showlegend=False))
     small[len(fig.data) - 1] = dict(text=["Student-<br>Centered<br>Design"], textfont=dict(size=9))
     if medians:
         # the colour scale, read without hovering: 1 (not aligned at all) to 5 (fully aligned); grey: not rated
-        fig.add_trace(go.Scatterpolar(r=[None], theta=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                                      marker=dict(color=[1], cmin=1, cmax=5, colorscale=theme.RATING_SCALE,
-                                                  showscale=True, colorbar=dict(
-                                                      tickvals=[1, 2, 3, 4, 5], thickness=14, len=0.75,
-                                                      ticktext=["1 not aligned", "2", "3 on our way", "4",
-                                                                "5 fully aligned"]))))
+        fig.add_trace(_trace("scatterpolar", r=[None], theta=[None], mode="markers", hoverinfo="skip",
+                             showlegend=False, marker=dict(color=[1], cmin=1, cmax=5, colorscale=_rating_scale(),
+                                                           showscale=True, colorbar=dict(
+                                                               tickvals=[1, 2, 3, 4, 5], thickness=14, len=0.75,
+                                                               ticktext=["1 not aligned", "2", "3 on our way", "4",
+                                                                         "5 fully aligned"]))))
         small[len(fig.data) - 1] = dict(marker=dict(colorbar=dict(
             orientation="h", x=0.5, xanchor="center", y=0, yref="container", yanchor="bottom", len=0.9,
             thickness=10, title=dict(text="Team median: 1 not aligned … 5 fully aligned", side="top",
@@ -445,8 +569,9 @@ def _rating_colour(value) -> str:
     return sample_colorscale(theme.RATING_SCALE, [(float(value) - 1) / 4])[0]
 
 
+@_builder
 def heatmap(matrix: pd.DataFrame, names: dict, scale_labels: dict,
-            title: str | None = "Ratings by member and condition", numbers: dict | None = None) -> go.Figure:
+            title: str | None = "Ratings by member and condition", numbers: dict | None = None) -> Spec:
     """Members (rows) x conditions (columns), coloured by rating 1..5, the value written in each cell.
 
     ``numbers`` (condition id to its number in the rings' key) lets a phone show the conditions as rows
@@ -456,12 +581,12 @@ def heatmap(matrix: pd.DataFrame, names: dict, scale_labels: dict,
     rows = [str(i) for i in matrix.index]
     z = matrix.to_numpy(dtype=float)
     text = [["" if math.isnan(v) else f"{v:g}" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=cols, y=rows, zmin=1, zmax=5, colorscale=theme.RATING_SCALE,
+    fig = Spec(_base_layout(title, 140 + 34 * max(len(matrix), 1)))
+    fig.add_trace(_trace(
+        "heatmap", z=z, x=cols, y=rows, zmin=1, zmax=5, colorscale=_rating_scale(),
         text=text, texttemplate="%{text}", hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
         colorbar=dict(tickvals=list(scale_labels),
                       ticktext=list(scale_labels.values()))))
-    fig.update_layout(**_base_layout(title, 140 + 34 * max(len(matrix), 1)))
     fig.update_layout(margin=dict(l=160, r=20, t=60, b=160))
     fig.update_xaxes(tickangle=-40, side="bottom")
     fig.update_yaxes(autorange="reversed")
@@ -488,31 +613,33 @@ def heatmap(matrix: pd.DataFrame, names: dict, scale_labels: dict,
     return fig
 
 
-def condition_spread(csum: pd.DataFrame, names: dict, title: str | None = "Where the team agrees least") -> go.Figure:
+@_builder
+def condition_spread(csum: pd.DataFrame, names: dict, title: str | None = "Where the team agrees least") -> Spec:
     """Bars of each condition's spread (IQR), least agreement at the top; votes in the hover."""
     data = csum.dropna(subset=["iqr"]).sort_values("iqr")
-    fig = go.Figure(go.Bar(
-        x=data["iqr"], y=[names[c] for c in data.index], orientation="h",
-        marker_color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]],
-        customdata=list(zip(data["median"], data["votes"])),
+    fig = Spec(_base_layout(title, 80 + 26 * max(len(data), 1)))
+    fig.add_trace(_trace(
+        "bar", x=data["iqr"].to_numpy(), y=[names[c] for c in data.index], orientation="h",
+        marker=dict(color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]]),
+        customdata=[list(pair) for pair in zip(data["median"], data["votes"])],
         hovertemplate="%{y}<br>spread (IQR) %{x}<br>median %{customdata[0]}<br>priority votes %{customdata[1]}"
                       "<extra></extra>"))
-    fig.update_layout(**_base_layout(title, 80 + 26 * max(len(data), 1)))
     fig.update_layout(margin=dict(l=230, r=20, t=56, b=40))
-    fig.update_xaxes(title="Spread of ratings (interquartile range)", rangemode="tozero")
+    fig.update_xaxes(title=dict(text="Spread of ratings (interquartile range)"), rangemode="tozero")
     _narrow_bars(fig, [names[c] for c in data.index])
     if data.empty:
         _empty(fig, "Needs ratings from at least one member")
     return fig
 
 
-def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes") -> go.Figure:
+@_builder
+def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes") -> Spec:
     """Horizontal bars of the priority votes each voted condition received, coloured by layer, most at the top."""
     data = csum[csum["votes"] > 0].sort_values("votes")
-    fig = go.Figure(go.Bar(x=data["votes"], y=[names[c] for c in data.index], orientation="h",
-                           marker_color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]],
-                           hovertemplate="%{y}: %{x} vote(s)<extra></extra>"))
-    fig.update_layout(**_base_layout(title, 80 + 30 * max(len(data), 1)))
+    fig = Spec(_base_layout(title, 80 + 30 * max(len(data), 1)))
+    fig.add_trace(_trace("bar", x=data["votes"].to_numpy(), y=[names[c] for c in data.index], orientation="h",
+                         marker=dict(color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]]),
+                         hovertemplate="%{y}: %{x} vote(s)<extra></extra>"))
     fig.update_layout(margin=dict(l=230, r=20, t=56, b=40))
     fig.update_xaxes(dtick=1, rangemode="tozero")
     _narrow_bars(fig, [names[c] for c in data.index], dtick=max(1, math.ceil(data["votes"].max() / 4))
@@ -522,7 +649,7 @@ def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes")
     return fig
 
 
-def _narrow_bars(fig: go.Figure, labels: list, dtick: float | None = None) -> None:
+def _narrow_bars(fig: Spec, labels: list, dtick: float | None = None) -> None:
     """On a phone: bar labels on two lines in a narrow margin, rows tall enough for them, fewer ticks."""
     narrow(fig, layout=dict(
         height=96 + 38 * max(len(labels), 1),
@@ -531,28 +658,28 @@ def _narrow_bars(fig: go.Figure, labels: list, dtick: float | None = None) -> No
         xaxis=dict(dtick=dtick, nticks=None if dtick else 4, title=dict(font=dict(size=11)))))
 
 
+@_builder
 def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers: list[str] | None = None,
-            title: str | None = "Districts across the network (median now)") -> go.Figure:
+            title: str | None = "Districts across the network (median now)") -> Spec:
     """One box per spectrum over districts' median pathways, every district a point; one district highlighted.
 
     The points are one box trace built from arrays (spectrum by spectrum, districts in the frame's order):
     a thousand districts cost no more Python than ten.
     """
-    fig = go.Figure(layout=_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
+    fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
     dims = {s.id: s.dimension for s in spectra}
     values = pathways.to_numpy(dtype=float).T  # spectra x districts
     marked = ~np.isnan(values)
     rows = np.array([dims[c] for c in pathways.columns], dtype=str)
     slugs = pathways.index.to_numpy(dtype=str)
-    fig.add_trace(go.Box(orientation="h", name="Districts", boxpoints="all" if len(pathways) <= 300 else "outliers",
-                         jitter=0.4, pointpos=0, marker=dict(color=theme.SURVEY, size=4, opacity=0.5),
-                         line=dict(color=theme.SURVEY), hovertemplate="%{text}: %{x}<extra></extra>",
-                         showlegend=False))
-    # the arrays go in once the trace is in the figure: add_trace deep-copies what it is given, label by label
-    box = fig.data[-1]
-    box.x, box.y = values[marked], np.repeat(rows, marked.sum(axis=1))
-    box.text = np.broadcast_to(slugs, values.shape)[marked]
+    # arrays, not lists: the figure copies them whole, not label by label
+    fig.add_trace(_trace("box", orientation="h", name="Districts",
+                         boxpoints="all" if len(pathways) <= 300 else "outliers", jitter=0.4, pointpos=0,
+                         marker=dict(color=theme.SURVEY, size=4, opacity=0.5), line=dict(color=theme.SURVEY),
+                         hovertemplate="%{text}: %{x}<extra></extra>", showlegend=False,
+                         x=values[marked], y=np.repeat(rows, marked.sum(axis=1)),
+                         text=np.broadcast_to(slugs, values.shape)[marked]))
     for slug_list, style, name in ((peers or [], {"color": "#009E73", "dash": "dot", "symbol": "square"}, "Peer"),
                                    ([highlight] if highlight else [], theme.NOW_STYLE, None)):
         for slug in slug_list:

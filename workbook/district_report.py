@@ -1,7 +1,7 @@
 """The district report: what ``notebooks/district_report.ipynb`` shows, section by section.
 
-Each section is HTML (free text escaped) with its charts kept as plotly figures. The notebook
-displays them in order: HTML as ``text/html``, each chart as plotly's own output (the
+Each section is HTML (free text escaped) with its charts kept as plotly figures (in their plain
+form, :class:`workbook.charts.Spec`: a report only serialises them). The notebook displays them in order: HTML as ``text/html``, each chart as plotly's own output (the
 ``application/vnd.plotly.v1+json`` mime bundle, which JupyterLab draws in a saved notebook),
 and :func:`workbook.reports.notebook_html` builds the HTML report from those same outputs.
 Aggregates are shown only when at least the session's minimum group size of members responded
@@ -152,7 +152,7 @@ def pathway_section(rep: Report) -> str:
     spectra = rep.content.spectra
     median = analysis.median_pathway(rep.marks)
     agreed = rep.store.team_marks(rep.session.id)
-    fig = charts.team_pathways(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
+    fig = charts.team_pathways.spec(spectra, rep.marks.iloc[0:0], median, agreed, title="Team median pathway")
     gaps = analysis.gaps(median)  # the team's gaps: those of its median pathway
 
     critical = analysis.critical_gaps(rep.notes)
@@ -172,9 +172,9 @@ def alignment_section(rep: Report) -> str:
     by_role = analysis.fold_roles(rep.marks, rep.session.min_group_size)
     diffs = analysis.role_differences(by_role)
     return ("<h2>Alignment and roles</h2>" + alignment_text(content, result, "now", numbers_open=True)
-            + rep.figure(charts.alignment(content.spectra, rep.marks, "current"))
+            + rep.figure(charts.alignment.spec(content.spectra, rep.marks, "current"))
             + roles_text(content, diffs, rep.session.min_group_size)
-            + rep.figure(charts.roles(content.spectra, analysis.role_medians(by_role))))
+            + rep.figure(charts.roles.spec(content.spectra, analysis.role_medians(by_role))))
 
 
 def survey_section(rep: Report) -> str:
@@ -184,7 +184,7 @@ def survey_section(rep: Report) -> str:
 
     bench = analysis.survey_benchmark(rep.marks, survey_frame(rep.content))
     return ("<h2>Compared with the national survey</h2>" + survey_text(rep.content, bench)
-            + rep.figure(charts.survey(rep.content.spectra, bench)))
+            + rep.figure(charts.survey.spec(rep.content.spectra, bench)))
 
 
 def conditions_section(rep: Report) -> str:
@@ -206,8 +206,8 @@ def conditions_section(rep: Report) -> str:
     letters = "abcdefgh"
     answers = "".join(f"<h4>{letters[i]}. {render.source_text(q)}</h4><p>{esc(team[f'step1.q{letters[i]}'])}</p>"
                       for i, q in enumerate(fw.step1.questions) if team.get(f"step1.q{letters[i]}", "").strip())
-    return (head + rep.figure(charts.heatmap(matrix, names, fw.scale.labels)) + layers_html(rep.content, csum)
-            + rep.figure(charts.condition_spread(csum, names))
+    return (head + rep.figure(charts.heatmap.spec(matrix, names, fw.scale.labels)) + layers_html(rep.content, csum)
+            + rep.figure(charts.condition_spread.spec(csum, names))
             + (f"<h3>Top priorities</h3><ol>{tops}</ol>" if tops else "")
             + (f"<h3>Step 1: the team's answers</h3>{answers}" if answers else ""))
 
@@ -287,7 +287,7 @@ def change_section(rep: Report) -> str:
     if analysis.members_with_marks(before) < rep.session.min_group_size or not rep.enough:
         return head + "<p class='wb-notice'>One of the two sessions has too few responses to compare.</p>"
     moved = analysis.change(before, rep.marks)
-    return head + rep.figure(charts.change(rep.content.spectra, moved))
+    return head + rep.figure(charts.change.spec(rep.content.spectra, moved))
 
 
 def foundation_section(rep: Report) -> str:
@@ -301,7 +301,7 @@ _SECTION_NAMES = {f: f.__name__.removesuffix("_section").replace("_", " ") for f
 
 
 def _split(text: str, figures: list) -> list:
-    """A section's HTML with chart marks as parts: ``str`` for HTML, ``go.Figure`` for a chart."""
+    """A section's HTML with chart marks as parts: ``str`` for HTML, a :class:`workbook.charts.Spec` for a chart."""
     out = []
     pos = 0
     for found in _FIGURE_RE.finditer(text):
@@ -342,13 +342,9 @@ def parts(district: str, session=None, compare_session=None, anonymize: bool = T
     return out
 
 
-def figure_json(fig) -> dict:
+def figure_json(fig: charts.Spec) -> dict:
     """A chart as plotly's mime bundle holds it: data, layout and the workbook's chart config."""
-    import json
-
-    import plotly.io as pio
-
-    return dict(json.loads(pio.to_json(fig, validate=False)), config=charts.CONFIG)
+    return dict(fig.to_json(), config=charts.CONFIG)
 
 
 def figure_html(spec: dict) -> str:

@@ -481,6 +481,93 @@ def test_every_figure_uses_the_theme_font(path_fig, content, spectra, team, cond
         assert fig.layout.font.family == theme.FONT, fig.layout.title.text
 
 
+def _decoded(obj):
+    """Figure JSON with plotly's base64 typed arrays (``{"dtype", "bdata"}``) as plain lists."""
+    import base64
+
+    if isinstance(obj, dict):
+        if set(obj) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
+            if "shape" in obj:
+                array = array.reshape([int(n) for n in str(obj["shape"]).split(",")])
+            return array.tolist()
+        return {k: _decoded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decoded(v) for v in obj]
+    return obj
+
+
+def _without_nan(obj):
+    """JSON with NaN read as null (plotly writes a NaN in a plain list as null, in a typed array as NaN)."""
+    if isinstance(obj, dict):
+        return {k: _without_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_without_nan(v) for v in obj]
+    return None if isinstance(obj, float) and math.isnan(obj) else obj
+
+
+def test_a_charts_plain_spec_is_the_json_of_its_validated_figure(content, spectra, team, conditions):
+    """The district report serialises its charts without plotly's object model (``.spec``): what it writes must
+    be exactly what the validated figure the apps draw would write, for every builder and empty state."""
+    import json
+
+    import plotly.io as pio
+
+    cids, layer_of, names, cmarks = conditions
+    survey = pd.DataFrame([s.model_dump() for s in content.survey])
+    csum = analysis.condition_summary(cmarks, cids, layer_of)
+    district_marks = team.assign(district=["a"] * 4 + ["b"] * 3)
+    none = team.iloc[0:0]
+    agreed = pd.DataFrame({"spectrum": [LOC, PACE], "current": [2.0, 3.5], "aspiration": [4.0, None]})
+    spread = {f: analysis.summary(team, f) for f in ("current", "aspiration")}
+    ids = [c.id for layer in content.framework.layers for c in layer.conditions]
+    calls = [
+        (charts.pathway, (spectra, CURRENT, ASPIRATION), {}),
+        (charts.pathway, (spectra, {}, {}), {"title": None}),
+        (charts.team_pathways, (spectra, team, analysis.median_pathway(team), agreed),
+         {"labels": {1: "Principal"}, "spread": spread}),
+        (charts.team_pathways, (spectra, none, analysis.median_pathway(none)), {}),
+        (charts.alignment, (spectra, team), {}),
+        (charts.alignment, (spectra, none, "aspiration"), {}),
+        (charts.roles, (spectra, analysis.role_medians(team)), {}),
+        (charts.roles, (spectra, analysis.role_medians(none)), {}),
+        (charts.gaps, (spectra, analysis.team_gaps(team)), {}),
+        (charts.gaps, (spectra, analysis.team_gaps(none)), {}),
+        (charts.survey, (spectra, analysis.survey_benchmark(team, survey)), {}),
+        (charts.change, (spectra, analysis.change(team, team)), {}),
+        (charts.framework_rings, (content.framework,), {}),
+        (charts.framework_rings, (content.framework, {ids[0]: 2.5, ids[1]: None}), {"title": "Rings"}),
+        (charts.heatmap, (analysis.condition_matrix(cmarks, cids), names, content.framework.scale.labels),
+         {"numbers": {c: i for i, c in enumerate(cids, start=1)}}),
+        (charts.heatmap, (analysis.condition_matrix(cmarks.iloc[0:0], cids), names, content.framework.scale.labels),
+         {}),
+        (charts.condition_spread, (csum, names), {}),
+        (charts.condition_spread, (csum.iloc[0:0], names), {}),
+        (charts.votes, (csum, names), {}),
+        (charts.votes, (csum.iloc[0:0], names), {}),
+        (charts.network, (spectra, analysis.district_pathways(district_marks)), {"highlight": "a", "peers": ["b"]}),
+    ]
+    for build, args, kwargs in calls:
+        spec = build.spec(*args, **kwargs)
+        assert isinstance(spec, charts.Spec)
+        validated = json.loads(pio.to_json(build(*args, **kwargs)))
+        plain = spec.to_json()
+        assert _without_nan(plain) == _without_nan(_decoded(validated)), (build.__name__, kwargs)
+        json.dumps(plain, allow_nan=False)  # plain JSON: what a kernel can send and a page can read
+
+
+def test_a_spec_merges_updates_as_plotly_does():
+    spec = charts.Spec({"margin": {"l": 10, "r": 5}, "title": None})
+    spec.update_layout(margin=dict(l=20), legend=dict(x=0))
+    spec.update_xaxes(range=[0, 1]).update_xaxes(dtick=1)
+    spec.add_annotation(text="a").add_annotation(text="b")
+    assert spec.plain()["layout"] == {"margin": {"l": 20, "r": 5}, "legend": {"x": 0},
+                                      "xaxis": {"range": [0, 1], "dtick": 1}, "annotations": [{"text": "a"},
+                                                                                             {"text": "b"}]}
+    fig = spec.figure()
+    assert fig.layout.margin.l == 20 and fig.layout.margin.r == 5 and fig.layout.xaxis.dtick == 1
+
+
 def test_rings_read_without_hover_numbers_values_a_colour_bar_and_readable_text(content):
     fw = content.framework
     ids = [c.id for layer in fw.layers for c in layer.conditions]
