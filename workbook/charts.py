@@ -52,7 +52,7 @@ def _pruned(obj, meta: bool = False):
 
 @functools.cache
 def _template() -> dict:
-    """plotly's default template (a plain dict), which ``go.Figure`` puts into every figure's layout."""
+    """The default plotly template (a plain dict), which ``go.Figure`` puts into every figure's layout."""
     return go.Figure().layout.template.to_plotly_json()
 
 
@@ -76,29 +76,36 @@ class Spec(dict):
 
     @property
     def data(self) -> list[dict]:
+        """The traces, in drawing order."""
         return self["data"]
 
     @property
     def layout(self) -> dict:
+        """The layout: axes, margins, legend, annotations, ``meta``."""
         return self["layout"]
 
     def add_trace(self, trace: dict) -> Spec:
+        """Add a trace (a dict with its ``type``) on top of the others."""
         self.data.append(trace)
         return self
 
     def update_layout(self, **update) -> Spec:
+        """Merge ``update`` into the layout."""
         _merge(self.layout, update)
         return self
 
     def update_xaxes(self, **update) -> Spec:
+        """Merge ``update`` into the x axis."""
         _merge(self.layout.setdefault("xaxis", {}), update)
         return self
 
     def update_yaxes(self, **update) -> Spec:
+        """Merge ``update`` into the y axis."""
         _merge(self.layout.setdefault("yaxis", {}), update)
         return self
 
     def add_annotation(self, **annotation) -> Spec:
+        """Add an annotation."""
         self.layout.setdefault("annotations", []).append(annotation)
         return self
 
@@ -107,6 +114,7 @@ class Spec(dict):
         return {"data": _pruned(self.data), "layout": _pruned(self.layout)}
 
     def figure(self) -> go.Figure:
+        """The validated ``go.Figure`` (plotly checks every property: an unknown one raises)."""
         return go.Figure(self.plain())
 
     def to_json(self) -> dict:
@@ -119,7 +127,7 @@ class Spec(dict):
 
 
 def _builder(build):
-    """A chart builder's public form: the validated ``go.Figure``; ``.spec`` calls ``build`` itself (a :class:`Spec`)."""
+    """A chart builder's public form: the validated ``go.Figure``; ``.spec`` is ``build`` itself (a :class:`Spec`)."""
     @functools.wraps(build)
     def figure(*args, **kwargs) -> go.Figure:
         return build(*args, **kwargs).figure()

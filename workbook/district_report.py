@@ -1,7 +1,8 @@
 """The district report: what ``notebooks/district_report.ipynb`` shows, section by section.
 
 Each section is HTML (free text escaped) with its charts kept as plotly figures (in their plain
-form, :class:`workbook.charts.Spec`: a report only serialises them). The notebook displays them in order: HTML as ``text/html``, each chart as plotly's own output (the
+form, :class:`workbook.charts.Spec`: a report only serialises them). The notebook displays them
+in order: HTML as ``text/html``, each chart as plotly's own output (the
 ``application/vnd.plotly.v1+json`` mime bundle, which JupyterLab draws in a saved notebook),
 and :func:`workbook.reports.notebook_html` builds the HTML report from those same outputs.
 Aggregates are shown only when at least the session's minimum group size of members responded
