@@ -52,10 +52,13 @@ BUNDLES: dict[str, tuple[str | None, str, frozenset | None]] = {
 
 
 def full_bundle() -> Path:
-    """The full plotly.js bundle the installed plotly package ships."""
-    import plotly
+    """The full plotly.js bundle the installed plotly package ships (found without importing plotly)."""
+    import importlib.util
 
-    return Path(plotly.__file__).parent / "package_data" / FULL
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the plotly package is not installed in this environment")
+    return Path(list(spec.submodule_search_locations)[0]) / "package_data" / FULL
 
 
 def plotly_js_version() -> str:

@@ -23,9 +23,7 @@ from . import theme
 from ._lazy import np, pd  # pandas loads on first use: a member's page never needs it
 
 ROW_HEIGHT = 72
-CONFIG = {"displaylogo": False,
-          "toImageButtonOptions": {"format": "svg", "filename": "look-both-ways-chart"},
-          "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+CONFIG = theme.CHART_CONFIG
 
 
 POLE_LABELS = "Pole labels"

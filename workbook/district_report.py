@@ -31,6 +31,7 @@ from .html.conditions import layers_html
 from .html.pathway import gap_list
 from .html.team import alignment_text, critical_text, roles_text, survey_text
 from .render import esc
+from .report_html import PLOTLY_MIME, STYLE_CLASS, bundles_html, figure_html, trace_types  # noqa: F401
 from .store import Store
 
 PARAMETERS = {"district": str, "session": (int, type(None)), "compare_session": (int, type(None)),
@@ -38,7 +39,6 @@ PARAMETERS = {"district": str, "session": (int, type(None)), "compare_session": 
 # where a chart sits in a section's HTML until the parts are split (escaped free text cannot contain '<')
 _FIGURE = "<wb-figure n='{}'></wb-figure>"
 _FIGURE_RE = re.compile(r"<wb-figure n='(\d+)'></wb-figure>")
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
 def check_parameters(**params) -> dict:
@@ -348,22 +348,6 @@ def figure_json(fig: charts.Spec) -> dict:
     return dict(fig.to_json(), config=charts.CONFIG)
 
 
-def figure_html(spec: dict) -> str:
-    """A chart's ``<div>`` and script (plotly.js itself is loaded once by the page)."""
-    import plotly.io as pio
-
-    return pio.to_html({k: v for k, v in spec.items() if k != "config"}, include_plotlyjs=False, full_html=False,
-                       config=spec.get("config") or charts.CONFIG, default_width="100%", validate=False)
-
-
-def trace_types(specs) -> set[str]:
-    """Every trace type the charts draw (what picks the plotly.js bundle)."""
-    return {trace.get("type", "scatter") for spec in specs for trace in spec.get("data", [])}
-
-
-STYLE_CLASS = "wb-page wb-report-part"
-
-
 def style() -> str:
     """The workbook's stylesheet for the report's parts, as a ``<style>`` element."""
     from .theme import CSS
@@ -392,19 +376,6 @@ def bundles(items: list) -> list[dict]:
             spec = figure_json(item)
             out.append({PLOTLY_MIME: spec, "text/plain": _chart_name(spec)})
     return out
-
-
-def bundles_html(items: list[dict]) -> tuple[str, set[str]]:
-    """Displayed bundles back to one HTML fragment (charts from their plotly JSON) and the trace types drawn."""
-    html_parts, specs = [], []
-    for data in items:
-        if PLOTLY_MIME in data:
-            specs.append(data[PLOTLY_MIME])
-            html_parts.append(f"<div class='{STYLE_CLASS}'>{figure_html(data[PLOTLY_MIME])}</div>")
-        elif "text/html" in data:
-            text = data["text/html"]
-            html_parts.append(text if isinstance(text, str) else "".join(text))
-    return "".join(html_parts), trace_types(specs)
 
 
 def render_report(district: str, session=None, db_url=None, compare_session=None, anonymize: bool = True,

@@ -124,7 +124,7 @@ def notebook_html(nb, title: str, plotlyjs: str = "inline", out_dir: Path | None
     Charts are drawn from their plotly outputs. ``plotlyjs="inline"`` puts the smallest plotly.js
     bundle in the page; ``"shared"`` writes it into ``out_dir`` once and refers to it.
     """
-    from .district_report import bundles_html
+    from .report_html import bundles_html
 
     body, types = bundles_html(displayed(nb))
     head = ""

@@ -7,6 +7,11 @@ and round markers, ASPIRATION is vermillion with a dashed line and diamond marke
 
 from __future__ import annotations
 
+# the modebar of every chart: no plotly logo, a picture saved as SVG, no selection tools
+CHART_CONFIG = {"displaylogo": False,
+                "toImageButtonOptions": {"format": "svg", "filename": "look-both-ways-chart"},
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+
 NOW = "#0072B2"
 ASPIRATION = "#C2410C"  # vermillion, darkened from Okabe-Ito #D55E00 to reach WCAG AA on white
 NOW_STYLE = {"color": NOW, "dash": "solid", "symbol": "circle", "label": "Now"}

@@ -40,3 +40,30 @@ def test_member_page_never_imports_pandas(store, sqlite_url, tmp_path):
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "HEAVY=\n" in done.stdout, done.stdout
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    import nbformat
+    from workbook import reports
+
+    nb = nbformat.v4.new_notebook()
+    chart = {"data": [{"type": "bar", "x": [1, 2], "y": ["a", "b"]}], "layout": {"height": 300}}
+    nb.cells.append(nbformat.v4.new_code_cell("report()", outputs=[
+        nbformat.v4.new_output("display_data", {"text/html": "<h2>Team pathway</h2>"}),
+        nbformat.v4.new_output("display_data", {"application/vnd.plotly.v1+json": chart}),
+    ]))
+    page = reports.notebook_html(nb, "District report: Example", plotlyjs="inline")
+    assert "<h2>Team pathway</h2>" in page and 'class="plotly-graph-div"' in page and "Plotly.newPlot" in page
+    heavy = sorted(m for m in ("pandas", "plotly", "workbook.district_report", "workbook.charts") if m in sys.modules)
+    print("HEAVY=" + ",".join(heavy))
+""")
+
+
+def test_a_report_workers_page_building_never_imports_pandas_or_plotly(tmp_path):
+    """A batch's worker process turns each kernel's outputs into the page: it needs neither the analysis nor plotly
+    (about a second of imports per worker, paid before its first district)."""
+    done = subprocess.run([sys.executable, "-c", WORKER], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HEAVY=\n" in done.stdout, done.stdout
