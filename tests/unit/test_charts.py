@@ -561,11 +561,25 @@ def test_a_spec_merges_updates_as_plotly_does():
     spec.update_layout(margin=dict(l=20), legend=dict(x=0))
     spec.update_xaxes(range=[0, 1]).update_xaxes(dtick=1)
     spec.add_annotation(text="a").add_annotation(text="b")
-    assert spec.plain()["layout"] == {"margin": {"l": 20, "r": 5}, "legend": {"x": 0},
+    layout = spec.plain()["layout"]
+    assert layout.pop("template")["data"] == {}  # no traces: no trace defaults
+    assert layout == {"margin": {"l": 20, "r": 5}, "legend": {"x": 0},
                                       "xaxis": {"range": [0, 1], "dtick": 1}, "annotations": [{"text": "a"},
                                                                                              {"text": "b"}]}
     fig = spec.figure()
     assert fig.layout.margin.l == 20 and fig.layout.margin.r == 5 and fig.layout.xaxis.dtick == 1
+
+
+def test_a_chart_carries_the_default_template_as_it_bears_on_its_traces(content, spectra, team):
+    """plotly's default template, less the trace types and subplots the chart does not have: it looks the same."""
+    full = go.Figure().layout.template.to_plotly_json()
+    rings = charts.framework_rings(content.framework).layout.template.to_plotly_json()
+    assert set(rings["data"]) == {"barpolar", "scatterpolar"}
+    assert rings["data"]["barpolar"] == full["data"]["barpolar"]
+    assert rings["layout"]["polar"] == full["layout"]["polar"] and rings["layout"]["xaxis"] == full["layout"]["xaxis"]
+    assert not {"scene", "geo", "ternary"} & set(rings["layout"])
+    box = charts.alignment(spectra, team).layout.template.to_plotly_json()
+    assert set(box["data"]) == {"scatter"}  # the template has no box defaults
 
 
 def test_rings_read_without_hover_numbers_values_a_colour_bar_and_readable_text(content):
