@@ -204,28 +204,45 @@ def fold_roles(marks: pd.DataFrame, min_group: int) -> pd.DataFrame:
 
 
 def role_medians(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
-    """Median of ``field`` by role (rows) and spectrum (columns, in order)."""
-    data = marks.dropna(subset=[field])
-    if data.empty:
+    """Median of ``field`` by role (rows, sorted) and spectrum (columns, in order); NaN where a role has no mark."""
+    values = marks[field].to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values) & marks["role"].notna().to_numpy()
+    if not present.any():
         return pd.DataFrame(columns=list(SPECTRUM_IDS), dtype=float)
-    table = data.pivot_table(index="role", columns="spectrum", values=field, aggfunc="median")
-    return table.reindex(columns=list(SPECTRUM_IDS))
+    roles = marks["role"].to_numpy()[present]
+    spectra = marks["spectrum"].to_numpy()[present]
+    values = values[present]
+    names = sorted(set(roles))
+    table = np.full((len(names), len(SPECTRUM_IDS)), np.nan)
+    for i, role in enumerate(names):  # numpy per role and spectrum: a pivot table costs a report several times this
+        mine = roles == role
+        for j, sid in enumerate(SPECTRUM_IDS):
+            cell = values[mine & (spectra == sid)]
+            if len(cell):
+                table[i, j] = np.median(cell)
+    return pd.DataFrame(table, index=pd.Index(names, name="role"),
+                        columns=pd.Index(list(SPECTRUM_IDS), name="spectrum"))
 
 
-def role_differences(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
+def role_differences(marks: pd.DataFrame, field: str = "current", medians: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per spectrum, how far apart the roles' medians are, largest first.
 
     Columns: spectrum, roles (number of roles with a mark), low_role, low, high_role, high, difference.
-    Needs at least two roles on a spectrum; others are left out.
+    Needs at least two roles on a spectrum; others are left out. ``medians``: :func:`role_medians` of the
+    same marks and field, when the caller has it already.
     """
-    table = role_medians(marks, field)
+    table = role_medians(marks, field) if medians is None else medians
     rows = []
+    roles = list(table.index)
     for spectrum in table.columns:
-        col = table[spectrum].dropna()
-        if len(col) < 2:
+        col = table[spectrum].to_numpy(dtype=float)
+        marked = [i for i in range(len(col)) if not np.isnan(col[i])]
+        if len(marked) < 2:
             continue
-        rows.append({"spectrum": spectrum, "roles": len(col), "low_role": col.idxmin(), "low": col.min(),
-                     "high_role": col.idxmax(), "high": col.max(), "difference": col.max() - col.min()})
+        low = min(marked, key=lambda i: col[i])  # the first role with the lowest median, as idxmin
+        high = max(marked, key=lambda i: col[i])  # max keeps the first of equal values too, as idxmax
+        rows.append({"spectrum": spectrum, "roles": len(marked), "low_role": roles[low], "low": col[low],
+                     "high_role": roles[high], "high": col[high], "difference": col[high] - col[low]})
     frame = pd.DataFrame(rows, columns=["spectrum", "roles", "low_role", "low", "high_role", "high", "difference"])
     if frame.empty:
         return frame

@@ -124,8 +124,10 @@ class Spec(dict):
         return self
 
     def plain(self) -> dict:
-        """The figure's data and layout as ``go.Figure`` would take them (unset properties left out), with the
-        default template as it bears on this figure's trace types."""
+        """The figure's data and layout as ``go.Figure`` would take them (unset properties left out).
+
+        The layout carries the default template as it bears on this figure's trace types (:func:`_template_for`).
+        """
         layout = _pruned(self.layout)
         if "template" not in layout:
             layout["template"] = _template_for(frozenset(t.get("type", "scatter") for t in self.data))

@@ -171,11 +171,12 @@ def alignment_section(rep: Report) -> str:
     result = analysis.alignment(rep.marks, "current")
     # no one identifiable by role: roles smaller than the session's minimum group are folded or left out
     by_role = analysis.fold_roles(rep.marks, rep.session.min_group_size)
-    diffs = analysis.role_differences(by_role)
+    medians = analysis.role_medians(by_role)
+    diffs = analysis.role_differences(by_role, medians=medians)
     return ("<h2>Alignment and roles</h2>" + alignment_text(content, result, "now", numbers_open=True)
             + rep.figure(charts.alignment.spec(content.spectra, rep.marks, "current"))
             + roles_text(content, diffs, rep.session.min_group_size)
-            + rep.figure(charts.roles.spec(content.spectra, analysis.role_medians(by_role))))
+            + rep.figure(charts.roles.spec(content.spectra, medians)))
 
 
 def survey_section(rep: Report) -> str:
@@ -260,18 +261,21 @@ def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team
     if outcomes:
         out.append("<h3>Desired outcomes</h3>" + render.bullet_list(outcomes))
     named = rep.session.show_authors and not rep.anonymize
+    by_question: dict[str, list] = {}  # the answers to each question, in the store's order
+    for row in notes.itertuples():
+        by_question.setdefault(row.question_id, []).append(row)
     for qid, text in questions:
-        rows = notes[notes["question_id"] == qid]
-        if rows.empty:
+        rows = by_question.get(qid)
+        if not rows:
             continue
-        team = rows[rows["respondent_id"] == 0]["text"].tolist()
-        members = rows[rows["respondent_id"] != 0]
+        team = [r.text for r in rows if r.respondent_id == 0]
+        members = [r for r in rows if r.respondent_id != 0]
         parts = [f"<h3>{esc(text)}</h3>"]
         if team:
             parts.append(f"<p><strong>Team answer:</strong> {esc(team[0])}</p>")
-        if len(members) and (rep.enough or named):
+        if members and (rep.enough or named):
             items = "".join(f"<li>{esc(rep.labels.get(r.respondent_id, 'Member') + ': ' if named else '')}"
-                            f"{esc(r.text)}</li>" for r in members.itertuples())
+                            f"{esc(r.text)}</li>" for r in members)
             parts.append(f"<ul>{items}</ul>")
         out += parts
     if len(out) == 1:
