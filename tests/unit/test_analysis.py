@@ -333,6 +333,41 @@ def test_role_differences_largest_first_ties_in_guide_order():
     assert list(table.index) == [0, 1, 2, 3]
 
 
+def _random_team(rng, members: int) -> pd.DataFrame:
+    """A team of ``members`` with random roles (some missing) and random marks (some missing), every kind of gap."""
+    rows = []
+    for rid in range(members):
+        role = rng.choice(["Teacher", "Principal", "Coach", "Other roles", None])
+        for s in SPECTRUM_IDS:
+            if rng.random() < 0.8:
+                rows.append((rid, f"m{rid}", role, s, rng.choice([None, 1.0, 1.5, 2.0, 3.0, 4.5, 5.0]),
+                             rng.choice([None, 2.0, 3.5, 5.0])))
+    return pd.DataFrame(rows, columns=["respondent_id", "name", "role", "spectrum", "current", "aspiration"])
+
+
+def test_role_medians_and_differences_match_the_pivot_table_definition():
+    """The per-spectrum numpy version gives what a pandas pivot table of medians gives, ties included."""
+    import random
+
+    rng = random.Random(3)
+    for _ in range(200):
+        marks = _random_team(rng, rng.randint(0, 12))
+        for field in ("current", "aspiration"):
+            data = marks.dropna(subset=[field])
+            got = analysis.role_medians(marks, field)
+            if data["role"].notna().sum() == 0:
+                assert got.empty and list(got.columns) == list(SPECTRUM_IDS)
+                continue
+            want = data.pivot_table(index="role", columns="spectrum", values=field, aggfunc="median")
+            pd.testing.assert_frame_equal(got, want.reindex(columns=list(SPECTRUM_IDS)))
+            diffs = analysis.role_differences(marks, field)
+            for row in diffs.itertuples():
+                col = want[row.spectrum].dropna()
+                assert (row.low_role, row.high_role) == (col.idxmin(), col.idxmax())
+                assert (row.low, row.high, row.roles) == (col.min(), col.max(), len(col))
+            assert set(diffs["spectrum"]) == {s for s in want.columns if want[s].notna().sum() >= 2}
+
+
 def test_role_differences_need_two_roles():
     marks = team({1: {LOC: (1, None)}, 2: {LOC: (5, None)}})  # both teachers
     table = analysis.role_differences(marks)
