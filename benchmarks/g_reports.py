@@ -6,7 +6,7 @@ the same kernel mechanism: ``papermill.execute_notebook`` with ``workbook.report
 notebook's folder, exactly as ``workbook.reports.run_one`` does. So both pay the same worker, template and
 kernel costs; the per-district figure is the batch's wall time over its size, the memory figure the peak summed
 RSS of everything below the benchmark process (workers, templates, kernels). The two sides take turns, round by
-round (5 rounds, 2 with ``--quick``; the side going first alternates), so the ratios have a bootstrap interval. The
+round (8 rounds, 2 with ``--quick``; the side going first alternates), so the ratios have a bootstrap interval. The
 papermill command line on the empty notebook (a normally launched kernel) is timed once, for reference.
 """
 
@@ -23,6 +23,7 @@ from . import apps, procs
 from .stats import check, row, row_ci, summary
 
 WORKERS = 2
+ROUNDS = 8  # each a floor and a batch: enough for an interval narrower than the machine's drift
 
 
 def _empty_run(path: str) -> float:
@@ -125,7 +126,7 @@ def cli_once(nb: Path) -> float:
 def rounds(ctx: apps.Ctx, nb: Path, count: int) -> tuple[list[dict], list[dict]]:
     """The floor and the batch, taking turns round by round (the side going first alternates)."""
     floors, batches = [], []
-    for rnd in range(2 if ctx.quick else 5):
+    for rnd in range(2 if ctx.quick else ROUNDS):
         sides = [("empty", lambda: empty_batch(nb, count)),
                  ("workbook", lambda r=rnd: workbook_batch(ctx, count, ctx.folder / f"reports-{r}"))]
         for name, run in (sides if rnd % 2 == 0 else sides[::-1]):
