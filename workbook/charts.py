@@ -7,7 +7,7 @@ Each builder writes its chart as plain JSON-ready dicts (a :class:`Spec`). Calle
 (``charts.pathway(...)``) it returns the validated ``go.Figure`` the apps draw and test; its
 ``.spec`` form (``charts.pathway.spec(...)``) returns the same chart unvalidated, for the district
 report, which only serialises its charts: plotly's object model checks every property of every
-trace as it is set, about half of a report's time in its kernel. ``tests/unit/test_charts.py``
+trace as it is set, which was about half of a report's work in its kernel. ``tests/unit/test_charts.py``
 holds both forms to the same JSON.
 """
 
@@ -39,7 +39,7 @@ def _merge(target: dict, update: dict) -> dict:
     return target
 
 
-def _pruned(obj, meta: bool = False):
+def _pruned(obj):
     """``obj`` without unset properties (``None`` values of dicts), as plotly drops them; ``meta`` is kept as given."""
     if isinstance(obj, dict):
         return {k: (v if k == "meta" else _pruned(v)) for k, v in obj.items() if v is not None}

@@ -1,7 +1,8 @@
 """The package's layers, checked on its source: a lower layer never imports a higher one.
 
 From the bottom: the framework content and its rules (``content``, ``validation``, ``errors``, ``theme``,
-``render``), then what is computed and drawn from it (``analysis``, ``charts``, ``html``, ``worksheet``), then
+``render``), then what is computed and drawn from it (``analysis``, ``charts``, ``html``, ``worksheet``, and
+``report_html``, the report's page from its outputs), then
 the store, then the reusable widgets (``widgets``) and the apps built from them (``apps``, one module per
 notebook), then the reports and the servers. The district report is built from
 ``analysis``, ``charts`` and ``html`` only: a report kernel imports no ipywidgets. Imports inside functions
@@ -20,7 +21,8 @@ PACKAGE = Path(workbook.__file__).resolve().parent
 
 # modules that only read the framework and compute, draw or write HTML from it
 PURE = ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
-        "workbook._lazy", "workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet")
+        "workbook._lazy", "workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet",
+        "workbook.report_html")
 STORE = ("workbook.store",)  # the package: its base, parts and schema
 ABOVE_PURE = (*STORE, "workbook.widgets", "workbook.apps", "workbook.views", "workbook.district_report",
               "workbook.reports", "workbook.report_kernels", "workbook.page_kernels", "workbook.cli", "workbook.demo",
