@@ -271,3 +271,12 @@ def test_a_store_from_before_the_summaries_is_summarised_on_first_use(any_db_url
             expected(store).loc["example-usd", PACE])
     finally:
         store.dispose()
+
+
+def test_marks_read_across_chunks_match_the_marks(db, recomputed, monkeypatch):
+    """Stale sessions' marks read in several IN (...) lists (two sessions each) summarise as one list would."""
+    from workbook.store import network
+
+    monkeypatch.setattr(network, "_CHUNK", 2)
+    check(db)  # cold: six sessions read in three chunks, each summary against the marks
+    assert len(recomputed) == 6
