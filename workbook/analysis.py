@@ -340,44 +340,64 @@ def condition_matrix(cmarks: pd.DataFrame, condition_ids: list[str]) -> pd.DataF
 
 
 def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: dict) -> pd.DataFrame:
-    """Per condition: layer, n, median, mean, iqr, range, priority votes; framework order."""
-    data = cmarks.dropna(subset=["rating"]) if not cmarks.empty else cmarks
-    g = data.groupby("condition")["rating"] if not data.empty else None
-    out = pd.DataFrame(index=pd.Index(condition_ids, name="condition"))
-    out["layer"] = [layer_of[c] for c in condition_ids]
-    if g is None:
-        for col in ("n", "median", "mean", "iqr", "range"):
-            out[col] = 0 if col == "n" else np.nan
-    else:
-        out["n"] = g.count().reindex(condition_ids).fillna(0).astype(int)
-        out["median"] = g.median().reindex(condition_ids)
-        out["mean"] = g.mean().reindex(condition_ids)
-        out["iqr"] = (g.quantile(0.75) - g.quantile(0.25)).reindex(condition_ids)
-        out["range"] = (g.max() - g.min()).reindex(condition_ids)
+    """Per condition: layer, n, median, mean, iqr, range, priority votes; framework order.
+
+    A condition nobody rated has n = 0 and NaN statistics; votes count the marks whose ``priority`` is set.
+    """
+    # numpy per condition, not a pandas groupby (as :func:`summary`): sixteen conditions, a dozen ratings each
+    rows = []
     if cmarks.empty:
-        out["votes"] = 0
+        rows = [(0, np.nan, np.nan, np.nan, np.nan, 0) for _ in condition_ids]
     else:
-        votes = cmarks[cmarks["priority"].astype(bool)].groupby("condition").size()
-        out["votes"] = votes.reindex(condition_ids, fill_value=0).astype(int)
+        ratings = cmarks["rating"].to_numpy(dtype=float, na_value=np.nan)
+        conditions = cmarks["condition"].to_numpy()
+        priority = cmarks["priority"].astype(bool).to_numpy()
+        rated = ~np.isnan(ratings)
+        for cid in condition_ids:
+            here = conditions == cid
+            mine = ratings[here & rated]
+            votes = int(priority[here].sum())
+            if len(mine):
+                q1, med, q3 = np.percentile(mine, [25, 50, 75])  # linear interpolation, as pandas' quantile
+                rows.append((len(mine), med, mine.mean(), q3 - q1, mine.max() - mine.min(), votes))
+            else:
+                rows.append((0, np.nan, np.nan, np.nan, np.nan, votes))
+    out = pd.DataFrame(rows, columns=["n", "median", "mean", "iqr", "range", "votes"],
+                       index=pd.Index(condition_ids, name="condition"))
+    out.insert(0, "layer", [layer_of[c] for c in condition_ids])
+    for col in ("n", "votes"):
+        out[col] = out[col].astype(int)
+    for col in ("median", "mean", "iqr", "range"):
+        out[col] = out[col].astype(float)
     return out
 
 
 def layer_summary(csum: pd.DataFrame) -> pd.DataFrame:
-    """Per layer: median of the conditions' medians, the lowest-rated condition, total priority votes."""
+    """Per layer: median of the conditions' medians, the lowest-rated condition, total priority votes.
+
+    Layers in the order they first appear in ``csum``; a layer with no rated condition has a NaN median
+    and no lowest condition.
+    """
+    parts: dict = {}
+    for cid, layer, med, votes in zip(csum.index, csum["layer"], csum["median"], csum["votes"]):
+        part = parts.setdefault(layer, {"rated": [], "votes": 0})
+        part["votes"] += int(votes)
+        if not pd.isna(med):
+            part["rated"].append((float(med), cid))
     rows = []
-    for layer, part in csum.groupby("layer", sort=False):
-        rated = part.dropna(subset=["median"])
-        rows.append({"layer": layer, "median_of_medians": rated["median"].median() if len(rated) else np.nan,
-                     "lowest": rated["median"].idxmin() if len(rated) else None,
-                     "votes": int(part["votes"].sum())})
+    for layer, part in parts.items():
+        rated = part["rated"]
+        lowest = min(rated, key=lambda r: r[0])[1] if rated else None  # the first of equal lowest medians
+        rows.append({"layer": layer,
+                     "median_of_medians": float(np.median([m for m, _ in rated])) if rated else np.nan,
+                     "lowest": lowest, "votes": part["votes"]})
     return pd.DataFrame(rows).set_index("layer") if rows else pd.DataFrame()
 
 
 def top_priorities(csum: pd.DataFrame, k: int = 3) -> list[str]:
     """Conditions with the most priority votes (at least one), ties by framework order, at most ``k``."""
-    voted = csum[csum["votes"] > 0].copy()
-    voted["order"] = range(len(voted))
-    return list(voted.sort_values(["votes", "order"], ascending=[False, True]).index[:k])
+    voted = [(-int(v), i, cid) for i, (cid, v) in enumerate(zip(csum.index, csum["votes"])) if v > 0]
+    return [cid for _, _, cid in sorted(voted)[:k]]
 
 
 # ------------------------------------------------------------ network segments (as the survey groups systems)

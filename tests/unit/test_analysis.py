@@ -705,6 +705,56 @@ def test_top_priorities_from_summary():
     assert analysis.top_priorities(csum, k=1) == ["visioning"]
 
 
+def _groupby_condition_summary(cmarks, condition_ids, layer_of):
+    """The definition: pandas' groupby statistics per condition (what condition_summary computes in numpy)."""
+    data = cmarks.dropna(subset=["rating"])
+    out = pd.DataFrame(index=pd.Index(condition_ids, name="condition"))
+    out["layer"] = [layer_of[c] for c in condition_ids]
+    g = data.groupby("condition")["rating"]
+    out["n"] = g.count().reindex(condition_ids).fillna(0).astype(int)
+    out["median"] = g.median().reindex(condition_ids)
+    out["mean"] = g.mean().reindex(condition_ids)
+    out["iqr"] = (g.quantile(0.75) - g.quantile(0.25)).reindex(condition_ids)
+    out["range"] = (g.max() - g.min()).reindex(condition_ids)
+    votes = cmarks[cmarks["priority"].astype(bool)].groupby("condition").size()
+    out["votes"] = votes.reindex(condition_ids, fill_value=0).astype(int)
+    return out
+
+
+def _groupby_layer_summary(csum):
+    rows = []
+    for layer, part in csum.groupby("layer", sort=False):
+        rated = part.dropna(subset=["median"])
+        rows.append({"layer": layer, "median_of_medians": rated["median"].median() if len(rated) else np.nan,
+                     "lowest": rated["median"].idxmin() if len(rated) else None, "votes": int(part["votes"].sum())})
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def test_condition_and_layer_summaries_match_the_groupby_definition(content):
+    """The numpy summaries give what pandas' groupby gives: unrated conditions, ties and missing ratings included."""
+    import random
+
+    rng = random.Random(5)
+    fw = content.framework
+    ids = [c.id for c in fw.conditions]
+    layer_of = {c.id: fw.layer_of(c.id).id for c in fw.conditions}
+    for _ in range(300):
+        rows = []
+        for m in range(rng.randint(1, 14)):
+            for cid in rng.sample(ids, rng.randint(0, len(ids))):
+                rating = None if rng.random() < 0.15 else float(rng.randint(1, 5))
+                rows.append((f"Member {m + 1}", cid, rating, rng.random() < 0.2))
+        data = pd.DataFrame(rows, columns=CCOLUMNS).astype({"rating": float})
+        want = _groupby_condition_summary(data, ids, layer_of) if len(data) else None
+        got = analysis.condition_summary(data, ids, layer_of)
+        if want is not None:
+            pd.testing.assert_frame_equal(got, want)
+        pd.testing.assert_frame_equal(analysis.layer_summary(got), _groupby_layer_summary(got))
+        order = {cid: i for i, cid in enumerate(ids)}
+        voted = sorted((c for c in ids if got.loc[c, "votes"] > 0), key=lambda c: (-got.loc[c, "votes"], order[c]))
+        assert analysis.top_priorities(got, 3) == voted[:3]
+
+
 def test_one_median_for_every_view():
     """The network's summaries (analysis.median) and a session's summary (pandas) agree on the same marks."""
     import random
