@@ -72,6 +72,14 @@ def median(values) -> float | None:
     return float(statistics.median(present)) if present else None
 
 
+def _describe(present: np.ndarray) -> tuple:
+    """n, median, mean, q1, q3, min, max of the marks ``present`` (no NaN); n = 0 and NaN for none."""
+    if not len(present):
+        return (0,) + (np.nan,) * 6
+    q1, med, q3 = np.percentile(present, [25, 50, 75])  # linear interpolation, as pandas' quantile
+    return len(present), med, present.mean(), q1, q3, present.min(), present.max()
+
+
 def summary(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
     """Per spectrum (all seven, in order): n, median, mean, q1, q3, iqr, min, max, range of ``field``.
 
@@ -82,12 +90,7 @@ def summary(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
     spectra = marks["spectrum"].to_numpy()
     rows = []
     for sid in SPECTRUM_IDS:
-        mine = values[(spectra == sid) & ~np.isnan(values)]
-        if len(mine):
-            q1, med, q3 = np.percentile(mine, [25, 50, 75])  # linear interpolation, as pandas' quantile
-            rows.append((len(mine), med, mine.mean(), q1, q3, mine.min(), mine.max()))
-        else:
-            rows.append((0,) + (np.nan,) * 6)
+        rows.append(_describe(values[(spectra == sid) & ~np.isnan(values)]))
     out = pd.DataFrame(rows, columns=["n", "median", "mean", "q1", "q3", "min", "max"],
                        index=pd.Index(list(SPECTRUM_IDS), name="spectrum"))
     out["n"] = out["n"].astype(int)
@@ -344,7 +347,7 @@ def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: 
 
     A condition nobody rated has n = 0 and NaN statistics; votes count the marks whose ``priority`` is set.
     """
-    # numpy per condition, not a pandas groupby (as :func:`summary`): sixteen conditions, a dozen ratings each
+    # numpy per condition (:func:`_describe`, as :func:`summary`), not a pandas groupby: sixteen conditions
     rows = []
     if cmarks.empty:
         rows = [(0, np.nan, np.nan, np.nan, np.nan, 0) for _ in condition_ids]
@@ -355,13 +358,8 @@ def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: 
         rated = ~np.isnan(ratings)
         for cid in condition_ids:
             here = conditions == cid
-            mine = ratings[here & rated]
-            votes = int(priority[here].sum())
-            if len(mine):
-                q1, med, q3 = np.percentile(mine, [25, 50, 75])  # linear interpolation, as pandas' quantile
-                rows.append((len(mine), med, mine.mean(), q3 - q1, mine.max() - mine.min(), votes))
-            else:
-                rows.append((0, np.nan, np.nan, np.nan, np.nan, votes))
+            n, med, mean, q1, q3, low, high = _describe(ratings[here & rated])
+            rows.append((n, med, mean, q3 - q1, high - low, int(priority[here].sum())))
     out = pd.DataFrame(rows, columns=["n", "median", "mean", "iqr", "range", "votes"],
                        index=pd.Index(condition_ids, name="condition"))
     out.insert(0, "layer", [layer_of[c] for c in condition_ids])
@@ -389,7 +387,7 @@ def layer_summary(csum: pd.DataFrame) -> pd.DataFrame:
         rated = part["rated"]
         lowest = min(rated, key=lambda r: r[0])[1] if rated else None  # the first of equal lowest medians
         rows.append({"layer": layer,
-                     "median_of_medians": float(np.median([m for m, _ in rated])) if rated else np.nan,
+                     "median_of_medians": median(m for m, _ in rated) if rated else np.nan,
                      "lowest": lowest, "votes": part["votes"]})
     return pd.DataFrame(rows).set_index("layer") if rows else pd.DataFrame()
 
