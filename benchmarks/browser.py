@@ -156,6 +156,13 @@ def chart_at(tab: Tab, timeout: float) -> float:
     return handle.json_value() / 1000
 
 
+def html_at(tab: Tab) -> float | None:
+    """Epoch seconds at which the tab's page had received its whole HTML (navigation timing's ``responseEnd``)."""
+    ms = tab.page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; "
+                           "return n && n.responseEnd ? performance.timeOrigin + n.responseEnd : null; }")
+    return None if ms is None else ms / 1000
+
+
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
 

@@ -38,9 +38,15 @@ def open_room(b, url: str, count: int = ROOM, limit: float = LIMIT) -> dict:
                 drawn.append(browser.chart_at(tab, max(1.0, start + limit - time.time())) - start)
             except Exception:  # playwright's TimeoutError: this page drew no chart within the limit
                 missing += 1
+        html = []  # where a room's time goes: the server's part (the whole HTML received) of each page
+        for tab in tabs:
+            with contextlib.suppress(Exception):
+                at = browser.html_at(tab)
+                if at is not None:
+                    html.append(round(at - start, 3))
         out = summary(drawn)
         out.update(last_s=None if missing or not drawn else round(max(drawn), 3), missing=missing,
-                   problems=[p for tab in tabs for p in tab.problems()])
+                   html_s=sorted(html), problems=[p for tab in tabs for p in tab.problems()])
         return out
     finally:
         for tab in tabs:
@@ -101,6 +107,9 @@ def _room_rows(raw: dict) -> list[dict]:
     lasts = {side: [r["last_s"] for r in rs if r["last_s"] is not None] for side, rs in raw["rooms"].items()}
     first = {side: summary([r["min"] for r in rs if r["min"] is not None])["median"]
              for side, rs in raw["rooms"].items()}
+    # the last page's HTML received, per room (rooms of an older run's JSON have no such record)
+    html_last = {side: summary([max(r["html_s"]) for r in rs if r.get("html_s")])["median"]
+                 for side, rs in raw["rooms"].items()}
     mt = {side: {k: summary([m[k] for m in ms])["median"] for k in browser.METRICS}
           for side, ms in raw["main_thread"].items()}
     tasks = {side: [m["TaskDuration"] for m in ms] for side, ms in raw["main_thread"].items()}
@@ -113,6 +122,9 @@ def _room_rows(raw: dict) -> list[dict]:
                "s", f"workbook serve {shipped} (make app); median over {len(raw['rooms']['workbook'])} room(s)"),
         row("room", f"{ROOM} at once: start -> first chart drawn vs Panel", first["workbook"], first["panel"], None,
             "s"),
+        row("room", f"{ROOM} at once: start -> last page's HTML received vs Panel", html_last["workbook"],
+            html_last["panel"], None, "s", "the server's part of the room: the workbook's HTML waits for the page's "
+            "kernel to build the page; Panel's HTML is a shell its scripts fill in"),
         row_ci("room", "member page main-thread task time to chart vs Panel", tasks["workbook"], tasks["panel"], 1.0,
                "s", "CDP Performance.getMetrics TaskDuration: time the renderer's main thread spent in tasks"),
         row("room", "member page main-thread script time to chart vs Panel", mt["workbook"]["ScriptDuration"],

@@ -21,6 +21,7 @@ pidfds, a template that cannot start) the kernel is launched the usual way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import importlib
 import json
@@ -341,6 +342,7 @@ class Template:
 
     _instance: Template | None = None
     _unavailable: int | None = None  # the pid of a process in which a template could not start
+    _starting = threading.Lock()  # kernels are launched from worker threads: one template per process
     warm = "workbook.report_kernels:_warm"  # "module:function" the template runs before its first fork
 
     def __init__(self, warm: str | None = None):
@@ -368,16 +370,17 @@ class Template:
         """The template of the calling process, started if need be; None when forking is not available."""
         if not hasattr(os, "fork") or not hasattr(os, "pidfd_open") or cls._unavailable == os.getpid():
             return None
-        current = cls._instance
-        if current is not None and not current.usable():
-            cls.discard(current)  # it stopped, or it belongs to the process this one was forked from
-        if cls._instance is None:
-            try:
-                cls._instance = cls()
-            except (OSError, TemplateError):
-                cls._unavailable = os.getpid()  # kernels are launched as usual from now on
-                return None
-        return cls._instance
+        with Template._starting:
+            current = cls._instance
+            if current is not None and not current.usable():
+                cls.discard(current)  # it stopped, or it belongs to the process this one was forked from
+            if cls._instance is None:
+                try:
+                    cls._instance = cls()
+                except (OSError, TemplateError):
+                    cls._unavailable = os.getpid()  # kernels are launched as usual from now on
+                    return None
+            return cls._instance
 
     @classmethod
     def discard(cls, template: Template) -> None:
@@ -508,6 +511,33 @@ class ForkedKernel:
             os.close(self._pidfd)
 
 
+async def _in_thread(function, *args):
+    """``function(*args)`` in a thread of its own, awaited without blocking the event loop.
+
+    Awaited by polling rather than with ``run_in_executor``: a report worker is forked from a process
+    whose event loop it inherits, and a thread's wake-up call to such a loop can go unheard.
+    """
+    done: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            done.set_result(function(*args))
+        except BaseException as exc:  # handed to the awaiting coroutine
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="workbook-template-ask", daemon=True).start()
+    while not done.done():
+        await asyncio.sleep(0.002)
+    return done.result()
+
+
+def _new_starting_lock() -> None:
+    Template._starting = threading.Lock()  # a child forked while another thread held it starts with it free
+
+
+os.register_at_fork(after_in_child=_new_starting_lock)
+
+
 class ForkingProvisioner(LocalProvisioner):
     """Launches ``python -m ipykernel_launcher`` kernels by forking the template; anything else as usual."""
 
@@ -518,7 +548,9 @@ class ForkingProvisioner(LocalProvisioner):
         if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable:
             env = kwargs.get("env") or dict(os.environ)
             cwd = str(kwargs.get("cwd") or os.getcwd())
-            kernel = self._fork(cmd[3:], env, cwd)
+            # the template's answer is awaited off the event loop: a server starting a room's kernels keeps
+            # serving pages (and the template's other answers) while the template forks
+            kernel = await _in_thread(self._fork, cmd[3:], env, cwd)
             if kernel is not None:
                 self.process = kernel
                 self.pid = self.pgid = kernel.pid  # the child leads its own process group
@@ -543,7 +575,8 @@ class ForkingProvisioner(LocalProvisioner):
         """Signal a forked kernel through its template (never by pid), any other kernel as usual."""
         if isinstance(self.process, ForkedKernel):
             # through the template, never os.killpg here: after the kernel is reaped its pid may be reused
-            self.process.send_signal(signum)
+            # (asked off the event loop, like a fork)
+            await _in_thread(self.process.send_signal, signum)
             return
         await super().send_signal(signum)
 

@@ -64,6 +64,56 @@ def share_template_cache(style_css: bool | None = None) -> None:
     TemplateExporter._create_environment = _create_environment
 
 
+def _ready(pool: list) -> list:
+    """The pool's kernels that are warm now: their start and first run are done and did not fail."""
+    return [item for item in pool if item.done() and not item.cancelled() and item.exception() is None]
+
+
+def ready_pool_only() -> None:
+    """A visit takes a warm kernel from the preheated pool only when one is ready; else it starts its own.
+
+    Voila counts the pool's pending refills as pool kernels. A page that finds only pending refills
+    waits for one of them, and a refill waits ``fill_delay`` seconds before it even starts (the
+    workbook gives it eight, so refills leave a room's first pages the machine): in a room of twelve,
+    every page after the pool's two queued for a refill, its HTML some 8 s late. Here only ready
+    kernels count, a ready one is taken first, and a refill that failed is dropped (the next visit
+    refills the pool again); refills still start after ``fill_delay``, in the background.
+    """
+    import voila.app
+    from voila import voila_kernel_manager
+
+    factory = voila_kernel_manager.voila_kernel_manager_factory
+    if getattr(voila.app.voila_kernel_manager_factory, "_workbook_ready_pool", False):
+        return
+
+    def factory_ready_pool(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
+        cls = factory(base_class, preheat_kernel, default_pool_size, page_config_hook)
+        if not hasattr(cls, "get_rendered_notebook"):  # no preheating: nothing to change
+            return cls
+        get_rendered_notebook = cls.get_rendered_notebook
+
+        def get_pool_size(self, notebook_name: str) -> int:
+            pool = self._pools.get(notebook_name, [])
+            for item in [i for i in pool if i.done() and (i.cancelled() or i.exception() is not None)]:
+                pool.remove(item)
+            return len(_ready(pool))
+
+        async def get_rendered_notebook_ready(self, notebook_name: str, *args, **kwargs):
+            pool = self._pools.get(notebook_name, [])
+            ready = _ready(pool)
+            if ready and pool[0] is not ready[0]:  # Voila takes the pool's first item: make it a ready one
+                pool.remove(ready[0])
+                pool.insert(0, ready[0])
+            return await get_rendered_notebook(self, notebook_name, *args, **kwargs)
+
+        cls.get_pool_size = get_pool_size
+        cls.get_rendered_notebook = get_rendered_notebook_ready
+        return cls
+
+    factory_ready_pool._workbook_ready_pool = True
+    voila.app.voila_kernel_manager_factory = factory_ready_pool
+
+
 def _counts(kernel_manager) -> tuple[int, int]:
     """Kernels of this server, and those of them waiting in the preheated pool (no page yet)."""
     kernels = len(kernel_manager.list_kernel_ids())
@@ -132,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     from .capacity import Gate, limit_from_env
 
     share_template_cache()
+    ready_pool_only()
     limit_pages(Gate(limit_from_env()))
     from voila.app import main as voila_main
 

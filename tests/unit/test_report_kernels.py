@@ -222,6 +222,45 @@ def kill_and_wait(template: Template) -> int:
     return pid
 
 
+def test_the_event_loop_keeps_running_while_the_template_forks(held, tmp_path, monkeypatch):
+    """A server starting a room's kernels keeps serving pages while the template answers (a busy machine)."""
+    import asyncio
+
+    assert Template.get() is not None
+    fork, forking = Template.fork, []
+
+    def slow_fork(self, *args, **kwargs):
+        began = time.monotonic()
+        time.sleep(0.5)  # the template's answer is slow in coming
+        kernel = fork(self, *args, **kwargs)
+        forking.append((began, time.monotonic()))
+        return kernel
+
+    monkeypatch.setattr(Template, "fork", slow_fork)
+
+    async def go():
+        ticks = []
+
+        async def tick():
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.02)
+
+        ticker = asyncio.create_task(tick())
+        km = ForkingKernelManager(kernel_name="python3")
+        try:
+            await km.start_kernel(cwd=str(tmp_path))
+            assert isinstance(km.provisioner.process, ForkedKernel)
+        finally:
+            ticker.cancel()
+            await km.shutdown_kernel(now=True)
+        return ticks
+
+    ticks = run_async(go())
+    (began, ended), = forking
+    assert [t for t in ticks if began < t < ended], "the event loop stood still while the template forked"
+
+
 def test_a_dead_template_is_replaced(held, tmp_path, monkeypatch):
     first = Template.get()
     assert first is not None

@@ -41,3 +41,45 @@ def test_environments_say_whether_the_page_links_voilas_styles_as_a_stylesheet(m
         assert env.globals["workbook_style_css"] is flag and env.bytecode_cache is voila_server.CACHE
     source = (cli.TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
     assert 'include_css("static/voila-style.css")' in source and 'include_js("static/voila-style.js")' in source
+
+
+def test_a_visit_takes_a_warm_kernel_only_when_one_is_ready(monkeypatch):
+    """Voila counted the pool's pending refills as kernels: a room's third page waited for a refill that
+    itself waits ``fill_delay`` (8 s) before it starts. Only ready kernels count now; the rest start their own."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import voila.app
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila import voila_kernel_manager
+
+    monkeypatch.setattr(voila.app, "voila_kernel_manager_factory", voila_kernel_manager.voila_kernel_manager_factory)
+    voila_server.ready_pool_only()
+    voila_server.ready_pool_only()  # twice is once
+    cls = voila.app.voila_kernel_manager_factory(AsyncMappingKernelManager, True, 2)
+    assert cls.get_pool_size.__module__ == "workbook.voila_server"
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+
+        def warm(kernel_id):
+            done = loop.create_future()
+            done.set_result({"task": f"render {kernel_id}", "renderer": SimpleNamespace(rendered_cache=[kernel_id]),
+                             "kernel_id": kernel_id})
+            return done
+
+        failed, pending = loop.create_future(), loop.create_future()
+        failed.set_exception(RuntimeError("the refill's kernel did not start"))
+        km = cls.__new__(cls)  # the pool's bookkeeping only: no kernels are started
+        refills = []
+        km.fill_if_needed = lambda **kw: refills.append(kw["notebook_name"])
+        km._pools = {"app.ipynb": [pending, failed, warm("k1")]}
+        assert km.get_pool_size("app.ipynb") == 1  # the pending refill is not a kernel, the failed one is dropped
+        assert km._pools["app.ipynb"] == [pending, km._pools["app.ipynb"][1]] and failed not in km._pools["app.ipynb"]
+        # the ready kernel is the one taken, at once, though a pending refill was ahead of it in the pool
+        task, cache, kernel_id = await asyncio.wait_for(km.get_rendered_notebook("app.ipynb"), 1)
+        assert (task, cache, kernel_id) == ("render k1", ["k1"], "k1") and refills == ["app.ipynb"]
+        assert km.get_pool_size("app.ipynb") == 0  # only the pending refill is left: the next visit starts its own
+        pending.cancel()
+
+    asyncio.run(scenario())
