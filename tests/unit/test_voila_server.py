@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from nbconvert.exporters.templateexporter import TemplateExporter
 
+from tests.conftest import run_async
 from workbook import cli, voila_server
 
 
@@ -82,4 +83,4 @@ def test_a_visit_takes_a_warm_kernel_only_when_one_is_ready(monkeypatch):
         assert km.get_pool_size("app.ipynb") == 0  # only the pending refill is left: the next visit starts its own
         pending.cancel()
 
-    asyncio.run(scenario())
+    run_async(scenario())  # its own loop in a thread of its own (the browser tests keep one running here)
