@@ -115,10 +115,15 @@ def ready_pool_only() -> None:
 
 
 def _counts(kernel_manager) -> tuple[int, int]:
-    """Kernels of this server, and those of them waiting in the preheated pool (no page yet)."""
+    """Kernels of this server, and those of them waiting in the preheated pool (no page yet).
+
+    Only the pool's ready items count as pool kernels: a pending refill (sleeping ``fill_delay``, or
+    starting its kernel) has no kernel among the server's yet, and counting it would let the gate
+    admit a page more than ``--max-kernels`` for every refill on its way.
+    """
     kernels = len(kernel_manager.list_kernel_ids())
     pools = getattr(kernel_manager, "_pools", None) or {}
-    return kernels, sum(len(pool) for pool in pools.values())
+    return kernels, sum(len(_ready(pool)) for pool in pools.values())
 
 
 def limit_pages(gate) -> None:

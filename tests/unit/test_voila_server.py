@@ -84,3 +84,28 @@ def test_a_visit_takes_a_warm_kernel_only_when_one_is_ready(monkeypatch):
         pending.cancel()
 
     run_async(scenario())  # its own loop in a thread of its own (the browser tests keep one running here)
+
+
+def test_the_page_limit_counts_only_ready_pool_kernels_as_waiting():
+    """A pending refill has no kernel yet: counted as a pool kernel, it hid a page from the limit for every
+    refill on its way (two pages beyond ``--max-kernels`` while the pool refilled)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from workbook.capacity import Gate
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        ready, sleeping, starting = loop.create_future(), loop.create_future(), loop.create_future()
+        ready.set_result({"kernel_id": "pool-1"})
+        # the server's kernels: one waiting in the pool, two with a member's page each
+        km = SimpleNamespace(list_kernel_ids=lambda: ["pool-1", "page-1", "page-2"],
+                             _pools={"app.ipynb": [ready, sleeping, starting]})
+        assert voila_server._counts(km) == (3, 1)
+        gate = Gate(2)
+        assert gate.pages(*voila_server._counts(km)) == 2 and gate.full(*voila_server._counts(km))
+        sleeping.cancel()
+        starting.cancel()
+        assert voila_server._counts(SimpleNamespace(list_kernel_ids=lambda: ["a"])) == (1, 0)  # no preheating
+
+    run_async(scenario())
