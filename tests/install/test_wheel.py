@@ -34,7 +34,9 @@ def _run(argv, **kw):
 def installed(tmp_path_factory):
     """A fresh environment with the workbook's wheel installed; yields (its bin folder, a folder to work in)."""
     tmp = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp / "dist")])
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp / "dist")])
+    # every folder of files the wheel carries is listed: the build says nothing about importable folders left out
+    assert "absent from the `packages` configuration" not in built.stdout + built.stderr, built.stderr[-2000:]
     wheel = next((tmp / "dist").glob("look_both_ways_workbook-*.whl"))
     env_dir = tmp / "env"
     _run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)])
