@@ -53,6 +53,22 @@ def haproxy() -> str:
     return ""
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` is alive and not a zombie (a process that ends while it is read counts as gone)."""
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False
+
+
+def cmdline(pid: int) -> str:
+    """The command line of ``pid``, or "" when it has ended (processes come and go while /proc is listed)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ")
+    except OSError:
+        return ""
+
+
 @pytest.fixture(scope="module")
 def database():
     """A fresh database on the PostgreSQL server of WORKBOOK_TEST_PG_URL, for the whole module."""
@@ -116,8 +132,7 @@ def convening(tmp_path_factory, database):
     finally:
         stop_convening(conv.proc)
         pids = [s["pid"] for s in conv.servers.values()]
-        left = [pid for pid in pids if Path(f"/proc/{pid}").exists()
-                and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+        left = [pid for pid in pids if running(pid)]
         assert not left, f"servers still running after Ctrl+C: {left}"
 
 
@@ -352,17 +367,10 @@ def test_a_convening_killed_outright_takes_its_servers_and_balancer_with_it(tmp_
     folder = tmp_path_factory.mktemp("killed")
     conv = start_convening(folder, database, "--servers", "2", "--preheat", "0")
     pids = [s["pid"] for s in conv.servers.values()]
-    balancer = [int(p) for p in os.listdir("/proc") if p.isdigit() and str(folder / "haproxy.cfg")
-                in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ")]
+    balancer = [int(p) for p in os.listdir("/proc") if p.isdigit() and str(folder / "haproxy.cfg") in cmdline(int(p))]
     assert len(pids) == 2 and balancer, (pids, balancer)
     conv.proc.kill()
     conv.proc.wait(10)
-
-    def running(pid: int) -> bool:
-        try:
-            return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
-        except OSError:
-            return False
 
     deadline = time.time() + 60
     while any(running(p) for p in pids + balancer) and time.time() < deadline:
