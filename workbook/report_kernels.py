@@ -538,10 +538,104 @@ def _new_starting_lock() -> None:
 os.register_at_fork(after_in_child=_new_starting_lock)
 
 
+PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")
+PORT_FLOOR = 10000  # the lowest port a kernel is given (far above the privileged and the well-known ones)
+
+
+def ephemeral_range() -> tuple[int, int] | None:
+    """The ports this machine gives outgoing connections (Linux ``ip_local_port_range``), or None."""
+    try:
+        low, high = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    except (OSError, ValueError):
+        return None
+    return low, high
+
+
+class KernelPorts:
+    """Ports for this process's kernels, taken below the machine's ephemeral range.
+
+    jupyter_client picks a kernel's five ports by binding to port 0 and letting go, so it gets ports
+    from the range the system also hands to outgoing connections. Between the pick and the kernel's
+    own bind (a forked kernel binds once it is up, a moment later on a busy machine) any connection
+    may take one: a room's kernels and their connections to the server make hundreds. A kernel that
+    finds its port taken dies, jupyter_client's restarts reuse the same ports, and the member's page
+    never loads. No connection is ever given a port below the ephemeral range, so kernels get theirs
+    there: free when picked (checked by binding it) and never handed to two kernels of this process.
+    """
+
+    def __init__(self):
+        self._used: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self, ip: str, count: int = len(PORT_NAMES)) -> list[int] | None:
+        """``count`` free ports below the ephemeral range, or None (no such range: jupyter_client picks)."""
+        span = ephemeral_range()
+        if span is None or span[0] - PORT_FLOOR < 1000:
+            return None
+        ports: list[int] = []
+        with self._lock:
+            for _ in range(count * 100):
+                port = random.randrange(PORT_FLOOR, span[0])
+                if port in self._used or port in ports or not _bindable(ip, port):
+                    continue
+                ports.append(port)
+                if len(ports) == count:
+                    self._used.update(ports)
+                    return ports
+        return None
+
+    def give_back(self, ports) -> None:
+        """Ports of a kernel that is gone: free to hand out again."""
+        with self._lock:
+            self._used.difference_update(ports)
+
+
+def _bindable(ip: str, port: int) -> bool:
+    """Whether nothing holds ``port`` on ``ip`` now (bound without SO_REUSEADDR, so lingering sockets count)."""
+    probe = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET)
+    try:
+        probe.bind((ip, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+PORTS = KernelPorts()
+
+
 class ForkingProvisioner(LocalProvisioner):
     """Launches ``python -m ipykernel_launcher`` kernels by forking the template; anything else as usual."""
 
     template_class: type[Template] = Template  # which template (and so which warm-up) this provisioner forks
+    _own_ports: list[int] | None = None  # the ports :data:`PORTS` gave this kernel (None: jupyter_client's)
+
+    async def pre_launch(self, **kwargs):
+        """Ports from :data:`PORTS` (below the ephemeral range) for a local TCP kernel, then as usual."""
+        km = self.parent
+        if km is not None and km.transport == "tcp" and km.cache_ports and not self.ports_cached:
+            ports = PORTS.take(km.ip)
+            if ports is not None:
+                for name, port in zip(PORT_NAMES, ports):
+                    setattr(km, name, port)
+                self.ports_cached, self._own_ports = True, ports
+        return await super().pre_launch(**kwargs)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """Give the kernel's ports back; a restarted kernel gets new ones (its old ones may be what killed it)."""
+        own, self._own_ports = self._own_ports, None
+        if own is None:
+            await super().cleanup(restart)
+            return
+        self.ports_cached = False  # not jupyter_client's cache: nothing of it to give back
+        await super().cleanup(restart)
+        PORTS.give_back(own)
+        km = self.parent
+        if restart and km is not None:
+            for name in PORT_NAMES:
+                setattr(km, name, 0)
+            km.cleanup_connection_file()  # written again with the new ports by the next pre_launch
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         """Fork a ``python -m ipykernel_launcher`` kernel from the template; launch it as usual otherwise."""

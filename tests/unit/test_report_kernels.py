@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -18,7 +19,7 @@ import nbformat
 import pytest
 
 from tests.conftest import run_async
-from workbook import reports
+from workbook import report_kernels, reports
 from workbook.report_kernels import ForkedKernel, ForkingKernelManager, Template
 
 WARM_MODULE = '''
@@ -340,3 +341,85 @@ def test_a_failed_rehearsal_leaves_the_template_usable(tmp_path, monkeypatch):
     monkeypatch.setattr(district_report, "parts", broken)
     report_kernels._rehearse()  # no exception: the districts' own runs report their errors
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ ports below the ephemeral range
+
+
+def kernel_ports(km) -> list[int]:
+    info = km.get_connection_info()
+    return [info[name] for name in report_kernels.PORT_NAMES]
+
+
+def test_kernel_ports_are_free_ports_below_the_ephemeral_range_never_handed_out_twice(monkeypatch):
+    low, _high = report_kernels.ephemeral_range()
+    # a port some other program listens on, offered first by the random pick: never taken
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", report_kernels.PORT_FLOOR + 17))
+    taken.listen()
+    picks = iter([report_kernels.PORT_FLOOR + 17] * 3)
+    real = report_kernels.random.randrange
+    monkeypatch.setattr(report_kernels.random, "randrange", lambda a, b: next(picks, None) or real(a, b))
+    ports = report_kernels.KernelPorts()
+    try:
+        first = ports.take("127.0.0.1")
+        second = ports.take("127.0.0.1")
+        assert len(first) == len(second) == 5
+        assert report_kernels.PORT_FLOOR + 17 not in first + second
+        assert len(set(first + second)) == 10  # never one port for two kernels
+        assert all(report_kernels.PORT_FLOOR <= p < low for p in first + second)
+        ports.give_back(first)
+        assert not set(first) & ports._used and set(second) <= ports._used
+    finally:
+        taken.close()
+
+
+def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(held, tmp_path, monkeypatch):
+    """A port taken between the pick and the kernel's bind kills the kernel; its restart must not reuse it."""
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    real_take = report_kernels.PORTS.take
+    calls = []
+
+    def take_once_taken(ip, count=5):  # the first kernel gets a port someone took after the pick
+        got = real_take(ip, count)
+        calls.append(got)
+        if len(calls) == 1:
+            report_kernels.PORTS.give_back(got[:1])
+            got = [port, *got[1:]]
+            report_kernels.PORTS._used.add(port)
+        return got
+
+    monkeypatch.setattr(report_kernels.PORTS, "take", take_once_taken)
+
+    async def go():
+        km = ForkingKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=str(tmp_path))
+        first = kernel_ports(km)
+        assert first[0] == port
+        kc = km.client()
+        kc.start_channels()
+        with pytest.raises(RuntimeError):  # jupyter_client's words for a kernel that could not bind
+            await kc.wait_for_ready(timeout=60)
+        kc.stop_channels()
+        await km.restart_kernel(now=True, newports=True)  # what Voila's restarter does next
+        second = kernel_ports(km)
+        assert not set(first) & set(second), (first, second)
+        low, _high = report_kernels.ephemeral_range()
+        assert all(report_kernels.PORT_FLOOR <= p < low for p in second)
+        assert not set(first[1:]) & report_kernels.PORTS._used  # the dead kernel's ports were given back
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            assert await evaluate(kc, "6 * 7") == "42"
+        finally:
+            await stop(km, kc)
+        assert not set(second) & report_kernels.PORTS._used
+
+    try:
+        run_async(go())
+    finally:
+        blocker.close()
