@@ -545,7 +545,8 @@ PORT_FLOOR = 10000  # the lowest port a kernel is given (far above the privilege
 def ephemeral_range() -> tuple[int, int] | None:
     """The ports this machine gives outgoing connections (Linux ``ip_local_port_range``), or None."""
     try:
-        low, high = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
+            low, high = (int(x) for x in fh.read().split())
     except (OSError, ValueError):
         return None
     return low, high
