@@ -206,11 +206,17 @@ class Convening:
 
         return prepare
 
-    def _serve(self, backend: Backend) -> subprocess.Popen:
+    def server_argv(self, backend: Backend) -> list[str]:
+        """The command line that starts ``backend``'s ``workbook serve``."""
+        # values joined to their options: a secret that begins with "-" is still a value, not an option
         argv = [sys.executable, "-m", "workbook.cli", "serve", "--ip", backend.host, "--port", str(backend.port),
-                "--token", self.token, "--public-url", self.public, "--base-url", self.prefix,
+                f"--token={self.token}", f"--public-url={self.public}", f"--base-url={self.prefix}",
                 "--preheat", str(self.preheat), "--max-kernels", str(self.page_limit()),
                 "--cull-idle", str(self.cull_idle)]
+        return argv
+
+    def _serve(self, backend: Backend) -> subprocess.Popen:
+        argv = self.server_argv(backend)
         env = dict(os.environ, WORKBOOK_DB_URL=self.db_url)
         log = (self.folder / f"{backend.name}.log").open("w")
         # a session of its own: stopping a server stops its kernels and their template with it
@@ -293,7 +299,7 @@ def _wait_answer(url: str, proc: subprocess.Popen, what: str, log: Path, timeout
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise WorkbookError(f"{what} exited with {proc.returncode}; its log: {log}")
+            raise WorkbookError(f"{what} exited with {proc.returncode}; its log: {log}{_log_tail(log)}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -302,6 +308,15 @@ def _wait_answer(url: str, proc: subprocess.Popen, what: str, log: Path, timeout
             pass
         time.sleep(0.3)
     raise WorkbookError(f"{what} did not answer {url} within {timeout:.0f} s")
+
+
+def _log_tail(log: Path, lines: int = 12) -> str:
+    """The last ``lines`` of ``log``, indented under the message that names it ("" when it cannot be read)."""
+    try:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "".join(f"\n  | {line}" for line in tail)
 
 
 def _wait(proc: subprocess.Popen, timeout: float = 15) -> bool:

@@ -243,3 +243,33 @@ def test_serve_refuses_a_bad_prefix_or_limit_before_starting(argv, words, sqlite
 
     assert main(["--db", sqlite_url, "serve", *argv]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_a_server_that_stops_at_start_is_reported_with_the_end_of_its_log(tmp_path):
+    """The person who started the convening reads why a server stopped, not only where its log is."""
+    import sys
+
+    from workbook.convening import _wait_answer
+
+    log = tmp_path / "s1.log"
+    lines = "".join(f"line {i}\n" for i in range(30)) + "workbook serve: the store cannot be reached\n"
+    proc = subprocess.Popen([sys.executable, "-c", f"open({str(log)!r}, 'w').write({lines!r}); raise SystemExit(2)"])
+    proc.wait()
+    with pytest.raises(WorkbookError) as caught:
+        _wait_answer("http://127.0.0.1:9/", proc, "server s1", log, timeout=5)
+    message = str(caught.value)
+    assert message.startswith(f"server s1 exited with 2; its log: {log}")
+    assert "workbook serve: the store cannot be reached" in message
+    assert "line 29" in message and "line 10" not in message  # the end of the log, not all of it
+
+
+def test_a_convening_passes_a_secret_that_begins_with_a_dash_to_its_servers_as_a_value(tmp_path):
+    """A room secret stored before secrets began with a letter may begin with "-": every server still starts."""
+    conv = Convening(servers=2, port=8000, db_url="postgresql+psycopg://workbook@127.0.0.1:5432/wb",
+                     folder=tmp_path, base_url="/convening/", max_kernels=4)
+    conv.token = "-Ab3dEfGh4iJkLm5nOp"
+    argv = conv.server_argv(Backend("s1", "127.0.0.1", 8001))
+    assert argv[1:4] == ["-m", "workbook.cli", "serve"]
+    args = build_parser().parse_args(argv[3:])
+    assert (args.token, args.port, args.base_url, args.max_kernels) == ("-Ab3dEfGh4iJkLm5nOp", 8001, "/convening/", "4")
+    assert args.public_url == "http://127.0.0.1:8000/convening/"

@@ -34,3 +34,12 @@ def test_codes_are_url_safe_and_sized_by_what_they_open():
     for code in (join, facilitator, member, codes.secret(24)):
         assert code.replace("-", "").replace("_", "").isalnum()
     assert len({codes.join_code() for _ in range(50)}) == 50
+
+
+@pytest.mark.parametrize("make", [codes.join_code, codes.facilitator_code, codes.member_token,
+                                  lambda: codes.secret(16)])
+def test_no_code_begins_like_an_option(make, monkeypatch):
+    """A code pasted after ``--token`` on a command line is its value: none begins with "-" (nor "_")."""
+    drawn = iter(["-Ab3dEf", "_Gh4iJk", "Lm5nOp-"])
+    monkeypatch.setattr(codes.secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert make() == "Lm5nOp-"  # drawn again until it begins with a letter or a digit
