@@ -9,10 +9,15 @@ checks the source on every load, so an edited template is picked up.
 It also gives the server a limit on the pages it serves at once (:mod:`workbook.capacity`):
 a visit beyond it gets a plain "busy" page with status 503 (which a load balancer retries on
 another server), and ``/workbook/health`` tells the balancer's checks the server is alive.
+
+A page whose kernel dies while the page starts ends with a plain message and a reload button
+(:func:`answer_start_failures`); Voila itself would keep that visit open, loading, for good.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sys
 
 from jinja2 import BytecodeCache
@@ -64,9 +69,83 @@ def share_template_cache(style_css: bool | None = None) -> None:
     TemplateExporter._create_environment = _create_environment
 
 
+START_FAILED = """<div id="wb-start-failed" role="alert" style="max-width: 34em; margin: 10vh auto; background: #FFFFFF;
+padding: 24px 28px; border-radius: 8px; font: 17px/1.5 system-ui, sans-serif; color: #1F2933;
+box-shadow: 0 2px 8px rgba(0, 0, 0, 0.15);"><h1 style="font-size: 1.5em; margin-top: 0;">This page could not start</h1>
+<p>The server could not start this page's session (it may be very busy). Nothing you saved is affected: reload the
+page to start it again.</p><a href="" style="display: inline-block; margin-top: 8px; padding: 10px 18px;
+border-radius: 6px; background: #1B4F72; color: #FFFFFF; text-decoration: none;">Reload the page</a></div>
+<script>(function () {
+  var box = document.getElementById('wb-start-failed'), spinner = document.getElementById('loading');
+  if (spinner) { spinner.remove(); }
+  document.body.appendChild(box);  /* out of the cells' container, which stays hidden until a page is ready */
+})();</script>
+"""
+
+
+async def guard_start(renderer, snippets):
+    """``snippets`` (a page's rendering) as they come; if the rendering fails, :data:`START_FAILED` ends it.
+
+    The rendering starts the page's kernel and runs the notebook. When the kernel dies first ("Kernel died
+    before replying to kernel_info"), Voila's handler never hears that the page is over and keeps the
+    visit open with heartbeats: the member waits on a loading page for good. Here the page ends with a
+    plain message and a reload button, ``renderer.workbook_failed`` is set (a preheated kernel that failed
+    so is dropped from the pool) and the server's log keeps the error.
+    """
+    try:
+        async for item in snippets:
+            yield item
+    except Exception:
+        renderer.workbook_failed = True
+        log = getattr(renderer, "log", None) or logging.getLogger(__name__)
+        log.exception("a page could not start: %s", getattr(renderer, "notebook_path", "?"))
+        yield START_FAILED, {}
+
+
+def answer_start_failures() -> None:
+    """Every page Voila renders goes through :func:`guard_start` (once per process)."""
+    from voila.notebook_renderer import NotebookRenderer
+
+    original = NotebookRenderer.generate_content_generator
+    if getattr(original, "_workbook_guarded", False):
+        return
+
+    def generate_content_generator(self, kernel_id=None, kernel_future=None):
+        return guard_start(self, original(self, kernel_id, kernel_future))
+
+    generate_content_generator._workbook_guarded = True
+    NotebookRenderer.generate_content_generator = generate_content_generator
+
+
+def _alive(item) -> bool:
+    """Whether a pool item (done, without error) still holds a kernel that can serve a page."""
+    content = item.result()
+    if not isinstance(content, dict):
+        return True
+    if getattr(content.get("renderer"), "workbook_failed", False):
+        return False
+    task = content.get("task")
+    return not (isinstance(task, asyncio.Future) and task.done() and (task.cancelled() or task.exception()))
+
+
 def _ready(pool: list) -> list:
     """The pool's kernels that are warm now: their start and first run are done and did not fail."""
-    return [item for item in pool if item.done() and not item.cancelled() and item.exception() is None]
+    return [item for item in pool if item.done() and not item.cancelled() and item.exception() is None
+            and _alive(item)]
+
+
+def _drop_failed(kernel_manager, pool: list) -> None:
+    """Take the pool's failed items out of it; a kernel whose page could not start is shut down."""
+    for item in [i for i in pool if i.done()]:
+        if item.cancelled() or item.exception() is not None:
+            pool.remove(item)
+        elif not _alive(item):
+            pool.remove(item)
+            kernel_id = (item.result() or {}).get("kernel_id")
+            shutdown = getattr(kernel_manager, "shutdown_kernel", None)
+            if kernel_id and shutdown is not None:
+                task = asyncio.ensure_future(shutdown(kernel_id, now=True))
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())  # gone already: nothing to do
 
 
 def ready_pool_only() -> None:
@@ -76,8 +155,9 @@ def ready_pool_only() -> None:
     waits for one of them, and a refill waits ``fill_delay`` seconds before it even starts (the
     workbook gives it eight, so refills leave a room's first pages the machine): in a room of twelve,
     every page after the pool's two queued for a refill, its HTML some 8 s late. Here only ready
-    kernels count, a ready one is taken first, and a refill that failed is dropped (the next visit
-    refills the pool again); refills still start after ``fill_delay``, in the background.
+    kernels count, a ready one is taken first, and a refill that failed, or whose page could not start
+    (its kernel is shut down), is dropped: the next visit refills the pool again. Refills still start
+    after ``fill_delay``, in the background.
     """
     import voila.app
     from voila import voila_kernel_manager
@@ -94,8 +174,7 @@ def ready_pool_only() -> None:
 
         def get_pool_size(self, notebook_name: str) -> int:
             pool = self._pools.get(notebook_name, [])
-            for item in [i for i in pool if i.done() and (i.cancelled() or i.exception() is not None)]:
-                pool.remove(item)
+            _drop_failed(self, pool)
             return len(_ready(pool))
 
         async def get_rendered_notebook_ready(self, notebook_name: str, *args, **kwargs):
@@ -187,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     from .capacity import Gate, limit_from_env
 
     share_template_cache()
+    answer_start_failures()
     ready_pool_only()
     limit_pages(Gate(limit_from_env()))
     from voila.app import main as voila_main

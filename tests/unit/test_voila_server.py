@@ -109,3 +109,63 @@ def test_the_page_limit_counts_only_ready_pool_kernels_as_waiting():
         assert voila_server._counts(SimpleNamespace(list_kernel_ids=lambda: ["a"])) == (1, 0)  # no preheating
 
     run_async(scenario())
+
+
+def test_a_rendering_that_fails_ends_with_the_plain_message():
+    """The kernel dies while the page starts: the snippets so far, then the message, and the renderer is marked."""
+    from types import SimpleNamespace
+
+    async def snippets(fail: bool):
+        yield "<head>", {}
+        if fail:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        yield "<body>", {}
+
+    async def collect(renderer, fail):
+        return [html async for html, _ in voila_server.guard_start(renderer, snippets(fail))]
+
+    failed = SimpleNamespace(notebook_path="charting_your_path.ipynb")
+    assert run_async(collect(failed, True)) == ["<head>", voila_server.START_FAILED]
+    assert failed.workbook_failed is True
+    fine = SimpleNamespace(notebook_path="charting_your_path.ipynb")
+    assert run_async(collect(fine, False)) == ["<head>", "<body>"] and not hasattr(fine, "workbook_failed")
+    assert 'role="alert"' in voila_server.START_FAILED and "Reload the page" in voila_server.START_FAILED
+
+
+def test_a_preheated_kernel_whose_page_could_not_start_leaves_the_pool_and_is_shut_down(monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    import voila.app
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila import voila_kernel_manager
+
+    monkeypatch.setattr(voila.app, "voila_kernel_manager_factory", voila_kernel_manager.voila_kernel_manager_factory)
+    voila_server.ready_pool_only()
+    cls = voila.app.voila_kernel_manager_factory(AsyncMappingKernelManager, True, 2)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+
+        def item(kernel_id, renderer):
+            done = loop.create_future()
+            done.set_result({"task": loop.create_future(), "renderer": renderer, "kernel_id": kernel_id})
+            return done
+
+        dead, warm = item("k-dead", SimpleNamespace(workbook_failed=True)), item("k-warm", SimpleNamespace())
+        km = cls.__new__(cls)
+        stopped = []
+
+        async def shutdown_kernel(kernel_id, now=False):
+            stopped.append((kernel_id, now))
+
+        km.shutdown_kernel = shutdown_kernel
+        km._pools = {"app.ipynb": [dead, warm]}
+        assert km.get_pool_size("app.ipynb") == 1 and km._pools["app.ipynb"] == [warm]
+        await asyncio.sleep(0)
+        assert stopped == [("k-dead", True)]
+        assert voila_server._counts(SimpleNamespace(list_kernel_ids=lambda: ["k-warm"], _pools=km._pools)) == (1, 1)
+        for kept in (dead, warm):
+            kept.result()["task"].cancel()
+
+    run_async(scenario())
