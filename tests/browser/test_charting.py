@@ -238,3 +238,16 @@ def test_on_a_tablet_the_chart_stays_above_the_cards_while_a_member_marks(server
     question = page.get_by_text("What do you notice about your system")
     assert question.bounding_box()["y"] > last.bounding_box()["y"]
     screenshot(page, "charting_your_path-768")
+
+
+def test_the_member_page_runs_no_mathjax(server, page):
+    """MathJax (16 scripts, about 900 KB) ran on every page just before the chart; the apps show no mathematics."""
+    stand_in = []
+    page.on("response", lambda r: stand_in.append(r.status) if "no-mathjax.js?" in r.url else None)
+    page.goto(server.member_link())
+    wait_for_app(page, "Charting Your Path")
+    chart_data(page)
+    page.wait_for_timeout(1000)  # time for a typesetter to run, were there one
+    assert stand_in and set(stand_in) == {200}  # the template's stand-in answered the page's MathJax URL
+    # MathJax 3 leaves its stylesheet in the page the first time it typesets (even nothing)
+    assert page.evaluate("() => document.getElementById('MJX-CHTML-styles') === null")

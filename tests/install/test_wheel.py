@@ -119,6 +119,9 @@ def test_serve_renders_the_member_page(installed):
         html = html.decode("utf-8")
         assert "wb-plotly-js" in html  # the workbook's template, from the installed package
         assert "application/vnd.jupyter.widget-view+json" in html and "Charting Your Path" in html
+        # the template's stand-in for MathJax travels in the wheel too (workbook/voila_server.py: page_config)
+        stand_in = urllib.request.urlopen(f"{base}/voila/templates/workbook/static/no-mathjax.js", timeout=30).read()
+        assert b"window.MathJax" in stand_in
     finally:
         import signal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jinja2
+import pytest
 from nbconvert.exporters.templateexporter import TemplateExporter
 
 from tests.conftest import run_async
@@ -169,3 +170,14 @@ def test_a_preheated_kernel_whose_page_could_not_start_leaves_the_pool_and_is_sh
             kept.result()["task"].cancel()
 
     run_async(scenario())
+
+
+@pytest.mark.parametrize("base_url", ["/", "/convening/"])
+def test_pages_typeset_with_the_templates_stand_in_for_mathjax(base_url):
+    config = voila_server.page_config({"fullMathjaxUrl": None, "mathjaxConfig": None, "baseUrl": base_url},
+                                      base_url=base_url, settings={}, log=None, voila_configuration=None,
+                                      notebook_path="charting_your_path.ipynb")
+    assert config["fullMathjaxUrl"] == f"{base_url}voila/templates/workbook/static/no-mathjax.js"
+    assert config["mathjaxConfig"] and config["baseUrl"] == base_url
+    stand_in = cli.TEMPLATE / "static" / "no-mathjax.js"
+    assert "window.MathJax" in stand_in.read_text()
