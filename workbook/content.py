@@ -262,10 +262,20 @@ class ConditionsFramework(_Model):
 
 
 class Question(_Model):
-    """A reflection guide question with its id."""
+    """A reflection guide item with its id: a question to answer, or an instruction to follow.
+
+    ``kind`` is "question" (the default: answered in words) or "instruction" (something the guide
+    asks members to do, such as Guide 2's second marking pass; it takes no written answer).
+    """
 
     id: str
     text: str = Field(min_length=1)
+    kind: Literal["question", "instruction"] = "question"
+
+    @property
+    def is_instruction(self) -> bool:
+        """True when the guide asks members to do something rather than answer in words."""
+        return self.kind == "instruction"
 
 
 class GuideSection(_Model):
@@ -305,8 +315,13 @@ class Guide(_Model):
 
     @property
     def questions(self) -> list[Question]:
-        """Every question of the guide, section by section."""
+        """Every item of the guide, section by section (instructions included; see :attr:`answerable`)."""
         return [q for s in self.sections for q in s.questions]
+
+    @property
+    def answerable(self) -> list[Question]:
+        """The guide's questions answered in words: every item except its instructions."""
+        return [q for q in self.questions if q.kind == "question"]
 
 
 class ReflectionGuides(_Model):

@@ -148,6 +148,27 @@ def test_reflection_guide_2_questions_and_dimensions(content):
         assert dim.dimension == content.spectrum(dim.id).dimension, dim.id
 
 
+def test_guide_2_second_item_is_an_instruction_not_a_question(content):
+    """Q2 ("In a different color, mark an aspirational spot ...") asks members to mark, not to answer."""
+    g2 = content.guides.guide_2
+    kinds = {q.id: q.kind for q in g2.questions}
+    assert kinds["p2"] == "instruction"
+    assert g2.section("pathway").questions[1].text.startswith("In a different color, mark")
+    assert [q.id for q in g2.questions if q.kind == "instruction"] == ["p2"]
+    assert [q.id for q in g2.answerable] == [q.id for q in g2.questions if q.id != "p2"]
+    assert all(q.kind == "question" for q in content.guides.guide_1.questions)
+
+
+def test_question_kind_is_validated(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root)
+    _edit_yaml("reflection_guides.yaml",
+               lambda raw: raw["guide_2"]["sections"][0]["questions"][0].update(kind="task"))(root)
+    with pytest.raises(ContentError) as info:
+        load_content(root)
+    assert "kind" in str(info.value) and "'task'" in str(info.value)
+
+
 def test_guide_question_ids_are_unique(content):
     for guide in (content.guides.guide_1, content.guides.guide_2):
         ids = [q.id for q in guide.questions]

@@ -95,7 +95,8 @@ def guides() -> dict:
 #   pole          example placement (left/right/combine)
 #   system        the system an example is about; several are composed from the paragraph or the
 #                 participant list (e.g. "Roots Elementary, Denver, CO"), see source_notes
-SKIP_KEYS = {"id", "attribution", "source_notes", "pole", "system"}
+#   kind          whether a guide item is a question or an instruction (a label we give it)
+SKIP_KEYS = {"id", "attribution", "source_notes", "pole", "system", "kind"}
 
 # Individual strings that are structural labels, not source text.
 EXEMPT = {
