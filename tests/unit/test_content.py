@@ -166,7 +166,9 @@ def test_question_kind_is_validated(tmp_path):
                lambda raw: raw["guide_2"]["sections"][0]["questions"][0].update(kind="task"))(root)
     with pytest.raises(ContentError) as info:
         load_content(root)
-    assert "kind" in str(info.value) and "'task'" in str(info.value)
+    message = str(info.value)
+    assert "field guide_2.sections.0.questions.0.kind" in message and "'task'" in message
+    assert "'question' or 'instruction'" in message, message
 
 
 def test_guide_question_ids_are_unique(content):
