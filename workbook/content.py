@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ContentError
 
@@ -157,18 +157,80 @@ class Condition(_Model):
     description: str = Field(min_length=1)
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+class LayerQuestion(_Model):
+    """A layer's reflection question: the reading pages show, and the text as printed when that differs.
+
+    ``text`` is what pages show and read aloud. ``source_text`` is given only where the source prints the
+    question garbled (the Ongoing Processes question that opens with an unfinished draft remnant): it keeps the
+    printed words, and ``text`` is then a cleaned reading made only by leaving words out of it.
+    """
+
+    text: str = Field(min_length=1)
+    source_text: str | None = None
+
+    @model_validator(mode="after")
+    def _reading_of_the_source(self):
+        if self.source_text is None:
+            return self
+        text, source = _words(self.text), _words(self.source_text)
+        if text == source:
+            raise ValueError("source_text repeats text: give it only when the cleaned reading differs")
+        if text not in source:
+            raise ValueError("text must be the source_text with words left out at its start or end "
+                             f"(a cleaned reading of {source[:60]!r}...)")
+        return self
+
+    @property
+    def left_out(self) -> tuple[str, str]:
+        """The printed words the cleaned reading leaves out: (before it, after it); empty strings when none."""
+        if self.source_text is None:
+            return "", ""
+        text, source = _words(self.text), _words(self.source_text)
+        start = source.index(text)
+        return source[:start].strip(), source[start + len(text):].strip()
+
+    @property
+    def note(self) -> str | None:
+        """A short note saying what the source prints, for a cleaned reading (None when the text is as printed)."""
+        before, after = self.left_out
+        parts = ([f"“{before}” before it"] if before else []) + ([f"“{after}” after it"] if after else [])
+        if not parts:
+            return None
+        return f"The guide prints this question with {' and '.join(parts)}; those words are left out here."
+
+
 class Layer(_Model):
-    """One ring of the Implementation Framework: its summary, reflection questions and conditions."""
+    """One ring of the Implementation Framework: its summary, reflection questions and conditions.
+
+    In the data a reflection question is a string, or a mapping with ``text`` (the reading pages show) and
+    ``source_text`` (as printed) for a question the source prints garbled (:class:`LayerQuestion`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str
     name: str
     ring: int = Field(ge=1, le=3)
     summary: str
     description: str
-    reflection_questions: list[str]
+    questions: list[LayerQuestion] = Field(alias="reflection_questions", min_length=1)
     conditions: list[Condition]
 
-    _check = field_validator("reflection_questions")(_nonempty)
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _plain_questions(cls, items):
+        if isinstance(items, list):
+            return [{"text": q} if isinstance(q, str) else q for q in items]
+        return items
+
+    @property
+    def reflection_questions(self) -> list[str]:
+        """The layer's reflection questions as pages show them (cleaned readings where the source is garbled)."""
+        return [q.text for q in self.questions]
 
 
 class Scale(_Model):
@@ -215,13 +277,38 @@ class Step2Section(_Model):
 
 
 class Step1(_Model):
-    """Step 1, Taking Stock & Prioritizing Action: intro, instructions, discussion questions and closing."""
+    """Step 1, Taking Stock & Prioritizing Action: intro, instructions, discussion questions and closing.
+
+    The guide prints its intro, the numbered instructions 1-3 with the discussion questions a-c under the last
+    one ("Together, consider these questions:"), then the closing paragraph (:meth:`outline`).
+    """
 
     title: str
     intro: str
-    instructions: list[str]
+    instructions: list[str] = Field(min_length=1)
     questions: list[str]
     closing: str
+
+    @model_validator(mode="after")
+    def _questions_follow_the_last_instruction(self):
+        if self.questions and not self.instructions[-1].rstrip().endswith(":"):
+            raise ValueError("the last instruction should introduce the questions a, b, c... (end with ':')")
+        return self
+
+    @property
+    def intro_paragraphs(self) -> list[str]:
+        """The intro's paragraphs, in order."""
+        return [p.strip() for p in self.intro.split("\n") if p.strip()]
+
+    @property
+    def lettered_questions(self) -> list[tuple[str, str]]:
+        """The discussion questions with the letters the guide prints: [('a', 'What do you notice?'), ...]."""
+        return [(chr(ord("a") + i), q) for i, q in enumerate(self.questions)]
+
+    def outline(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The numbered instructions in order, each with the lettered questions printed under it (step 3's)."""
+        last = len(self.instructions) - 1
+        return [(step, self.lettered_questions if i == last else []) for i, step in enumerate(self.instructions)]
 
 
 class Step2(_Model):

@@ -268,6 +268,13 @@ def _duplicate_condition(raw):
     raw["layers"][1]["conditions"][0]["id"] = "learning_materials_and_tools"
 
 
+def _cleaned_reading(text):
+    def apply(raw):
+        raw["layers"][2]["reflection_questions"][0]["text"] = text
+
+    return apply
+
+
 BROKEN = [
     pytest.param(
         _edit_yaml("spectra.yaml", _spectrum(0, lambda s: s.pop("right"))),
@@ -328,6 +335,22 @@ BROKEN = [
         _edit_yaml("conditions.yaml", lambda raw: raw["layers"].pop()),
         "conditions.yaml", ["field layers", "ongoing_processes"],
         id="conditions-layer-missing",
+    ),
+    pytest.param(
+        _edit_yaml("conditions.yaml", _cleaned_reading("How well have we engaged our whole community?")),
+        "conditions.yaml", ["field layers.2.reflection_questions.0", "words left out", "Who are your current"],
+        id="cleaned-reading-not-from-the-printed-words",
+    ),
+    pytest.param(
+        _edit_yaml("conditions.yaml", lambda raw: raw["layers"][2]["reflection_questions"][0].update(
+            text=raw["layers"][2]["reflection_questions"][0]["source_text"])),
+        "conditions.yaml", ["field layers.2.reflection_questions.0", "source_text repeats text"],
+        id="cleaned-reading-same-as-printed",
+    ),
+    pytest.param(
+        _edit_yaml("conditions.yaml", lambda raw: raw["step1"]["instructions"].pop()),
+        "conditions.yaml", ["field step1", "introduce the questions"],
+        id="step1-questions-without-their-instruction",
     ),
     pytest.param(
         _use_fixture("invalid_syntax.yaml", "conditions.yaml"),

@@ -340,12 +340,68 @@ def test_every_source_condition_is_in_conditions_yaml(ilif_lines, conditions):
     assert charts == [n for n, _ in data]
 
 
+def _as_printed(question) -> str:
+    """A layer question as the source prints it: the string, or a cleaned reading's ``source_text``."""
+    return question if isinstance(question, str) else question["source_text"]
+
+
 def test_every_source_layer_question_is_in_conditions_yaml(ilif_lines, conditions):
     starts = _headings(ilif_lines, "Essential Reflection Questions for Teams")
     assert len(starts) == 3
     for start, layer in zip(starts, conditions["layers"], strict=True):
         source = _list_after(ilif_lines, start)
-        assert source == [normalise(q) for q in layer["reflection_questions"]], layer["id"]
+        assert source == [normalise(_as_printed(q)) for q in layer["reflection_questions"]], layer["id"]
+
+
+def test_the_garbled_ongoing_processes_question_is_kept_as_printed_and_read_cleaned(ilif_lines, content):
+    """The source's unfinished remnant stays in the data; pages show the question without it, with a note."""
+    start = _headings(ilif_lines, "Essential Reflection Questions for Teams")[2]
+    printed = _list_after(ilif_lines, start)[0]
+    assert printed.startswith("Who are your current stakeholders that How well")
+    layer = content.framework.layers[2]
+    question = layer.questions[0]
+    assert normalise(question.source_text) == printed
+    assert layer.reflection_questions[0] == question.text
+    assert question.text.startswith("How well have we fully engaged key stakeholders")
+    assert question.text.endswith("Who is typically left out? Whose voices should be prioritized?")
+    assert "Who are your current stakeholders that" not in question.text
+    assert "“Who are your current stakeholders that”" in question.note
+    # every other layer question is printed as it reads: no cleaned reading, no note
+    others = [q for lay in content.framework.layers for q in lay.questions if q is not question]
+    assert all(q.source_text is None and q.note is None for q in others)
+
+
+def _step1_source(lines: list[str]) -> tuple[list[str], list[str], list[str], str]:
+    """Step 1 as printed: (intro paragraphs, numbered steps, lettered questions, the closing paragraph)."""
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Step 1. Taking Stock & Prioritizing Action")
+    end = next(i for i, line in enumerate(lines) if i > start and "\t" in line)  # the first chart row
+    intro, steps, lettered, after = [], [], [], []
+    for line in lines[start + 1:end]:
+        text = line.strip()
+        if not text:
+            continue
+        if re.match(r"^\d+\.\s", text):
+            steps.append(strip_marker(text))
+        elif re.match(r"^- [a-z]\.\s", text):
+            lettered.append((text[2], text[5:].strip()))
+        elif steps:
+            after.append(text)
+        else:
+            intro.append(text)
+    return intro, steps, lettered, " ".join(after)
+
+
+def test_step_1_follows_the_source_order(ilif_lines, content):
+    """Intro, steps 1-3 with questions a-c under step 3, then the closing paragraph."""
+    intro, steps, lettered, closing = _step1_source(ilif_lines)
+    step1 = content.framework.step1
+    assert [normalise(p) for p in step1.intro_paragraphs] == [normalise(p) for p in intro]
+    outline = step1.outline()
+    assert [normalise(step) for step, _ in outline] == [normalise(s) for s in steps]
+    assert [[(letter, normalise(q)) for letter, q in subs] for _, subs in outline] == \
+        [[], [], [(letter, normalise(q)) for letter, q in lettered]]
+    assert [letter for letter, _ in lettered] == ["a", "b", "c"]
+    assert normalise(step1.closing) == normalise(closing)
 
 
 # ---------------------------------------------------------------- (c) survey figures
