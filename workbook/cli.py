@@ -20,7 +20,7 @@ from .links import (
     room_base,
     under_prefix,
 )
-from .validation import KINDS, MAX_PRIORITIES, URBANICITY
+from .validation import KINDS, URBANICITY
 
 NOTEBOOKS = paths.notebooks_dir()
 TEMPLATE = paths.template_dir()
@@ -256,7 +256,7 @@ def cmd_district_create(args) -> int:
     """``workbook district create``: add a district with its first session and print its links."""
     store = _store(args)
     d = store.create_district(args.slug, args.name, args.kind, schools=args.schools, urbanicity=args.urbanicity,
-                              frl_percent=args.frl, years_scaling=args.years)
+                              frl_percent=args.frl, years_scaling=args.years, engaged_percent=args.engaged)
     store.create_session(d.slug, args.session)
     print(f"district: created {d.name} ({d.slug}) with the session {args.session!r}")
     print("\n".join(links(store, slugs=[d.slug])))
@@ -266,9 +266,20 @@ def cmd_district_create(args) -> int:
 def cmd_session_create(args) -> int:
     """``workbook session create``: start a new session for a district and print its links."""
     store = _store(args)
-    s = store.create_session(args.slug, args.label, min_group_size=args.min_group, show_authors=args.show_names,
-                             max_priorities=args.priorities)
+    follows = None
+    if args.follow_up is not None:
+        earlier = store.sessions(args.slug)
+        if not earlier:
+            raise WorkbookError(f"{args.slug} has no session yet to follow up: create its first session without "
+                                "--follow-up.")
+        follows = earlier[-1].id if args.follow_up == "latest" else args.follow_up
+    s = store.create_session(args.slug, args.label, min_group_size=args.min_group,
+                             show_authors=True if args.show_names else None, max_priorities=args.priorities,
+                             follows=follows)
     print(f"session: created {s.label!r} (session {s.id})")
+    if s.follows_session_id:
+        print(f"session: it follows up session {s.follows_session_id}: its pages start from that session's agreed "
+              "marks and plan")
     print("\n".join(links(store, slugs=[args.slug])))
     return 0
 
@@ -451,6 +462,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--urbanicity", default=None, choices=URBANICITY)
     q.add_argument("--frl", type=float, default=None, help="share of students on free/reduced lunch, 0-100")
     q.add_argument("--years", type=float, default=None, help="years scaling personalized learning")
+    q.add_argument("--engaged", type=float, default=None,
+                   help="share of the system's schools engaged in personalized or blended learning, 0-100")
     q.add_argument("--session", default="First session", help="label of the first session")
     q.set_defaults(fn=cmd_district_create)
 
@@ -459,15 +472,19 @@ def build_parser() -> argparse.ArgumentParser:
     q = ssub.add_parser("create", help="a new session (new join and facilitator codes)")
     q.add_argument("slug")
     q.add_argument("--label", required=True)
-    q.add_argument("--min-group", type=int, default=5,
+    q.add_argument("--min-group", type=int, default=None,
                    help="smallest group shown: roles with fewer members are folded together, and team figures "
-                        "need this many members before they leave the team (fixed once members join)")
+                        "need this many members before they leave the team (fixed once members join; default 5, "
+                        "or the followed-up session's)")
     q.add_argument("--show-names", action="store_true",
                    help="members see each other's names in the team views (default: roles only; fixed once members "
                         "join; reports stay anonymous)")
-    q.add_argument("--priorities", type=int, default=MAX_PRIORITIES,
+    q.add_argument("--priorities", type=int, default=None,
                    help="how many conditions each member picks as priorities in Step 1, 1 to 16 (default: 3, the "
                         "workbook's suggestion; the guide sets no number; the facilitator can change it later)")
+    q.add_argument("--follow-up", nargs="?", const="latest", default=None, metavar="SESSION",
+                   help="the same team looking again: start from the agreed marks and plan of SESSION (default: "
+                        "the district's latest session)")
     q.set_defaults(fn=cmd_session_create)
     return parser
 

@@ -6,6 +6,7 @@ the kernel whatever the browser allowed.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -131,8 +132,12 @@ def slugify(name: str) -> str:
     return base or "district"
 
 
-def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl_percent, years_scaling) -> dict:
-    """A district's fields checked: slug, name, kind, and the optional schools, urbanicity, FRL share, years scaling."""
+def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl_percent, years_scaling,
+                    engaged_percent=None) -> dict:
+    """A district's fields checked: slug, name, kind and the optional context of the system.
+
+    The context: schools, urbanicity, FRL share, years scaling, share of schools engaged in personalized learning.
+    """
     return {
         "slug": globals()["slug"](slug),
         "name": text(name, "district name", max_len=200, required=True),
@@ -141,6 +146,8 @@ def district_fields(*, slug: str, name: str, kind: str, schools, urbanicity, frl
         "urbanicity": None if urbanicity in (None, "") else choice(urbanicity, "urbanicity", URBANICITY),
         "frl_percent": None if frl_percent in (None, "") else number(frl_percent, "share of students on FRL", 0, 100),
         "years_scaling": None if years_scaling in (None, "") else number(years_scaling, "years scaling", 0, 100),
+        "engaged_percent": None if engaged_percent in (None, "") else number(
+            engaged_percent, "share of schools engaged", 0, 100),
     }
 
 
@@ -162,9 +169,41 @@ def plan_area_id(value) -> str:
     return choice(value, "condition or layer", [c.id for c in fw.conditions] + [layer.id for layer in fw.layers])
 
 
-def action_item(*, condition_id: str, horizon: str, text: str, timeline: str, owner: str) -> dict:
-    """An action item's fields checked: plan area, horizon, text, and the optional timeline and who is responsible."""
+def review_date(value) -> dt.date | None:
+    """When the team looks at an action again: a date (or ``YYYY-MM-DD``), or empty for none."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{str(value)[:40]!r} is not a review date: write it as YYYY-MM-DD "
+                           "(for example 2027-03-15), or leave it empty.") from None
+
+
+STEP_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def step_id(value) -> str | None:
+    """A run-of-show step id (lowercase letters, digits, underscores, at most 40), or None for 'not started'."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not STEP_RE.fullmatch(value):
+        raise InvalidInput(f"{str(value)[:40]!r} is not a step of the run of show.")
+    return value
+
+
+def action_item(*, condition_id: str, horizon: str, text: str, timeline: str, owner: str,
+                review_on=None) -> dict:
+    """An action item's fields checked: plan area, horizon, text and the optional details.
+
+    The details: the timeline, who is responsible and when the team reviews it.
+    """
     return {
+        "review_on": review_date(review_on),
         "condition_id": plan_area_id(condition_id),
         "horizon": choice(horizon, "horizon", HORIZONS),
         "text": globals()["text"](text, "action item", max_len=2000, required=True),

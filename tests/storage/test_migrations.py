@@ -42,7 +42,9 @@ def v1_url(any_db_url, tmp_path):
     return any_db_url
 
 
-ADDED_LATER = {"sessions": {"max_priorities"}}  # columns later versions add to version-1 tables
+# columns later versions add to version-1 tables
+ADDED_LATER = {"sessions": {"max_priorities", "current_step", "follows_session_id"},
+               "districts": {"engaged_percent"}}
 
 
 def dump(url: str, tables) -> dict:
@@ -96,6 +98,8 @@ def test_version_1_store_is_upgraded_without_loss(v1_url):
         assert district.frl_percent == pytest.approx(38.5)
         assert (session.id, session.label, session.held_on) == (1, "Spring 2024 reflection", dt.date(2024, 3, 14))
         assert session.max_priorities == 3  # version 5: a session from before keeps the workbook's three
+        # version 6: a session from before is no follow-up and has no run-of-show step; its district no share
+        assert (session.current_step, session.follows_session_id, district.engaged_percent) == (None, None, None)
         store.check_code(session, "v1-facilitator-code-example", facilitator=True)
         store.check_code(session, "v1-join-code-example")
 

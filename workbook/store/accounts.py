@@ -21,11 +21,11 @@ class Accounts(StoreBase):
 
     # ------------------------------------------------------------ districts
     def create_district(self, slug: str, name: str, kind: str = "district", *, schools=None,
-                        urbanicity=None, frl_percent=None, years_scaling=None,
+                        urbanicity=None, frl_percent=None, years_scaling=None, engaged_percent=None,
                         synthetic: bool = False) -> District:
         """Add a district (or CMO, private network, other system). The slug must be new."""
         row = v.district_fields(slug=slug, name=name, kind=kind, schools=schools, urbanicity=urbanicity,
-                                frl_percent=frl_percent, years_scaling=years_scaling)
+                                frl_percent=frl_percent, years_scaling=years_scaling, engaged_percent=engaged_percent)
         self.transaction(lambda conn: self._insert_district(conn, row, synthetic=synthetic, stamp=now()), write=True)
         return self.district(row["slug"])
 
@@ -59,30 +59,46 @@ class Accounts(StoreBase):
 
     # ------------------------------------------------------------ sessions
     def create_session(self, district_slug: str, label: str, held_on: dt.date | None = None, *,
-                       min_group_size: int = 5, show_authors: bool = False,
-                       max_priorities: int = v.MAX_PRIORITIES) -> Session:
+                       min_group_size: int | None = None, show_authors: bool | None = None,
+                       max_priorities: int | None = None, follows: int | None = None) -> Session:
         """Start a reflection round for a district; it gets fresh join and facilitator codes.
 
         ``max_priorities`` is how many conditions each member picks as priorities in Step 1 (the guide leaves
-        the number to the team; the workbook's default is three).
+        the number to the team; the workbook's default is three). ``follows`` makes it the follow-up of an
+        earlier session of the same district: the same team looking again, starting from that session's agreed
+        marks and plan; its privacy settings and number of priorities are the earlier session's unless given.
         """
         district = self.district(district_slug)
         label = v.text(label, "session label", max_len=200, required=True)
+        earlier = None
+        if follows not in (None, ""):
+            earlier = self.session(follows)
+            if earlier.district_id != district.id:
+                raise InvalidInput(f"Session {earlier.id} ({earlier.label!r}) belongs to another district, so "
+                                   f"{district.name}'s new session cannot follow it up.")
+        if min_group_size is None:
+            min_group_size = earlier.min_group_size if earlier else 5
+        if show_authors is None:
+            show_authors = earlier.show_authors if earlier else False
+        if max_priorities is None:
+            max_priorities = earlier.max_priorities if earlier else v.MAX_PRIORITIES
         min_group_size = v.integer(min_group_size, "minimum group size", 1, 100)
         max_priorities = v.integer(max_priorities, "number of priorities", 1, v.PRIORITIES_MOST)
         return self.session(self.transaction(lambda conn: self._insert_session(
             conn, district.id, label, held_on or dt.date.today(), min_group_size=min_group_size,
-            show_authors=show_authors, max_priorities=max_priorities, stamp=now()), write=True))
+            show_authors=show_authors, max_priorities=max_priorities, stamp=now(),
+            follows=earlier.id if earlier else None), write=True))
 
     @staticmethod
     def _insert_session(conn, district_id: int, label: str, held_on: dt.date, *, min_group_size: int,
-                        show_authors: bool, stamp, max_priorities: int = v.MAX_PRIORITIES) -> int:
+                        show_authors: bool, stamp, max_priorities: int = v.MAX_PRIORITIES,
+                        follows: int | None = None) -> int:
         """Insert a session with fresh join and facilitator codes; its id."""
         res = conn.execute(t.sessions.insert().values(
             district_id=district_id, label=label, held_on=held_on,
             join_code=codes.join_code(), facilitator_code=codes.facilitator_code(),
             min_group_size=min_group_size, show_authors=bool(show_authors), max_priorities=max_priorities,
-            created_at=stamp))
+            follows_session_id=follows, created_at=stamp))
         return res.inserted_primary_key[0]
 
     def session(self, session_id: int) -> Session:
@@ -116,6 +132,29 @@ class Accounts(StoreBase):
         if session.district_id != district.id:
             raise NotFound(f"Session {session_id} does not belong to {district.name}. Check the link you were given.")
         return district, session
+
+    def followed(self, session: Session) -> Session | None:
+        """The earlier session this one follows up, or None (a first session, or the earlier one was deleted)."""
+        if not session.follows_session_id:
+            return None
+        try:
+            earlier = self.session(session.follows_session_id)
+        except NotFound:
+            return None
+        return earlier if earlier.district_id == session.district_id else None
+
+    def set_current_step(self, session: Session, code: str | None, step: str | None) -> Session:
+        """Move the room to a step of the run of show (facilitator only; None before the start); the session."""
+        session = self._facilitator(session, code)
+        step = v.step_id(step)
+        self.transaction(lambda c: c.execute(t.sessions.update().where(t.sessions.c.id == session.id)
+                                             .values(current_step=step)), write=True)
+        return self.session(session.id)
+
+    def current_step(self, session_id: int) -> str | None:
+        """The step of the run of show the room is on (read fresh: members' pages poll it)."""
+        return self.transaction(lambda c: c.execute(sa.select(t.sessions.c.current_step)
+                                                    .where(t.sessions.c.id == session_id)).scalar())
 
     def set_priorities(self, session_id: int, count) -> Session:
         """Set how many priorities each member picks in Step 1 (1 to 16); the session.

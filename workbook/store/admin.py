@@ -99,7 +99,7 @@ class Admin(StoreBase):
                 {"session_id": sid, "condition_id": r["condition_id"], "horizon": r["horizon"],
                  "position": i if r["position"] is None else r["position"], "text": r["text"],
                  "timeline": r["timeline"], "owner": r["owner"], "done": r["done"], "deleted": False,
-                 "updated_at": stamp} for i, r in enumerate(action_items)])
+                 "review_on": r.get("review_on"), "updated_at": stamp} for i, r in enumerate(action_items)])
             return sid
         return self.transaction(fn, write=True)
 

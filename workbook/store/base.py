@@ -65,6 +65,7 @@ class District:
     frl_percent: float | None
     years_scaling: float | None
     synthetic: bool
+    engaged_percent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Session:
     min_group_size: int
     show_authors: bool
     max_priorities: int = MAX_PRIORITIES
+    current_step: str | None = None
+    follows_session_id: int | None = None
 
 
 @dataclass(frozen=True)

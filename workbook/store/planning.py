@@ -83,10 +83,11 @@ class Planning(StoreBase):
         self.transaction(fn, write=True)
 
     def add_action_item(self, session, code: str, condition_id: str, horizon: str, text: str,
-                        timeline: str = "", owner: str = "") -> int:
-        """Add an action item at the end of its horizon; returns its id."""
+                        timeline: str = "", owner: str = "", review_on=None) -> int:
+        """Add an action item at the end of its horizon; returns its id. ``review_on``: when the team looks again."""
         session = self._facilitator(session, code)
-        row = v.action_item(condition_id=condition_id, horizon=horizon, text=text, timeline=timeline, owner=owner)
+        row = v.action_item(condition_id=condition_id, horizon=horizon, text=text, timeline=timeline, owner=owner,
+                            review_on=review_on)
 
         def fn(conn):
             last = conn.execute(sa.select(sa.func.max(t.action_items.c.position)).where(
@@ -106,7 +107,7 @@ class Planning(StoreBase):
         return row
 
     def update_action_item(self, session, code: str, item_id: int, **fields) -> None:
-        """Edit an item's text, timeline, owner, done or deleted flag (deleted items can be restored)."""
+        """Edit an item's text, timeline, owner, review date, done or deleted flag (deleted items can be restored)."""
         session = self._facilitator(session, code)
         values = {}
         for key, val in fields.items():
@@ -116,6 +117,8 @@ class Planning(StoreBase):
                 values[key] = v.text(val, key, max_len=200, required=False)
             elif key in ("done", "deleted"):
                 values[key] = bool(val)
+            elif key == "review_on":
+                values[key] = v.review_date(val)
             else:
                 raise InvalidInput(f"{key!r} is not a field of an action item.")
 
@@ -143,18 +146,21 @@ class Planning(StoreBase):
         self.transaction(fn, write=True)
 
     def action_items(self, session_id: int, include_deleted: bool = False):
-        """The plan's action items: id, condition, horizon, position, text, timeline, owner, done, deleted."""
+        """The plan's action items.
+
+        Columns: id, condition, horizon, position, text, timeline, owner, done, deleted, review_on (date or None).
+        """
         import pandas as pd
 
         q = sa.select(t.action_items.c.id, t.action_items.c.condition_id.label("condition"), t.action_items.c.horizon,
                       t.action_items.c.position, t.action_items.c.text, t.action_items.c.timeline,
-                      t.action_items.c.owner, t.action_items.c.done, t.action_items.c.deleted
-                      ).where(t.action_items.c.session_id == session_id)
+                      t.action_items.c.owner, t.action_items.c.done, t.action_items.c.deleted,
+                      t.action_items.c.review_on).where(t.action_items.c.session_id == session_id)
         if not include_deleted:
             q = q.where(t.action_items.c.deleted.is_(False))
         q = q.order_by(t.action_items.c.condition_id, t.action_items.c.horizon, t.action_items.c.position,
                        t.action_items.c.id)
         rows = self.transaction(lambda c: c.execute(q).all())
         return pd.DataFrame(rows, columns=["id", "condition", "horizon", "position", "text", "timeline", "owner",
-                                           "done", "deleted"])
+                                           "done", "deleted", "review_on"])
 

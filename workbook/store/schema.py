@@ -25,6 +25,8 @@ districts = sa.Table(
     sa.Column("years_scaling", sa.Float),
     sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", _ts, nullable=False),
+    # share of the system's schools engaged in personalized/blended learning (the survey's grouping), 0-100
+    sa.Column("engaged_percent", sa.Float),
 )
 
 sessions = sa.Table(
@@ -41,6 +43,10 @@ sessions = sa.Table(
     sa.Column("created_at", _ts, nullable=False),
     # how many priorities each member picks in Step 1 (the guide leaves the number to the team)
     sa.Column("max_priorities", sa.Integer, nullable=False, default=3, server_default="3"),
+    # the step of the run of show the facilitator has the room on (workbook/retreat.py), empty before the start
+    sa.Column("current_step", sa.String(40)),
+    # the session this one follows up (the same team looking again); its agreed marks and plan are the start
+    sa.Column("follows_session_id", sa.Integer),
 )
 
 respondents = sa.Table(
@@ -106,6 +112,8 @@ action_items = sa.Table(
     sa.Column("done", sa.Boolean, nullable=False, default=False),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("updated_at", _ts, nullable=False),
+    # when the team will look at this action again
+    sa.Column("review_on", sa.Date),
 )
 
 plan_areas = sa.Table(
@@ -240,7 +248,21 @@ def _v5(conn) -> None:
         conn.exec_driver_sql("ALTER TABLE sessions ADD COLUMN max_priorities INTEGER NOT NULL DEFAULT 3")
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
+_V6_COLUMNS = (("districts", "engaged_percent", "FLOAT", "DOUBLE PRECISION"),
+               ("sessions", "current_step", "VARCHAR(40)", "VARCHAR(40)"),
+               ("sessions", "follows_session_id", "INTEGER", "INTEGER"),
+               ("action_items", "review_on", "DATE", "DATE"))
+
+
+def _v6(conn) -> None:
+    """Version 6: the retreat (the run of show's step, follow-up sessions, review dates, schools engaged)."""
+    for table, column, sqlite_type, pg_type in _V6_COLUMNS:
+        if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            kind = pg_type if conn.dialect.name == "postgresql" else sqlite_type
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6)]
 CURRENT_VERSION = MIGRATIONS[-1][0]
 
 
