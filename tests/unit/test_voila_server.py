@@ -181,3 +181,104 @@ def test_pages_typeset_with_the_templates_stand_in_for_mathjax(base_url):
     assert config["mathjaxConfig"] and config["baseUrl"] == base_url
     stand_in = cli.TEMPLATE / "static" / "no-mathjax.js"
     assert "window.MathJax" in stand_in.read_text()
+
+
+def test_voilas_tornado_settings_alone_do_not_compress_but_the_servers_settings_do(monkeypatch):
+    """Voila updates the application's settings after making it, when Tornado has already chosen its transforms:
+    ``compress_response`` must be among the settings the application is made with."""
+    from types import SimpleNamespace
+
+    import tornado.web
+    from voila.app import Voila
+
+    monkeypatch.setattr(Voila, "init_settings", lambda self: {"base_url": "/"})
+    voila = SimpleNamespace(tornado_settings={"xsrf_cookies": False})
+    as_voila_does = tornado.web.Application(**Voila.init_settings(voila))
+    as_voila_does.settings.update({"compress_response": True})
+    assert tornado.web.GZipContentEncoding not in as_voila_does.transforms
+    voila_server.compress_responses()
+    voila_server.compress_responses()  # twice is once
+    settings = Voila.init_settings(voila)
+    assert settings == {"base_url": "/", "compress_response": True, "xsrf_cookies": False}
+    assert tornado.web.GZipContentEncoding in tornado.web.Application(**settings).transforms
+    # the deployment can still say otherwise through Voila's own setting
+    assert Voila.init_settings(SimpleNamespace(tornado_settings={"compress_response": False}))["compress_response"] \
+        is False
+
+
+@pytest.mark.parametrize(("url", "query", "policy"), [
+    ("/voila/templates/workbook/static/index.css", {"v": [b"ee8de085"]}, voila_server.IMMUTABLE),
+    ("/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/84.09c61a35dce1705f.js", {"v": [b"09c6"]},
+     voila_server.IMMUTABLE),
+    ("/voila/labextensions/anywidget/static/remoteEntry.698dcaf7.js", {}, voila_server.IMMUTABLE),
+    ("/voila/static/7155.voila.js", {}, voila_server.REVALIDATE),
+    ("/voila/static/voila.js", {}, voila_server.REVALIDATE),
+    ("/voila/static/plotly-basic.min.js", {}, voila_server.REVALIDATE),
+    ("/voila/templates/workbook/static/no-mathjax.js", {"config": [b"TeX-AMS_CHTML-full,Safe"]},
+     voila_server.REVALIDATE),
+])
+def test_a_static_file_is_kept_for_a_year_only_when_its_url_names_its_version(url, query, policy):
+    assert voila_server.cache_control(url, query) == policy
+
+
+def test_static_files_arrive_compressed_with_their_cache_policy_and_revalidate_with_a_304(tmp_path, monkeypatch):
+    """Voila's static handler and JupyterLab's extension handler, as the server routes them, on a real socket."""
+    import tornado.httpclient
+    import tornado.web
+    from jupyter_server.base.handlers import FileFindHandler
+    from voila.app import Voila
+    from voila.static_file_handler import MultiStaticFileHandler
+
+    from tests.helpers import free_port
+
+    script = "window.workbook = " + "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; " * 400
+    (tmp_path / "7155.voila.js").write_text(script)
+    (tmp_path / "remoteEntry.c8c9eed2cdefdeac.js").write_text(script)
+    monkeypatch.setattr(Voila, "init_handlers", lambda self: [
+        (r"/voila/static/(.*)", MultiStaticFileHandler, {"paths": [str(tmp_path)]}),
+        (r"/voila/labextensions/(.*)", FileFindHandler, {"path": [str(tmp_path)], "no_cache_paths": ["/"]}),
+        (r"/health", tornado.web.RequestHandler)])
+    from jupyter_server.auth import AllowAllAuthorizer, IdentityProvider
+
+    # what Voila's settings give JupyterLab's handlers: who is asking (anyone: the apps have their own codes)
+    monkeypatch.setattr(Voila, "init_settings", lambda self: {"allow_remote_access": True, "cookie_secret": b"s",
+                                                              "identity_provider": IdentityProvider(token=""),
+                                                              "authorizer": AllowAllAuthorizer()})
+    voila_server.cache_static()
+    voila_server.cache_static()  # twice is once
+    voila_server.compress_responses()
+    voila = type("V", (), {"tornado_settings": {}})()
+    handlers = Voila.init_handlers(voila)
+    assert handlers[2][1] is tornado.web.RequestHandler  # not a static file: left alone
+    port = free_port()
+
+    async def visit():
+        app = tornado.web.Application(handlers, **Voila.init_settings(voila))
+        server = app.listen(port, "127.0.0.1")
+        client = tornado.httpclient.AsyncHTTPClient()
+        try:
+            answers = {}
+            for path in ("/voila/static/7155.voila.js", "/voila/labextensions/remoteEntry.c8c9eed2cdefdeac.js"):
+                first = await client.fetch(f"http://127.0.0.1:{port}{path}", decompress_response=False,
+                                           headers={"Accept-Encoding": "gzip"})
+                validator = ({"If-None-Match": first.headers["Etag"]} if "Etag" in first.headers
+                             else {"If-Modified-Since": first.headers["Last-Modified"]})
+                again = await client.fetch(f"http://127.0.0.1:{port}{path}", raise_error=False,
+                                           headers={"Accept-Encoding": "gzip", **validator})
+                answers[path] = first, again
+            return answers
+        finally:
+            server.stop()
+
+    import gzip
+
+    answers = run_async(visit())
+    for path, policy in (("/voila/static/7155.voila.js", voila_server.REVALIDATE),
+                         ("/voila/labextensions/remoteEntry.c8c9eed2cdefdeac.js", voila_server.IMMUTABLE)):
+        first, again = answers[path]
+        assert first.headers["Content-Encoding"] == "gzip" and gzip.decompress(first.body).decode() == script
+        assert len(first.body) < len(script) / 10
+        assert first.headers["Cache-Control"] == policy, path
+        assert again.code == 304 and again.headers["Cache-Control"] == policy, path
+        if policy != voila_server.IMMUTABLE:
+            assert "Expires" not in first.headers
