@@ -121,3 +121,76 @@ def test_the_store_holds_a_session_to_its_number_of_priorities(store):
         with pytest.raises(InvalidInput, match="number of priorities"):
             store.set_priorities(session.id, bad)
     assert store.session(session.id).max_priorities == 1
+
+
+def _step1_positions(text: str, step1) -> list[int]:
+    """Where the intro, instructions 1-3, questions a-c and the closing start in ``text`` (-1 when missing)."""
+    import html as h
+
+    text = h.unescape(text)
+    pieces = [step1.intro_paragraphs[0][:50], *(s[:40] for s in step1.instructions),
+              *(f"{letter}. {q[:40]}" for letter, q in step1.lettered_questions), step1.closing[:50]]
+    return [text.find(piece) for piece in pieces]
+
+
+def test_the_step_1_note_follows_the_guides_order_with_questions_a_to_c(store, content):
+    """Intro, steps 1-3, a-c under step 3, then the closing paragraph: on the member page and the team view."""
+    import re
+
+    from workbook.apps.conditions_for_scale import ConditionsForScale
+
+    codes = seed_demo(store)
+    step1 = content.framework.step1
+    for code in (codes["code"], codes["facilitator"]):
+        page = conditions_for_scale(store, {"district": codes["district"], "session": str(codes["session"]),
+                                            "code": code})
+        note = re.search(r"<details(?: open)?><summary>What the guide says \(Step 1\..*?</details>",
+                         page_text(page), re.S).group(0)
+        positions = _step1_positions(note, step1)
+        assert -1 not in positions, (type(page).__name__, positions)
+        assert positions == sorted(positions), (type(page).__name__, positions)
+        # a-c sit inside step 3's list item, lettered
+        third = note[note.index(step1.instructions[2]):]
+        assert third.index("a. What do you notice?") < third.index("</li></ol>")
+        if isinstance(page, ConditionsForScale):
+            assert "<details><summary>" in note  # shut for members
+
+
+def test_members_see_questions_a_to_c_where_they_finish_rating(store, content):
+    import html as h
+
+    codes = seed_demo(store)
+    page = _member_page(store, codes)
+    step1 = content.framework.step1
+    shown = h.unescape(page.together.children[0].value)
+    for letter, question in step1.lettered_questions:
+        assert f"{letter}. {question}" in shown
+    assert step1.instructions[2] in shown and step1.instructions[1] in shown
+    assert "<ol start='2'>" in shown  # numbered as the guide numbers them
+    children = list(page.children)
+    last_layer = max(i for i, c in enumerate(children) if any(r in getattr(c, "children", ()) for r in page.rows))
+    assert children.index(page.together) == last_layer + 1  # right after the last condition
+
+
+def test_the_garbled_layer_question_reads_cleaned_with_a_note_in_the_team_view(store, content):
+    import html as h
+
+    codes = seed_demo(store)
+    params = {"district": codes["district"], "session": str(codes["session"]), "code": codes["facilitator"]}
+    page = conditions_for_scale(store, params)
+    shown = h.unescape(page_text(page))
+    question = content.framework.layers[2].questions[0]
+    assert question.text in shown and question.note in shown
+    assert "Who are your current stakeholders that How well" not in shown
+    label = next(b.children[0].value for b in _layer_boxes(page) if b.children[1].question_id
+                 == "step1.ongoing_processes.q1")
+    assert h.unescape(label).index(question.text) < h.unescape(label).index(question.note)
+    assert sum(question.note in h.unescape(b.children[0].value) for b in _layer_boxes(page)) == 1
+
+
+def _layer_boxes(page):
+    from tests.helpers import walk
+
+    return [b for b in walk(page) if getattr(b, "children", None) and len(b.children) == 2
+            and str(getattr(b.children[1], "question_id", "")).startswith("step1.") and "." in
+            b.children[1].question_id[6:]]

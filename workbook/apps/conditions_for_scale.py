@@ -9,7 +9,7 @@ from .. import analysis, charts, render
 from .. import validation as v
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
 from ..errors import InvalidInput
-from ..html.conditions import layers_html, rings_key
+from ..html.conditions import layers_html, lettered_list, question_note, rings_key, step1_note
 from ..render import counted, number_word
 from ..store import Store
 from ..widgets.access import open_app
@@ -44,6 +44,14 @@ TEAM_LEDE = ("Where each member marked the sixteen conditions, where the team ag
              "priorities in the action planning app.")
 
 
+def together_html(step1) -> str:
+    """Step 1's instructions after a member's marks (2 and 3), with questions a-c under 3, numbered as printed."""
+    rest = step1.outline()[1:]
+    items = "".join(f"<li>{esc(step)}{lettered_list(step1) if subs else ''}</li>" for step, subs in rest)
+    return (f"<p class='wb-muted'>{esc(step1.title)}, as the guide goes on once each member has marked:</p>"
+            f"<ol start='{len(step1.instructions) - len(rest) + 1}'>{items}</ol>")
+
+
 class ConditionRow(w.VBox):
     """One condition on a member's page: its description, an alignment slider and a top-priority checkbox."""
 
@@ -71,9 +79,9 @@ class ConditionsForScale(Page):
         for layer in fw.layers:
             rows = [ConditionRow(c, layer, fw.scale, session.max_priorities) for c in layer.conditions]
             self.rows += rows
-            card = w.VBox([w.HTML(f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"), *rows])
-            card.add_class("wb-card")
-            cards.append(card)
+            layer_card = w.VBox([w.HTML(f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"), *rows])
+            layer_card.add_class("wb-card")
+            cards.append(layer_card)
         for row in self.rows:
             row.slider.observe(self._on_rating, "value")
             row.priority.observe(self._on_priority, "value")
@@ -82,11 +90,12 @@ class ConditionsForScale(Page):
         self.rings = PlotView(charts.framework_rings(fw, title="The framework: sixteen conditions in three layers"))
         self.rings_key = w.HTML(render.details("Which condition is which number", rings_key(fw)))
         self.restoring = Restoring()
-        place = (f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
-                 + render.guide_note(fw.step1.title, [fw.step1.intro], fw.step1.instructions))
+        place = f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>" + step1_note(fw.step1)
+        # where members finish rating: what the guide asks next, with its questions a-c as it prints them
+        self.together = card("When everyone has marked", note=together_html(fw.step1))
         super().__init__([header(TITLE, lede(session.max_priorities), place),
                           self.identity, self.saver.widget, self.rings, self.rings_key, self.progress,
-                          self.priority_msg, *cards,
+                          self.priority_msg, *cards, self.together,
                           w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
@@ -167,8 +176,12 @@ class ConditionsTeam(Page):
         self.notes = []
         layer_cards = []
         for layer in content.framework.layers:
-            boxes = [team_answer(store, session.id, self.saver, f"step1.{layer.id}.q{i}", q, height="70px")
-                     for i, q in enumerate(layer.reflection_questions, start=1)]
+            boxes = []
+            for i, q in enumerate(layer.questions, start=1):
+                box = team_answer(store, session.id, self.saver, f"step1.{layer.id}.q{i}", q.text, height="70px")
+                if q.note:  # the source prints this question garbled: say what it prints
+                    box.children[0].value += question_note(q)
+                boxes.append(box)
             self.notes += [b.children[1] for b in boxes]
             layer_cards.append(card(f"{layer.name}: reflection questions for teams", *boxes, level=3))
         step1 = content.framework.step1
@@ -182,7 +195,7 @@ class ConditionsTeam(Page):
         super().__init__([
             header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
                                                      f"{esc(session.label)}</p>"
-                   + render.guide_note(step1.title, [step1.intro, step1.closing], step1.instructions, open_=True)),
+                   + step1_note(step1, open_=True)),
             w.HBox([self.refresh_button, self.summary], layout=w.Layout(align_items="center")),
             card("Team median by condition", self.rings, self.rings_key), card("Every member's marks", self.heat),
             card("Where the team agrees least", self.spread), card("Layers", self.layers),

@@ -1,11 +1,45 @@
-"""The conditions for scale in tables: the three layers, their medians and priority votes."""
+"""The conditions for scale in words and tables: Step 1 as printed, the layers' questions, medians and votes."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from .. import analysis
-from ..render import esc
+from ..render import details, esc
+
+
+def lettered_list(step1) -> str:
+    """Step 1's discussion questions a, b, c..., lettered as the guide prints them."""
+    items = "".join(f"<li>{letter}. {esc(q)}</li>" for letter, q in step1.lettered_questions)
+    return f"<ol class='wb-lettered' style='list-style:none;padding-left:1.25em'>{items}</ol>"
+
+
+def step1_text(step1) -> str:
+    """Step 1 in the guide's order: the intro, instructions 1-3 with questions a-c under step 3, the closing."""
+    steps = "".join(f"<li>{esc(step)}{lettered_list(step1) if subs else ''}</li>" for step, subs in step1.outline())
+    return ("".join(f"<p>{esc(p)}</p>" for p in step1.intro_paragraphs)
+            + f"<ol>{steps}</ol><p>{esc(step1.closing)}</p>")
+
+
+def step1_note(step1, open_: bool = False) -> str:
+    """Step 1 as a note to read aloud (as every app's guide note: shut for members, open for the facilitator)."""
+    return details(f"What the guide says ({step1.title}): a note to read aloud", step1_text(step1), open_=open_)
+
+
+def question_note(question) -> str:
+    """The note under a layer question whose printed text is garbled (what the guide prints); '' otherwise."""
+    return (f"<div class='wb-muted wb-source-note' style='font-size:0.9em'>{esc(question.note)}</div>"
+            if question.note else "")
+
+
+def layer_question(question) -> str:
+    """A layer's reflection question as pages show it: the (cleaned) reading, and the note when there is one."""
+    return esc(question.text) + question_note(question)
+
+
+def layer_questions(layer) -> str:
+    """A layer's reflection questions as a list, each with its note where the source prints it garbled."""
+    return "<ul>" + "".join(f"<li>{layer_question(q)}</li>" for q in layer.questions) + "</ul>"
 
 
 def layers_html(content, csum: pd.DataFrame) -> str:
