@@ -332,6 +332,47 @@ def change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def members_marked(marks: pd.DataFrame) -> int:
+    """How many members marked anything (now or aspiration) on at least one spectrum."""
+    if marks.empty:
+        return 0
+    any_mark = marks[list(FIELDS)].notna().any(axis=1)
+    return int(marks.loc[any_mark, "respondent_id"].nunique())
+
+
+def movement(before: pd.DataFrame, after: pd.DataFrame, min_group) -> dict:
+    """How a team's median pathway moved between two sessions, as far as a view beyond the team may show it.
+
+    ``min_group``: the fewest members a shown median may stand for, one number for both sessions or a pair
+    ``(before, after)`` (each session's own minimum group size, or a view's own when that is larger). A
+    median is shown only where at least that many members marked it (per session, spectrum and field):
+    with fewer, the "median" may be one member's own marks. Returns a dict:
+
+    - ``moved``: :func:`change`'s frame with every withheld median NaN (so is each change with a withheld end);
+    - ``shown``: ``{"before": bool, "after": bool}``, whether any median of that session is left to show;
+    - ``withheld``: ``{"before": k, "after": k}``, how many of that session's marked medians were withheld;
+    - ``members``: ``{"before": n, "after": n}``, members who marked anything in each session;
+    - ``min_group``: ``{"before": m, "after": m}``, the rule applied.
+    """
+    low = (min_group, min_group) if isinstance(min_group, (int, np.integer)) else tuple(min_group)
+    if len(low) != 2:
+        raise ValueError(f"min_group: one number or a pair (before, after), not {min_group!r}")
+    limits = {"before": max(int(low[0]), 1), "after": max(int(low[1]), 1)}
+    moved = change(before, after)
+    out = {"moved": moved, "shown": {}, "withheld": {}, "members": {}, "min_group": limits}
+    for side, marks in (("before", before), ("after", after)):
+        withheld = 0
+        for f in FIELDS:
+            n = summary(marks, f)["n"]
+            few = (n < limits[side]) & moved[f"{f}_{side}"].notna()
+            withheld += int(few.sum())
+            moved.loc[few[few].index, [f"{f}_{side}", f"{f}_change"]] = np.nan
+        out["withheld"][side] = withheld
+        out["shown"][side] = bool(moved[[f"{f}_{side}" for f in FIELDS]].notna().to_numpy().any())
+        out["members"][side] = members_marked(marks)
+    return out
+
+
 # ------------------------------------------------------------ conditions for scale
 
 def condition_matrix(cmarks: pd.DataFrame, condition_ids: list[str]) -> pd.DataFrame:
@@ -430,9 +471,11 @@ def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFram
     """:func:`network_pathways` from per-session summaries (``Store.network_summaries``) instead of marks.
 
     ``summaries``: one dict per district with ``district``, ``members`` (members who marked "now") and
-    ``medians`` ({spectrum: median "now" mark}). Same rows (districts by slug), columns and values.
+    ``medians`` ({spectrum: median "now" mark}). Same rows (districts by slug), columns and values. A summary
+    that carries its session's ``min_group_size`` needs that many members too, when it is the larger.
     """
-    kept = sorted((s for s in summaries if s["members"] >= max(min_members, 1)), key=lambda s: s["district"])
+    kept = sorted((s for s in summaries if s["members"] >= max(min_members, s.get("min_group_size") or 1, 1)),
+                  key=lambda s: s["district"])
     index = pd.Index([s["district"] for s in kept], name="district", dtype=object)
     if not kept:
         return pd.DataFrame(index=index, columns=list(SPECTRUM_IDS), dtype=float)

@@ -605,6 +605,52 @@ def test_change_can_be_negative():
     assert out.loc[SHARE, "aspiration_change"] == -0.5
 
 
+# ------------------------------------------------------------------ movement as a view beyond the team may show it
+
+def test_movement_withholds_a_session_of_one_member():
+    lone = team({1: {LOC: (1.5, 4.5), PACE: (2.5, 3.5)}})
+    six = team({rid: {LOC: (3, 4), PACE: (3, 4)} for rid in range(1, 7)})
+    got = analysis.movement(lone, six, 5)
+    moved = got["moved"]
+    assert moved[["current_before", "aspiration_before", "current_change", "aspiration_change"]].isna().all().all()
+    assert moved.loc[LOC, "current_after"] == 3.0 and moved.loc[PACE, "aspiration_after"] == 4.0
+    assert got["shown"] == {"before": False, "after": True}
+    assert got["withheld"] == {"before": 4, "after": 0}  # two spectra x two fields of the lone member
+    assert got["members"] == {"before": 1, "after": 6}
+    assert got["min_group"] == {"before": 5, "after": 5}
+    # the unguarded change shows the lone member's own marks: what the rule is there to prevent
+    assert analysis.change(lone, six).loc[LOC, "current_before"] == 1.5
+
+
+def test_movement_applies_each_sessions_own_minimum_to_each_median():
+    # before: five members on LOC (both fields), only two marked an aspiration on PACE
+    before = team({rid: {LOC: (2, 3), PACE: (2, 5 if rid <= 2 else None)} for rid in range(1, 6)})
+    # after: six members now, four of them marked an aspiration on LOC
+    after = team({rid: {LOC: (4, 5 if rid <= 4 else None), PACE: (3, 4)} for rid in range(1, 7)})
+    got = analysis.movement(before, after, (5, 6))
+    moved = got["moved"]
+    assert moved.loc[LOC, "current_before"] == 2.0 and moved.loc[LOC, "aspiration_before"] == 3.0
+    assert moved.loc[PACE, "current_before"] == 2.0
+    assert_nan(moved.loc[PACE, "aspiration_before"])  # two members: withheld
+    assert_nan(moved.loc[PACE, "aspiration_change"])
+    assert moved.loc[LOC, "current_after"] == 4.0 and moved.loc[LOC, "current_change"] == 2.0
+    assert_nan(moved.loc[LOC, "aspiration_after"])  # four members, and this session's minimum is six
+    assert_nan(moved.loc[LOC, "aspiration_change"])
+    assert moved.loc[PACE, "aspiration_after"] == 4.0
+    assert got["withheld"] == {"before": 1, "after": 1}
+    assert got["shown"] == {"before": True, "after": True}
+    # with a minimum of one, it is the plain change
+    pd.testing.assert_frame_equal(analysis.movement(before, after, 1)["moved"], analysis.change(before, after))
+
+
+def test_movement_of_nobody_and_a_bad_minimum():
+    got = analysis.movement(empty_marks(), empty_marks(), 5)
+    assert got["shown"] == {"before": False, "after": False} and got["members"] == {"before": 0, "after": 0}
+    assert got["moved"].isna().all().all()
+    with pytest.raises(ValueError, match="min_group"):
+        analysis.movement(empty_marks(), empty_marks(), (1, 2, 3))
+
+
 # ------------------------------------------------------------------ conditions for scale
 
 CIDS = ["visioning", "planning", "talent", "culture"]

@@ -393,3 +393,135 @@ def test_a_network_with_nobody_charted_yet(tmp_path, content):
         assert list(p.pathways.columns) == list(SPECTRUM_IDS) and len(box(p).x) == 0
     finally:
         s.dispose()
+
+
+# ------------------------------------------------------------ movement: the minimum group at both ends, the right two
+
+LONE_NOW = dict(zip(SPECTRUM_IDS, [1.5, 4.5, 2.5, 1.5, 4.5, 2.5, 2.0]))
+LONE_ASP = dict(zip(SPECTRUM_IDS, [2.0, 1.5, 4.5, 2.5, 2.0, 4.5, 1.5]))
+
+
+def add_session(store: Store, slug: str, label: str, members: int, now, asp, held_on, **options):
+    """A session of ``members`` members who all marked ``now`` and ``asp`` (a number, or a dict by spectrum)."""
+    session = store.create_session(slug, label, held_on, **options)
+    for m in range(members):
+        member = store.add_respondent(session.id, f"{label} person {m + 1}", "Teacher leader")
+        for sid in SPECTRUM_IDS:
+            store.save_spectrum_mark(member, sid, "current", now[sid] if isinstance(now, dict) else now)
+            store.save_spectrum_mark(member, sid, "aspiration", asp[sid] if isinstance(asp, dict) else asp)
+    return session
+
+
+def shown_values(fig) -> tuple[list, list]:
+    """Every (row, x) point and every text string the figure's traces carry, from its JSON."""
+    import json
+
+    points, texts = [], []
+
+    def strings(value):
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list):
+            for v in value:
+                strings(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                strings(v)
+
+    for trace in json.loads(fig.to_json())["data"]:
+        points += list(zip(trace.get("y") or [], trace.get("x") or []))
+        strings(trace)
+    return points, texts
+
+
+def test_movement_never_shows_a_lone_members_marks(store, content):
+    import datetime as dt
+
+    store.create_district("lone-start", "Lone Start (fictional)", schools=4)
+    add_session(store, "lone-start", "Kick-off", 1, LONE_NOW, LONE_ASP, dt.date(2025, 9, 1))
+    add_session(store, "lone-start", "Retreat", 6, 3.0, 4.0, dt.date(2026, 1, 10))
+    page = network_overview(store, {"code": store.coach_code(), "district": "lone-start"}, content=content)
+    assert isinstance(page, NetworkOverview) and page.district.value == "lone-start"
+    fig = page.movement.figure
+    assert fig.layout.title.text == "Movement: Kick-off → Retreat"
+    points, texts = shown_values(fig)
+    by_id = {s.id: s for s in content.spectra}
+    for sid in SPECTRUM_IDS:
+        s = by_id[sid]
+        for value in (LONE_NOW[sid], LONE_ASP[sid]):
+            assert (s.dimension, value) not in points, (sid, value)
+            told = charts.point_text(s, value)
+            assert not any(told in text for text in texts), told
+    # the latest session (six members) is drawn, the lone member's session is not: no line, no legend entry
+    names = [t.name for t in fig.data]
+    assert "Now, later" in names and "Aspiration, later" in names
+    assert "Now, earlier" not in names and "Aspiration, earlier" not in names
+    assert list(next(t for t in fig.data if t.name == "Now, later").x) == [3.0] * len(SPECTRUM_IDS)
+    # and nothing else the coach reads on the page carries them
+    words = page.summary.value + page.peers.value + page.movement_note.value
+    for sid in SPECTRUM_IDS:
+        for value in (LONE_NOW[sid], LONE_ASP[sid]):
+            assert charts.point_text(by_id[sid], value) not in words
+    assert "Kick-off is not drawn: fewer than 5 members marked it" in page.movement_note.value
+    assert page.movement_note.layout.display == ""
+
+
+def test_movement_follows_each_sessions_own_minimum_group(store, content):
+    import datetime as dt
+
+    store.create_district("strict-start", "Strict Start (fictional)")
+    # six members, but the team chose a minimum group of eight: above the overview's five
+    add_session(store, "strict-start", "Round A", 6, LONE_NOW, LONE_ASP, dt.date(2025, 9, 1), min_group_size=8)
+    add_session(store, "strict-start", "Round B", 6, 3.0, 4.0, dt.date(2026, 1, 10))
+    page = network_overview(store, {"code": store.coach_code(), "district": "strict-start"}, content=content)
+    names = [t.name for t in page.movement.figure.data]
+    assert "Now, earlier" not in names and "Now, later" in names
+    assert "Round A is not drawn: fewer than 8 members marked it" in page.movement_note.value
+
+
+def test_movement_runs_from_the_session_a_follow_up_follows(store, content):
+    import datetime as dt
+
+    store.create_district("follow-usd", "Follow Unified (fictional)")
+    add_session(store, "follow-usd", "Pilot schools", 6, 4.5, 5.0, dt.date(2024, 9, 1))  # the district's first
+    spring = add_session(store, "follow-usd", "Spring", 6, 2.0, 4.0, dt.date(2025, 3, 1))
+    add_session(store, "follow-usd", "Spring again", 6, 3.0, 4.5, dt.date(2026, 3, 1), follows=spring.id)
+    page = network_overview(store, {"code": store.coach_code(), "district": "follow-usd"}, content=content)
+    fig = page.movement.figure
+    assert fig.layout.title.text == "Movement: Spring → Spring again"
+    assert list(next(t for t in fig.data if t.name == "Now, earlier").x) == [2.0] * len(SPECTRUM_IDS)
+    assert list(next(t for t in fig.data if t.name == "Now, later").x) == [3.0] * len(SPECTRUM_IDS)
+    assert page.movement_note.value == ""
+
+
+def test_movement_sessions_picks_the_followed_session_else_the_first():
+    from types import SimpleNamespace as S
+
+    from workbook.apps.network_overview import movement_sessions
+
+    a, b, c = S(id=1), S(id=2), S(id=3, follows_session_id=2)
+    assert movement_sessions([a, b, c]) == (b, c)
+    plain = S(id=3)  # no follow-up (or a store from before follow-ups): from the first session
+    assert movement_sessions([a, b, plain]) == (a, plain)
+    gone = S(id=3, follows_session_id=99)  # the followed session was deleted: from the first
+    assert movement_sessions([a, b, gone]) == (a, gone)
+    assert movement_sessions([a]) == (None, a)
+    # the latest is the session the network's pathway is from, when given
+    assert movement_sessions([a, b, c], latest_id=2) == (a, b)
+
+
+def test_a_district_with_one_session_says_so(store, content):
+    add_team(store, "one-round", "One Round (fictional)", members=6)
+    page = network_overview(store, {"code": store.coach_code(), "district": "one-round"}, content=content)
+    fig = page.movement.figure
+    assert fig.layout.title.text == "Movement: Round 1"
+    assert [t.name for t in fig.data if t.name and "earlier" in t.name] == []
+    assert "only session so far" in page.movement_note.value
+
+
+def test_summary_pathways_follow_a_sessions_own_minimum_group():
+    medians = dict.fromkeys(SPECTRUM_IDS, 3.0)
+    summaries = [{"district": "a", "members": 6, "medians": medians},
+                 {"district": "b", "members": 6, "medians": medians, "min_group_size": 8},
+                 {"district": "c", "members": 8, "medians": medians, "min_group_size": 8}]
+    assert list(analysis.summary_pathways(summaries, MIN_MEMBERS).index) == ["a", "c"]

@@ -43,12 +43,15 @@ class NetworkOverview(Page):
         self.district = w.Dropdown(description="District", options=choices, style={"description_width": "initial"},
                                    value=highlight if highlight in self.pathways.index else "")
         self.district.observe(lambda _c: self.draw(), "value")
+        self.latest = {s["district"]: s["session_id"] for s in summaries}  # the session each pathway is from
+        self.min_members = min_members
         self.summary, self.peers, self.plot, self.movement = w.HTML(), w.HTML(), PlotView(), PlotView()
+        self.movement_note = w.HTML()
         controls = w.VBox([w.HBox(list(self.filters.values())[:3], layout=w.Layout(flex_flow="row wrap")),
                            w.HBox(list(self.filters.values())[3:] + [self.district],
                                   layout=w.Layout(flex_flow="row wrap"))])
         controls.add_class("wb-card")
-        detail = w.VBox([self.peers, self.movement])
+        detail = w.VBox([self.peers, self.movement_note, self.movement])
         detail.add_class("wb-card")
         super().__init__([header(TITLE, LEDE), controls, self.summary, self.plot, detail,
                           w.HTML(render.attribution(content))],
@@ -80,10 +83,12 @@ class NetworkOverview(Page):
                                       peers=list(peer_table.get("district", []))))
         self.peers.value = peers_html(self.table, peer_table, slug)
         if slug:
-            self.movement.show(movement_figure(self.store, self.content, slug))
-            self.movement.layout.display = ""
+            figure, note = movement_figure(self.store, self.content, slug, self.min_members, self.latest.get(slug))
+            self.movement.show(figure)
+            self.movement_note.value = note
+            self.movement.layout.display = self.movement_note.layout.display = ""
         else:
-            self.movement.layout.display = "none"
+            self.movement.layout.display = self.movement_note.layout.display = "none"
 
 
 def peers_html(table: pd.DataFrame, peer_table: pd.DataFrame, slug: str | None) -> str:
@@ -100,12 +105,53 @@ def peers_html(table: pd.DataFrame, peer_table: pd.DataFrame, slug: str | None) 
             f"in common</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def movement_figure(store: Store, content, slug: str):
-    """The district's median pathway in its first and latest sessions."""
-    sessions = store.sessions(slug)
-    first, last = sessions[0], sessions[-1]
-    moved = analysis.change(store.spectrum_marks(first.id), store.spectrum_marks(last.id))
-    return charts.change(content.spectra, moved, title=f"Movement: {first.label} → {last.label}")
+def movement_sessions(sessions: list, latest_id: int | None = None) -> tuple:
+    """The two sessions a district's movement runs between: ``(earlier or None, latest)``.
+
+    The latest is ``latest_id`` (the session the network's pathway is from) or the last of ``sessions``
+    (oldest first). When the latest follows up an earlier session of the district, movement runs from that
+    one; otherwise from the district's first other session. None when the district has held one session.
+    """
+    last = next((s for s in sessions if s.id == latest_id), sessions[-1])
+    follows = getattr(last, "follows_session_id", None)  # set on a follow-up session
+    others = [s for s in sessions if s.id != last.id]
+    first = next((s for s in others if s.id == follows), others[0] if others else None)
+    return first, last
+
+
+def movement_figure(store: Store, content, slug: str, min_members: int = MIN_MEMBERS,
+                    latest_id: int | None = None) -> tuple:
+    """The district's median pathway in the two sessions of :func:`movement_sessions`, and a note about it.
+
+    Returns ``(figure, note HTML)``. Each session's medians follow its own minimum group size (or
+    ``min_members``, when larger; :func:`workbook.analysis.movement`): a session too small for it is not
+    drawn, nor is a median fewer members marked, and the note says so in plain words.
+    """
+    first, last = movement_sessions(store.sessions(slug), latest_id)
+    after = store.spectrum_marks(last.id)
+    before = store.spectrum_marks(first.id) if first is not None else after.iloc[:0]
+    limits = tuple(max(s.min_group_size, min_members) if s is not None else min_members for s in (first, last))
+    shown = analysis.movement(before, after, limits)
+    title = f"Movement: {first.label} → {last.label}" if first is not None else f"Movement: {last.label}"
+    spec = charts.change.spec(content.spectra, shown["moved"], title=title)
+    # a line with no point left (a session withheld) is not drawn at all: no legend entry, no hover
+    spec["data"] = [t for t in spec.data if t.get("mode") != "lines+markers"
+                    or any(x is not None for x in t.get("x", []))]
+    notes = []
+    if first is None:
+        notes.append(f"{esc(last.label)} is the district's only session so far: its movement shows once it "
+                     "meets again.")
+    for side, session in (("before", first), ("after", last)):
+        if session is None:
+            continue
+        least = shown["min_group"][side]
+        if not shown["shown"][side]:
+            notes.append(f"{esc(session.label)} is not drawn: fewer than {least} members marked it, and a "
+                         "median of so few could show one member's own marks.")
+        elif shown["withheld"][side]:
+            notes.append(f"In {esc(session.label)}, spectra marked by fewer than {least} members are left out.")
+    note = "".join(f"<p class='wb-muted'>{n}</p>" for n in notes)
+    return spec.figure(), note
 
 
 def network_overview(store: Store | None = None, params: dict | None = None, content=None, highlight=None,
