@@ -148,7 +148,7 @@ def test_opens_with_join_code_and_everything_locked(store, demo):
         assert card.now.value is None and card.aspiration.value is None
     assert all(area.disabled for area in areas(app))
     assert app.link.value == ""
-    assert "0 of 7 spectra marked" in app.progress.value
+    assert "0 of 7 marked now · 0 of 7 aspirations" in app.progress.value
     now = trace(app.plot.figure, "Now")
     assert all(x is None for x in now.x)
 
@@ -245,19 +245,26 @@ def test_marks_save_separately_and_redraw(store, fresh, content):
     assert "All changes saved" in app.saver.status.value
 
 
-def test_progress_counts_spectra_with_both_marks(store, fresh):
+def test_progress_says_what_was_marked_in_the_pass_the_member_is_in(store, fresh):
     app = open_app(store, fresh)
     start(app)
-    assert "0 of 7 spectra marked" in app.progress.value
-    app.cards[0].now.value = 2.0
-    app.cards[1].aspiration.value = 2.0
-    assert "0 of 7 spectra marked" in app.progress.value
-    app.cards[0].aspiration.value = 3.0
-    assert "1 of 7 spectra marked" in app.progress.value
+    assert "0 of 7 marked now · 0 of 7 aspirations" in app.progress.value
+    for i, card in enumerate(app.cards, start=1):
+        card.now.value = 2.0
+        assert f"{i} of 7 marked now · 0 of 7 aspirations" in app.progress.value
+    app.cards[0].now.value = None  # cleared again: no longer counted
+    assert "6 of 7 marked now" in app.progress.value
+    app.cards[0].now.value = 3.0
+    app.show_pass("aspiration")  # the pass the member is in comes first
+    assert "0 of 7 aspirations marked · 7 of 7 marked now" in app.progress.value
+    app.cards[1].aspiration.value = 4.0
+    assert "1 of 7 aspirations marked · 7 of 7 marked now" in app.progress.value
     for card in app.cards:
-        card.now.value = 3.0
         card.aspiration.value = 3.0
-    assert "7 of 7 spectra marked" in app.progress.value
+    assert "7 of 7 aspirations marked · 7 of 7 marked now" in app.progress.value
+    app.show_pass("now")
+    assert "7 of 7 marked now · 7 of 7 aspirations" in app.progress.value
+    assert "spectra marked (now and aspiration)" not in app.progress.value
 
 
 def test_gaps_widest_first_in_words(store, fresh, content):
@@ -380,7 +387,7 @@ def test_personal_link_restores_everything(store, demo):
     assert not any(c.now.disabled for c in again.cards)
     assert not any(a.disabled for a in areas(again))
     assert trace(again.plot.figure, "Now").x == tuple(values)
-    assert "2 of 7 spectra marked" in again.progress.value
+    assert "2 of 7 aspirations marked · 6 of 7 marked now" in again.progress.value
     assert f"me={app.member.token}" in again.link.value
     # opening the link writes no marks or notes, and does not make a new member
     assert len(store.respondents(demo["session_id"])) == 9
@@ -568,7 +575,24 @@ def test_the_page_opens_on_the_first_pass_with_its_question(store, fresh):
     assert all("wb-only-aspiration" in c.aspiration._dom_classes for c in app.cards)
     assert "wb-only-now" in app.questions[0]._dom_classes  # Q1: what do you notice?
     assert {"wb-only-aspiration"} <= set(app.critical._dom_classes)
-    assert "Step 1" in app.pass_note.value
+    assert "<strong>First pass: your current pathway.</strong>" in app.pass_note.value
+
+
+def test_the_passes_are_named_as_the_guide_names_them_not_as_steps(store, fresh, content):
+    """Step 1 and Step 2 are the conditions framework's, in the same retreat: the passes say 'pass'."""
+    g2 = content.guides.guide_2
+    app = open_app(store, fresh)
+    start(app)
+    first = html.unescape(app.pass_note.value)
+    assert first.startswith("<p><strong>First pass: your current pathway.</strong>")
+    assert g2.marking_instruction in first  # the guide's own instruction for the current state
+    app.passes.value = app.passes.options[1]
+    second = html.unescape(app.pass_note.value)
+    assert second.startswith("<p><strong>Second pass: your aspirational pathway.</strong>")
+    assert g2.section("pathway").questions[1].text in second  # Q2 opens the second pass
+    for words in [*app.passes.options, *app.passes.tooltips, first, second]:
+        assert "Step" not in words, words
+    assert [o.split(" · ")[1] for o in app.passes.options] == ["Current pathway", "Aspirational pathway"]
 
 
 def test_the_second_pass_is_built_when_the_member_gets_there(store, fresh):
@@ -603,22 +627,36 @@ def test_a_member_without_aspirations_comes_back_to_the_first_pass_and_finds_lat
     app.cards[0].now.value = 3.0
     app.show_pass("aspiration")
     app.critical.value = "pace"
-    app.questions[2].children[1].value = "Our biggest gap is pace."  # Q3, no aspiration marked yet
+    app.questions[1].children[1].value = "Our biggest gap is pace."  # Q3, no aspiration marked yet
     again = charting_your_path(store, {"district": fresh["district"], "me": app.member.token})
     assert again.pass_ == "now" and again.cards[0]._aspiration is None  # nothing of the second pass yet
     again.show_pass("aspiration")
-    assert again.critical.value == "pace" and again.questions[2].children[1].value == "Our biggest gap is pace."
+    assert again.critical.value == "pace" and again.questions[1].children[1].value == "Our biggest gap is pace."
     assert not again.critical.disabled and all(not c.aspiration.disabled for c in again.cards)
     assert store.note(fresh["session_id"], "rg2.p3", again.member) == "Our biggest gap is pace."
 
 
-def test_q2_is_shown_as_the_guides_instruction_not_as_a_question(store, fresh, content):
+def test_q2_is_the_instruction_that_opens_the_second_pass_not_a_question(store, fresh, content):
+    from tests.helpers import walk
+
     app = open_app(store, fresh)
+    start(app)
     q2 = content.guides.guide_2.section("pathway").questions[1]
-    instruction = app.questions[1].children[1]
-    assert isinstance(instruction, w.HTML) and "In a different color" in instruction.value
-    assert q2.text[:20] in instruction.value
+    assert q2.kind == "instruction"
+    app.show_pass("aspiration")
+    # no answer box and no question label for Q2 anywhere on the page
     assert [a.question_id for a in areas(app)] == ["rg2.p1", "rg2.p3"]
+    assert [box.children[1].question_id for box in app.questions] == ["rg2.p1", "rg2.p3"]
+    assert not any(getattr(x, "question_id", None) == "rg2.p2" for x in walk(app))
+    labels = [x.value for x in walk(app) if isinstance(x, w.HTML) and "<label>" in x.value]
+    assert not any(q2.text[:30] in html.unescape(label) for label in labels)
+    # it opens the second pass: in the pass's note above the cards, before the first aspiration slider
+    note = html.unescape(app.pass_note.value)
+    assert q2.text in note
+    marks = app.body.children[0].children
+    assert marks.index(app.pass_note) < marks.index(app.cards[0])
+    app.show_pass("now")
+    assert q2.text not in html.unescape(app.pass_note.value)  # not part of the first pass
 
 
 def test_switching_passes_keeps_every_mark(store, fresh):

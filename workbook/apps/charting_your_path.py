@@ -27,14 +27,36 @@ LEDE = (
 )
 NOTE_PREFIX = "rg2."
 CRITICAL = "rg2.critical"  # the spectrum a member finds the most critical gap on (a note holding its id)
-PASSES = (("1 · Where we are now", "now"), ("2 · Where we should be", "aspiration"))
-PASS_NOTES = {
-    "now": ("<p><strong>Step 1: where your system is now.</strong> Mark each of the seven spectra, then say what you "
-            "notice about the pathway your marks draw.</p>"),
-    "aspiration": ("<p><strong>Step 2: where it should be.</strong> Your <span class='wb-legend-now'>now</span> "
-                   "marks stay on the chart. Mark each spectrum again "
-                   "in <span class='wb-legend-asp'>the other colour</span>, then look at the gaps.</p>"),
-}
+# Reflection Guide 2's two passes, named as the guide names them: the marking instruction draws the current
+# pathway, Q2 (an instruction, not a question) the aspirational one. No "Step N": that is the conditions framework's.
+PASSES = (("1 · Current pathway", "now"), ("2 · Aspirational pathway", "aspiration"))
+PASS_NAMES = {"now": "First pass: your current pathway", "aspiration": "Second pass: your aspirational pathway"}
+
+
+def pass_note(which: str, guide) -> str:
+    """The note that opens a pass: its name and the guide's own instruction for it, verbatim.
+
+    The first pass opens with the guide's marking instruction, the second with Q2, the guide's instruction to mark
+    an aspirational spot on each spectrum (the question of ``kind`` "instruction").
+    """
+    if which == "now":
+        return (f"<p><strong>{PASS_NAMES['now']}.</strong> {esc(guide.marking_instruction)} <span class='wb-muted'>"
+                "The chart connects your marks; then say what you notice.</span></p>")
+    instruction = next(q for q in guide.section("pathway").questions if q.kind == "instruction")
+    return (f"<p><strong>{PASS_NAMES['aspiration']}.</strong> <span class='wb-notice'>{esc(instruction.text)}</span> "
+            "<span class='wb-muted'>Your <span class='wb-legend-now'>now</span> marks stay on the chart; yours "
+            "in <span class='wb-legend-asp'>the other colour</span> draw the new pathway. Then look at the gaps."
+            "</span></p>")
+
+
+def progress_line(which: str, now: int, aspirations: int, total: int) -> str:
+    """What the member has marked, the pass they are in first: '7 of 7 marked now · 0 of 7 aspirations'."""
+    marked_now = f"{now} of {total} marked now"
+    if which == "aspiration":
+        text = f"{aspirations} of {total} aspirations marked · {marked_now}"
+    else:
+        text = f"{marked_now} · {aspirations} of {total} aspirations"
+    return f"<p class='wb-progress' role='status'>{text}</p>"
 
 
 class SpectrumCard(w.VBox):
@@ -104,17 +126,19 @@ class ChartingYourPath(Page):
         self.name, self.role, self.start = self.identity.name, self.identity.role, self.identity.start
         self.identity_msg, self.link = self.identity.msg, self.identity.link
         self.progress = self.pass_note = html()  # one status: the pass's note, then the progress
-        self._note = self._done = ""
+        self._note = ""
+        self.pass_ = "now"
+        self._marked = (0, 0)  # spectra marked now, aspirations marked
         self.plot = PlotView()
         if hasattr(self.plot, "fit"):
             self.plot.fit = 0.4  # stays in view above the cards on a tablet
-        # the second pass (aspiration sliders, gap list, most critical gap, Q2 and Q3) is built when the member
+        # the second pass (aspiration sliders, gap list, most critical gap and Q3) is built when the member
         # gets there (second_pass): the page opens with fewer widgets for the browser to make before the chart
         self._second: list | None = None
         self._questions = {q.id: q for q in content.guides.guide_2.section("pathway").questions}
         first = self._question_box(self._questions["p1"])
         self.passes = w.ToggleButtons(options=[label for label, _ in PASSES], value=PASSES[0][0],
-                                      tooltips=["Mark where the system is now", "Mark where it should be"],
+                                      tooltips=[PASS_NAMES["now"], PASS_NAMES["aspiration"]],
                                       style=shared(ToggleButtonsStyle, button_width="auto"),
                                       layout=shared(w.Layout))
         self.passes.observe(lambda c: self.show_pass(dict(PASSES)[c["new"]]), "value")
@@ -164,14 +188,15 @@ class ChartingYourPath(Page):
         # message, and no layout of a widget that hides is ever shared with one that stays
         self.body._dom_classes = tuple(c for c in self.body._dom_classes if not c.startswith("wb-on-")) \
             + (f"wb-on-{which}",)
-        self._note = PASS_NOTES[which]
+        self._note = pass_note(which, self.content.guides.guide_2)
         self._status()
 
     def second_pass(self) -> None:
         """Build the guide's second pass, once.
 
-        The aspiration sliders, Q2 (the instruction to mark), the gap list, the most critical gap and Q3,
-        with the member's saved answers, locked as the first pass is.
+        The aspiration sliders, the gap list, the most critical gap and Q3, with the member's saved answers,
+        locked as the first pass is. Q2, the guide's instruction to mark the aspirations, opens the pass as its
+        note (:func:`pass_note`).
         """
         if self._second is not None:
             return
@@ -183,8 +208,8 @@ class ChartingYourPath(Page):
                                     value="", description="The most critical gap, in my view",
                                     style=shared(DescriptionStyle, description_width="initial"),
                                     disabled=self.member is None, layout=shared(w.Layout, width="100%"))
-        parts = [self._question_box(self._questions["p2"]), self._gaps, self._critical,
-                 self._question_box(self._questions["p3"])]
+        # Q2 is the guide's instruction that opens this pass (its note above the cards), not a question here
+        parts = [self._gaps, self._critical, self._question_box(self._questions["p3"])]
         for part in parts:
             part.add_class("wb-only-aspiration")
         if self.member is not None:
@@ -204,10 +229,14 @@ class ChartingYourPath(Page):
 
     @property
     def questions(self) -> list[w.VBox]:
-        """The guide's three pathway questions, in its order (the second pass is built if it is not yet)."""
+        """The answer boxes of the guide's pathway questions, Q1 and Q3, in its order (Q2 is an instruction).
+
+        The second pass is built if it is not yet.
+        """
         self.second_pass()
-        by_id = {box.children[1].question_id: box for box in self._first + self._second if isinstance(box, w.VBox)}
-        return [by_id[NOTE_PREFIX + q] for q in ("p1", "p2", "p3")]
+        by_id = {box.children[1].question_id: box for box in self._first + self._second
+                 if isinstance(box, w.VBox) and isinstance(box.children[1], w.Textarea)}
+        return [by_id[NOTE_PREFIX + q.id] for q in self._questions.values() if q.kind == "question"]
 
     @property
     def gaps(self) -> w.HTML:
@@ -223,11 +252,7 @@ class ChartingYourPath(Page):
 
     # ---------------------------------------------------------------- identity
     def _question_box(self, q) -> w.VBox:
-        """A guide question's answer box; Q2 is the guide's instruction to mark, not a question."""
-        if q.id == "p2":
-            instruction = html(f"<p class='wb-notice'>{esc(q.text)}</p>")
-            instruction.question_id = NOTE_PREFIX + q.id
-            return vbox([html(""), instruction])
+        """A guide question's answer box (an instruction takes none: it opens its pass, see :func:`pass_note`)."""
         area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
                           style=shared(TextStyle), disabled=self.member is None)
         area.question_id = NOTE_PREFIX + q.id
@@ -318,15 +343,14 @@ class ChartingYourPath(Page):
             charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
             moved = [i for i, t in enumerate(self._chart.data) if t.name in ("Now", "Aspiration")]
             self.plot.show(self._chart, traces=moved, layout=len(self._chart.layout.annotations) != hints)
-        done = sum(self.current[s] is not None and self.aspiration_marks[s] is not None for s in self.current)
-        self._done = (f"<p class='wb-progress' role='status'>{done} of {len(self.cards)} spectra marked "
-                      "(now and aspiration)</p>")
+        self._marked = (sum(v is not None for v in self.current.values()),
+                        sum(v is not None for v in self.aspiration_marks.values()))
         self._status()
         self._show_gaps()
 
     def _status(self) -> None:
-        """The status line: the pass's note, then how many spectra are marked."""
-        self.progress.value = self._note + self._done
+        """The status line: the pass's note, then what the member has marked, the pass they are in first."""
+        self.progress.value = self._note + progress_line(self.pass_, *self._marked, len(self.cards))
 
     def _show_gaps(self) -> None:
         if self._second is not None:
