@@ -113,11 +113,17 @@ def cmd_links(args) -> int:
     return 0
 
 
+POOLS_OPTION = "--kernel_pools_config"
+
+
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
                cull_interval: int = 60, fork: bool = True, base_url: str = "/") -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
     # Voila with one compiled-template cache for the whole server (workbook/voila_server.py)
-    argv = [sys.executable, "-m", "workbook.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
+    # Voila's pool settings are a dict given on the command line, which traitlets 5 still reads but warns about on
+    # every start (the form it suggests would make each pool's settings a string); the console stays for the room
+    argv = [sys.executable, "-W", f"ignore:{POOLS_OPTION}:DeprecationWarning",
+            "-m", "workbook.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
             f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
             "--theme=light", "--template=workbook",
@@ -148,7 +154,7 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
     if preheat:
         # warm kernels for the page a whole room opens at once; the other apps start kernels on demand
         pools = {"default": {"pool_size": 0}, "charting_your_path.ipynb": {"pool_size": preheat}}
-        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={pools!r}",
+        argv += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaKernelManager.{POOLS_OPTION[2:]}={pools!r}",
                  # the pool is refilled once the page that took a kernel has loaded, not while its browser,
                  # kernel and server still share the machine with the refill (Voila's default waits 1 s)
                  f"--VoilaKernelManager.fill_delay={REFILL_DELAY}"]
@@ -183,6 +189,24 @@ def page_limit(args) -> int:
     return given or kernel_limit(memory_available(), args.preheat, page_mib(fork=not getattr(args, "no_fork", False)))
 
 
+def next_steps(room: bool) -> str:
+    """What the facilitator does once the server is up, in the guides' order, for the console."""
+    lines = ["What to do next:",
+             "  1. On your laptop, open the facilitator's Run of show: it carries the room through the day in the "
+             "guides' order (Laying the Foundation, Charting Your Path, Step 1, Step 2) and counts who has finished.",
+             "  2. On the projector, open the Presenter view: it shows the QR code members join with, then each "
+             "step's question and chart as you move the room on.",
+             "  3. Members scan the QR code with their own phone, tablet or laptop (or open a team member link)."]
+    if room:
+        lines.append("     The links carry the room's access secret, so nobody types a password.")
+    else:
+        lines.append("     This server answers on this machine only (127.0.0.1): to serve a room's Wi-Fi, stop it "
+                     "(Ctrl+C) and run `make room`.")
+    lines.append("  At the end: the team summary is in the facilitator's Downloads box; `workbook links` prints "
+                 "every link again.")
+    return "\n".join(lines)
+
+
 def print_links(store, base: str, token: str | None, args) -> None:
     """What the person starting the server needs: the projector's link first in a room, then the rest."""
     shown = links(store, base, token, args.district)
@@ -204,8 +228,7 @@ def print_links(store, base: str, token: str | None, args) -> None:
             shown_rooms += bool(sessions)
         if shown_rooms > 3:
             print(f"... and {shown_rooms - 3} more districts: `workbook links` prints every link")
-        print("Members scan the QR code it shows, or open the team member link above; the links carry the "
-              "room's access secret, so nobody types a password.")
+    print("\n" + next_steps(room=bool(args.room)))
     print(f"\nServing the workbook at {base} (Ctrl+C to stop)")
     sys.stdout.flush()
 

@@ -251,6 +251,10 @@ def _child(request: dict, channel: _Channel, parent: int) -> None:
         sys.argv = ["ipykernel_launcher", *request["argv"], *_registrations()]
         from ipykernel import kernelapp
 
+        from .console import quiet_kernel
+
+        quiet_kernel()  # kernels listen on 127.0.0.1: the console keeps what a facilitator can act on
+
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as exc:
