@@ -157,6 +157,11 @@ class Condition(_Model):
     description: str = Field(min_length=1)
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """A transcribed passage's paragraphs, in order (the data keeps them one to a line)."""
+    return [p.strip() for p in (text or "").split("\n") if p.strip()]
+
+
 def _words(text: str) -> str:
     return " ".join(text.split())
 
@@ -298,7 +303,7 @@ class Step1(_Model):
     @property
     def intro_paragraphs(self) -> list[str]:
         """The intro's paragraphs, in order."""
-        return [p.strip() for p in self.intro.split("\n") if p.strip()]
+        return paragraphs(self.intro)
 
     @property
     def lettered_questions(self) -> list[tuple[str, str]]:
@@ -392,6 +397,11 @@ class Guide(_Model):
     marking_instruction: str | None = None
     dimensions: list[GuideDimension] = []
     sections: list[GuideSection]
+
+    @property
+    def intro_paragraphs(self) -> list[str]:
+        """The guide's intro as printed: its paragraphs, in order."""
+        return paragraphs(self.intro)
 
     def section(self, section_id: str) -> GuideSection:
         """The section with id ``section_id``; KeyError if there is none."""

@@ -50,3 +50,57 @@ def test_the_team_page_shows_answers_by_role_and_saves_the_agreed_answer_and_out
     assert store.note(codes["session"], qid) == "We agree: agency for every learner."
     team.outcomes[0].value = "Every ninth grader on track by spring."
     assert store.desired_outcomes(codes["session"])[0] == "Every ninth grader on track by spring."
+
+
+def _pages(store):
+    codes = seed_demo(store)
+    return [laying_the_foundation(store, _params(codes, code)) for code in (codes["code"], codes["facilitator"])]
+
+
+def test_the_guide_note_gives_guide_1s_paragraphs_one_by_one_in_the_printed_order(store, content):
+    import html
+    import re
+
+    guides = content.guides
+    printed = [guides.intro, *guides.guide_1.intro.split("\n")]
+    assert len(printed) == 4  # the reflection guides' intro, the quotations, "Before looking ...", "Here are ..."
+    for page in _pages(store):
+        note = html.unescape(re.search(r"<details.*?</details>", _html(page), re.S).group(0))
+        shown = re.findall(r"<p>(.*?)</p>", note, re.S)
+        assert shown == [p.strip() for p in printed], type(page).__name__
+
+
+def test_no_sentence_of_the_guide_is_misquoted(store, content):
+    """The page's own words never paraphrase the guide's: its line before the questions appears only verbatim."""
+    import html
+
+    said = "Before looking at tactical implementation decisions, take the time to reflect on both your context and " \
+           "your objectives."
+    assert said in content.guides.guide_1.intro
+    for page in _pages(store):
+        text = html.unescape(_html(page))
+        assert text.count("Before looking at tactical") == text.count(said) == 1, type(page).__name__
+
+
+def test_questions_are_numbered_within_each_category_as_the_guide_prints_them(store, content):
+    import html
+
+    member, team = _pages(store)
+    for page, tag in ((member, "<label><strong>"), (team, "<h3>")):
+        text = html.unescape(_html(page))
+        for section in content.guides.guide_1.sections:
+            at = [text.index(f"{tag}{n}. {q.text}") for n, q in enumerate(section.questions, start=1)]
+            assert at == sorted(at), (type(page).__name__, section.id)
+            assert text.index(f"<h2>{section.title}</h2>") < at[0]
+
+
+def test_guide_2s_questions_on_the_team_page_are_said_as_guide_2_says_them(store, content):
+    import html
+
+    link = content.guides.guide_2.section("desired_outcomes_link")
+    _member, team = _pages(store)
+    text = html.unescape(_html(team))
+    assert f"From Reflection Guide 2, {content.guides.guide_2.title}" in text
+    assert f"<p>{link.intro}</p>" in text
+    at = [text.index(f"{n}. {q.text}") for n, q in enumerate(link.questions, start=1)]
+    assert text.index(link.intro) < at[0] and at == sorted(at)

@@ -6,6 +6,7 @@ import ipywidgets as w
 
 from .. import analysis, charts, render
 from ..analysis import member_labels
+from ..content import paragraphs
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView
@@ -15,12 +16,28 @@ from ..widgets.restoring import Restoring
 from ..widgets.saver import Saver, team_answer
 
 TITLE = "Laying the Foundation"
-LEDE = ("Before looking at tactical decisions, take the time to reflect on your context and your objectives. "
-        "Answer the questions under Driving Values; Context, Culture, &amp; Climate; and Desired Outcomes. Your "
-        "answers are saved as you type and feed the team's agreed answers.")
+LEDE = ("Reflection Guide 1 asks three categories of questions: Driving Values; Context, Culture, &amp; Climate; "
+        "and Desired Outcomes. Answer them in your own words. Your answers are saved as you type and feed the "
+        "team's agreed answers.")
 TEAM_LEDE = ("Every member's answers to Reflection Guide 1, and space for the one answer the team agrees on. List "
              "the team's desired outcomes: the other apps and the district report refer to them. Then look at the "
              "team's current pathway against those outcomes.")
+
+
+def guide_note(content, open_: bool = False) -> str:
+    """What the guide prints before Guide 1's questions, paragraph by paragraph as printed.
+
+    The reflection guides' shared introduction, then Guide 1's: the quotations, "Before looking at tactical
+    implementation decisions, ..." and "Here are three categories of questions ...", each a paragraph of its own.
+    """
+    guides = content.guides
+    return render.guide_note(guides.guide_1.title, [*paragraphs(guides.intro), *guides.guide_1.intro_paragraphs],
+                             open_=open_)
+
+
+def numbered(number: int, question) -> str:
+    """A guide question numbered as the guide prints it within its category ('1. What values ...')."""
+    return f"{number}. {esc(question.text)}"
 
 
 def _area(value: str = "", height: str = "80px", placeholder: str = "Your answer…") -> w.Textarea:
@@ -38,19 +55,18 @@ class FoundationMember(Page):
         cards = []
         for section in content.guides.guide_1.sections:
             boxes = []
-            for q in section.questions:
+            for number, q in enumerate(section.questions, start=1):
                 area = _area()
                 area.disabled = True
                 area.question_id = f"rg1.{q.id}"
                 area.observe(self._on_note, "value")
                 self.areas.append(area)
-                boxes.append(w.VBox([w.HTML(f"<label><strong>{esc(q.text)}</strong></label>"), area]))
+                boxes.append(w.VBox([w.HTML(f"<label><strong>{numbered(number, q)}</strong></label>"), area]))
             card = w.VBox([w.HTML(f"<h2>{esc(section.title)}</h2>"), *boxes])
             card.add_class("wb-card")
             cards.append(card)
         self.restoring = Restoring()
-        guides = content.guides
-        note = render.guide_note(guides.guide_1.title, [guides.intro, guides.guide_1.intro])
+        note = guide_note(content)
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
                                  f"{note}"),
                           self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
@@ -83,7 +99,7 @@ class FoundationTeam(Page):
         cards = []
         for section in content.guides.guide_1.sections:
             boxes = []
-            for q in section.questions:
+            for number, q in enumerate(section.questions, start=1):
                 qid = f"rg1.{q.id}"
                 rows = notes[(notes["question_id"] == qid) & (notes["respondent_id"] != 0) & (notes["text"] != "")]
                 said = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
@@ -92,7 +108,7 @@ class FoundationTeam(Page):
                 area.question_id = qid
                 area.observe(self._on_note, "value")
                 self.areas.append(area)
-                boxes.append(w.VBox([w.HTML(f"<h3>{esc(q.text)}</h3>" + (f"<ul>{said}</ul>" if said else
+                boxes.append(w.VBox([w.HTML(f"<h3>{numbered(number, q)}</h3>" + (f"<ul>{said}</ul>" if said else
                                              "<p class='wb-muted'>No member answers yet.</p>")), area]))
             card = w.VBox([w.HTML(f"<h2>{esc(section.title)}</h2>"), *boxes])
             card.add_class("wb-card")
@@ -112,13 +128,17 @@ class FoundationTeam(Page):
         self.pathway = PlotView(charts.team_pathways(content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
                                                      store.team_marks(session.id), title="The team's current pathway"))
         link = content.guides.guide_2.section("desired_outcomes_link")
-        link_boxes = [team_answer(store, session.id, self.saver, f"rg2.{q.id}", q.text) for q in link.questions]
+        link_boxes = [team_answer(store, session.id, self.saver, f"rg2.{q.id}", f"{i}. {q.text}")
+                      for i, q in enumerate(link.questions, start=1)]
         self.areas += [b.children[1] for b in link_boxes]
-        link_card = w.VBox([w.HTML("<h2>Does your pathway support your desired outcomes?</h2>"), self.pathway,
-                            *link_boxes])
+        # Reflection Guide 2's last questions look back at this guide's desired outcomes: said as Guide 2 says them
+        g2 = content.guides.guide_2
+        link_card = w.VBox([w.HTML(f"<h2>From Reflection Guide 2, {esc(g2.title)}: your pathway and your desired "
+                                   f"outcomes</h2><p>{esc(link.intro)}</p><p class='wb-muted'>The guide's visual is "
+                                   "not in its text: here, the team's desired outcomes above and its current pathway "
+                                   "below.</p>"), self.pathway, *link_boxes])
         link_card.add_class("wb-card")
-        guides = content.guides
-        note = render.guide_note(guides.guide_1.title, [guides.intro, guides.guide_1.intro], open_=True)
+        note = guide_note(content, open_=True)
         super().__init__([header(f"{TITLE}: the team", TEAM_LEDE, f"<p class='wb-muted'>{esc(district.name)} · "
                                                                      f"{esc(session.label)}</p>{note}"),
                           *cards, out_card, link_card, self.saver.widget, w.HTML(render.attribution(content))],
