@@ -86,8 +86,26 @@ body {{ background: #F5F7FA; }}
 .wb-page .wb-wrap {{ flex-wrap: wrap; gap: 4px 16px; }}
 @media (max-width: 560px) {{
   .wb-page .wb-table {{ display: block; overflow-x: auto; }}
-  .wb-page .widget-dropdown {{ flex-wrap: wrap; }}
+  /* the dropdown's box grows with its label above its choice (ipywidgets fixes it at one line's height, so the
+     choice spilled out of it and whatever came next lay over the choice) */
+  .wb-page .widget-dropdown {{ flex-wrap: wrap; height: auto; }}
   .wb-page .widget-dropdown > select {{ flex: 1 1 100%; }}
+}}
+/* who is answering: name, role and the start button in a row that wraps; on a phone one below the other, each
+   label above its field, every field the card's width and tall enough for a thumb, the text large enough that
+   the phone does not zoom the page while the member types */
+.wb-page .wb-identity.widget-box {{ flex-flow: row wrap; align-items: center; gap: 8px 16px; }}
+.wb-page .wb-identity > .widget-inline-hbox {{ margin: 0; }}
+.wb-page .wb-identity > .widget-button {{ margin: 0; }}
+@media (max-width: 560px) {{
+  .wb-page .wb-identity.widget-box {{ flex-direction: column; align-items: stretch; gap: 10px; }}
+  .wb-page .wb-identity > .widget-inline-hbox {{ flex-wrap: wrap; width: 100%; height: auto; }}
+  .wb-page .wb-identity .widget-label {{ flex: 1 1 100%; width: 100% !important; text-align: left; margin: 0 0 2px;
+                                         line-height: 1.4; font-size: 15px; }}
+  .wb-page .wb-identity input, .wb-page .wb-identity select {{ flex: 1 1 100%; width: 100%; max-width: 100%;
+                                                            height: 44px; font-size: 16px; }}
+  .wb-page .wb-identity > .widget-button {{ align-self: flex-start; height: 44px; line-height: 44px;
+                                           padding: 0 20px; font-size: 16px; }}
 }}
 .wb-presenter {{ font-size: 1.4rem; }}
 @media (min-width: 900px) {{ .wb-sticky {{ position: sticky; top: 8px; align-self: flex-start; }} }}

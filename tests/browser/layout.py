@@ -8,7 +8,11 @@
 - pair of text elements of one chart whose boxes overlap (rotated labels compared as rotated boxes), and
   every label of a line chart (the pole labels at the ends of each track) that a mark covers;
 - heading said twice (a chart titled as its card, a caption that repeats its heading);
-- page that scrolls sideways.
+- page that scrolls sideways;
+- pair of controls (buttons, text fields, dropdowns, text areas, sliders, checkboxes) whose boxes overlap:
+  every visible control is compared with every other, except a control with the controls inside it (a
+  slider and its handle), so one control lying over another (a button over a dropdown) is found wherever
+  it is, even where the covered control's own text is not covered.
 
 :func:`check_layout` runs it at the four sizes a room uses and saves the screenshots the README links.
 ``tests/browser/test_layout_check.py`` shows it failing on deliberately broken pages.
@@ -48,6 +52,12 @@ CHECK = r"""
     const cls = typeof e.className === 'string' && e.className.trim()
       ? '.' + e.className.trim().split(/\s+/).slice(0, 2).join('.') : '';
     return `<${e.tagName.toLowerCase()}${cls}> "${text(e)}"`;
+  };
+  const what = e => {  // a control as a person would name it: a dropdown by its choice, a field by what it holds
+    const said = e.tagName === 'SELECT' ? e.options[e.selectedIndex]?.text
+      : ['INPUT', 'TEXTAREA'].includes(e.tagName) ? e.value || e.placeholder || e.getAttribute('aria-label') || e.type
+      : e.getAttribute('aria-label') || text(e);
+    return `<${e.tagName.toLowerCase()}> "${(said || '').replace(/\u00a0/g, ' ').trim().slice(0, 60)}"`;
   };
   const ownText = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
   const inChart = e => !!e.closest('.js-plotly-plot');
@@ -166,7 +176,25 @@ CHECK = r"""
       problems.push(`repeated heading: "${h.textContent.trim()}" said again under itself`);
   }
 
-  // 5. the page scrolls sideways
+  // 5. one control over another: every visible control compared with every other (a control and the controls
+  // inside it excepted); boxes that share more than 1.5 px each way overlap
+  const controlBoxes = [...document.querySelectorAll(
+      'button, input:not([type=hidden]), select, textarea, [role=slider], [role=button], [role=checkbox], '
+      + '.noUi-target, .widget-slider .slider')]
+    .filter(e => !inChart(e) && shown(e))
+    .map(e => ({e, r: e.getBoundingClientRect()}));
+  for (let i = 0; i < controlBoxes.length; i++)
+    for (let j = i + 1; j < controlBoxes.length; j++) {
+      const a = controlBoxes[i], b = controlBoxes[j];
+      if (a.e.contains(b.e) || b.e.contains(a.e)) continue;
+      const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+      const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+      if (x > 1.5 && y > 1.5)
+        problems.push(`overlapping controls: ${what(a.e)} and ${what(b.e)} share ${Math.round(x)} x `
+                      + `${Math.round(y)} px`);
+    }
+
+  // 6. the page scrolls sideways
   const d = document.scrollingElement || document.documentElement;
   if (d.scrollWidth > d.clientWidth + 1 || document.body.scrollWidth > document.body.clientWidth + 1)
     problems.push(`the page scrolls sideways: ${Math.max(d.scrollWidth, document.body.scrollWidth)} px wide in ${vw}`);

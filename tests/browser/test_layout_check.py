@@ -7,12 +7,16 @@ planted, with a message that says what and where.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import wait_for_app
 from .layout import check_layout, layout_problems
 
 pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "layout"
 
 PAGE = """<!doctype html><html><head><style>
 body {{ margin: 0; font: 16px sans-serif; }}
@@ -60,6 +64,10 @@ def test_a_clean_page_has_no_problems(page):
      '<text x="40" y="24">Slow and Steady</text></svg></div>',
      'overlapping chart labels: "Fast and Furious" and "Slow and Steady"'),
     ('<div style="width: 900px">A table too wide for a phone</div>', "the page scrolls sideways"),
+    ('<div class="wb-card"><div style="display: flex; flex-wrap: wrap"><div style="height: 20px">'
+     '<select style="margin-top: 10px"><option>Choose your role</option></select></div>'
+     '<button style="flex: 1 1 100%; width: 120px">Start</button></div></div>',
+     'overlapping controls: <select> "Choose your role" and <button> "Start"'),
     ('<div class="wb-card"><h2>Priority votes</h2><div class="js-plotly-plot"><svg width="300" height="60">'
      '<g class="g-gtitle"><text class="gtitle" x="5" y="20">Priority votes</text></g></svg></div></div>',
      'repeated heading: the chart "Priority votes" under "Priority votes"'),
@@ -90,3 +98,33 @@ def test_a_mark_over_a_pole_label_is_found(page):
     assert 'a mark covers the chart label "Centralized"' in " ".join(problems_of(page, CLEAN + chart))
     apart = chart.replace('M20,34', 'M20,70')
     assert not [p for p in problems_of(page, CLEAN + apart) if "a mark covers" in p]
+
+
+def first_card(page, fixture: str, width: int, height: int) -> list[str]:
+    """The layout check on a static copy of the member's first card (``tests/fixtures/layout/``) at one size."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.set_content((FIXTURES / fixture).read_text(encoding="utf-8"))
+    return layout_problems(page)
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (360, 780)])
+def test_the_start_button_over_the_role_dropdown_on_a_phone_is_found(page, width, height):
+    """The first screen as it was: on a phone the start button lay over the role a member had to choose. No text
+    of either was covered (the button's own text is on top, a dropdown's choice is not text of its own), so only
+    comparing every control with every other finds it."""
+    found = first_card(page, "identity-before.html", width, height)
+    assert any(p.startswith('overlapping controls: <select> "Choose your role" and <button> "Start charting"')
+               for p in found), found
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 780), (390, 844), (768, 1024), (1280, 800)])
+def test_the_first_card_as_fixed_passes_at_every_size(page, width, height):
+    assert first_card(page, "identity-after.html", width, height) == []
+
+
+def test_a_control_and_the_controls_inside_it_are_not_an_overlap(page):
+    """A slider's handle lies within the slider, a checkbox within its label's box: not one control over another."""
+    nested = ('<div class="wb-card"><div role="slider" aria-label="Pace" style="position: relative; width: 300px;'
+              ' height: 20px"><button aria-label="handle" style="position: absolute; left: 40px; width: 20px;'
+              ' height: 20px"></button></div><button>Next</button> <button>Back</button></div>')
+    assert not [p for p in problems_of(page, CLEAN + nested) if p.startswith("overlapping controls")]

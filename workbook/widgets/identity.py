@@ -32,10 +32,13 @@ class Identity(w.VBox):
         self.start.on_click(lambda _b: self.begin())
         self.msg = html()
         self.link = html()
+        # name, role and start: a row that wraps, one below the other on a phone (theme.py: .wb-identity)
+        fields = w.HBox([self.name, self.role, self.start], layout=shared(w.Layout))
+        fields.add_class("wb-identity")
         super().__init__([
             html("<h2>Who is answering?</h2><p class='wb-muted'>Your name and role let the team compare answers. "
                    "Team views and reports show roles, not names, unless your team decides otherwise.</p>"),
-            w.HBox([self.name, self.role, self.start], layout=w.Layout(flex_flow="row wrap")), self.msg, self.link],
+            fields, self.msg, self.link],
             layout=shared(w.Layout))
         self.add_class("wb-card")
         if member is not None:
