@@ -714,3 +714,80 @@ def network(spectra, pathways: pd.DataFrame, highlight: str | None = None, peers
                                     width=2 if name else 4, showlegend=True))
     _legend_below(fig, rows=2)
     return fig
+
+
+# ------------------------------------------------------------------ one spectrum, every member (the projector)
+
+def stacked(values, per_row: int = 4, dx: float = 0.09, dy: float = 0.17) -> tuple[list[float], list[float]]:
+    """Offsets that give every value of ``values`` a place of its own: a dot plot, equal values piled up.
+
+    Members who marked the same value sit side by side (at most ``per_row`` a line, centred on the value,
+    ``dx`` apart on the value's axis) in lines ``dy`` apart, centred on the row: ``(x offsets, y offsets)``,
+    one pair per value in the order given. Different values never share a place (piles are narrower than
+    the half step between marks).
+    """
+    groups: dict[float, list[int]] = {}
+    for i, v in enumerate(values):
+        groups.setdefault(float(v), []).append(i)
+    xs, ys = [0.0] * len(values), [0.0] * len(values)
+    for members in groups.values():
+        n = len(members)
+        cols = min(per_row, n)
+        lines = math.ceil(n / cols)
+        for k, i in enumerate(members):
+            line, col = divmod(k, cols)
+            in_line = min(cols, n - line * cols)  # the last line may be shorter, and is centred too
+            xs[i] = (col - (in_line - 1) / 2) * dx
+            ys[i] = ((lines - 1) / 2 - line) * dy
+    return xs, ys
+
+
+@_builder
+def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
+    """One spectrum, large: every member's now and aspiration mark as a marker of its own, the medians as lines.
+
+    Members who marked the same value are piled up (:func:`stacked`), so the chart shows as many markers per
+    row as members marked it; the team's median is a vertical line across its row (it hides no marker).
+    """
+    data = marks[marks["spectrum"] == spectrum.id]
+    fig = Spec(dict(height=height, font=dict(family=theme.FONT, size=22, color=theme.INK),
+                    paper_bgcolor=theme.PAPER, plot_bgcolor=theme.PAPER,
+                    margin=dict(l=170, r=30, t=90, b=60), showlegend=False,
+                    title=dict(text=f"Q{spectrum.number} · {spectrum.dimension}", x=0, font=dict(size=30))))
+    rows = (("current", theme.NOW_STYLE, "Now", 1.0), ("aspiration", theme.ASPIRATION_STYLE, "Aspiration", 0.0))
+    most = max([int(data[f].dropna().value_counts().max()) for f, *_ in rows if data[f].notna().any()] or [1])
+    per_row = max(4, math.ceil(most / 4))  # at most four lines a pile: a big team widens its piles instead
+    dx = min(0.09, 0.42 / per_row)
+    size = 18 if per_row <= 4 else max(9, int(18 * 4 / per_row))
+    for field, style, row, y in rows:
+        vals = [float(v) for v in data[field].dropna()]
+        ox, oy = stacked(vals, per_row=per_row, dx=dx)
+        fig.add_trace(_trace("scatter", x=[v + o for v, o in zip(vals, ox)], y=[y + o for o in oy], mode="markers",
+                             name=f"Members, {row.lower()}", customdata=vals,
+                             marker=dict(size=size, color=style["color"], symbol=style["symbol"], opacity=0.8,
+                                         line=dict(width=1, color="#fff")),
+                             hovertemplate=f"{row}: %{{customdata}}<extra></extra>"))
+        if vals:
+            mid = float(np.median(vals))
+            fig.add_trace(_trace("scatter", x=[mid, mid], y=[y - 0.46, y + 0.46], mode="lines",
+                                 name=f"Median, {row.lower()}", line=dict(color=style["color"], width=5),
+                                 hovertemplate=f"Team median, {row.lower()}: {mid:g}<extra></extra>"))
+    fig.update_xaxes(range=[0.6, 5.4], tickvals=[1, 2, 3, 4, 5], ticktext=[
+        f"1<br>{spectrum.left.plain_label}", "2", "3", "4", f"5<br>{spectrum.right.plain_label}"],
+        tickfont=dict(size=20), fixedrange=True, showgrid=True, gridcolor="#EEF2F6", zeroline=False)
+    fig.update_yaxes(range=[-0.55, 1.55], tickvals=[0, 1], ticktext=["Aspiration", "Now"], fixedrange=True,
+                     showgrid=False, zeroline=False)
+    fig.update_layout(shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5,
+                                   line=dict(color=theme.RULE, width=1))])
+    # on a phone: smaller type and markers, the pole names under the ends wrapped, the rows named in a narrow margin
+    narrow(fig, layout=dict(
+        font=dict(size=14), title=dict(font=dict(size=20)), margin=dict(l=8, r=12, t=60, b=70),
+        xaxis=dict(range=[0.3, 5.7], tickfont=dict(size=12), ticktext=[
+            f"1<br>{two_lines(spectrum.left.plain_label, 10)}", "2", "3", "4",
+            f"5<br>{two_lines(spectrum.right.plain_label, 10)}"]),
+        yaxis=dict(automargin=True)),
+        traces={i: dict(marker=dict(size=max(7, size * 2 // 3))) for i in range(len(fig.data))
+                if fig.data[i].get("mode") == "markers"})
+    if data[["current", "aspiration"]].isna().all().all():
+        _empty(fig, "Nobody has marked this spectrum yet")
+    return fig

@@ -653,3 +653,39 @@ def test_the_heatmap_turns_on_a_phone_conditions_down_the_side_by_their_key_numb
     assert turned["colorbar"]["orientation"] == "h"
     # without the numbers (the printed report) the chart keeps one layout for every width but the tablet's
     assert len(narrow_rules(charts.heatmap(matrix, names, fw.scale.labels))) == 1
+
+
+# ------------------------------------------------------------------ one spectrum, every member (the projector)
+
+def test_stacked_gives_every_equal_mark_a_place_of_its_own():
+    marks = [3.0] * 7 + [2.0, 2.5, 5.0, 3.0, 2.0, 1.0]
+    dx, dy = charts.stacked(marks)
+    places = {(v + x, y) for v, x, y in zip(marks, dx, dy)}
+    assert len(places) == len(marks) == 13
+    assert all(abs(x) < 0.25 for x in dx)  # a pile never reaches the next half step's
+    assert charts.stacked([4.0]) == ([0.0], [0.0])  # a mark on its own sits on its value
+
+
+def test_spectrum_dots_has_one_marker_per_member_and_the_medians(spectra):
+    now = [3.0] * 6 + [2.0] * 3 + [4.0] * 2 + [1.0, 5.0]  # 13 members, most of them on a shared value
+    asp = [4.0] * 9 + [4.5, 4.5, None, None]  # two have not marked the aspiration yet
+    frame = marks_frame({i: {PACE: (n, a)} for i, (n, a) in enumerate(zip(now, asp))})
+    fig = charts.spectrum_dots(spectra[1], frame)
+    for name, vals in (("Members, now", now), ("Members, aspiration", [a for a in asp if a is not None])):
+        t = trace(fig, name)
+        assert len(t.x) == len(vals) and len(set(zip(t.x, t.y))) == len(vals), name
+        assert sorted(t.customdata) == sorted(vals)
+    assert values(trace(fig, "Median, now").x) == [3.0, 3.0]
+    assert values(trace(fig, "Median, aspiration").x) == [4.0, 4.0]
+    rows = {trace(fig, "Members, now").y[0] >= 0.5, trace(fig, "Members, aspiration").y[0] < 0.5}
+    assert rows == {True}  # now above, aspiration below, each within its own row
+    spec = charts.spectrum_dots.spec(spectra[1], frame)
+    import json
+
+    import plotly.io as pio
+    assert _without_nan(spec.to_json()) == _without_nan(_decoded(json.loads(pio.to_json(fig))))
+
+
+def test_spectrum_dots_empty_state(spectra):
+    fig = charts.spectrum_dots(spectra[0], marks_frame({}))
+    assert "Nobody has marked this spectrum yet" in annotation_texts(fig)

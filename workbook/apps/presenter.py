@@ -6,7 +6,7 @@ import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import analysis, charts, theme
+from .. import analysis, charts, retreat
 from ..analysis import condition_frames
 from ..html.conditions import rings_key
 from ..links import app_link
@@ -21,59 +21,85 @@ TITLE = "Presenter view"
 
 
 def spectrum_strip(spectrum, marks: pd.DataFrame) -> go.Figure:
-    """One spectrum, large: every member's now and aspiration as dots, the team medians as big markers."""
-    data = marks[marks["spectrum"] == spectrum.id]
-    fig = go.Figure()
-    for i, (field, style) in enumerate((("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE))):
-        vals = data[field].dropna()
-        row = ["Now", "Aspiration"][i]
-        fig.add_trace(go.Scatter(x=vals, y=[row] * len(vals), mode="markers", name=f"Members, {row.lower()}",
-                                 marker=dict(size=18, color=style["color"], symbol=style["symbol"], opacity=0.45),
-                                 hovertemplate="%{x}<extra></extra>"))
-        if len(vals):
-            fig.add_trace(go.Scatter(x=[vals.median()], y=[row], mode="markers", name=f"Median, {row.lower()}",
-                                     marker=dict(size=34, color=style["color"], symbol=style["symbol"],
-                                                 line=dict(width=3, color="#fff"))))
-    fig.update_layout(height=380, font=dict(family=theme.FONT, size=22, color=theme.INK), paper_bgcolor="#fff",
-                      plot_bgcolor="#fff", margin=dict(l=170, r=30, t=90, b=60), showlegend=False,
-                      title=dict(text=f"Q{spectrum.number} · {spectrum.dimension}", x=0, font=dict(size=30)))
-    fig.update_xaxes(range=[0.7, 5.3], tickvals=[1, 2, 3, 4, 5], ticktext=[
-        f"1<br>{spectrum.left.plain_label}", "2", "3", "4", f"5<br>{spectrum.right.plain_label}"],
-        tickfont=dict(size=20), fixedrange=True)
-    fig.update_yaxes(categoryorder="array", categoryarray=["Aspiration", "Now"], fixedrange=True)
-    # on a phone: smaller type, the pole names under the ends wrapped, the rows named in a narrow margin
-    charts.narrow(fig, layout=dict(
-        font=dict(size=14), title=dict(font=dict(size=20)), margin=dict(l=8, r=12, t=60, b=70),
-        xaxis=dict(range=[0.3, 5.7], tickfont=dict(size=12), ticktext=[
-            f"1<br>{charts.two_lines(spectrum.left.plain_label, 10)}", "2", "3", "4",
-            f"5<br>{charts.two_lines(spectrum.right.plain_label, 10)}"]),
-        yaxis=dict(automargin=True)))
-    return fig
+    """One spectrum, large: each member's marks as markers of their own, the medians as lines (charts.spectrum_dots)."""
+    return charts.spectrum_dots(spectrum, marks)
+
+
+STEP_CSS = """<style>
+.wb-present-body { display: flex; flex-wrap: wrap; gap: 8px 20px; align-items: flex-start; }
+.wb-present-body > .wb-step-panel { flex: 0 1 38%; min-width: 300px; }
+.wb-present-body > .wb-present-chart { flex: 1 1 560px; min-width: 0; }
+.wb-present-body.wb-step-only > .wb-step-panel { flex: 1 1 100%; max-width: 60em; }
+.wb-step-panel .wb-step-part { font-size: 1rem; color: var(--wb-muted); margin: 4px 0 0; }
+.wb-step-panel h2 { font-size: 2rem; line-height: 1.2; margin: 2px 0 6px; }
+.wb-step-panel .wb-step-count { font-size: 1.15rem; margin: 0 0 8px; }
+.wb-step-panel .wb-step-do { font-size: 1.05rem; color: var(--wb-muted); margin: 0 0 8px; }
+.wb-step-panel ol.wb-step-questions { list-style: none; padding: 0; margin: 0; }
+.wb-step-panel .wb-step-questions li { font-size: 1.55rem; line-height: 1.3; margin: 0 0 12px; }
+.wb-step-panel .wb-step-questions.wb-many li { font-size: 1.05rem; line-height: 1.3; margin: 0 0 6px; }
+.wb-step-panel .wb-step-label { font-weight: 700; margin-right: 0.3em; }
+.wb-step-panel .wb-step-group { font-size: 0.95rem; font-weight: 700; color: var(--wb-muted); margin: 8px 0 2px; }
+@media (max-width: 700px) { .wb-present-body > .wb-step-panel { flex: 1 1 100%; min-width: 0; } }
+</style>"""
+
+
+def step_panel(content, s, count: str = "") -> str:
+    """The projector's words for a step of the run of show: its title, what members do and the guide's questions.
+
+    Every question and instruction is the guide's own text (:func:`workbook.retreat.questions`), in large type;
+    a step with many questions (the layers') sets them smaller, grouped under each layer's name.
+    """
+    qs = retreat.questions(content, s)
+    items, group = [], None
+    for ref, label, text in qs:
+        if ref.startswith("layer."):
+            if label != group:
+                items.append(f"<li class='wb-step-group'>{esc(label)}</li>")
+                group = label
+            items.append(f"<li>{esc(text)}</li>")
+        else:
+            lead = f"<span class='wb-step-label'>{esc(label)}</span>" if label else ""
+            items.append(f"<li>{lead}{esc(text)}</li>")
+    told = "".join(f"<p class='wb-step-do'>{esc((label + ' ') if label else '')}{esc(text)}</p>"
+                   for _ref, label, text in retreat.instructions(content, s))
+    many = " wb-many" if len(qs) > 5 else ""
+    return (f"<div><p class='wb-step-part'>{esc(s.part)}</p><h2>{esc(s.title)}</h2>"
+            + (f"<p class='wb-step-count' role='status'>{esc(count)}</p>" if count else "")
+            + (told or f"<p class='wb-step-do'>{esc(s.does)}</p>")
+            + (f"<ol class='wb-step-questions{many}'>{''.join(items)}</ol>" if items else "") + "</div>")
 
 
 class Presenter(Page):
     """The projector's page: the chart fills the first screen; joining sits in a corner and can be hidden.
 
-    It updates by itself as members mark (:class:`workbook.widgets.live.Live`); names are never shown.
+    It updates by itself as members mark, and follows the facilitator's run of show: when the room moves to a
+    step (:mod:`workbook.retreat`), the page shows that step's title and the guide's own questions beside the
+    step's chart, within a poll of the move (:class:`workbook.widgets.live.Live`). Names are never shown.
     """
 
     CHART_HEIGHT = 430  # with the title row and the view buttons, one 1280 x 720 screen
 
     def __init__(self, store: Store, content, district, session):
         self.store, self.content, self.session = store, content, session
-        options = [("All seven", "all")] + [(f"Q{s.number} {s.dimension}", s.id) for s in content.spectra] \
-            + [("Conditions", "conditions")]
+        options = [("All seven", "all"), ("Now", "now")] + [(f"Q{s.number} {s.dimension}", s.id)
+                                                             for s in content.spectra] \
+            + [("Conditions", "conditions"), ("Votes", "votes")]
         self.view = w.ToggleButtons(options=options, description="", style={"button_width": "auto"})
         self.view.add_class("wb-views")
-        self.view.observe(lambda _c: self.draw(), "value")
+        self.view.observe(lambda _c: self._view_picked(), "value")
         self.refresh_button = w.Button(description="Refresh", tooltip="Draw again now (it also updates by itself)",
                                        layout=w.Layout(width="auto"))
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
         if hasattr(self.plot, "fill"):
             self.plot.fill = 56  # the chart fills the projector's first screen, its one-line caption under it
+        self.plot.add_class("wb-present-chart")
         self.caption = w.HTML()
         self.count = w.HTML()
+        self.step_html = w.HTML()
+        self.step_html.add_class("wb-step-panel")
+        self.step = None
+        self._following = False
         join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
         self.joiner = w.HTML(f"<div class='wb-join'>{qr_svg(join, 3, border=2)}<div><strong>Join from your own "
                              "device</strong><br>Scan the code, or open:<br>"
@@ -90,41 +116,100 @@ class Presenter(Page):
         head.add_class("wb-present-head")
         bar = w.HBox([self.view])
         bar.add_class("wb-present-bar")
-        self.live = Live(check=lambda: store.session_stamp(session.id), on_change=self.draw)
-        super().__init__([head, bar, self.plot, self.caption, self.live],
-                         summary=f"{TITLE}: {district.name}, session {session.label!r}")
+        self.body = w.HBox([self.step_html, self.plot])
+        self.body.add_class("wb-present-body")
+        self.live = Live(check=self._stamp, on_change=self._changed)
+        super().__init__([w.HTML(STEP_CSS, layout=w.Layout(display="none")), head, bar, self.body, self.caption,
+                          self.live], summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.add_class("wb-presenter")
+        self.follow(self.live.stamp[1] if isinstance(self.live.stamp, tuple) else None)
+
+    def _stamp(self):
+        """What the page shows depends on: the session's marks and answers, and the room's step."""
+        return (self.store.session_stamp(self.session.id), self.store.current_step(self.session.id))
+
+    def _changed(self) -> None:
+        step = self.live.stamp[1] if isinstance(self.live.stamp, tuple) else self.step
+        if step != self.step:
+            self.follow(step)
+        else:
+            self.draw()
+
+    def follow(self, step_id: str | None) -> None:
+        """Show the room's step ``step_id`` (None: no step, the views alone) with the chart the step calls for."""
+        self.step = step_id
+        s = retreat.step(step_id)
+        self._following = True
+        try:
+            if s is not None:
+                self.view.value = None if s.view == "none" else s.view
+        finally:
+            self._following = False
         self.draw()
+
+    def _view_picked(self) -> None:
+        if not self._following:
+            self.draw()
 
     def _toggle_join(self, change) -> None:
         self.joiner.layout.display = "none" if change["new"] else None
         self.hide_join.description = "Show join code" if change["new"] else "Hide join code"
 
     def draw(self) -> None:
-        """Redraw the count of members who charted and the chart of the view picked (conditions, all spectra or one)."""
+        """Redraw the count of members who charted, the room's step and the chart of the view picked."""
         marks = self.store.spectrum_marks(self.session.id)
         n = analysis.members_with_marks(marks)
         self.count.value = (f"<span class='wb-count' role='status'><strong>{n}</strong> member{'s' if n != 1 else ''} "
                             "charted</span>")
+        s = retreat.step(self.step)
+        if s is None:
+            self.step_html.value = ""
+            self.step_html.layout.display = "none"
+        else:
+            finished, members = retreat.progress(self.store, self.session, self.content)[s.id]
+            count = retreat.count_words(s, finished, members) if finished is not None else ""
+            self.step_html.value = step_panel(self.content, s, count)
+            self.step_html.layout.display = None
         view = self.view.value
-        if view == "conditions":
-            _, csum, _ = condition_frames(self.store, self.content, self.session, False)
-            medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
-            fig = charts.framework_rings(self.content.framework, medians, title="Team median alignment")
-            fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
-            self.caption.value = rings_key(self.content.framework, medians)
-        elif view == "all":
-            spread = {f: analysis.summary(marks, f) for f in ("current", "aspiration")}
-            fig = charts.team_pathways(self.content.spectra, marks, analysis.median_pathway(marks),
-                                       self.store.team_marks(self.session.id), title="The team's median pathway",
-                                       spread=spread, members=False)
+        if view is None:
+            self.plot.layout.display = "none"
+            self.caption.value = ""
+            self.body.add_class("wb-step-only")
+            return
+        self.plot.layout.display = None
+        self.body.remove_class("wb-step-only")
+        if view in ("conditions", "votes"):
+            _, csum, names = condition_frames(self.store, self.content, self.session, False)
+            if view == "votes":
+                fig = charts.votes(csum, names, title="Priority votes")
+                fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
+                self.caption.value = ("<p class='wb-muted'>How many members picked each condition as a priority. "
+                                      "Names are never shown.</p>")
+            else:
+                medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
+                fig = charts.framework_rings(self.content.framework, medians, title="Team median alignment")
+                fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
+                self.caption.value = rings_key(self.content.framework, medians)
+        elif view in ("all", "now"):
+            fields = ("current", "aspiration") if view == "all" else ("current",)
+            shown = marks if view == "all" else marks.assign(aspiration=float("nan"))
+            agreed = self.store.team_marks(self.session.id)
+            if view == "now":
+                agreed = agreed.assign(aspiration=float("nan"))
+            spread = {f: analysis.summary(shown, f) for f in fields}
+            title = "The team's median pathway" if view == "all" else "Where the team sees the system now"
+            fig = charts.team_pathways(self.content.spectra, shown, analysis.median_pathway(shown), agreed,
+                                       title=title, spread=spread, members=False)
             fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT, margin=dict(t=60))
-            self.caption.value = ("<p class='wb-muted'>The team's median now and aspiration; the shaded bands "
-                                  "show where the middle half of the team marked. Names are never shown.</p>")
+            self.caption.value = ("<p class='wb-muted'>The team's median " + ("now and aspiration" if view == "all"
+                                                                              else "now") +
+                                  "; the shaded bands show where the middle half of the team marked. Names are "
+                                  "never shown.</p>")
         else:
             fig = spectrum_strip(self.content.spectrum(view), marks)
             fig.update_layout(height=self.CHART_HEIGHT)
-            self.caption.value = "<p class='wb-muted'>Each dot is one member; the large marker is the median.</p>"
+            self.caption.value = ("<p class='wb-muted'>Each marker is one member (equal marks stand side by side); "
+                                  "the line is the team's median.</p>")
         self.plot.show(fig)
 
 
