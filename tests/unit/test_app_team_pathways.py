@@ -335,7 +335,7 @@ def test_team_questions_save_team_notes(store, demo):
 
 def test_members_answers_are_escaped(store, demo):
     member = store.respondents(demo["session_id"])[3]
-    store.save_note(demo["session_id"], "rg2.p2", "<script>alert(1)</script>", member)
+    store.save_note(demo["session_id"], "rg2.p3", "<script>alert(1)</script>", member)
     page = open_team(store, demo)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.answers.value
     assert "<script>" not in page.answers.value
@@ -427,3 +427,128 @@ def test_a_lone_superintendent_is_not_identifiable_in_what_leaves_the_team(store
     shown = page_text(overview) + "\n".join(_json.dumps(p.figure.to_plotly_json(), default=str)
                                              for p in (overview.plot, overview.movement))
     assert "Superintendent" not in shown and "Sam Solo" not in shown
+
+
+# ---------------------------------------------------------------- what the team is asked to look at
+
+
+def test_the_guides_instruction_is_shown_as_one_not_as_a_question_without_answers(store, demo, content):
+    from html import escape
+
+    instruction = next(q for q in content.guides.guide_2.section("pathway").questions if q.kind == "instruction")
+    member = store.respondents(demo["session_id"])[0]
+    store.save_note(demo["session_id"], f"rg2.{instruction.id}", "an old typed answer", member)
+    page = open_team(store, demo)
+    answers = page.answers.value
+    assert escape(instruction.text) in answers  # the guide's words, as the instruction
+    assert f"<h3>{escape(instruction.text)}</h3>" not in answers  # not a question heading
+    assert "an old typed answer" not in answers  # no answer list under it
+    # the questions keep their answers: one "No answers yet" at most, never for the instruction
+    after = answers.split(escape(instruction.text), 1)[1]
+    nxt = after.split("<h3>", 1)
+    assert "No answers yet" not in nxt[0]
+    questions = [q for q in content.guides.guide_2.section("pathway").questions if q.kind == "question"]
+    assert answers.count("<h3>") == len(questions)
+
+
+def test_the_desired_outcomes_and_the_pathway_sit_with_the_last_questions(store, demo, content):
+    page = open_team(store, demo)
+    outcomes = store.desired_outcomes(demo["session_id"])
+    assert outcomes  # the demo team listed two
+    for text in outcomes:
+        assert text in page.outcomes.value
+    # in the card that asks the team to think back, above the three questions
+    section = next(c for c in page.children if page.team_notes[2] in getattr(c, "children", ()))
+    kids = list(section.children)
+    assert kids.index(page.outcomes) < kids.index(page.outcomes_plot) < kids.index(page.team_notes[2])
+    # the visual: the team's pathway, its median and the marks it agreed
+    fig = page.outcomes_plot.figure
+    assert {"Team median, now", "Team median, aspiration"} <= set(names(fig))
+    assert not member_traces(fig)
+    page.agreed[0].value = 2.0
+    assert "Agreed now" in names(page.outcomes_plot.figure)
+    # a later outcome shows on refresh
+    store.save_outcome(demo["session_id"], 3, "Families see their child's goals each week.")
+    page.refresh()
+    assert "Families see their child&#x27;s goals each week." in page.outcomes.value
+
+
+def test_no_outcomes_yet_points_to_laying_the_foundation(store, content):
+    store.create_district("blank-usd", "Blank USD (fictional)")
+    session = store.create_session("blank-usd", "Round 1")
+    page = team_pathways(store, {"district": "blank-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    assert "No desired outcomes recorded yet" in page.outcomes.value
+    assert content.guides.guide_1.title in page.outcomes.value
+
+
+@pytest.mark.parametrize("m", [2, 3, 5, 7])
+def test_the_privacy_sentence_says_what_the_numbers_mean(m):
+    from workbook.html.team import privacy_choices
+
+    text = privacy_choices(m, False)
+    assert f"With {m}, a role needs {m} members to be shown by itself" in text
+    assert f"team figures appear in reports once {m} have marked" in text
+    assert f"the team needs at least {2 * m} members" in text
+    # a cabinet of 6-10 with one or two people in each role: no role shown alone from three on
+    assert ("no role by itself" in text) == (m >= 3)
+    assert ("each role of two by itself" in text) == (m == 2)
+    assert "Names hidden" in text and "Names shown" not in text
+
+
+def test_the_privacy_sentence_with_a_group_of_one_and_names():
+    from workbook.html.team import privacy_choices
+
+    text = privacy_choices(1, True)
+    assert "every role is shown by itself" in text and "a role needs" not in text
+    assert "Names shown" in text
+
+
+def test_the_settings_say_what_they_mean_before_anyone_joins(store):
+    store.create_district("new-usd", "New USD (fictional)")
+    session = store.create_session("new-usd", "Round 1")
+    page = team_pathways(store, {"district": "new-usd", "session": str(session.id),
+                                 "code": session.facilitator_code})
+    assert "With 5, a role needs 5 members to be shown by itself" in page.settings_note.value
+    assert "at least 10 members" in page.settings_note.value
+    page.min_group.value = 3
+    assert "With 3, a role needs 3 members" in page.settings_note.value
+    assert "With 5" not in page.settings_note.value
+    page.show_names.value = True
+    assert "Names shown" in page.settings_note.value
+
+
+# ---------------------------------------------------------------- a follow-up session
+
+
+def _follow_up(store):
+    import datetime as dt
+
+    store.create_district("again-usd", "Again USD (fictional)")
+    first = store.create_session("again-usd", "Spring retreat", dt.date(2026, 3, 2))
+    store.save_team_mark(first, first.facilitator_code, "pace", "current", 2.0)
+    store.save_team_mark(first, first.facilitator_code, "pace", "aspiration", 4.5)
+    later = store.create_session("again-usd", "Autumn check-in", dt.date(2026, 10, 1), follows=first.id)
+    return first, later
+
+
+def test_a_follow_up_starts_from_the_marks_agreed_last_time(store):
+    first, later = _follow_up(store)
+    page = team_pathways(store, {"district": "again-usd", "session": str(later.id),
+                                 "code": later.facilitator_code})
+    fig = page.plot.figure
+    dims = [s.dimension for s in page.content.spectra]
+    now = next(t for t in fig.data if t.name == "Agreed last time, now")
+    asp = next(t for t in fig.data if t.name == "Agreed last time, aspiration")
+    assert now.x[dims.index("Pace")] == 2.0 and asp.x[dims.index("Pace")] == 4.5
+    assert sum(x is not None for x in now.x) == 1
+    assert "Agreed last time (Spring retreat, 2 March 2026)" in page.last_time.value
+    assert "now 2 · should be 4.5" in page.last_time.value
+    # this session's agreed marks appear beside them as they are recorded
+    next(sl for sl in page.agreed if sl.spectrum_id == "pace" and sl.field == "current").value = 3.0
+    assert "now 3 · should be —" in page.last_time.value
+    # the first session is no follow-up: no lines, no column
+    first_page = team_pathways(store, {"district": "again-usd", "session": str(first.id),
+                                       "code": first.facilitator_code})
+    assert not any((t.name or "").startswith("Agreed last time") for t in first_page.plot.figure.data)
+    assert first_page.last_time.value == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, charts, render
+from .. import analysis, charts, render, theme
 from ..analysis import member_labels, survey_frame  # noqa: F401 - the team view's labels and survey
 from ..html.team import (  # noqa: F401 - the team view's words and tables
     agreement_text,
@@ -13,6 +13,9 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
     answers_html,
     charted_text,
     critical_text,
+    last_time_html,
+    outcomes_html,
+    privacy_choices,
     roles_more,
     roles_rule,
     roles_text,
@@ -63,6 +66,11 @@ class TeamPathways(Page):
         self.gaps_plot, self.critical_text = PlotView(), w.HTML()
         self.survey_plot, self.survey_text = PlotView(), w.HTML()
         self.answers = w.HTML()
+        # the section that asks the team to think back to Laying the Foundation: its outcomes and the pathway
+        self.outcomes, self.outcomes_plot = w.HTML(), PlotView()
+        # a follow-up starts from the marks the team agreed last time
+        self.earlier = store.followed(session)
+        self.last_time = w.HTML()
         self.agreed = self._agreed_sliders()
         self.team_notes = self._team_questions()
         join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
@@ -92,11 +100,11 @@ class TeamPathways(Page):
             card("Roles", self.roles_text, self.roles_plot),
             card("Widest gaps (team median)", self.gaps_plot, self.critical_text),
             card("Compared with the national survey", self.survey_text, self.survey_plot),
-            card("The team's agreed marks", *self.agreed,
+            card("The team's agreed marks", self.last_time, *self.agreed,
                  note="<p class='wb-muted'>After discussion, record where the team agrees the system is now and "
                       "should be. Shown as large open markers on the pathway chart.</p>"),
             card("Comparing pathways", *self.team_notes[:2], note=f"<p>{esc(g2.section('team_comparison').intro)}</p>"),
-            card("Pathway and desired outcomes", *self.team_notes[2:],
+            card("Pathway and desired outcomes", self.outcomes, self.outcomes_plot, *self.team_notes[2:],
                  note=f"<p>{esc(g2.section('desired_outcomes_link').intro)}</p>"),
             card("Members' answers to the pathway questions", self.answers),
             session_downloads(store, session, content), self.saver.widget,
@@ -170,34 +178,68 @@ class TeamPathways(Page):
         bench = analysis.survey_benchmark(self.marks, survey_frame(content))
         self.survey_text.value = survey_text(content, bench)
         self.survey_plot.show(charts.survey(spectra, bench))
-        self.answers.value = answers_html(content, self.store.notes(self.session.id), self.labels)
+        notes = self.store.notes(self.session.id)
+        self.answers.value = answers_html(content, notes, self.labels)
+        team = notes[notes["respondent_id"] == 0].set_index("question_id")["text"].to_dict()
+        self.outcomes.value = outcomes_html(content, self.store.desired_outcomes(self.session.id), team)
 
     def _lock_settings(self) -> None:
         """The privacy settings are the promise members joined under: set before anyone joins, then fixed."""
         joined = len(self.respondents)
         self.show_names.disabled = self.min_group.disabled = joined > 0
         shown = "names" if self.session.show_authors else "roles, not names"
+        meaning = privacy_choices(self.session.min_group_size, self.session.show_authors)
         if joined:
             self.settings_note.value = (
                 f"<p>Members see each other's {shown}; groups smaller than {self.session.min_group_size} are never "
                 f"shown by role. {counted(joined, 'member')} joined under these settings, so they no longer change. "
-                "Start a new session for different settings.</p>")
+                "Start a new session for different settings.</p>" + meaning)
         else:
             self.settings_note.value = ("<p>Choose before anyone joins: members join under these settings, and they "
-                                        "cannot change afterwards. Reports stay anonymous by default, whatever "
-                                        "the team sees.</p>")
+                                        "cannot change afterwards. What they mean with the numbers chosen now:</p>"
+                                        + meaning)
 
     def _draw_pathways(self) -> None:
         agreed = self.store.team_marks(self.session.id)
         members = bool(self.show_members.value)
         spread = None if members else {f: analysis.summary(self.marks, f) for f in ("current", "aspiration")}
-        self.plot.show(charts.team_pathways(self.content.spectra, self.marks, analysis.median_pathway(self.marks),
-                                            agreed, self.labels, title=None, spread=spread, members=members))
+        median = analysis.median_pathway(self.marks)
+        fig = charts.team_pathways(self.content.spectra, self.marks, median, agreed, self.labels, title=None,
+                                   spread=spread, members=members)
+        before = self.store.team_marks(self.earlier.id) if self.earlier is not None else None
+        for trace in last_time_traces(self.content.spectra, before):
+            fig.add_trace(trace)
+        self.plot.show(fig)
         self.pathway_note.value = (
             "<p class='wb-muted'>Bold lines: the team's median now (solid, blue) and aspiration (dashed, orange). "
             + ("Thin lines: each member's pathway; hover a point to see whose. " if members else
                "Shaded bands: where the middle half of the team marked. ")
-            + "Large open markers: the marks the team agreed on.</p>")
+            + "Large open markers: the marks the team agreed on."
+            + (f" Dotted lines: the marks agreed last time ({esc(self.earlier.label)})." if before is not None
+               and not before.empty else "") + "</p>")
+        if self.earlier is not None:
+            self.last_time.value = last_time_html(self.content, before, agreed, self.earlier)
+        # the visual the guide's last questions look back at: the team's pathway (median, agreed marks)
+        self.outcomes_plot.show(charts.team_pathways(self.content.spectra, self.marks.iloc[0:0], median, agreed,
+                                                     title="The team's pathway"))
+
+
+def last_time_traces(spectra, before: pd.DataFrame | None) -> list[dict]:
+    """The marks the team agreed in the session this one follows up, as two dotted lines (now, aspiration).
+
+    None (not a follow-up) or no agreed marks: no lines.
+    """
+    if before is None or before.empty:
+        return []
+    by_spectrum = before.set_index("spectrum")
+    traces = []
+    for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
+        values = by_spectrum[field].to_dict()
+        if not any(v is not None and not pd.isna(v) for v in values.values()):
+            continue
+        traces.append(charts._line(spectra, values, {**style, "dash": "dot"},
+                                   f"Agreed last time, {style['label'].lower()}", width=2, opacity=0.75, size=9))
+    return traces
 
 
 def team_pathways(store: Store | None = None, params: dict | None = None, content=None) -> Page:

@@ -1,11 +1,13 @@
-"""The team's marks in words and tables: agreement, roles, critical gaps, the survey, members' answers."""
+"""The team's marks in words and tables: agreement, roles, gaps, the survey, answers, privacy, outcomes, the plan."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
 from .. import analysis
-from ..render import counted, esc
+from ..render import bullet_list, counted, esc
 
 
 def charted_text(charted: int, joined: int, min_group: int = 1) -> str:
@@ -144,6 +146,9 @@ def answers_html(content, notes: pd.DataFrame, labels: dict) -> str:
     questions = content.guides.guide_2.section("pathway").questions
     parts = []
     for q in questions:
+        if getattr(q, "kind", "question") == "instruction":
+            parts.append(instruction_html(q))
+            continue
         rows = notes[(notes["question_id"] == f"rg2.{q.id}") & (notes["respondent_id"] != 0)
                      & (notes["text"].str.len() > 0)]
         items = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
@@ -151,3 +156,217 @@ def answers_html(content, notes: pd.DataFrame, labels: dict) -> str:
         parts.append(f"<h3>{esc(q.text)}</h3>" + (f"<ul>{items}</ul>" if items else
                                                     "<p class='wb-muted'>No answers yet.</p>"))
     return "".join(parts)
+
+
+def instruction_html(question) -> str:
+    """A guide item that is an instruction (Guide 2's second: mark the aspiration), shown as one: no answer list."""
+    return (f"<div class='wb-instruction'><p><strong>The guide's instruction:</strong> {esc(question.text)}</p>"
+            "<p class='wb-muted'>Members follow it in Charting Your Path's second pass, where they mark where the "
+            "system should be; it takes no written answer. The aspirations are drawn on the pathway chart above."
+            "</p></div>")
+
+
+# --------------------------------------------------------------------------- privacy settings, said before joining
+
+TYPICAL_CABINET = (6, 10)  # members: the size of a superintendent's leadership team the guide is written for
+
+
+def privacy_choices(min_group: int, show_names: bool, cabinet: tuple[int, int] = TYPICAL_CABINET) -> str:
+    """What the two privacy settings mean for the team with these numbers, said before anyone joins.
+
+    ``min_group``: the smallest group shown by role and the fewest members behind team figures in a report;
+    ``show_names``: whether members see each other's names. ``cabinet``: the team sizes the sentence about a
+    small leadership team speaks of (one or two members in each role).
+    """
+    m = max(int(min_group), 1)
+    low, high = cabinet
+    if m == 1:
+        group = ("With 1, every role is shown by itself, even a role only one member holds: whoever sees the role "
+                 "chart can tell how, say, the superintendent marked. Team figures appear in reports as soon as one "
+                 "member has marked.")
+    else:
+        group = (f"With {m}, a role needs {m} members to be shown by itself; smaller roles are shown together as "
+                 f"“{analysis.OTHER_ROLES}” (left out while they are fewer than {m} together); team figures appear "
+                 f"in reports once {m} have marked. Roles can be compared only when two groups reach {m} members "
+                 f"each, so the team needs at least {2 * m} members.")
+        if m >= 3:
+            group += (f" A team of {low}–{high} with one or two people in each role sees every member together as "
+                      f"“{analysis.OTHER_ROLES}”: no role by itself, so not the comparison between roles the guide "
+                      "asks for.")
+        else:
+            group += (f" A team of {low}–{high} with one or two people in each role sees each role of two by itself; "
+                      "each of those two can work out how the other marked.")
+    names = ("<strong>Names shown.</strong> Every member sees who marked what, beside each pathway and answer, in "
+             "the team views." if show_names else
+             "<strong>Names hidden.</strong> Members appear by their role and a number"
+             + (f", or as “{analysis.OTHER_ROLES} 1” or “Member 1” when their role is too small to show." if m > 1
+                else "."))
+    return (f"<p><strong>Smallest group shown: {m}.</strong> {esc(group)}</p>"
+            f"<p>{names} Reports that leave the team show roles, not names, unless the team chose names and the "
+            "report is made without anonymising.</p>")
+
+
+# --------------------------------------------------------------------------- desired outcomes and last time
+
+def outcomes_html(content, outcomes: list, answers: dict | None = None) -> str:
+    """The team's desired outcomes (Laying the Foundation), with its answers to that section's questions.
+
+    ``answers``: the team's notes by question id (``rg1.do1`` ...). With neither, a line saying where the team
+    records them.
+    """
+    g1 = content.guides.guide_1
+    section = g1.section("desired_outcomes")
+    answers = answers or {}
+    said = [(q, answers.get(f"rg1.{q.id}", "").strip()) for q in section.questions]
+    said = [(q, a) for q, a in said if a]
+    if not outcomes and not said:
+        return (f"<p class='wb-notice'>No desired outcomes recorded yet: the team lists them in {esc(g1.title)} "
+                "(its team view, “The team's desired outcomes”). Come back to them here once they are written.</p>")
+    out = f"<h3>The team's desired outcomes <span class='wb-muted'>(from {esc(g1.title)})</span></h3>"
+    out += bullet_list(outcomes) if outcomes else "<p class='wb-muted'>No outcomes listed yet.</p>"
+    if said:
+        body = "".join(f"<p class='wb-muted'>{esc(q.text)}</p><p>{esc(a)}</p>" for q, a in said)
+        out += f"<details><summary>The team's answers under {esc(section.title)}</summary>{body}</details>"
+    return out
+
+
+def date_text(day) -> str:
+    """A date as the pages write it: '15 October 2026' ('' for none)."""
+    if day is None or (not isinstance(day, dt.date) and pd.isna(day)):
+        return ""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _mark(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def last_time_html(content, before: pd.DataFrame, now: pd.DataFrame, earlier) -> str:
+    """The marks the team agreed last time beside this session's, per spectrum: the follow-up's starting point.
+
+    ``before`` and ``now``: agreed marks (``Store.team_marks``) of the followed session and of this one;
+    ``earlier``: the followed session (its label and date head the column).
+    """
+    head = f"Agreed last time ({esc(earlier.label)}, {date_text(earlier.held_on)})"
+    if before.empty or before[["current", "aspiration"]].isna().all().all():
+        return (f"<p class='wb-muted'>This session follows up {esc(earlier.label)} "
+                f"({date_text(earlier.held_on)}), where the team recorded no agreed marks.</p>")
+    b = before.set_index("spectrum")
+    n = now.set_index("spectrum") if not now.empty else now
+
+    def cell(frame, sid) -> str:
+        if sid not in frame.index:
+            return "<td>—</td>"
+        r = frame.loc[sid]
+        return f"<td>now {_mark(r['current'])} · should be {_mark(r['aspiration'])}</td>"
+
+    rows = "".join(f"<tr><th scope='row'>{esc(s.dimension)}</th>{cell(b, s.id)}{cell(n, s.id)}</tr>"
+                   for s in content.spectra)
+    return (f"<p>This session follows up <strong>{esc(earlier.label)}</strong>: the marks the team agreed then are "
+            "its starting point (dotted lines on the pathway chart).</p>"
+            f"<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>{head}</th>"
+            "<th scope='col'>Agreed this time</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+# --------------------------------------------------------------------------- the plan (Step 2)
+
+def plan_table(content, rows: pd.DataFrame) -> str:
+    """One plan area's action items as a table: horizon, action, timeline, who, review date, status."""
+    if rows.empty:
+        return "<p class='wb-muted'>No action items.</p>"
+    horizons = content.framework.horizons
+    labels = {h.id: h.label for h in horizons}
+    order = {h.id: i for i, h in enumerate(horizons)}
+    rows = rows.assign(_order=rows["horizon"].map(order)).sort_values(["_order", "position"], kind="stable")
+    reviews = rows["review_on"] if "review_on" in rows else [None] * len(rows)
+    body = "".join(f"<tr><td>{esc(labels.get(r.horizon, r.horizon))}</td><td>{esc(r.text)}</td>"
+                   f"<td>{esc(r.timeline)}</td><td>{esc(r.owner)}</td><td>{date_text(day)}</td>"
+                   f"<td>{'done' if r.done else ''}</td></tr>" for r, day in zip(rows.itertuples(), reviews))
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Horizon</th><th scope='col'>Action</th>"
+            "<th scope='col'>Timeline</th><th scope='col'>Who is responsible</th><th scope='col'>Review on</th>"
+            f"<th scope='col'>Status</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def review_dates(items: pd.DataFrame) -> str:
+    """When the team looks at its plan again: each review date (earliest first) with how many actions; '' if none."""
+    if items.empty or "review_on" not in items:
+        return ""
+    days = [d for d in items["review_on"] if d is not None and not (not isinstance(d, dt.date) and pd.isna(d))]
+    if not days:
+        return ""
+    counts: dict = {}
+    for d in days:
+        counts[d] = counts.get(d, 0) + 1
+    listed = "; ".join(f"{date_text(d)} ({counted(n, 'action')})" for d, n in sorted(counts.items()))
+    return f"<p><strong>When the team looks again:</strong> {listed}.</p>"
+
+
+def plan_html(content, areas: list, items: pd.DataFrame, level: int = 4) -> str:
+    """A whole plan, area by area (a condition, or a whole layer), each with its action items' table."""
+    layers = {layer.id for layer in content.framework.layers}
+    out = []
+    for aid in areas:
+        area = content.plan_area(aid)
+        whole = "Whole layer: " if aid in layers else ""
+        out.append(f"<h{level}>{whole}{esc(area.name)}</h{level}>"
+                   + plan_table(content, items[items["condition"] == aid]))
+    return "".join(out) + review_dates(items)
+
+
+# --------------------------------------------------------------------------- Step 1 ratings at the top of a plan
+
+def _rating(value, scale_labels: dict) -> str:
+    label = scale_labels.get(int(value)) if float(value).is_integer() else None
+    return f"{value:g}" + (f" ({esc(label)})" if label else "")
+
+
+def rating_counts(cmarks: pd.DataFrame, condition_id: str) -> dict[float, int]:
+    """How many members gave each rating to ``condition_id`` (lowest rating first)."""
+    rated = cmarks.loc[cmarks["condition"] == condition_id, "rating"].dropna()
+    return {float(k): int(v) for k, v in sorted(rated.value_counts().items())}
+
+
+def step1_ratings_html(content, area_id: str, cmarks: pd.DataFrame, csum: pd.DataFrame, min_group: int) -> str:
+    """A plan area's Step 1 ratings, as the team's worksheet opens with them: median, spread, votes.
+
+    For a condition: the median, how many members gave each rating, the priority votes. For a whole layer:
+    each of its conditions' median, lowest to highest rating and votes, and the layer's typical alignment.
+    A condition rated by fewer than ``min_group`` members shows no figures (no one's rating can be singled
+    out); ``cmarks``/``csum`` are :func:`workbook.analysis.condition_frames`' first two frames.
+    """
+    scale = content.framework.scale.labels
+    m = max(int(min_group), 1)
+    few = (f"the team's figures show once {m} have rated it (the session's smallest group), so no one's rating "
+           "can be singled out")
+    layer = next((layer for layer in content.framework.layers if layer.id == area_id), None)
+    head = "<p class='wb-muted'><strong>Step 1, the team's ratings</strong> (Conditions for Scale)</p>"
+    if layer is None:
+        n = int(csum.loc[area_id, "n"]) if area_id in csum.index else 0
+        if n == 0:
+            return head + "<p class='wb-muted'>Nobody has rated this condition yet.</p>"
+        if n < m:
+            return head + f"<p class='wb-muted'>Rated by {counted(n, 'member')} so far: {few}.</p>"
+        r = csum.loc[area_id]
+        spread = ", ".join(f"{k} at {_rating(v, scale)}" for v, k in rating_counts(cmarks, area_id).items())
+        return (head + f"<p>Median <strong>{_rating(r['median'], scale)}</strong> · {counted(n, 'member')} rated "
+                f"it: {spread} · {counted(int(r['votes']), 'priority vote')}</p>")
+    rows, shown = [], csum.copy()
+    for c in layer.conditions:
+        n = int(csum.loc[c.id, "n"]) if c.id in csum.index else 0
+        if n < m:
+            shown.loc[c.id, "median"] = float("nan")
+            why = "Nobody has rated it yet." if n == 0 else f"Rated by {counted(n, 'member')} so far: {few}."
+            cells = f"<td colspan='4' class='wb-muted'>{why}</td>"
+        else:
+            counts = rating_counts(cmarks, c.id)
+            cells = (f"<td>{_rating(csum.loc[c.id, 'median'], scale)}</td><td>{min(counts):g}–{max(counts):g}</td>"
+                     f"<td>{n}</td><td>{int(csum.loc[c.id, 'votes'])}</td>")
+        rows.append(f"<tr><th scope='row'>{esc(c.name)}</th>{cells}</tr>")
+    typical = analysis.layer_summary(shown.loc[[c.id for c in layer.conditions if c.id in shown.index]])
+    med = typical["median_of_medians"].iloc[0] if not typical.empty else float("nan")
+    line = ("" if pd.isna(med) else
+            f"<p>Typical alignment of the layer (the middle of its conditions' medians): <strong>{med:g}</strong></p>")
+    return (head + line + "<table class='wb-table'><thead><tr><th scope='col'>Condition</th><th scope='col'>Median"
+            "</th><th scope='col'>Lowest–highest rating</th><th scope='col'>Members who rated</th><th scope='col'>"
+            f"Priority votes</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
