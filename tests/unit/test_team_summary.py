@@ -43,7 +43,7 @@ def make_session(store, content, members=MEMBERS, *, synthetic=False, min_group=
             store.save_spectrum_mark(m, sid, "current", 1 + (i + j) % 3)
             store.save_spectrum_mark(m, sid, "aspiration", 3 + (i + 2 * j) % 3)
         store.save_note(session.id, "rg2.critical", spectra[i % 2], m)
-        store.save_note(session.id, "rg2.p1", f"{m.name} notices something", m)
+        store.save_note(session.id, "rg2.p1", f"Answer {i}: it notices something", m)
     if agreed:
         store.save_team_mark(session, code, spectra[0], "current", 1.5)
         store.save_team_mark(session, code, spectra[0], "aspiration", 4.5)
