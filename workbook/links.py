@@ -25,6 +25,17 @@ TOKEN_ENV = "WORKBOOK_ACCESS_TOKEN"
 LOCAL_URL = "http://127.0.0.1:8866/"
 RENDER = "voila/render/"
 
+# the apps a session's links open, as `workbook serve` and `workbook links` print them: (name, notebook)
+MEMBER_APPS = [("Charting Your Path", "charting_your_path.ipynb"),
+               ("Laying the Foundation", "laying_the_foundation.ipynb"),
+               ("Conditions for Scale", "conditions_for_scale.ipynb")]
+FACILITATOR_APPS = [("Run of show (the day, step by step)", "run_of_show.ipynb"),
+                    ("Team pathways", "team_pathways.ipynb"),
+                    ("Presenter view (projector)", "presenter.ipynb"),
+                    ("Laying the Foundation (team)", "laying_the_foundation.ipynb"),
+                    ("Conditions for Scale (team)", "conditions_for_scale.ipynb"),
+                    ("Action planning", "action_planning.ipynb")]
+
 
 def normalise_base(url: str, where: str = "--public-url") -> str:
     """``url`` as ``scheme://host[:port]/prefix/``; refuses what a browser could not open."""
@@ -91,6 +102,16 @@ def app_link(notebook: str, base: str | None = None, token: str | None = None, *
     if token:
         query["token"] = token
     return f"{base}{RENDER}{notebook}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+
+
+def session_links(district_slug: str, session, base: str | None = None,
+                  token: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """A session's links by who gets them: ``members`` (the join code) and ``facilitator`` (the facilitator's code)."""
+    def link(notebook, code):
+        return app_link(notebook, base, token, district=district_slug, session=session.id, code=code)
+
+    return {"members": [(name, link(nb, session.join_code)) for name, nb in MEMBER_APPS],
+            "facilitator": [(name, link(nb, session.facilitator_code)) for name, nb in FACILITATOR_APPS]}
 
 
 def is_loopback(host: str) -> bool:

@@ -11,7 +11,8 @@ other; what two apps share lives in one of those lower layers.
 ``laying_the_foundation`` the team's answers to Reflection Guide 1
 ``conditions_for_scale``  Step 1: members mark the sixteen conditions; the team view
 ``action_planning``       Step 2: the action plan for the priorities
-``presenter``             the projector's view of a session
+``run_of_show``           the facilitator carries the room through the day, step by step
+``presenter``             the projector's view of a session (follows the run of show)
 ``network_overview``      the coach's view across districts
 ``framework_explorer``    the two frameworks' text, to read
 ========================  =============================================================
