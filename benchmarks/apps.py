@@ -104,14 +104,18 @@ def bare_server(folder: Path, preheat: int = 0):
         procs.stop(proc)
 
 
-def shipped_args() -> list[str]:
+def shipped_args(target: str = "app") -> list[str]:
     """The options ``make app`` gives ``workbook serve`` (read from the Makefile's ``app:`` recipe), no ``--port``.
 
-    Make variables are filled in from their ``NAME ?= value`` defaults, so the benchmark serves what ships.
+    Make variables are filled in from their ``NAME ?= value`` defaults, so the benchmark serves what ships; an
+    option whose value is an empty ``$(if ...)`` (``make room``'s ``--public-url``) is left out. ``target``: another
+    recipe (``room``).
     """
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
     defaults = dict(re.findall(r"^(\w+)\s*\?=\s*(\S*)", text, re.M))
-    recipe = re.search(r"^app:.*\n((?:\t.*\n?)+)", text, re.M)
+    text = re.sub(r"\$\(if \$\((\w+)\),([^()]*(?:\$\(\w+\)[^()]*)*)\)",
+                  lambda m: m.group(2) if defaults.get(m.group(1)) else "", text)
+    recipe = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n?)+)", text, re.M)
     line = next(x for x in recipe.group(1).splitlines() if "workbook serve" in x)
     words = [re.sub(r"\$\((\w+)\)", lambda m: defaults.get(m.group(1), ""), w)
              for w in shlex.split(line.split("workbook serve", 1)[1])]
@@ -122,6 +126,14 @@ def shipped_args() -> list[str]:
             continue
         out.append(w)
     return out
+
+
+def room_args() -> list[str]:
+    """The options ``make room`` gives ``workbook serve`` (``--room``, its preheated pool), no ``--port``, and
+    ``--ip 127.0.0.1``: the same server and pages (a room's access secret in every link), listening on this
+    machine only, so nothing on the network can reach the benchmark's server.
+    """
+    return [*shipped_args("room"), "--ip", "127.0.0.1"]
 
 
 def shipped_settings() -> dict:

@@ -1,7 +1,9 @@
 """Group ``memory``: kernel and server memory (``VmRSS`` from ``/proc``), twelve members, reloads with culling.
 
-* the floor: a plain kernel (jupyter_client ``KernelManager``) idle, after ``import pandas,
-  plotly.graph_objects, ipywidgets``, and after one ``go.FigureWidget``;
+* the floor: a plain kernel (jupyter_client ``KernelManager``) idle, after importing exactly the modules the
+  member page imports (:func:`page_imports`: every module, the workbook's own left out, that building Charting
+  Your Path for a member loads, as ``tests/unit/test_footprint.py`` builds it: no pandas), and after one
+  ``go.FigureWidget``;
 * one page open: the kernel(s) below the Voila server, for Charting Your Path and for the bare app;
 * twelve pages of Charting Your Path open at once (a room), without errors;
 * twelve pages reloaded again and again on the workbook served as ``make app`` serves it (``apps.shipped_args``,
@@ -12,14 +14,52 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 import time
 
 from . import apps, browser, procs
 from .stats import check, row
 
-IMPORTS = "import pandas, plotly.graph_objects, ipywidgets"
 ROOM = 12
+
+# the modules a member page loads: Charting Your Path built for a member of the demo store under Voila's settings
+# (``VOILA_BASE_URL``: its chart is the page's ``Chart`` widget), as the member's kernel builds it
+PAGE_MODULES = """
+import json, os, sys
+before = set(sys.modules)
+from workbook.apps.charting_your_path import charting_your_path
+from workbook.store import Store
+
+page = charting_your_path(Store(os.environ["WORKBOOK_DB_URL"]), json.loads(sys.argv[1]))
+names = sorted(m for m in sys.modules if m != "__main__" and m.split(".")[0] != "workbook")
+print(json.dumps(names))
+"""
+
+# run in the floor kernel: each of those modules imported (one that cannot be imported by its own name, such as a
+# module a package puts in sys.modules under an alias, is skipped and counted)
+IMPORT_ALL = """
+import importlib as _il
+_skipped = []
+for _name in {names!r}:
+    try:
+        _il.import_module(_name)
+    except Exception:
+        _skipped.append(_name)
+print(len(_skipped))
+"""
+
+
+def page_imports(ctx: apps.Ctx) -> list[str]:
+    """Every module (the workbook's own left out) loaded by building a member's Charting Your Path page."""
+    db_url, codes = ctx.store()
+    link = {"district": codes["district"], "session": str(codes["session"]), "code": codes["code"]}
+    env = dict(os.environ, WORKBOOK_DB_URL=db_url, VOILA_BASE_URL="/")
+    done = subprocess.run([sys.executable, "-c", PAGE_MODULES, json.dumps(link)], env=env, cwd=apps.ROOT,
+                          capture_output=True, text=True, timeout=180, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 NO_CHART = "no chart drawn"
 
 
@@ -27,8 +67,8 @@ def _quiet(_msg) -> None:
     """Drop the kernel's output messages."""
 
 
-def floor_kernel() -> dict:
-    """RSS (MiB) of a plain kernel: idle, after the stack's imports, after one FigureWidget."""
+def floor_kernel(modules: list[str]) -> dict:
+    """RSS (MiB) of a plain kernel: idle, after importing ``modules`` (the member page's), after one FigureWidget."""
     from jupyter_client import KernelManager
 
     km = KernelManager(kernel_name="python3")
@@ -40,11 +80,18 @@ def floor_kernel() -> dict:
         pid = km.provisioner.process.pid
         time.sleep(1)
         out = {"idle": procs.rss_mib([pid])}
-        kc.execute_interactive(IMPORTS, timeout=180, output_hook=_quiet)
+        skipped = []
+        kc.execute_interactive(IMPORT_ALL.format(names=modules), timeout=180,
+                               output_hook=lambda msg: skipped.append(msg["content"].get("text", "").strip())
+                               if msg["msg_type"] == "stream" else None)
         out["after_imports"] = procs.rss_mib([pid])
-        kc.execute_interactive("_ = plotly.graph_objects.FigureWidget()", timeout=180, output_hook=_quiet)
+        kc.execute_interactive("import plotly.graph_objects\n_ = plotly.graph_objects.FigureWidget()", timeout=180,
+                               output_hook=_quiet)
         out["with_figurewidget"] = procs.rss_mib([pid])
-        return {k: round(v, 1) for k, v in out.items()}
+        out = {k: round(v, 1) for k, v in out.items()}
+        out.update(modules=len(modules), skipped="".join(skipped) or None,
+                   pandas_imported="pandas" in modules)
+        return out
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -159,7 +206,7 @@ def reloads(ctx: apps.Ctx, b, rounds: int) -> dict:
 
 
 def run_memory(ctx: apps.Ctx) -> tuple[list[dict], dict]:
-    raw = {"floor": floor_kernel()}
+    raw = {"floor": floor_kernel(page_imports(ctx))}
     print(f"  memory floor kernel: {raw['floor']}", flush=True)
     with browser.chromium() as b:
         raw.update(pages_open(ctx, b))
@@ -179,7 +226,8 @@ def _memory_rows(raw: dict) -> list[dict]:
     raw["per_member_kernel"] = per_member
     return [
         row("memory", "kernel RSS, one page vs plain kernel after imports", w1["kernels"], floor["after_imports"],
-            1.2, "MiB"),
+            1.2, "MiB", f"floor: a plain kernel that imported the {floor.get('modules')} modules the member page "
+            f"loads (the workbook's own left out; pandas {'among them' if floor.get('pandas_imported') else 'not'})"),
         row("memory", "kernel RSS per extra member (12 pages) vs floor", per_member, floor["after_imports"], 1.2,
             "MiB"),
         row("memory", "kernel RSS, one page vs bare app (FigureWidget)", w1["kernels"], bare1["kernels"], None, "MiB"),
@@ -195,6 +243,11 @@ def _memory_rows(raw: dict) -> list[dict]:
             rel["before"]["total"], 1.25, "MiB", f"workbook serve {' '.join(shipped['args'])} (make app); "
             f"bounded: back near server + pool"),
         row("memory", "reloads: peak tree RSS vs before", rel["peak_total"], rel["before"]["total"], None, "MiB"),
+        row("memory", "reloads: server process's own RSS after closing vs before", rel["after"]["server"],
+            rel["before"]["server"], None, "MiB", "the Voila server alone (no kernel, no kernel template): what it "
+            "keeps of the pages it has served"),
+        row("memory", "twelve members: server process's own RSS, 12 pages vs 1 page", w12["server"], w1["server"],
+            None, "MiB"),
         check("memory", f"reloads: kernels within {wait} s of closing (= pool)", rel["after"]["kernel_count"],
               shipped["preheat"], f"cull {shipped['cull_idle']} s / {shipped['cull_interval']} s; counts "
               f"{rel['after_close']}; peak {rel['peak_kernels']}"),

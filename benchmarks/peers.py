@@ -7,6 +7,13 @@ derived from reference measurements (see ``g_browser.py``).
 
 Every resource is served by the Panel server itself (``BOKEH_RESOURCES=server``: Bokeh, Panel and the plotly.js
 bundled with Panel), so the chart draws on a machine without network access.
+
+``pn.pane.Plotly`` loads Panel's own full plotly.js (``panel/dist/bundled/plotlyplot/plotly-<version>.min.js``,
+from ``PlotlyPlot.__javascript__``). For a like-for-like comparison with a page on a smaller bundle,
+``panel_server(plotly_js=PATH)`` serves that file from the Panel server (``--static-dirs``) and points the model at
+it, so Panel loads the same bytes and no other plotly.js; ``compress=True`` makes the Panel server compress its
+responses as the workbook's server does (Tornado's ``compress_response``: ``panel serve`` has no option for it,
+so the server is started through a small launcher that passes it to Bokeh's Tornado application).
 """
 
 from __future__ import annotations
@@ -20,10 +27,38 @@ from pathlib import Path
 from . import procs
 from .apps import SPECTRA, Served
 
+# the plotly.js Panel's plotly pane loads, replaced by a file the server serves under /wbplotly/ (``plotly_js``)
+PLOTLY_OVERRIDE = """\
+from panel.models.plotly import PlotlyPlot
+
+PlotlyPlot.__javascript__ = [{url!r}]  # replaces Panel's own full bundle (a class property of the model)
+PlotlyPlot.__js_skip__ = {{"Plotly": []}}
+"""
+
+# ``panel serve`` with Tornado's compress_response on (Bokeh passes extra keyword arguments to its application)
+COMPRESSED_LAUNCH = """\
+import sys
+import bokeh.server.tornado as bt
+
+_init = bt.BokehTornado.__init__
+
+
+def _compressed(self, *args, **kwargs):
+    kwargs.setdefault("compress_response", True)
+    _init(self, *args, **kwargs)
+
+
+bt.BokehTornado.__init__ = _compressed
+from panel.command import main
+
+sys.argv = ["panel", *sys.argv[1:]]
+main()
+"""
+
 PANEL_SOURCE = f"""\
 import panel as pn
 import plotly.graph_objects as go
-
+{{override}}
 pn.extension("plotly")
 
 names = {SPECTRA!r}
@@ -49,24 +84,48 @@ def panel_available() -> bool:
     return util.find_spec("panel") is not None
 
 
-def panel_app(folder: Path) -> Path:
-    path = folder / "panel_app.py"
-    path.write_text(PANEL_SOURCE, encoding="utf-8")
+def panel_app(folder: Path, plotly_js: Path | None = None) -> Path:
+    """The Panel app's file; with ``plotly_js``, its plotly pane loads that file (served under ``/wbplotly/``)."""
+    override = PLOTLY_OVERRIDE.format(url=f"/wbplotly/{plotly_js.name}") if plotly_js else ""
+    path = folder / ("panel_app.py" if plotly_js is None else f"panel_app_{plotly_js.stem.replace('.', '_')}.py")
+    path.write_text(PANEL_SOURCE.replace("{override}", override), encoding="utf-8")
     return path
 
 
+def panel_versions() -> dict:
+    """Panel's and Bokeh's versions (None when not installed), read without importing them."""
+    from importlib import metadata
+
+    out = {}
+    for dist in ("panel", "bokeh"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
 @contextlib.contextmanager
-def panel_server(folder: Path):
-    """``panel serve panel_app.py`` on 127.0.0.1, every resource served locally; stopped with its children."""
-    app = panel_app(folder)
+def panel_server(folder: Path, plotly_js: Path | None = None, compress: bool = False):
+    """``panel serve panel_app.py`` on 127.0.0.1, every resource served locally; stopped with its children.
+
+    ``plotly_js``: the plotly.js file the plotly pane loads instead of Panel's own (served by the same server);
+    ``compress``: responses compressed as the workbook's server compresses them.
+    """
+    app = panel_app(folder, plotly_js)
     port = procs.free_port()
-    argv = [sys.executable, "-m", "panel", "serve", app.name, "--port", str(port), "--address", "127.0.0.1",
+    head = [sys.executable, "-c", COMPRESSED_LAUNCH] if compress else [sys.executable, "-m", "panel"]
+    argv = [*head, "serve", app.name, "--port", str(port), "--address", "127.0.0.1",
             f"--allow-websocket-origin=127.0.0.1:{port}"]
+    if plotly_js is not None:
+        argv += ["--static-dirs", f"wbplotly={plotly_js.parent}"]
     env = dict(os.environ, BOKEH_RESOURCES="server")
     proc = procs.spawn(argv, folder / f"panel-serve-{port}.log", env=env, cwd=folder)
     try:
         base = f"http://127.0.0.1:{port}"
         start = procs.wait_http(base + "/__bench_ready__", proc)  # a 404: opens no session
-        yield Served(proc, base, f"{base}/{app.stem}", 0, {"listen_s": round(start, 2)})
+        yield Served(proc, base, f"{base}/{app.stem}", 0,
+                     {"listen_s": round(start, 2), "plotly_js": plotly_js.name if plotly_js else "Panel's own",
+                      "compressed": compress, **panel_versions()})
     finally:
         procs.stop(proc)

@@ -1,10 +1,12 @@
-"""Run the benchmarks: ``python -m benchmarks.run [--quick] [--only GROUP]``.
+"""Run the benchmarks: ``python -m benchmarks.run [--quick] [--only GROUP] [--repeat N]``.
 
 Prints a markdown table and keeps it, with every sample, as ``benchmarks/results/bench-<timestamp>.md`` and
 ``.json`` (tracked by git, so a run quoted elsewhere can be found again) plus ``latest.json`` (ignored). Every
 figure is a ratio against a baseline measured in the same run, on the same machine, because absolute times
 drift with whatever else the machine is doing. Exits 1 when any target row misses (or cannot be measured)
-or a group fails, 0 when every target holds.
+or a group fails, 0 when every target holds. ``--repeat N`` runs the groups N times over (in turn: every group
+once, then every group again); a target row is met only when it passes in every run, and the table shows how
+many runs it passed ("3/3").
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from importlib import metadata
 from pathlib import Path
 
 from . import apps
-from .stats import FAILING, table
+from .stats import FAILING, merge_runs, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GROUPS = ("voila", "slider", "room", "memory", "reports", "network", "capacity")
+GROUPS = ("voila", "slider", "room", "memory", "reports", "network", "capacity", "phone")
 
 
 def group_fn(name: str):
@@ -42,7 +44,7 @@ def environment() -> dict:
     """Versions and machine facts that change what the numbers mean."""
     versions = {}
     for dist in ("voila", "jupyter_server", "ipywidgets", "plotly", "anywidget", "papermill", "nbconvert",
-                 "jsonschema", "rfc3987-syntax", "playwright"):
+                 "jsonschema", "rfc3987-syntax", "playwright", "panel", "bokeh"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -72,9 +74,11 @@ def run_group(name: str, ctx: apps.Ctx) -> tuple[list[dict], dict]:
 def markdown(result: dict) -> str:
     """The run as a markdown page: when, how, the table, the verdict."""
     env = result["environment"]
+    n = result.get("repeat", 1)
     failing = [r for r in result["rows"] if r["verdict"] in FAILING]
     head = [f"# Benchmark run {result['started']}", "",
-            f"- groups: {', '.join(result['groups'])}{' (--quick)' if result['quick'] else ''}",
+            f"- groups: {', '.join(result['groups'])}{' (--quick)' if result['quick'] else ''}"
+            f"{f'; each run {n} times (a target row is met only when it passes in every run)' if n > 1 else ''}",
             f"- load average (1, 5, 15 min) at start / end: {_loads(env['load_avg'])} / "
             f"{_loads(env.get('load_avg_end'))}",
             f"- python {env['python']}, {env['cpus']} CPUs; {env['note']}",
@@ -103,19 +107,33 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (2 loads, 5 moves, 4 districts)")
     parser.add_argument("--only", choices=GROUPS, action="append", help="run only this group (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, stores, reports)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run the groups N times; a target row is met only when it passes in every run")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     folder = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
     ctx = apps.Ctx(folder=folder, quick=args.quick)
     started = dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
     groups = [g for g in GROUPS if g in (args.only or GROUPS)]
-    result = {"started": started, "quick": args.quick, "groups": groups, "environment": environment(), "rows": [],
-              "raw": {}}
+    result = {"started": started, "quick": args.quick, "groups": groups, "repeat": args.repeat,
+              "environment": environment(), "rows": [], "raw": {}}
+    runs = [{"run": i + 1, "rows": [], "raw": {}} for i in range(args.repeat)]
     try:
-        for name in groups:
-            rows, raw = run_group(name, ctx)
-            result["rows"] += rows
-            result["raw"][name] = raw
+        for run in runs:
+            if args.repeat > 1:
+                print(f"run {run['run']} of {args.repeat}", flush=True)
+            for name in groups:
+                rows, raw = run_group(name, ctx)
+                run["rows"] += rows
+                run["raw"][name] = raw
     finally:
+        done = [run for run in runs if run["raw"]]
+        if args.repeat == 1:
+            result["rows"], result["raw"] = runs[0]["rows"], runs[0]["raw"]
+        else:  # every run kept; the table's rows are the runs' rows merged (pass only when every run passed)
+            result["runs"] = done
+            result["rows"] = merge_runs([run["rows"] for run in done], args.repeat)
         result["environment"]["load_avg_end"] = os.getloadavg()
         if args.keep:
             print(f"temp folder kept: {folder}")

@@ -87,6 +87,63 @@ def check(group: str, measure: str, value, expected, note: str = "") -> dict:
             "target": f"= {expected}", "verdict": verdict, "unit": "", "note": note}
 
 
+def spread_row(group: str, measure: str, workbook: list, baseline: list, target: float, unit: str = "",
+               note: str = "") -> dict:
+    """A target row on paired samples too few for an interval (rounds: ``workbook[i]`` with ``baseline[i]``).
+
+    Medians and their ratio, and the spread of the rounds' own ratios as it is: their minimum and maximum
+    (``min-max``), no interval claimed. The target holds only when every round's ratio meets it (the maximum).
+    """
+    a, b = summary(workbook)["median"], summary(baseline)["median"]
+    out = row(group, measure, a, b, target, unit, note)
+    ratios = [x / y for x, y in zip(workbook, baseline, strict=False) if y]
+    if not ratios:
+        out["verdict"] = "n/a"
+        return out
+    out["spread"] = (round(min(ratios), 3), round(max(ratios), 3))
+    out["verdict"] = "pass" if max(ratios) <= target else "miss"
+    out["target"] = f"<= {target:g} (every round: the max of the rounds' ratios)"
+    return out
+
+
+def merge_runs(runs: list[list[dict]], expected: int) -> list[dict]:
+    """The rows of ``expected`` runs of the same groups as one table: a row per measure, in first-seen order.
+
+    A target row is met only when it passed in every run (``passes``: "3/3"); a run without the row (its group
+    failed) counts as not passed. The figures shown are those of the first run that did not pass, else the last
+    run's; ``runs_rows`` keeps every run's own row.
+    """
+    order, seen = [], {}
+    for rows in runs:
+        for r in rows:
+            key = (r["group"], r["measure"])
+            if key not in seen:
+                seen[key] = []
+                order.append(key)
+            seen[key].append(r)
+    out = []
+    for key in order:
+        rows = seen[key]
+        if all(r["verdict"] == "info" for r in rows):
+            merged = dict(rows[-1])
+        else:
+            passed = sum(r["verdict"] == "pass" for r in rows)
+            bad = [r for r in rows if r["verdict"] != "pass"]
+            merged = dict(bad[0] if bad else rows[-1])
+            if passed == expected:
+                merged["verdict"] = "pass"
+            elif any(r["verdict"] == "error" for r in rows) or len(rows) < expected:
+                merged["verdict"] = "error" if any(r["verdict"] == "error" for r in rows) else "miss"
+            elif all(r["verdict"] == "n/a" for r in rows):
+                merged["verdict"] = "n/a"
+            else:
+                merged["verdict"] = "miss"
+            merged["passes"] = f"{passed}/{expected}"
+        merged["runs_rows"] = rows
+        out.append(merged)
+    return out
+
+
 def fmt(value) -> str:
     if value is None:
         return "—"
@@ -104,7 +161,10 @@ def table(rows: list[dict]) -> str:
         ratio_text = fmt(r["ratio"])
         if r.get("ci"):
             ratio_text += f" [{fmt(r['ci'][0])}, {fmt(r['ci'][1])}]"
+        elif r.get("spread"):
+            ratio_text += f" (min-max {fmt(r['spread'][0])}-{fmt(r['spread'][1])})"
+        verdict = r["verdict"] + (f" {r['passes']}" if r.get("passes") else "")
         lines.append(f"| {r['group']} | {r['measure']} | {fmt(r['workbook'])}{unit * (r['workbook'] is not None)} | "
                      f"{fmt(r['baseline'])}{unit * (r['baseline'] is not None)} | "
-                     f"{ratio_text} | {r['target'] or '—'} | {r['verdict']} |")
+                     f"{ratio_text} | {r['target'] or '—'} | {verdict} |")
     return "\n".join(lines)
