@@ -69,3 +69,19 @@ def test_backup_is_sqlite_only(db, tmp_path):
         with pytest.raises(WorkbookError, match="pg_dump"):
             ownership.backup(db, tmp_path / "b.sqlite")
         assert not (tmp_path / "b.sqlite").exists()
+
+
+def test_a_names_hidden_session_round_trips_by_member_number(db, tmp_path):
+    """The default file of a session that hides names has 'Member 1' ... in join order; it comes back so."""
+    from workbook.demo import seed_demo
+
+    info = seed_demo(db)  # names hidden, as the demo team's join screen promised
+    expected = snapshot(db, info["session"], numbered=True)
+    names = [r.name for r in db.respondents(info["session"])]
+    path = tmp_path / "hidden.zip"
+    exchange.export_session(db, info["session"], path)
+    ownership.delete_district(db, "example-usd")
+    summary = exchange.import_session(db, path)
+    assert snapshot(db, summary["session"], numbered=True) == expected
+    assert snapshot(db, summary["session"]) == expected  # the members are now called by their numbers
+    assert not set(names) & {r.name for r in db.respondents(summary["session"])}

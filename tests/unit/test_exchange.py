@@ -38,11 +38,15 @@ def _none(x):
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
-def snapshot(store: Store, session_id: int) -> dict:
-    """Everything a session holds, keyed by member name (ids and tokens differ between stores)."""
+def snapshot(store: Store, session_id: int, numbered: bool = False) -> dict:
+    """Everything a session holds, keyed by member name (ids and tokens differ between stores).
+
+    ``numbered``: keyed by 'Member 1', 'Member 2' ... in the order members joined instead.
+    """
     session = store.session(session_id)
     d = store.district_by_id(session.district_id)
-    names = {r.id: r.name for r in store.respondents(session_id)}
+    people = sorted(store.respondents(session_id), key=lambda r: r.id)
+    names = {r.id: f"Member {i}" if numbered else r.name for i, r in enumerate(people, start=1)}
     names[0] = ""
     sm = store.spectrum_marks(session_id)
     cm = store.condition_marks(session_id)
@@ -52,9 +56,11 @@ def snapshot(store: Store, session_id: int) -> dict:
         "district": (d.slug, d.name, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling),
         "session": (session.label, session.held_on, session.min_group_size, session.show_authors,
                     session.max_priorities),
-        "members": sorted((r.name, r.role) for r in store.respondents(session_id)),
-        "spectrum_marks": sorted((r.name, r.spectrum, _none(r.current), _none(r.aspiration)) for r in sm.itertuples()),
-        "condition_marks": sorted((r.name, r.condition, _none(r.rating), bool(r.priority)) for r in cm.itertuples()),
+        "members": sorted((names[r.id], r.role) for r in people),
+        "spectrum_marks": sorted((names[r.respondent_id], r.spectrum, _none(r.current), _none(r.aspiration))
+                                 for r in sm.itertuples()),
+        "condition_marks": sorted((names[r.respondent_id], r.condition, _none(r.rating), bool(r.priority))
+                                  for r in cm.itertuples()),
         "notes": sorted((names[r.respondent_id], r.question_id, r.text) for r in notes.itertuples()),
         "team_marks": sorted((r.spectrum, _none(r.current), _none(r.aspiration))
                              for r in store.team_marks(session_id).itertuples()),
@@ -202,7 +208,7 @@ def test_hypothesis_texts_and_marks_survive_export_and_import():
             expected = snapshot(source, session.id)
             for target, suffix in ((to_xlsx, ".xlsx"), (to_zip, ".zip")):
                 path = Path(folder) / f"{slug}{suffix}"
-                exchange.export_session(source, session.id, path)
+                exchange.export_session(source, session.id, path, names=True)  # the name is a text under test
                 got = exchange.import_session(target, path)
                 assert snapshot(target, got["session"]) == expected
         try:
@@ -210,6 +216,121 @@ def test_hypothesis_texts_and_marks_survive_export_and_import():
         finally:
             for s in (source, to_xlsx, to_zip):
                 s.dispose()
+
+
+# ------------------------------------------------------------------ names: only when the session shows them
+def file_text(path: Path) -> str:
+    """Every part of an exported .xlsx or .zip as one text (an .xlsx is a zip of XML parts)."""
+    with zipfile.ZipFile(path) as zf:
+        return "\n".join(zf.read(n).decode("utf-8-sig", "replace") for n in zf.namelist())
+
+
+def parts_of(path: Path) -> dict[str, list[list]]:
+    """The rows of every part of an exported .xlsx (README left out), header first."""
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets
+            if ws.title != "README"}
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".zip"])
+def test_a_session_that_hides_names_exports_none(store, tmp_path, suffix):
+    info = seed_demo(store)  # the demo team did not choose to show names
+    session = store.session(info["session"])
+    assert not session.show_authors
+    people = sorted(store.respondents(session.id), key=lambda r: r.id)
+    store.save_note(session.id, "rg2.p2", "A note of the sixth member", people[5])
+    path = tmp_path / f"hidden{suffix}"
+    exchange.export_session(store, session.id, path)
+    text = file_text(path)
+    for person in people:
+        assert person.name not in text, person.name
+        for word in person.name.split():  # 'Avery', 'Example' ...: none but the district's own word
+            assert word not in text or word in store.district("example-usd").name, word
+    assert "in the order they joined" in text  # the README says how members are named
+    assert "Member 8" in text and "Member 9" not in text
+
+
+def test_names_hidden_export_keys_every_part_by_join_order(store, tmp_path):
+    info = seed_demo(store)
+    session = store.session(info["session"])
+    people = sorted(store.respondents(session.id), key=lambda r: r.id)
+    third = people[2]
+    store.save_note(session.id, "rg2.p2", "Third to join", third)
+    path = tmp_path / "hidden.xlsx"
+    written = exchange.export_session(store, session.id, path)
+    got = parts_of(path)
+    assert got["members"][1:] == [[f"Member {i}", p.role] for i, p in enumerate(people, start=1)]
+    marks = store.spectrum_marks(session.id)
+    mine = marks[marks["respondent_id"] == third.id]
+    assert sorted(tuple(r[1:]) for r in got["spectrum_marks"][1:] if r[0] == "Member 3") == \
+        sorted((r.spectrum, r.current, r.aspiration) for r in mine.itertuples())
+    ratings = store.condition_marks(session.id)
+    assert len([r for r in got["condition_marks"][1:] if r[0] == "Member 3"]) == \
+        int((ratings["respondent_id"] == third.id).sum()) > 0
+    assert ["Member 3", "rg2.p2", "Third to join"] in got["notes"]
+    assert written["members"] == len(people)
+    # the same file from the same session: the same numbers (nothing depends on the order rows were read)
+    exchange.export_session(store, session.id, tmp_path / "again.xlsx")
+    assert parts_of(tmp_path / "again.xlsx") == got
+
+
+def test_names_shown_only_when_chosen(store, team, tmp_path):
+    names = {r.name for r in store.respondents(team["session"])}
+    # full_session's team chose to show names: its file has them by default
+    exchange.export_session(store, team["session"], tmp_path / "named.zip")
+    assert all(n in file_text(tmp_path / "named.zip") for n in names)
+    # the facilitator may leave them out of it ...
+    exchange.export_session(store, team["session"], tmp_path / "numbered.zip", names=False)
+    assert not any(n in file_text(tmp_path / "numbered.zip") for n in names)
+    # ... and export them from a session that hides them, explicitly
+    other = Store(f"sqlite:///{tmp_path / 'hidden.sqlite'}")
+    try:
+        hidden = seed_demo(other)
+        exchange.export_session(other, hidden["session"], tmp_path / "asked.xlsx", names=True)
+        assert "Avery Example" in file_text(tmp_path / "asked.xlsx")
+        with pytest.raises(InvalidInput, match="names: True, False or None"):
+            exchange.export_session(other, hidden["session"], tmp_path / "x.xlsx", names="yes")
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".zip"])
+def test_a_names_hidden_file_imports_member_by_member(store, team, fresh, tmp_path, suffix):
+    """'Member 3' is a key like any other: the import makes a member of that name with Member 3's own rows.
+
+    The team has two members of one name (Avery Example): numbered, each keeps their own marks and notes.
+    """
+    path = tmp_path / f"numbered{suffix}"
+    exchange.export_session(store, team["session"], path, names=False)
+    target = fresh()
+    summary = exchange.import_session(target, path)
+    assert summary["members"] == 10
+    got = snapshot(target, summary["session"])
+    assert got == snapshot(store, team["session"], numbered=True)
+    assert sorted(r.name for r in target.respondents(summary["session"])) == sorted(f"Member {i}" for i in range(1, 11))
+    # exported again, the file is the same: each member keeps their number
+    again = tmp_path / f"again{suffix}"
+    exchange.export_session(target, summary["session"], again, names=False)
+    if suffix == ".xlsx":
+        first, second = parts_of(path), parts_of(again)
+        assert first == second
+    else:
+        assert file_text(path) == file_text(again)
+    # into another session of the district: added members, the same rows
+    more = exchange.import_session(store, path, district_slug="example-usd")
+    assert snapshot(store, more["session"], numbered=True)["spectrum_marks"] == got["spectrum_marks"]
+
+
+def test_moving_a_district_keeps_the_names_of_a_session_that_hides_them(store, fresh, tmp_path):
+    info = seed_demo(store)
+    assert not store.session(info["session"]).show_authors
+    result = exchange.export_district(store, "example-usd", tmp_path / "d.zip")
+    with zipfile.ZipFile(tmp_path / "d.zip") as zf:
+        zf.extract(result["files"][0], tmp_path)
+    assert "Avery Example" in file_text(tmp_path / result["files"][0])
+    target = fresh()
+    got = exchange.import_session(target, tmp_path / result["files"][0])
+    assert snapshot(target, got["session"]) == snapshot(store, info["session"])
 
 
 # ------------------------------------------------------------------ file contents

@@ -17,6 +17,12 @@ FORMAT_NOTE = (
     "answer); 'plan_areas' and 'action_items' hold the action plan (horizon short, medium or long). Row 1 of "
     "each part is its header. Text starting with = + - or @ is stored with a leading ' so spreadsheets do not "
     "run it; the importer removes it. Personal links and join codes are not included.")
+MEMBER = "Member"
+"""How a file from a session that hides names calls its members: 'Member 1', 'Member 2' ... in join order."""
+NUMBERED_NOTE = (
+    "Members are 'Member 1', 'Member 2' ... in the order they joined: this session shows roles, not names, as its "
+    "team was promised when it joined. Importing this file makes members of those names, each with its own marks.")
+NAMES_NOTE = "Members are named as they joined ('member' is the name; 'Name (2)' for a second member of one name)."
 COLUMNS = {
     "session": ("district_slug", "district_name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling",
                 "session_label", "held_on", "min_group_size", "show_authors", "max_priorities"),

@@ -13,6 +13,7 @@ from ..content import SPECTRUM_IDS, load_content
 from ..errors import InvalidInput
 from ..files import replace_atomic
 from ..store import Store
+from . import cells
 from .cells import ATTRIBUTION, COLUMNS, FORMAT_NOTE, _csv_cell, _xlsx_escape, neutralise
 
 
@@ -31,8 +32,16 @@ def _member_keys(people) -> dict[int, str]:
     return keys
 
 
-def _collect(store: Store, session_id: int) -> dict[str, list[list]]:
-    """Every part of one session as rows in ``COLUMNS`` order (read in one transaction)."""
+def _numbered(people) -> dict[int, str]:
+    """Respondent id -> 'Member 1', 'Member 2' ... in the order the members joined (``people`` in id order)."""
+    return {p.id: f"{cells.MEMBER} {i}" for i, p in enumerate(people, start=1)}
+
+
+def _collect(store: Store, session_id: int, names: bool) -> dict[str, list[list]]:
+    """Every part of one session as rows in ``COLUMNS`` order (read in one transaction).
+
+    ``names``: members are keyed by their names; otherwise by 'Member 1', 'Member 2' ... in join order.
+    """
     session = store.session(session_id)
     d = store.district_by_id(session.district_id)
     order = {s: i for i, s in enumerate(SPECTRUM_IDS)}
@@ -40,7 +49,7 @@ def _collect(store: Store, session_id: int) -> dict[str, list[list]]:
 
     rest = store.session_rows(session_id)
     people, sm, cm = rest["members"], rest["spectrum_marks"], rest["condition_marks"]
-    keys = _member_keys(people)
+    keys = _member_keys(people) if names else _numbered(people)
     rank = {p.id: i for i, p in enumerate(people)}
     items = sorted((r for r in rest["action_items"] if not r.deleted),
                    key=lambda r: (corder.get(r.condition_id, 99), v.HORIZONS.index(r.horizon), r.position, r.id))
@@ -63,18 +72,20 @@ def _collect(store: Store, session_id: int) -> dict[str, list[list]]:
     }
 
 
-def _readme() -> list[str]:
-    return [ATTRIBUTION, "", FORMAT_NOTE, ""] + [f"{name}: {', '.join(cols)}" for name, cols in COLUMNS.items()]
+def _readme(names: bool | None = None) -> list[str]:
+    """The README's lines; ``names`` (one session's file) adds how its members are named."""
+    said = [] if names is None else [cells.NAMES_NOTE if names else cells.NUMBERED_NOTE, ""]
+    return [ATTRIBUTION, "", FORMAT_NOTE, ""] + said + [f"{name}: {', '.join(cols)}" for name, cols in COLUMNS.items()]
 
 
-def _write_xlsx(parts: dict[str, list[list]], path: Path) -> None:
+def _write_xlsx(parts: dict[str, list[list]], path: Path, names: bool | None = None) -> None:
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "README"
     ws.column_dimensions["A"].width = 120
-    for i, line in enumerate(_readme(), start=1):
+    for i, line in enumerate(_readme(names), start=1):
         ws.cell(i, 1, line).data_type = "s"
     for name, rows in parts.items():
         ws = wb.create_sheet(name)
@@ -98,27 +109,38 @@ def _csv_bytes(header, rows) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def _write_zip(parts: dict[str, list[list]], path: Path) -> None:
+def _write_zip(parts: dict[str, list[list]], path: Path, names: bool | None = None) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.txt", "\r\n".join(_readme()).encode("utf-8-sig"))
+        zf.writestr("README.txt", "\r\n".join(_readme(names)).encode("utf-8-sig"))
         for name, rows in parts.items():
             zf.writestr(f"{name}.csv", _csv_bytes(COLUMNS[name], rows))
 
 
 
+def export_session(store: Store, session_id: int, path, *, names: bool | None = None) -> dict:
+    """Write all of one session's responses to ``path`` (.xlsx or .zip of CSVs); returns row counts per part.
 
-def export_session(store: Store, session_id: int, path) -> dict:
-    """Write all of one session's responses to ``path`` (.xlsx or .zip of CSVs); returns row counts per part."""
+    ``names``: members appear by name only when the session shows names (``show_authors``), as the join
+    screen promises; otherwise as 'Member 1', 'Member 2' ... in the order they joined, in every part.
+    ``True`` writes the names anyway (the facilitator's explicit choice), ``False`` never.
+    """
     suffix = Path(path).suffix.lower()
     if suffix not in (".xlsx", ".zip"):
         raise InvalidInput(f"Export to a .xlsx or .zip file, not {str(path)!r}.")
-    parts = _collect(store, session_id)
-    replace_atomic(path, lambda tmp: (_write_xlsx if suffix == ".xlsx" else _write_zip)(parts, tmp))
+    if names not in (None, True, False):
+        raise InvalidInput(f"names: True, False or None (the session's own choice), not {names!r}.")
+    shown = bool(store.session(session_id).show_authors) if names is None else names
+    parts = _collect(store, session_id, shown)
+    write = _write_xlsx if suffix == ".xlsx" else _write_zip
+    replace_atomic(path, lambda tmp: write(parts, tmp, shown))
     return {name: len(rows) for name, rows in parts.items()}
 
 
 def export_district(store: Store, slug: str, path_zip) -> dict:
-    """Every session of a district, one .xlsx per session, in one .zip; returns the file names written."""
+    """Every session of a district, one .xlsx per session, in one .zip; returns the file names written.
+
+    For moving a district between workbooks: members keep their names, whatever each session shows.
+    """
     if Path(path_zip).suffix.lower() != ".zip":
         raise InvalidInput(f"Export a district to a .zip file, not {str(path_zip)!r}.")
     store.district(slug)
@@ -129,7 +151,7 @@ def export_district(store: Store, slug: str, path_zip) -> dict:
             zf.writestr("README.txt", "\r\n".join(_readme()).encode("utf-8-sig"))
             for s in sessions:
                 name = f"{slug}-{s.held_on.isoformat()}-session-{s.id}.xlsx"
-                export_session(store, s.id, Path(folder) / name)
+                export_session(store, s.id, Path(folder) / name, names=True)  # the district's own copy
                 zf.write(Path(folder) / name, name)
                 names.append(name)
     names: list[str] = []
