@@ -191,3 +191,16 @@ def summary_pdf(store, session_id: int, path, content=None, timeout: float = 120
         printed = print_pdf(source, timeout=timeout)
         os.replace(printed, path)
     return path
+
+
+def write_summary(store, session_id: int, path, content=None) -> Path:
+    """The team summary written to ``path``: a .html page (written atomically) or a .pdf printed with Chromium."""
+    from .files import write_atomic
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return summary_pdf(store, session_id, path, content)
+    if suffix not in (".html", ".htm"):
+        raise InvalidInput(f"Write the team summary to a .html or .pdf file, not {str(path)!r}.")
+    return write_atomic(path, summary_html(store, session_id, content))

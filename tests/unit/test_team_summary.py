@@ -246,3 +246,13 @@ def test_no_chromium_is_a_plain_error(store, content, team, tmp_path, monkeypatc
     with pytest.raises(InvalidInput, match="printed with Chromium"):
         summary_pdf(store, team["session"].id, tmp_path / "summary.pdf", content)
     assert not (tmp_path / "summary.pdf").exists()
+
+
+def test_write_summary_writes_a_page_or_refuses_other_files(store, content, team, tmp_path):
+    from workbook.team_summary import write_summary
+
+    page = write_summary(store, team["session"].id, tmp_path / "team" / "summary.html", content)
+    assert "Assistant superintendent Orla Pennywhistle" in page.read_text(encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"\.html or \.pdf"):
+        write_summary(store, team["session"].id, tmp_path / "team" / "summary.docx", content)
+    assert [p.name for p in (tmp_path / "team").iterdir()] == ["summary.html"]
