@@ -20,6 +20,11 @@ NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "ei
                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
 
 
+# Reflection Guide 2's two passes, named as the guide names them (the member page's and the worksheet's headings):
+# the marking instruction draws the current pathway, Q2 (an instruction, not a question) the aspirational one
+PASS_NAMES = {"now": "First pass: your current pathway", "aspiration": "Second pass: your aspirational pathway"}
+
+
 def number_word(n: int) -> str:
     """A small count in words, as the guides write it ('three'); digits from seventeen on."""
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
@@ -78,18 +83,13 @@ def bullet_list(items) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-# words the source itself leaves unfinished (see the source notes in data/), shown marked as the original's
-SOURCE_FRAGMENTS = ("Who are your current stakeholders that",)
-
-
 def source_text(text: str) -> str:
-    """``text`` escaped, with any unfinished fragment of the source marked as such (not mistaken for a bug)."""
-    out = esc(text)
-    for fragment in SOURCE_FRAGMENTS:
-        if fragment in text:
-            out = out.replace(esc(fragment), f"<span class='wb-fragment'>{esc(fragment)}</span> "
-                                             "<span class='wb-muted'>[unfinished in the original]</span>")
-    return out
+    """``text`` from the guides, escaped.
+
+    Kept for the pages that call it; the one garbled question of the source is cleaned in the content itself
+    (``LayerQuestion.text``), and its note says what the guide prints (``LayerQuestion.note``).
+    """
+    return esc(text)
 
 
 def outline_list(outline) -> str:
@@ -109,9 +109,9 @@ def guide_note(title: str, paragraphs=(), steps=(), open_: bool = False) -> str:
     Collapsed by default (member pages), open on a facilitator's page (``open_``); ``steps`` are the guide's
     numbered instructions.
     """
-    body = "".join(f"<p>{source_text(p)}</p>" for p in paragraphs if p)
+    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs if p)
     if steps:
-        body += "<ol>" + "".join(f"<li>{source_text(s)}</li>" for s in steps) + "</ol>"
+        body += "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"
     return details(f"What the guide says ({title}): a note to read aloud", body, open_=open_)
 
 

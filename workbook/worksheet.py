@@ -1,7 +1,9 @@
 """A printable worksheet of all four guides, for teams that start on paper.
 
-It reads like the guides: Laying the Foundation's questions, Charting Your Path in its two
-passes, Step 1's ratings, priorities and questions, and Step 2's plan for a priority condition
+It reads like the guides: Laying the Foundation's questions, numbered within each category;
+Charting Your Path in its two passes, named as the member page names them; Step 1's ratings and
+priorities, its instructions 1-3 with questions a-c under the third, and each layer's reflection
+questions (the one the guide prints garbled with its note); and Step 2's plan for a priority condition
 or a whole layer. The page a superintendent holds carries no column ids; the last page is a key
 for the coach who types the paper answers into the files ``workbook import`` reads
 (``spectrum_marks`` and ``condition_marks``).
@@ -10,7 +12,8 @@ for the coach who types the paper answers into the files ``workbook import`` rea
 from __future__ import annotations
 
 from .content import load_content
-from .render import attribution, esc, number_word
+from .html.conditions import question_note
+from .render import PASS_NAMES, attribution, esc, number_word
 from .validation import MAX_PRIORITIES
 
 PRINT_CSS = """
@@ -23,6 +26,8 @@ th { background: #F0F4F8; } td.box { width: 2.2em; text-align: center; color: #5
 .lines { border-bottom: 1px solid #9AA5B1; height: 22pt; }
 .field { display: inline-block; min-width: 16em; border-bottom: 1px solid #52606D; height: 16pt; }
 section { page-break-after: always; }
+.sub { margin-left: 1.5em; } h3 { font-size: 12pt; margin: 12pt 0 4pt; }
+.wb-muted { color: #52606D; }
 .hint { font-weight: normal; font-size: 10pt; color: #52606D; } td.tall { height: 28pt; }
 @media print { body { margin: 0; } a { color: inherit; text-decoration: none; } }
 """
@@ -56,7 +61,9 @@ def worksheet_html(content=None, priorities: int = MAX_PRIORITIES) -> str:
     rg1 = [f"<section><h1>{esc(g1.title)}</h1>{who}"]
     for section in g1.sections:
         rg1.append(f"<h2>{esc(section.title)}</h2>")
-        rg1 += [f"<p><strong>{esc(q.text)}</strong></p>{_lines()}" for q in section.questions]
+        # numbered within each category, as the guide prints them
+        rg1 += [f"<p><strong>{number}. {esc(q.text)}</strong></p>{_lines()}"
+                for number, q in enumerate(section.questions, start=1)]
     rg1.append("</section>")
 
     questions = {q.id: q for q in g2.section("pathway").questions}
@@ -67,10 +74,10 @@ def worksheet_html(content=None, priorities: int = MAX_PRIORITIES) -> str:
         return f"<table>{_scale_head('Spectrum (' + label + ')', '')}<tbody>{rows}</tbody></table>"
 
     rg2 = (f"<section><h1>{esc(g2.title)}</h1>{who}<p>{esc(g2.intro or '')}</p>"
-           f"<h2>First: where your system is now</h2><p>{esc(g2.marking_instruction or '')} Circle one box per "
+           f"<h2>{PASS_NAMES['now']}</h2><p>{esc(g2.marking_instruction or '')} Circle one box per "
            f"row.</p>{spectra_table('current', 'now')}"
            f"<p><strong>{esc(questions['p1'].text)}</strong></p>{_lines(3)}"
-           f"<h2>Then: where it should be</h2><p>{esc(questions['p2'].text)}</p>"
+           f"<h2>{PASS_NAMES['aspiration']}</h2><p>{esc(questions['p2'].text)}</p>"
            f"{spectra_table('aspiration', 'where we should be')}"
            "<p><strong>The most critical gap, in my view:</strong> <span class='field'></span></p>"
            f"<p><strong>{esc(questions['p3'].text)}</strong></p>{_lines(3)}</section>")
@@ -82,16 +89,29 @@ def worksheet_html(content=None, priorities: int = MAX_PRIORITIES) -> str:
         crow.append(f"<tr><th colspan='13' scope='colgroup'>{esc(layer.name)}</th></tr>")
         crow += [f"<tr><th scope='row'>{esc(c.name)}</th><td>{esc(scale[fw.scale.min])}</td>{_boxes()}"
                  f"<td>{esc(scale[fw.scale.max])}</td><td class='box'>☐</td></tr>" for c in layer.conditions]
-    letters = "abcdefgh"
-    step1_qs = "".join(f"<p><strong>{letters[i]}. {esc(q)}</strong></p>{_lines()}"
-                       for i, q in enumerate(fw.step1.questions))
-    step1 = (f"<section><h1>{esc(fw.step1.title)}</h1>{who}<p>Mark each condition from "
+    # Step 1 as the guide prints it: instruction 1 over the chart, then 2 and 3, with questions a-c under 3
+    outline = fw.step1.outline()
+
+    def instruction(number: int, step: str, lettered) -> str:
+        out = f"<p><strong>{number}. {esc(step)}</strong></p>"
+        return out + "".join(f"<p class='sub'><strong>{letter}. {esc(q)}</strong></p>{_lines()}"
+                             for letter, q in lettered)
+
+    before = "".join(instruction(i, step, subs) for i, (step, subs) in enumerate(outline[:1], start=1))
+    after = "".join(instruction(i, step, subs) for i, (step, subs) in enumerate(outline[1:], start=2))
+    # each layer's reflection questions for the team; the one the guide prints garbled with its note
+    layer_qs = "".join(
+        f"<h3>{esc(layer.name)}</h3>" + "".join(f"<p><strong>{esc(q.text)}</strong></p>{question_note(q)}{_lines()}"
+                                             for q in layer.questions)
+        for layer in fw.layers)
+    step1 = (f"<section><h1>{esc(fw.step1.title)}</h1>{who}{before}<p>Mark each condition from "
              f"<em>{esc(scale[fw.scale.min])}</em> through <em>{esc(mid)}</em> (3) to "
              f"<em>{esc(scale[fw.scale.max])}</em>; tick up to {number_word(priorities)} "
              f"{'priority' if priorities == 1 else 'priorities'} (the number is your facilitator's choice; "
              "the guide sets none).</p>"
              f"<table>{_scale_head('Condition', PRIORITY_HEAD)}<tbody>{''.join(crow)}</tbody>"
-             f"</table><h2>Together</h2>{step1_qs}</section>")
+             f"</table><h2>When everyone has marked</h2>{after}"
+             f"<h2>The layers' reflection questions</h2>{layer_qs}</section>")
 
     prompts = [p for sec in fw.step2.sections for p in sec.prompts]
     plan = [f"<section><h1>{esc(fw.step2.title)}</h1><p>For one priority condition, or for a whole layer: "

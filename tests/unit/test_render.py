@@ -13,11 +13,16 @@ def test_text_from_people_and_files_is_escaped():
         "<details><summary>Why &lt;this&gt;</summary><p>body</p></details>"
 
 
-def test_an_unfinished_fragment_of_the_source_is_marked_as_the_original_s():
-    text = "Who are your current stakeholders that"
-    out = render.source_text(text + " <matter>?")
-    assert "[unfinished in the original]" in out and "&lt;matter&gt;" in out
-    assert render.source_text("A finished question?") == "A finished question?"
+def test_the_guides_words_are_escaped_and_never_marked_unfinished(content):
+    # the one garbled question of the source is cleaned in the content and explained by its note
+    # (LayerQuestion.note); escaping marks nothing, not even the printed words
+    assert not hasattr(render, "SOURCE_FRAGMENTS")
+    printed = [q.source_text for layer in content.framework.layers for q in layer.questions if q.source_text]
+    assert printed
+    for text in printed:
+        assert render.source_text(text + " <matter>?") == render.esc(text + " <matter>?")
+    note = render.guide_note("Step 1", [*printed, "A finished question?"])
+    assert "unfinished" not in note and "wb-fragment" not in note
 
 
 def test_every_spectrum_card_carries_its_question_poles_and_the_benefits(content):

@@ -30,7 +30,7 @@ CRITICAL = "rg2.critical"  # the spectrum a member finds the most critical gap o
 # Reflection Guide 2's two passes, named as the guide names them: the marking instruction draws the current
 # pathway, Q2 (an instruction, not a question) the aspirational one. No "Step N": that is the conditions framework's.
 PASSES = (("1 · Current pathway", "now"), ("2 · Aspirational pathway", "aspiration"))
-PASS_NAMES = {"now": "First pass: your current pathway", "aspiration": "Second pass: your aspirational pathway"}
+PASS_NAMES = render.PASS_NAMES  # the worksheet names its passes the same way
 
 
 def pass_note(which: str, guide) -> str:
