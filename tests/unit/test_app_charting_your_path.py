@@ -447,7 +447,7 @@ def test_change_kept_when_store_unavailable_and_flushed_by_next_save(store, fres
     assert store.spectrum_marks(sid).empty
     assert list(app.saver.pending) == [("mark", first.spectrum.id, "current")]
     status = app.saver.status.value
-    assert "cannot be reached" in status and "1 change(s) waiting" in status
+    assert "cannot be reached" in status and "Waiting to save (1 change)" in status
     assert "wb-error" in status
     assert app.saver.retry.layout.display == ""
     # the chart already shows the mark the member made
@@ -502,7 +502,7 @@ def test_later_change_to_same_mark_replaces_the_pending_one(store, fresh, monkey
     card.now.value = 3.0
     card.aspiration.value = 5.0
     assert len(app.saver.pending) == 2
-    assert "2 change(s) waiting" in app.saver.status.value
+    assert "Waiting to save (2 changes)" in app.saver.status.value
     down["on"] = False
     app.saver.retry.click()
     rows = marks_of(store, fresh["session_id"], app.member.id)
