@@ -39,3 +39,17 @@ def test_every_page_under_voila_carries_the_heartbeat(monkeypatch):
     assert not any(isinstance(c, heartbeat.Heartbeat) for c in Page([]).children)
     monkeypatch.setenv("VOILA_BASE_URL", "/")
     assert heartbeat.current() in Page([]).children
+
+
+def test_while_the_connection_is_down_the_page_asks_the_server_well_within_a_pings_patience():
+    beat = heartbeat.Heartbeat()
+    assert 0 < beat.recheck <= beat.patience / 2
+
+
+def test_the_page_speaks_for_waiting_changes_in_the_savers_status_line():
+    # the browser side finds the status line by the class the Saver gives it, and hides the kernel's words there
+    from workbook.widgets.saver import Saver
+
+    assert "wb-saver" in Saver().widget._dom_classes
+    assert "'.wb-saver'" in heartbeat._ESM and ".wb-saver.wb-unsent" in heartbeat._CSS
+    assert "Not connected: your change will be saved when the connection returns." in heartbeat._ESM

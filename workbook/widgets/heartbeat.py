@@ -1,4 +1,4 @@
-"""An open page keeps its kernel, and a page that lost its kernel says so before anything is lost.
+"""An open page keeps its kernel, says when a change waits in the browser, and says so when its kernel is gone.
 
 Voila leaves a closed page's kernel running, so the server culls kernels that have been idle
 for a while (``--cull-idle``). A member who listens to the discussion for five minutes has an
@@ -7,10 +7,21 @@ nowhere. So every page carries a :class:`Heartbeat`: its browser side pings the 
 ``interval`` seconds while the page is open (each ping is a message the kernel answers, which
 counts as activity), so only pages that are closed or asleep go idle and are culled.
 
-When a ping goes unanswered (the kernel was culled while the device slept, the server
-stopped, the network dropped), the page is covered by a plain message, *before* the member
-can make a change that would not be saved: what was saved is safe, and the button reopens
-the page (for a member, their personal link) on a new kernel with every saved answer.
+When the connection to the kernel drops (a Wi-Fi blip, a server restarting), the page's widget
+connection queues what the member changes and sends it when it is back; the kernel's status line
+("All changes saved") cannot know of those changes. So the browser side watches the connection and
+the changes leaving the page: a change made while the connection is down puts the page's own words
+in the status line at once ("Not connected: your change will be saved when the connection returns"),
+and the kernel's line comes back only when the kernel has answered a ping sent after the last such
+change (it handles a page's messages in order, so its status then speaks for them). Meanwhile the
+page asks the server every ``recheck`` seconds whether its kernel is still there: no answer is the
+network (the page waits, and reconnects the moment the server answers); "no such kernel" is a kernel
+that is gone.
+
+A page whose kernel is gone (the server does not know it any more, its pings go unanswered over a
+working connection, the kernel died) is covered by a plain message *before* the member can make a
+change that would not be saved: what was saved is safe, and the button reopens the page (for a
+member, their personal link) on a new kernel with every saved answer.
 """
 
 from __future__ import annotations
@@ -21,14 +32,24 @@ import traitlets
 _ESM = r"""
 const MESSAGE = 'This page has lost its connection to the workbook, so changes made now would not be saved. '
   + 'Everything saved before is safe. Reopen the page to carry on where you left off.';
+const OFFLINE = 'Not connected: your change will be saved when the connection returns.';
+const RESUMING = 'Connected again: saving your change…';
 
 function render({ model, el }) {
   el.style.display = 'none';
-  let sent = 0, answered = 0, lost = false, timer = null;
+  const manager = model.widget_manager;
+  const kernel = (manager && manager.kernel) || null;  // the page's kernel connection (Voila's widget manager)
+  let sent = 0, answered = 0, lost = false, timer = null, probing = null, epoch = 0;
+  // changes the kernel has not confirmed: made while its connection was down, or sent after the confirming ping
+  let changes = 0, waiting = false, confirming = 0, confirmingAt = 0;
   document.body.dataset.wbConnection = 'ok';
+  document.body.dataset.wbChanges = 'saved';
+  const connected = () => !kernel || kernel.connectionStatus === 'connected';
+
   function cover() {
     if (lost) return;
     lost = true;
+    clearInterval(probing);
     document.body.dataset.wbConnection = 'lost';
     const box = document.createElement('div');
     box.className = 'wb-lost';
@@ -44,18 +65,134 @@ function render({ model, el }) {
     document.body.append(box);
     button.focus();
   }
-  // two pings in a row left unanswered (a busy kernel in a room starting many still answers within seconds)
+
+  // the page's own status line, in place of the kernel's, while a change waits in the browser: the
+  // kernel's line speaks only for the changes it has heard of
+  function say() {
+    const text = connected() ? RESUMING : OFFLINE;
+    for (const line of document.querySelectorAll('.wb-saver')) {
+      let own = line.querySelector(':scope > .wb-status-browser');
+      if (!own) {
+        own = document.createElement('div');
+        own.className = 'wb-status wb-error wb-status-browser';
+        own.setAttribute('role', 'status');
+        own.setAttribute('aria-live', 'polite');
+        line.prepend(own);
+      }
+      if (own.textContent !== text) own.textContent = text;
+      line.classList.add('wb-unsent');
+    }
+    document.body.dataset.wbChanges = 'waiting';
+  }
+  function unsay() {
+    for (const line of document.querySelectorAll('.wb-saver')) {
+      line.classList.remove('wb-unsent');
+      const own = line.querySelector(':scope > .wb-status-browser');
+      if (own) own.remove();
+    }
+    document.body.dataset.wbChanges = 'saved';
+  }
+  function changed() {
+    changes += 1;
+    if (lost) return;
+    if (!connected()) waiting = true;
+    if (waiting) { say(); confirm(); }
+  }
+  // the kernel has heard of every change once it answers a ping sent after the last of them: the kernel
+  // handles a page's messages in order, and the connection sends what it queued while down before anything
+  // sent later. Its status line, updated before that answer, then speaks for them all.
+  function confirm() {
+    if (!waiting || lost || !connected() || confirming > answered) return;
+    confirmingAt = changes;
+    confirming = send();
+  }
+  function confirmed(n) {
+    if (!waiting || !confirming || n < confirming) return;
+    confirming = 0;
+    if (changes === confirmingAt && connected()) { waiting = false; unsay(); }
+    else confirm();  // a change left after the ping (one the widget held back until the kernel answered)
+  }
+  function send() {
+    const n = ++sent;
+    try { model.send({ ping: n }); } catch (err) { if (kernel && kernel.status === 'dead') cover(); }
+    return n;
+  }
+
+  // a change leaving the page for the kernel: a widget's new value, or a button's click
+  if (kernel && kernel.anyMessage) {
+    kernel.anyMessage.connect((_k, args) => {
+      if (!args || args.direction !== 'send' || !args.msg || args.msg.header.msg_type !== 'comm_msg') return;
+      const data = (args.msg.content && args.msg.content.data) || {};
+      if (data.method === 'update' || (data.method === 'custom' && data.content && data.content.event === 'click')) {
+        changed();
+      }
+    });
+  }
+  // a change made in the page while the connection is down, which a widget may hold back instead of sending
+  const typed = () => { if (!connected()) changed(); };
+  document.addEventListener('input', typed, true);
+  document.addEventListener('change', typed, true);
+
+  // while the connection is down: is it the network, or is the kernel gone? The server answers for its
+  // kernels; no answer at all is the network (the page waits and says so), "no such kernel" is a kernel
+  // that is gone (culled, or its server restarted), and any other answer means the way is open again.
+  let asking = false;
+  async function probe() {
+    if (!kernel || lost || connected() || asking) return;
+    asking = true;
+    const settings = kernel.serverSettings || {};
+    const base = (settings.baseUrl || '/').replace(/\/?$/, '/');
+    const headers = settings.token ? { Authorization: 'token ' + settings.token } : {};
+    const stop = new AbortController();
+    const limit = setTimeout(() => stop.abort(), model.get('patience') * 1000);
+    try {
+      const response = await fetch(base + 'api/kernels/' + encodeURIComponent(kernel.id),
+        { headers, cache: 'no-store', credentials: 'same-origin', signal: stop.signal });
+      if (response.status === 404) cover();
+      else if (!connected()) kernel.reconnect().catch(() => {});  // at once, not after the next pause
+    } catch (err) {
+      // no answer: still no network
+    } finally {
+      clearTimeout(limit);
+      asking = false;
+    }
+  }
+  function connection() {
+    epoch += 1;
+    if (lost) return;
+    if (connected()) {
+      clearInterval(probing);
+      probing = null;
+      document.body.dataset.wbConnection = 'ok';
+      misses = 0;
+      if (waiting) { say(); confirming = 0; confirm(); }
+      ping();
+    } else {
+      document.body.dataset.wbConnection = 'reconnecting';
+      if (waiting) say();
+      if (!probing) probing = setInterval(probe, model.get('recheck') * 1000);
+      probe();
+    }
+  }
+  if (kernel) {
+    kernel.connectionStatusChanged.connect(connection);
+    kernel.statusChanged.connect(() => { if (kernel.status === 'dead') cover(); });
+  }
+
+  // two pings in a row left unanswered while connected (a busy kernel in a room starting many still answers
+  // within seconds); while the connection is down the kernel cannot answer, and the checks above decide
   let misses = 0;
   function ping() {
-    if (lost) return;
-    const n = ++sent;
-    try { model.send({ ping: n }); } catch (err) { cover(); return; }
+    if (lost || !connected()) return;
+    const n = send(), at = epoch;
     setTimeout(() => {
-      if (answered >= n) { misses = 0; return; }
+      if (answered >= n || at !== epoch || !connected()) { if (answered >= n) misses = 0; return; }
       if (++misses >= 2) cover(); else ping();
     }, model.get('patience') * 1000);
   }
-  model.on('msg:custom', (msg) => { if (msg && msg.pong) answered = Math.max(answered, msg.pong); });
+  model.on('msg:custom', (msg) => {
+    if (msg && msg.pong) { answered = Math.max(answered, msg.pong); confirmed(msg.pong); }
+  });
   function schedule() {
     clearInterval(timer);
     timer = setInterval(ping, model.get('interval') * 1000);
@@ -63,11 +200,12 @@ function render({ model, el }) {
   schedule();
   model.on('change:interval', schedule);
   // a device waking up, or a member coming back to the page: check at once, before their next change
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') ping(); });
-  window.addEventListener('pageshow', ping);
-  window.addEventListener('online', ping);
+  const check = () => { if (connected()) ping(); else probe(); };
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
+  window.addEventListener('pageshow', check);
+  window.addEventListener('online', check);
   ping();
-  return () => clearInterval(timer);
+  return () => { clearInterval(timer); clearInterval(probing); };
 }
 export default { render };
 """
@@ -81,6 +219,7 @@ _CSS = """
 .wb-lost-reopen { font-size: 17px; padding: 10px 18px; border-radius: 6px; border: 0; background: #1B4F72;
                   color: #FFFFFF; cursor: pointer; }
 .wb-lost-reopen:focus { outline: 3px solid #F5B041; outline-offset: 2px; }
+.wb-saver.wb-unsent .wb-status:not(.wb-status-browser) { display: none; }
 """
 
 
@@ -92,6 +231,8 @@ class Heartbeat(anywidget.AnyWidget):
     interval = traitlets.Float(30.0, help="seconds between pings (well below the server's cull timeout)").tag(
         sync=True)
     patience = traitlets.Float(10.0, help="seconds a ping may wait for its answer").tag(sync=True)
+    recheck = traitlets.Float(2.0, help="seconds between checks of the server while the connection is down").tag(
+        sync=True)
     reopen_url = traitlets.Unicode("", help="where 'Reopen' goes (a member's personal link; default: the page)").tag(
         sync=True)
 
