@@ -101,3 +101,20 @@ def test_rings_chart_has_hover_text(explorer, content):
             assert " ".join(condition.description.split()) in flat
     core = rings[content.framework.core.name]
     assert content.framework.core.name in core.hovertext[0]
+
+
+def test_a_layer_question_the_guide_prints_garbled_reads_cleaned_with_its_note(explorer, content):
+    garbled = [(layer, q) for layer in content.framework.layers for q in layer.questions if q.note]
+    assert garbled, "the content keeps the question the guide prints garbled"
+    for layer, q in garbled:
+        explorer.layer.value = layer.id
+        page = explorer.layer_view.value
+        item = page.split(f"<li>{escape(q.text)}", 1)[1].split("</li>", 1)[0]
+        assert escape(q.note) in item  # the note under its own question
+        assert escape(q.source_text) not in page
+        assert page.count(escape(q.note)) == 1
+    plain = next(layer for layer in content.framework.layers if not any(q.note for q in layer.questions))
+    explorer.layer.value = plain.id
+    assert "wb-source-note" not in explorer.layer_view.value
+    for q in plain.questions:
+        assert f"<li>{escape(q.text)}</li>" in explorer.layer_view.value

@@ -7,7 +7,7 @@ import ipywidgets as w
 from .. import charts, render
 from ..content import load_content
 from ..errors import WorkbookError
-from ..html.conditions import rings_key
+from ..html.conditions import layer_questions, rings_key
 from ..widgets.chart import PlotView
 from ..widgets.page import Page, error_page, esc, header
 
@@ -29,13 +29,16 @@ def spectrum_html(spectrum) -> str:
 
 
 def layer_html(layer) -> str:
-    """One layer of conditions: its description, a table of its conditions and its reflection questions."""
+    """One layer of conditions: its description, a table of its conditions and its reflection questions.
+
+    A question the guide prints garbled reads cleaned, with a note saying what the guide prints.
+    """
     rows = "".join(f"<tr><th scope='row'>{esc(c.name)}</th><td>{esc(c.description)}</td></tr>"
                    for c in layer.conditions)
     return (f"<h2>{esc(layer.name)}</h2><p>{esc(layer.description)}</p>"
             "<table class='wb-table'><thead><tr><th scope='col'>Condition</th><th scope='col'>What it means</th></tr>"
             f"</thead><tbody>{rows}</tbody></table><h3>Reflection questions for teams</h3>"
-            + render.bullet_list(layer.reflection_questions))
+            + layer_questions(layer))
 
 
 class FrameworkExplorer(Page):
