@@ -13,7 +13,8 @@ more in a new tab of the same context (a repeat visit: the browser's cache as th
   drawn by the chart widget's own browser code (``widgets/chart.py``'s module, imported from a ``blob:`` URL as
   anywidget imports it) with the same ``plotly-basic`` bundle at the same URL, in a plain HTML page with
   Voila's page headers, from a server on 127.0.0.1 with the workbook server's compression and cache policy
-  (``floor_server.py``). Its chart box is as wide as the member page's (measured on the warm-up load). What no
+  (``floor_server.py``). Its chart box is as wide as the member page's (measured on the warm-up load: the chart
+  code sets its own box to 100 %, so the width is the box's container's). What no
   page drawing that chart on that phone can beat: the bundle's bytes and its evaluation, one plot drawn;
 * the **member page**: the member join link, with the room's access secret, on ``workbook serve`` as
   ``make room`` serves it (``apps.room_args``: ``--room``, the preheated pool; listening on 127.0.0.1 only);
@@ -80,7 +81,7 @@ FLOOR_PAGE = """<!DOCTYPE html>
 <title>Static floor</title>
 <script id="wb-plotly-js" async src="/voila/static/{bundle}"></script>
 </head><body style="margin:0">
-<div id="box" style="width:{width}"></div>
+<div style="width:{width}"><div id="box"></div></div>
 <script type="module">
 const state = {state};
 const esm = {esm};
@@ -222,7 +223,9 @@ class Phone:
                 "from_cache": len(self.cached), "ws_payload_bytes": self.ws_bytes, "outside": list(self.outside),
                 "problems": self.errors + self.failed + ([] if seconds is not None else ["no chart drawn"]),
                 "width": self.page.evaluate("() => { const g = document.querySelector('.wb-chart'); "
-                                            "return g && g.parentElement ? g.parentElement.clientWidth : null; }")}
+                                            "return g && g.parentElement ? g.parentElement.clientWidth : null; }"),
+                "chart_height": self.page.evaluate("() => { const g = document.querySelector('.js-plotly-plot'); "
+                                                   "return g ? g.offsetHeight : null; }")}
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
