@@ -80,8 +80,10 @@ def _pathway_part(content, store, session, notes, marks, min_group: int) -> str:
     if 0 < namers < min_group:
         critical = ("<h3>The most critical gap, as members see it</h3>"
                     + html.withheld(namers, min_group, "The gaps members named most critical are"))
-    else:
+    elif counts:
         critical = critical_text(content, counts)
+    else:  # said under the same heading as the counts would be
+        critical = "<h3>The most critical gap, as members see it</h3>" + critical_text(content, counts)
     team = _team_answers(notes)
     return html.pathway_section(content, agreed, agreed_gaps, medians, median_gaps, critical, team, note)
 
@@ -160,7 +162,7 @@ def summary_html(store, session_id: int, content=None) -> str:
             + _pathway_part(content, store, session, notes, marks, min_group)
             + _conditions_part(content, store, session, notes, min_group, planned)
             + _plan_part(content, store, session, notes, planned))
-    fictional = " (fictional demo data)" if district.synthetic else ""
+    fictional = " (fictional demo data)" if district.synthetic and "fictional" not in district.name.lower() else ""
     header = f"{district.name}{fictional} · {session.label} · Team summary"
     return html.page(f"Team summary: {district.name}, {session.label}", header, body, content)
 

@@ -19,6 +19,8 @@ MEMBERS = [("Quillon Marbleworth", "Teacher"), ("Ysolde Farthingale", "Principal
            ("Bramwell Odenkirk", "Teacher"), ("Perpetua Vanstraaten", "Central-office leader"),
            ("Cassius Ellingsworth", "Superintendent")]
 REVIEW = dt.date(2027, 3, 15)
+NOW = lambda member, spectrum: 1 + (member + spectrum) % 3  # noqa: E731 - member i's mark on spectrum j
+ASPIRATION = lambda member, spectrum: 3 + (member + 2 * spectrum) % 3  # noqa: E731
 PASTED = "<script>alert('x')</script><b>bold?</b>"
 
 
@@ -40,8 +42,8 @@ def make_session(store, content, members=MEMBERS, *, synthetic=False, min_group=
     people = [store.add_respondent(session.id, name, role) for name, role in members]
     for i, m in enumerate(people):
         for j, sid in enumerate(spectra):
-            store.save_spectrum_mark(m, sid, "current", 1 + (i + j) % 3)
-            store.save_spectrum_mark(m, sid, "aspiration", 3 + (i + 2 * j) % 3)
+            store.save_spectrum_mark(m, sid, "current", NOW(i, j))
+            store.save_spectrum_mark(m, sid, "aspiration", ASPIRATION(i, j))
         store.save_note(session.id, "rg2.critical", spectra[i % 2], m)
         store.save_note(session.id, "rg2.p1", f"Answer {i}: it notices something", m)
     if agreed:
@@ -120,10 +122,10 @@ def test_the_summary_holds_what_the_team_decided_in_the_guides_order(store, cont
     assert cells[1] == str(len(MEMBERS)) and cells[-1] == "Yes"
     # each action with owner, timeline, review date and status, short-term first
     actions = re.search(r"<table class='actions'>.*?</table>", page, re.S).group(0)
-    pilot = text_of(re.search(r"<tr><td>[^<]*</td><td>Pilot co-design.*?</tr>", actions).group(0))
+    pilot = text_of(re.search(r"<tr><td[^>]*>[^<]*</td><td>Pilot co-design.*?</tr>", actions).group(0))
     assert "Assistant superintendent Orla Pennywhistle" in pilot and "by June" in pilot
     assert "15 March 2027" in pilot and "Open" in pilot
-    survey = text_of(re.search(r"<tr><td>[^<]*</td><td>Survey teachers.*?</tr>", actions).group(0))
+    survey = text_of(re.search(r"<tr><td[^>]*>[^<]*</td><td>Survey teachers.*?</tr>", actions).group(0))
     assert "Done" in survey and "—" in survey  # no review date set
     assert actions.find("Pilot co-design") < actions.find("Revise the master schedule")
     # the credit to The Learning Accelerator under CC BY 4.0, in the footer
@@ -162,6 +164,22 @@ def test_fewer_members_than_the_minimum_group_withholds_the_figures(store, conte
 def test_enough_members_shows_the_members_median(store, content, team):
     words = text_of(summary_html(store, team["session"].id, content))
     assert "Widest gaps, members' median" in words and "withheld" not in words
+
+
+def test_before_the_team_agrees_the_members_median_pathway_is_shown(store, content):
+    import statistics
+
+    team = make_session(store, content, agreed=False)
+    page = summary_html(store, team["session"].id, content)
+    assert "<table class='agreed'>" not in page and "<svg" not in page
+    assert "The team has not recorded agreed marks yet" in text_of(page)
+    table = re.search(r"<table class='medians'>.*?</table>", page, re.S).group(0)
+    for j, s in enumerate(content.spectra):
+        now = statistics.median(NOW(i, j) for i in range(len(MEMBERS)))
+        asp = statistics.median(ASPIRATION(i, j) for i in range(len(MEMBERS)))
+        row = text_of(re.search(rf"<tr><th scope='row'>{re.escape(htmlmod.escape(s.dimension))}.*?</tr>", table,
+                                re.S).group(0))
+        assert f" {now:g} {asp:g} " in row, (s.dimension, row)
 
 
 @pytest.mark.parametrize("show_names", [False, True])

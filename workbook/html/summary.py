@@ -32,7 +32,7 @@ h1 { font-size: 19pt; margin: 0 0 2pt; } h2 { font-size: 14pt; margin: 16pt 0 4p
   border-bottom: 1.5pt solid %(ink)s; } h3 { font-size: 11.5pt; margin: 10pt 0 3pt; }
 h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
 p { margin: 3pt 0 5pt; } ul, ol { margin: 3pt 0 6pt; padding-left: 1.4em; }
-.muted { color: %(muted)s; font-style: italic; }
+.muted, .wb-muted { color: %(muted)s; font-style: italic; }
 .lede { color: %(muted)s; margin-bottom: 8pt; }
 .tag { display: inline-block; border: 1pt solid %(ink)s; border-radius: 3pt; padding: 0 4pt; font-size: 9pt;
        font-weight: normal; vertical-align: middle; }
@@ -40,7 +40,7 @@ table { border-collapse: collapse; width: 100%%; margin: 4pt 0 8pt; }
 th, td { border: 0.75pt solid %(muted)s; padding: 3pt 5pt; text-align: left; vertical-align: top; }
 thead th { background: #F0F4F8; } thead { display: table-header-group; }
 tr, li, dd, .answer, figure { break-inside: avoid; page-break-inside: avoid; }
-td.num { text-align: center; white-space: nowrap; }
+td.num { text-align: center; white-space: nowrap; } td.nowrap { white-space: nowrap; }
 dl { margin: 2pt 0 6pt; } dt { font-weight: 600; margin-top: 5pt; } dd { margin: 1pt 0 0 1.2em; white-space: pre-line; }
 .answer { white-space: pre-line; }
 figure { margin: 4pt 0 8pt; } figcaption { font-size: 9pt; color: %(muted)s; }
@@ -197,10 +197,11 @@ def pathway_svg(spectra, agreed: dict) -> str:
     return "".join(out)
 
 
-def agreed_table(spectra, agreed: dict, medians: dict | None) -> str:
-    """Per spectrum: the agreed now, aspiration and gap (toward which pole); and, when shown, the members' median.
+def agreed_table(spectra, agreed: dict, medians: dict | None, whose: str = "agreed") -> str:
+    """Per spectrum: now, aspiration and the gap (toward which pole) of ``agreed``; when shown, the members' median.
 
     ``medians``: ``{spectrum: (now, asp)}`` of the members' marks, or None when withheld or not asked for.
+    ``whose`` names the marks in the column heads ("agreed", or "members' median" when the team agreed none yet).
     """
     rows = []
     for s in spectra:
@@ -219,11 +220,12 @@ def agreed_table(spectra, agreed: dict, medians: dict | None) -> str:
         rows.append(f"<tr><th scope='row'>{esc(s.dimension)}<br><span class='muted' style='font-weight:normal'>"
                     f"1 = {esc(s.left.plain_label)}, 5 = {esc(s.right.plain_label)}</span></th>"
                     f"<td class='num'>{mark(now)}</td><td class='num'>{mark(asp)}</td><td>{gap}</td>{med}</tr>")
-    head = ("<thead><tr><th scope='col'>Spectrum</th><th scope='col'>Now (agreed)</th>"
-            "<th scope='col'>Aspiration (agreed)</th><th scope='col'>Gap</th>"
+    head = (f"<thead><tr><th scope='col'>Spectrum</th><th scope='col'>Now ({esc(whose)})</th>"
+            f"<th scope='col'>Aspiration ({esc(whose)})</th><th scope='col'>Gap</th>"
             + ("<th scope='col'>Members' median, now → aspiration</th>" if medians is not None else "")
             + "</tr></thead>")
-    return f"<table class='agreed'>{head}<tbody>{''.join(rows)}</tbody></table>"
+    kind = "agreed" if whose == "agreed" else "medians"
+    return f"<table class='{kind}'>{head}<tbody>{''.join(rows)}</tbody></table>"
 
 
 def gaps_list(content, ranked: list[dict], heading: str, top: int = 3) -> str:
@@ -255,6 +257,9 @@ def pathway_section(content, agreed: dict, agreed_gaps: list, medians: dict | No
     else:
         out.append(nothing("The team has not recorded agreed marks yet (Team pathways, “The team's agreed "
                            "marks”)."))
+        if medians is not None:
+            out.append("<p>Until it does, where the members' marks put the system (the median of each):</p>"
+                       + agreed_table(content.spectra, medians, None, "members' median"))
     out.append(notes)
     if has_agreed:
         out.append(gaps_list(content, agreed_gaps, "Widest gaps, as the team agreed"))
@@ -316,13 +321,13 @@ def actions_table(items: list[dict], horizons) -> str:
     if not items:
         return nothing("No action items yet.")
     body = "".join(
-        f"<tr><td>{esc(labels.get(r['horizon'], r['horizon']))}</td><td>{esc(r['text'])}</td>"
+        f"<tr><td class='nowrap'>{esc(labels.get(r['horizon'], r['horizon']))}</td><td>{esc(r['text'])}</td>"
         f"<td>{esc(r['owner'] or '—')}</td><td>{esc(r['timeline'] or '—')}</td>"
         f"<td class='num'>{esc(long_date(r['review_on']))}</td><td class='num'>{'Done ✓' if r['done'] else 'Open'}"
         "</td></tr>"
         for r in items)
-    return ("<table class='actions'><thead><tr><th scope='col' style='width:12%'>Horizon</th>"
-            "<th scope='col' style='width:36%'>Action</th><th scope='col' style='width:20%'>Who is responsible</th>"
+    return ("<table class='actions'><thead><tr><th scope='col'>Horizon</th>"
+            "<th scope='col' style='width:34%'>Action</th><th scope='col' style='width:20%'>Who is responsible</th>"
             "<th scope='col'>Timeline</th><th scope='col'>Review on</th>"
             f"<th scope='col'>Status</th></tr></thead><tbody>{body}</tbody></table>")
 
