@@ -161,14 +161,19 @@ PHASES = """() => {
 }"""
 
 
-def time_to_chart(browser, url: str) -> tuple[float, list[str], dict]:
-    """Open ``url`` in a fresh context; seconds to the chart drawn, the page's problems, its phases (s)."""
+def time_to_chart(browser, url: str, outside: list | None = None) -> tuple[float, list[str], dict]:
+    """Open ``url`` in a fresh context; seconds to the chart drawn, the page's problems, its phases (s).
+
+    ``outside``: a list that gets the page's requests to other hosts (blocked), whether or not it drew its chart.
+    """
     tab = Tab(browser)
     try:
         goto(tab, url)
         seconds = wait_chart(tab)
         return seconds, tab.problems(), tab.page.evaluate(PHASES)
     finally:
+        if outside is not None:
+            outside.extend(tab.outside)
         tab.close()
 
 

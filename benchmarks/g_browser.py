@@ -39,10 +39,13 @@ def all_servers(ctx: apps.Ctx):
         yield {key: stack.enter_context(make()) for key, make in makers.items()}
 
 
-def one_load(b, served: apps.Served) -> tuple[float | None, list[str], dict]:
-    """One fresh load: seconds to the chart (None when it never drew), the page's problems, its phases."""
+def one_load(b, served: apps.Served, outside: list | None = None) -> tuple[float | None, list[str], dict]:
+    """One fresh load: seconds to the chart (None when it never drew), the page's problems, its phases.
+
+    ``outside`` gets the page's requests to other hosts than this machine (blocked: ``browser.BLOCK_OUTSIDE``).
+    """
     try:
-        return browser.time_to_chart(b, served.page)
+        return browser.time_to_chart(b, served.page, outside)
     except Exception as exc:  # playwright's TimeoutError: no chart within the limit
         return None, [f"{NO_CHART}: {type(exc).__name__}"], {}
 
@@ -51,15 +54,17 @@ def interleaved(b, servers: dict, loads: int) -> dict:
     """``loads`` measured rounds after one warm-up round; each round visits every server once, order rotating."""
     keys = list(servers)
     trees = [(s.pid, s.pool) for s in servers.values()]
-    out = {k: {"times": [], "problems": [], "phases": [], "settle": [], "order": []} for k in keys}
+    out = {k: {"times": [], "problems": [], "phases": [], "settle": [], "order": [], "outside": []} for k in keys}
     for rnd in range(loads + 1):
         order = keys[rnd % len(keys):] + keys[:rnd % len(keys)]
         for pos, key in enumerate(order):
             settle = procs.wait_all_settled(trees)
-            seconds, problems, phase = one_load(b, servers[key])
+            outside = []
+            seconds, problems, phase = one_load(b, servers[key], outside)
             if rnd == 0:
                 continue
             series = out[key]
+            series["outside"] += outside
             series["settle"].append(round(settle, 1))
             series["order"].append(pos)
             series["problems"] += problems
@@ -72,7 +77,8 @@ def interleaved(b, servers: dict, loads: int) -> dict:
 def _series(raw: dict, notes: dict) -> dict:
     out = summary(raw["times"])
     phases = raw["phases"]
-    out.update(problems=raw["problems"], settle_s=raw["settle"], position_in_round=raw["order"], server=notes,
+    out.update(problems=raw["problems"], outside=raw["outside"], settle_s=raw["settle"],
+               position_in_round=raw["order"], server=notes,
                phases={k: summary([p[k] for p in phases]) for k in (phases[0] if phases else {})})
     return out
 
@@ -111,6 +117,10 @@ def _voila_rows(raw: dict) -> list[dict]:
         row("voila", "preheat gain, bare (b/a)", med["b_bare_preheated"], med["a_bare"], None, "s"),
         check("voila", "page errors / failed requests / loads without a chart",
               sum(len(v["problems"]) for v in raw.values()), 0, "every page, Panel's included"),
+        row("voila", "requests outside 127.0.0.1 (blocked): Panel pages (count)",
+            len(raw.get("p_panel", {}).get("outside", [])) if "p_panel" in raw else None, None, None, "",
+            "every measured load; the other servers' pages: " + ", ".join(
+                f"{k} {len(v.get('outside', []))}" for k, v in raw.items() if k != "p_panel")),
     ]
 
 

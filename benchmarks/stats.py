@@ -113,17 +113,25 @@ def merge_runs(runs: list[list[dict]], expected: int) -> list[dict]:
     failed) counts as not passed. The figures shown are those of the first run that did not pass, else the last
     run's; ``runs_rows`` keeps every run's own row.
     """
-    order, seen = [], {}
-    for rows in runs:
+    order, seen, runs_of = [], {}, {}
+    for i, rows in enumerate(runs, 1):
         for r in rows:
             key = (r["group"], r["measure"])
             if key not in seen:
-                seen[key] = []
+                seen[key], runs_of[key] = [], []
                 order.append(key)
             seen[key].append(r)
+            runs_of[key].append(i)
     out = []
     for key in order:
         rows = seen[key]
+        if key[1] == "group failed":  # a group that failed in some runs: how many
+            merged = dict(rows[0])
+            merged["passes"] = f"in {len(rows)}/{expected}"
+            merged["note"] = f"run(s) {', '.join(map(str, runs_of[key]))}: {rows[0].get('note', '')}"
+            merged["runs_rows"] = rows
+            out.append(merged)
+            continue
         if all(r["verdict"] == "info" for r in rows):
             merged = dict(rows[-1])
         else:
@@ -139,6 +147,10 @@ def merge_runs(runs: list[list[dict]], expected: int) -> list[dict]:
             else:
                 merged["verdict"] = "miss"
             merged["passes"] = f"{passed}/{expected}"
+            absent = [i for i in range(1, len(runs) + 1) if i not in runs_of[key]]
+            if absent:
+                merged["note"] = (f"not measured in run(s) {', '.join(map(str, absent))} (group failed); "
+                                  + (merged.get("note") or ""))
         merged["runs_rows"] = rows
         out.append(merged)
     return out
