@@ -27,9 +27,17 @@ from . import analysis, charts, render, validation
 from .analysis import condition_frames, member_labels, survey_frame
 from .content import load_content
 from .errors import InvalidInput, ReportError, WorkbookError
-from .html.conditions import layers_html
+from .html.conditions import layer_question, layers_html
 from .html.pathway import gap_list
-from .html.team import alignment_text, critical_text, roles_text, survey_text
+from .html.team import (
+    alignment_text,
+    critical_text,
+    date_text,
+    plan_table,
+    review_dates,
+    roles_text,
+    survey_text,
+)
 from .render import esc
 from .report_html import PLOTLY_MIME, STYLE_CLASS, bundles_html, figure_html, trace_types  # noqa: F401
 from .store import Store
@@ -80,6 +88,7 @@ class Report:
     session: object
     anonymize: bool = True
     compare: object = None
+    followed: object = None  # the session this one follows up (the comparison unless another was asked for)
     marks: pd.DataFrame = field(default=None)
     respondents: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
@@ -110,17 +119,19 @@ def open_report(district: str, session=None, compare_session=None, anonymize: bo
                 store: Store | None = None) -> Report:
     """Load a district session (its latest when ``session`` is empty) for the report.
 
-    ``store`` (for Python callers) defaults to the store ``WORKBOOK_DB_URL`` names.
+    ``compare_session`` empty compares with the session this one follows up, if any. ``store`` (for Python
+    callers) defaults to the store ``WORKBOOK_DB_URL`` names.
     """
     params = check_parameters(district=district, session=session, compare_session=compare_session,
                               anonymize=anonymize)
     store = store or Store()
     content = load_content()
     d, s = store.resolve_session(params["district"], params["session"])
-    compare = None
+    followed = store.followed(s)
+    compare = followed
     if params["compare_session"] is not None:
         _, compare = store.resolve_session(params["district"], params["compare_session"])
-    rep = Report(store, content, d, s, anonymize=params["anonymize"], compare=compare)
+    rep = Report(store, content, d, s, anonymize=params["anonymize"], compare=compare, followed=followed)
     rep.marks = store.spectrum_marks(s.id)
     rep.respondents = store.respondents(s.id)
     show = s.show_authors and not rep.anonymize
@@ -139,8 +150,10 @@ def title_section(rep: Report) -> str:
     """The report's heading: district name (flagged when fictional), session, date and members who charted."""
     d, s = rep.district, rep.session
     tag = " <span class='wb-key'>fictional demo data</span>" if d.synthetic else ""
+    follows = (f" · follows up {esc(rep.followed.label)} ({date_text(rep.followed.held_on)})"
+               if rep.followed is not None else "")
     return (f"<h1>{esc(d.name)}{tag}</h1><p class='wb-lede'>District report · {esc(s.label)} · "
-            f"{s.held_on:%d %B %Y} · {rep.members} member(s) charted a pathway</p>")
+            f"{s.held_on:%d %B %Y}{follows} · {rep.members} member(s) charted a pathway</p>")
 
 
 def pathway_section(rep: Report) -> str:
@@ -239,23 +252,26 @@ def plan_section(rep: Report) -> str:
                            f"{esc(data)}</span></p>")
         rows = items[items["condition"] == cid]
         if len(rows):
-            labels = {h.id: h.label for h in rep.content.framework.horizons}
-            body = "".join(f"<tr><td>{esc(labels[r.horizon])}</td><td>{esc(r.text)}</td><td>{esc(r.timeline)}</td>"
-                           f"<td>{esc(r.owner)}</td><td>{'done' if r.done else ''}</td></tr>"
-                           for r in rows.itertuples())
-            out.append("<table class='wb-table'><thead><tr><th scope='col'>Horizon</th><th scope='col'>Action</th>"
-                       "<th scope='col'>Timeline</th><th scope='col'>Who is responsible</th><th scope='col'>Status"
-                       f"</th></tr></thead><tbody>{body}</tbody></table>")
+            out.append(plan_table(rep.content, rows))
+    out.append(review_dates(items[items["condition"].isin(areas)]))
     return "".join(out)
 
 
-def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team's written answers") -> str:
-    """The team's written answers; members' answers without authors unless the team chose otherwise."""
+def answers_section(rep: Report, guides=("rg1", "rg2", "layers"), heading: str = "The team's written answers") -> str:
+    """The team's written answers; members' answers without authors unless the team chose otherwise.
+
+    ``guides``: ``rg1`` and ``rg2`` the reflection guides' questions, ``layers`` the conditions' layer questions
+    (the team's answers in the conditions team view).
+    """
     notes = rep.notes
     notes = notes[notes["text"].str.strip() != ""]
     g1, g2 = rep.content.guides.guide_1, rep.content.guides.guide_2
-    questions = [(f"rg1.{q.id}", q.text) for q in g1.questions if "rg1" in guides] + \
-        [(f"rg2.{q.id}", q.text) for q in g2.questions if "rg2" in guides]
+    # the guides' questions (an instruction, such as Guide 2's second item, takes no written answer)
+    questions = [(f"rg1.{q.id}", esc(q.text)) for q in g1.answerable if "rg1" in guides] + \
+        [(f"rg2.{q.id}", esc(q.text)) for q in g2.answerable if "rg2" in guides]
+    # the layers' reflection questions, answered by the team in the conditions team view
+    layered = [(layer, [(f"step1.{layer.id}.q{i}", layer_question(q)) for i, q in enumerate(layer.questions, 1)])
+               for layer in rep.content.framework.layers] if "layers" in guides else []
     outcomes = rep.store.desired_outcomes(rep.session.id)
     out = [f"<h2>{heading}</h2>"]  # a heading of the workbook's own, not free text
     if outcomes:
@@ -265,34 +281,74 @@ def answers_section(rep: Report, guides=("rg1", "rg2"), heading: str = "The team
     for row in notes.itertuples():
         by_question.setdefault(row.question_id, []).append(row)
     for qid, text in questions:
-        rows = by_question.get(qid)
-        if not rows:
-            continue
-        team = [r.text for r in rows if r.respondent_id == 0]
-        members = [r for r in rows if r.respondent_id != 0]
-        parts = [f"<h3>{esc(text)}</h3>"]
-        if team:
-            parts.append(f"<p><strong>Team answer:</strong> {esc(team[0])}</p>")
-        if members and (rep.enough or named):
-            items = "".join(f"<li>{esc(rep.labels.get(r.respondent_id, 'Member') + ': ' if named else '')}"
-                            f"{esc(r.text)}</li>" for r in members)
-            parts.append(f"<ul>{items}</ul>")
-        out += parts
+        out += _answers(rep, by_question.get(qid), text, named)
+    for layer, asked in layered:
+        said = [part for qid, text in asked for part in _answers(rep, by_question.get(qid), text, named, "h4")]
+        if said:
+            out += [f"<h3>{esc(layer.name)}: reflection questions for teams</h3>", *said]
     if len(out) == 1:
         out.append("<p class='wb-muted'>No written answers yet.</p>")
     return "".join(out)
 
 
+def _answers(rep: Report, rows, question: str, named: bool, tag: str = "h3") -> list[str]:
+    """One question (``question``: HTML) with the team's answer and members' answers as the report may show them."""
+    if not rows:
+        return []
+    team = [r.text for r in rows if r.respondent_id == 0]
+    members = [r for r in rows if r.respondent_id != 0]
+    parts = [f"<{tag}>{question}</{tag}>"]
+    if team:
+        parts.append(f"<p><strong>Team answer:</strong> {esc(team[0])}</p>")
+    if members and (rep.enough or named):
+        items = "".join(f"<li>{esc(rep.labels.get(r.respondent_id, 'Member') + ': ' if named else '')}"
+                        f"{esc(r.text)}</li>" for r in members)
+        parts.append(f"<ul>{items}</ul>")
+    return parts
+
+
 def change_section(rep: Report) -> str:
-    """Change since the compared session, when one is given and both sessions have enough responses."""
+    """How the team's pathway moved since the compared session (by default the one this session follows up).
+
+    Each session keeps its own minimum group: a median marked by fewer of its members is not drawn
+    (:func:`workbook.analysis.movement`), and a session with no median left to show is named as too thin.
+    """
     if rep.compare is None:
         return ""
     before = rep.store.spectrum_marks(rep.compare.id)
     head = f"<h2>Change since {esc(rep.compare.label)}</h2>"
-    if analysis.members_with_marks(before) < rep.session.min_group_size or not rep.enough:
-        return head + "<p class='wb-notice'>One of the two sessions has too few responses to compare.</p>"
-    moved = analysis.change(before, rep.marks)
-    return head + rep.figure(charts.change.spec(rep.content.spectra, moved))
+    which = " (the session this one follows up)" if rep.followed is not None and \
+        rep.compare.id == rep.followed.id else ""
+    head += (f"<p>How the team's median pathway moved from {esc(rep.compare.label)} "
+             f"({date_text(rep.compare.held_on)}){which} to {esc(rep.session.label)} "
+             f"({date_text(rep.session.held_on)}).</p>")
+    found = analysis.movement(before, rep.marks, (rep.compare.min_group_size, rep.session.min_group_size))
+    thin = [(s, found["min_group"][side]) for side, s in (("before", rep.compare), ("after", rep.session))
+            if not found["shown"][side]]
+    if thin:
+        named = "; ".join(f"{esc(s.label)} needs at least {m} members on a spectrum" for s, m in thin)
+        return head + (f"<p class='wb-notice'>One of the two sessions has too few responses to compare ({named}), "
+                       "so the movement is withheld to protect individual answers.</p>")
+    moved = found["moved"]
+    withheld = sum(found["withheld"].values())
+    note = (f"<p class='wb-muted'>{withheld} median(s) marked by fewer members than their session's minimum group "
+            "are not drawn.</p>" if withheld else "")
+    return head + rep.figure(charts.change.spec(rep.content.spectra, moved)) + movement_table(rep.content, moved) + note
+
+
+def movement_table(content, moved: pd.DataFrame) -> str:
+    """The movement in numbers: each spectrum's median now and aspiration, earlier and later (— where withheld)."""
+    def cell(row, field) -> str:
+        a, b = row[f"{field}_before"], row[f"{field}_after"]
+        if pd.isna(a) or pd.isna(b):
+            return "<td>—</td>"
+        return f"<td>{a:g} → {b:g} ({b - a:+g})</td>"
+
+    rows = "".join(f"<tr><th scope='row'>{esc(s.dimension)}</th>{cell(moved.loc[s.id], 'current')}"
+                   f"{cell(moved.loc[s.id], 'aspiration')}</tr>" for s in content.spectra if s.id in moved.index)
+    return ("<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>Now (median), earlier "
+            "→ later</th><th scope='col'>Should be (median), earlier → later</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def foundation_section(rep: Report) -> str:

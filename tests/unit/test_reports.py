@@ -982,3 +982,88 @@ def test_a_report_flushes_the_output_streams_once_and_displays_every_part_in_ord
     with pytest.raises(RuntimeError, match="went away"):
         ReportDisplay(items, "r")._ipython_display_()
     assert "_flush_streams" not in vars(pub) and pub.shown == ["part 0", "part 1"]
+
+
+# ------------------------------------------------------------ a follow-up session, the plan's review dates, layers
+
+def _team(db, session, n, spectra=("pace", "locus_of_control"), shift=0.0, prefix="Member"):
+    for i in range(n):
+        member = db.add_respondent(session.id, f"{prefix} {session.id}-{i}", "Teacher leader")
+        for sid in spectra:
+            db.save_spectrum_mark(member, sid, "current", 2 + shift + (i % 2) * 0.5)
+            db.save_spectrum_mark(member, sid, "aspiration", 4)
+
+
+def _follow_up(db, before_members=6, after_members=6):
+    import datetime as dt
+
+    db.create_district("again-usd", "Again USD (fictional)")
+    first = db.create_session("again-usd", "Spring retreat", dt.date(2026, 3, 2), min_group_size=5)
+    _team(db, first, before_members)
+    later = db.create_session("again-usd", "Autumn check-in", dt.date(2026, 10, 1), follows=first.id)
+    _team(db, later, after_members, shift=1.0)
+    return first, later
+
+
+def test_a_follow_up_is_compared_with_the_session_it_follows_by_default(db):
+    first, later = _follow_up(db)
+    html_text = render_report("again-usd", db_url=db.url)  # the latest session, no compare_session given
+    assert "Change since Spring retreat" in h2s(html_text)
+    assert "(the session this one follows up)" in html_text
+    assert "follows up Spring retreat (2 March 2026)" in html_text
+    # the movement in numbers: pace's median now moved from 2.25 to 3.25
+    assert "2.25 → 3.25 (+1)" in html_text
+    # the first session follows nothing up: nothing to compare
+    earlier = render_report("again-usd", session=first.id, db_url=db.url)
+    assert not any(h.startswith("Change since") for h in h2s(earlier))
+    assert html_text.count(CHART) == earlier.count(CHART) + 1
+
+
+def test_the_movement_withholds_a_session_below_its_minimum_group(db):
+    first, later = _follow_up(db, before_members=3)
+    html_text = render_report("again-usd", db_url=db.url)
+    assert "Change since Spring retreat" in h2s(html_text)
+    assert "too few responses to compare" in html_text and "Spring retreat needs at least 5" in html_text
+    assert "How the team&#x27;s pathway moved" not in html_text and "→" not in html_text
+
+
+def test_the_movement_withholds_a_spectrum_too_few_marked(db):
+    first, later = _follow_up(db)
+    _team(db, first, 3, spectra=("comprehensiveness",), prefix="Partial")  # three members more, one spectrum
+    html_text = render_report("again-usd", db_url=db.url)
+    change = html_text.split("<h2>Change since Spring retreat</h2>", 1)[1]
+    assert "2 median(s) marked by fewer members than their session's minimum group are not drawn" in change
+    row = re.search(r"<th scope='row'>Comprehensiveness</th>(.*?)</tr>", change).group(1)
+    assert row == "<td>—</td><td>—</td>"
+
+
+def test_the_plan_shows_its_review_dates(db):
+    import datetime as dt
+
+    session = db.sessions(DEMO_SLUG)[-1]
+    items = db.action_items(session.id)
+    db.update_action_item(session, session.facilitator_code, int(items.iloc[0]["id"]), review_on=dt.date(2027, 1, 20))
+    db.update_action_item(session, session.facilitator_code, int(items.iloc[1]["id"]), review_on="2027-01-20")
+    html_text = render_report(DEMO_SLUG, db_url=db.url)
+    plan = html_text.split("<h2>Action plan</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<th scope='col'>Review on</th>" in plan and "20 January 2027" in plan
+    assert "When the team looks again:</strong> 20 January 2027 (2 actions)." in plan
+
+
+def test_the_layer_questions_answers_reach_the_report(db, content):
+    session = db.sessions(DEMO_SLUG)[-1]
+    layer = content.framework.layers[0]
+    db.save_note(session.id, f"step1.{layer.id}.q2", "Coaches in every building by spring.")
+    html_text = render_report(DEMO_SLUG, db_url=db.url)
+    answers = html_text.split("<h2>The team's written answers</h2>", 1)[1]
+    assert f"{escape(layer.name)}: reflection questions for teams" in answers
+    assert escape(layer.questions[1].text, quote=False) in answers
+    assert "Coaches in every building by spring." in answers
+
+
+def test_the_guides_instruction_takes_no_answer_in_the_report(db, content):
+    session = db.sessions(DEMO_SLUG)[-1]
+    instruction = next(q for q in content.guides.guide_2.questions if q.kind == "instruction")
+    db.save_note(session.id, f"rg2.{instruction.id}", "a stray note under the instruction")
+    html_text = render_report(DEMO_SLUG, db_url=db.url)
+    assert "a stray note under the instruction" not in html_text
