@@ -1,0 +1,54 @@
+"""The team summary from the facilitator's Downloads box, in Voila and Chromium: the PDF a team takes home."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+from tests.browser.conftest import wait_for_app
+from tests.conftest import require
+
+
+def test_the_facilitator_downloads_the_team_summary_as_pdf_and_html(server, page, tmp_path):
+    from workbook.content import load_content
+
+    content = load_content()
+    store = server.store()
+    sid = int(server.codes["session"])
+    items = store.action_items(sid)
+    owner = next(o for o in items["owner"] if o)
+    planned = [content.plan_area(c).name for c in store.plan_areas(sid)]
+    assert owner and planned, "the demo plan has an owner and a priority"
+
+    page.goto(server.facilitator_link("action_planning.ipynb"))
+    wait_for_app(page, "Action planning")
+    # a session that hides names offers the names, off, saying who would see them
+    names = page.get_by_role("checkbox", name=re.compile("Include members' names"))
+    assert not names.is_checked() and "anyone the file is forwarded to" in names.evaluate(
+        "e => e.closest('.widget-checkbox').innerText")
+
+    page.get_by_role("button", name="Team summary (PDF)").click()
+    link = page.get_by_role("link", name=re.compile(r"Download .*team-summary.*\.pdf"))
+    link.wait_for(timeout=90_000)
+    with page.expect_download() as got:
+        link.click()
+    target = tmp_path / got.value.suggested_filename
+    got.value.save_as(target)
+    assert target.read_bytes()[:5] == b"%PDF-"
+    require(shutil.which("pdftotext") is not None, "pdftotext not found: apt-get install poppler-utils")
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True,
+                                              check=True).stdout)
+    assert owner in text and all(name in text for name in planned), text[:1500]
+    assert "Fictional demo data" in text and "CC BY 4.0" in text
+
+    page.get_by_role("button", name="Team summary (HTML)").click()
+    link = page.get_by_role("link", name=re.compile(r"Download .*team-summary.*\.html"))
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as got:
+        link.click()
+    html = got.value.path().read_text(encoding="utf-8")
+    assert "size: letter" in html and owner in html
+    respondents = store.respondents(sid)
+    assert respondents and not any(r.name in html for r in respondents)
+    store.dispose()
