@@ -280,18 +280,58 @@ def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opaci
         hoverinfo=None if hover else "skip")
 
 
+LAST_TIME_STYLE = {"color": theme.MUTED, "dash": "dash"}  # a muted pathway: grey, dashed, thinner, under the member's
+
+
+def _last_time(spectra, last_time: dict, name: str) -> dict | None:
+    """The team's agreed marks of an earlier session as one muted pathway trace (None when nothing was agreed).
+
+    ``last_time`` maps ``current`` and ``aspiration`` to {spectrum id: mark}; the two runs of marks are one trace
+    (one legend entry), apart from each other, with the now and aspiration symbols and words in their hover text.
+    """
+    xs, ys, texts, symbols = [], [], [], []
+    for field, style, word in (("current", theme.NOW_STYLE, "now"), ("aspiration", theme.ASPIRATION_STYLE,
+                                                                     "should be")):
+        values = (last_time or {}).get(field) or {}
+        if not any(_marked(v) for v in values.values()):
+            continue
+        if xs:  # a gap between the two runs
+            xs.append(None), ys.append(None), texts.append(""), symbols.append(style["symbol"])
+        px, py, pt = _points(spectra, values)
+        xs += px
+        ys += py
+        texts += [f"{t} ({word})" if t else "" for t in pt]
+        symbols += [style["symbol"]] * len(px)
+    if not xs:
+        return None
+    return _trace(
+        "scatter", x=xs, y=ys, name=name, mode="lines+markers", connectgaps=False, opacity=0.85, legendrank=1001,
+        line=dict(color=LAST_TIME_STYLE["color"], dash=LAST_TIME_STYLE["dash"], width=2),
+        marker=dict(symbol=symbols, size=8, color=LAST_TIME_STYLE["color"], line=dict(color="#fff", width=1)),
+        text=texts, hovertemplate="%{text}<extra>" + name + "</extra>")
+
+
 @_builder
-def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your pathway") -> Spec:
-    """One member's two pathways (now and aspiration) through the seven spectra."""
+def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your pathway",
+            last_time: dict | None = None, last_time_name: str = "Agreed last time") -> Spec:
+    """One member's two pathways (now and aspiration) through the seven spectra.
+
+    ``last_time`` (a follow-up session): the team's agreed marks of the session it follows up, ``current`` and
+    ``aspiration`` each {spectrum id: mark}, drawn under the member's as one muted pathway named
+    ``last_time_name``; nothing is drawn when no mark was agreed.
+    """
     fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
+    earlier = _last_time(spectra, last_time, last_time_name) if last_time else None
+    if earlier is not None:
+        fig.add_trace(earlier)
     fig.add_trace(_line(spectra, current, theme.NOW_STYLE, "Now"))
     fig.add_trace(_line(spectra, aspiration, theme.ASPIRATION_STYLE, "Aspiration"))
     if not any(_marked(v) for v in list(current.values()) + list(aspiration.values())):
         # in the top margin, right of the title: inside the chart it would lie over a row's pole labels
         fig.add_annotation(xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", yshift=6,
                            showarrow=False, text="Move a slider to draw it", font=dict(size=13, color=theme.MUTED))
-    _legend_below(fig)
+    _legend_below(fig, rows=2 if earlier is not None else 1)
     return fig
 
 

@@ -30,6 +30,11 @@ def number_word(n: int) -> str:
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
+def date_text(day) -> str:
+    """A date as the pages write it: '15 October 2026' ('' for none)."""
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
 def key_benefits(pole) -> str:
     """A pole's key benefits as tags."""
     return "".join(f"<span class='wb-key'>{esc(k)}</span>" for k in pole.key_benefits)

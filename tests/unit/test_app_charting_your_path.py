@@ -701,3 +701,81 @@ def test_the_guides_own_introduction_is_a_collapsed_note(store, fresh, content):
     text = page_text(app)
     assert "<details><summary>What the guide says" in text  # collapsed by default
     assert g2.marking_instruction[:40] in text.replace("&quot;", '"')
+
+
+# ---------------------------------------------------------------- a follow-up session
+
+
+def _follow_up(store, agreed: bool = True):
+    """A district whose second session follows up its first; in the first a member marked and, when ``agreed``,
+    the team agreed marks on two spectra. The links of both sessions."""
+    import datetime as dt
+
+    store.create_district(SLUG, "Test Unified (fictional)")
+    first = store.create_session(SLUG, "Spring retreat", dt.date(2026, 3, 2))
+    earlier = {"district": SLUG, "session": str(first.id), "code": first.join_code}
+    member = open_app(store, earlier)
+    start(member, "Pat Earlier")
+    for card, now, asp in ((member.cards[0], 1.0, 1.5), (member.cards[3], 5.0, 1.0)):
+        card.now.value, card.aspiration.value = now, asp
+    if agreed:
+        store.save_team_mark(first, first.facilitator_code, "pace", "current", 2.0)
+        store.save_team_mark(first, first.facilitator_code, "pace", "aspiration", 4.5)
+        store.save_team_mark(first, first.facilitator_code, "locus_of_control", "current", 3.5)
+    later = store.create_session(SLUG, "Autumn check-in", dt.date(2026, 10, 1), follows=first.id)
+    return first, earlier, {"district": SLUG, "session": str(later.id), "code": later.join_code}
+
+
+def _last_time_traces(app):
+    return [t for t in app._chart.data if (t.name or "").startswith("Agreed last time")]
+
+
+def test_a_follow_up_shows_the_marks_the_team_agreed_last_time_as_a_muted_pathway(store, content):
+    first, _earlier, later = _follow_up(store)
+    app = open_app(store, later)
+    dims = [s.dimension for s in content.spectra]
+    agreed = store.team_marks(first.id).set_index("spectrum")
+    for which in ("now", "aspiration"):  # on both passes
+        app.show_pass(which)
+        (line,) = _last_time_traces(app)
+        assert line.name == "Agreed last time (Spring retreat, 2 March 2026)" and line.showlegend is not False
+        assert line.line.dash == "dash" and line.line.color.upper() == "#52606D"
+        # the now run, then the aspiration run, apart: the agreed marks where they were agreed, nothing elsewhere
+        now_run, asp_run = line.x[:len(dims)], line.x[len(dims) + 1:]
+        assert line.x[len(dims)] is None
+        for field, run in (("current", now_run), ("aspiration", asp_run)):
+            expected = [None if s.id not in agreed.index or agreed.isna().loc[s.id, field]
+                        else agreed.loc[s.id, field] for s in content.spectra]
+            assert list(run) == expected
+    # drawn under the member's own pathways
+    names = [t.name for t in app._chart.data]
+    assert names.index(line.name) < names.index("Now") < names.index("Aspiration")
+    # nothing of any member of the earlier session: none of their marks is on the chart
+    theirs = store.spectrum_marks(first.id)
+    assert not theirs.empty
+    for row in theirs.to_dict("records"):
+        for field in ("current", "aspiration"):
+            i = dims.index(content.spectrum(row["spectrum"]).dimension)
+            assert line.x[i] != row[field] and line.x[len(dims) + 1 + i] != row[field]
+    # a line above the cards says so
+    marks = app.body.children[0].children
+    assert app.last_time_note in marks and marks.index(app.last_time_note) < marks.index(app.cards[0])
+    said = html.unescape(app.last_time_note.value)
+    assert "Spring retreat" in said and "2 March 2026" in said and "grey dashed line" in said
+    assert "Pat Earlier" not in said
+    # moving the member's own marks leaves it where it is
+    start(app, "Pat Later")
+    app.cards[0].now.value = 4.0
+    assert list(_last_time_traces(app)[0].x) == list(line.x)
+
+
+def test_a_first_session_draws_no_pathway_of_last_time(store, fresh):
+    app = open_app(store, fresh)
+    assert _last_time_traces(app) == [] and app.last_time_note is None
+    assert "follows up" not in page_text(app)
+
+
+def test_a_follow_up_of_a_session_without_agreed_marks_draws_nothing(store):
+    _first, _earlier, later = _follow_up(store, agreed=False)
+    app = open_app(store, later)
+    assert _last_time_traces(app) == [] and app.last_time_note is None

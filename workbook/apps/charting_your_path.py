@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as w
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
@@ -57,6 +59,18 @@ def progress_line(which: str, now: int, aspirations: int, total: int) -> str:
     else:
         text = f"{marked_now} · {aspirations} of {total} aspirations"
     return f"<p class='wb-progress' role='status'>{text}</p>"
+
+
+def last_time_line(earlier, agreed: dict) -> str:
+    """The line above the cards of a follow-up: the grey dashed line is what the team agreed last time.
+
+    ``agreed``: the team's agreed marks then (``current`` and ``aspiration``, each {spectrum id: mark}).
+    """
+    what = [word for field, word in (("current", "where the system was then (circles)"),
+                                     ("aspiration", "where it should be (diamonds)")) if agreed.get(field)]
+    return (f"<p class='wb-muted wb-last-time'>This session follows up <strong>{esc(earlier.label)}</strong> "
+            f"({render.date_text(earlier.held_on)}). The grey dashed line on your chart is what the team agreed "
+            f"then: {' and '.join(what)}. Mark where you see it today.</p>")
 
 
 class SpectrumCard(w.VBox):
@@ -155,7 +169,13 @@ class ChartingYourPath(Page):
         self.rest = vbox([first])
         self.rest.add_class("wb-path-rest")
         # the two columns are laid out by the stylesheet (.wb-path in workbook/theme.py), not by layout models
-        marks = vbox([self.passes, self.pass_note, *self.cards, self.rest])
+        # a follow-up starts from the last session: the team's agreed marks then, a muted pathway on the chart,
+        # and a line above the cards that says so (a first session, or nothing agreed then: neither)
+        self.earlier = store.followed(session)
+        self.last_time, self.last_time_name = self._agreed_last_time()
+        self.last_time_note = None if self.last_time is None else html(last_time_line(self.earlier, self.last_time))
+        marks = vbox([self.passes, self.pass_note, *([self.last_time_note] if self.last_time_note else []),
+                      *self.cards, self.rest])
         marks.add_class("wb-path-marks")
         side = vbox([chart])
         side.add_class("wb-path-side")
@@ -174,6 +194,22 @@ class ChartingYourPath(Page):
         self._redraw()
         # a returning member lands where they left off: on the aspirations once they have marked any
         self.show_pass("aspiration" if any(v is not None for v in self.aspiration_marks.values()) else "now")
+
+    def _agreed_last_time(self) -> tuple[dict | None, str]:
+        """The team's agreed marks of the session this one follows up, and their name on the chart.
+
+        Only the marks the team agreed (no member's own); None when this is no follow-up or nothing was agreed.
+        """
+        if self.earlier is None:
+            return None, ""
+        agreed = {"current": {}, "aspiration": {}}
+        for row in self.store.team_marks(self.earlier.id).to_dict("records"):
+            for field in agreed:
+                if row[field] is not None and not math.isnan(row[field]):
+                    agreed[field][row["spectrum"]] = float(row[field])
+        if not any(agreed.values()):
+            return None, ""
+        return agreed, f"Agreed last time ({self.earlier.label}, {render.date_text(self.earlier.held_on)})"
 
     def show_pass(self, which: str) -> None:
         """Show the guide's pass ``which`` ('now' or 'aspiration'): its sliders and its questions."""
@@ -333,7 +369,8 @@ class ChartingYourPath(Page):
         # the chart first (it is what the member watches); built once, later moves change the two pathway
         # traces (and drop the empty-state hint once), and only those are sent again
         if self._chart is None:
-            self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks)
+            self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks,
+                                         last_time=self.last_time, last_time_name=self.last_time_name)
             self.plot.show(self._chart)
             self._link([card.now for card in self.cards], "Now")
             if self._second is not None:
