@@ -157,6 +157,8 @@ class TeamPathways(Page):
         self._lock_settings()
         n = analysis.members_with_marks(self.marks)
         self.summary.value = f"<span role='status'>{charted_text(n, len(self.respondents), min_group)}</span>"
+        # the marks agreed in the session this one follows up (read again here, not on every agreed mark)
+        self.before = self.store.team_marks(self.earlier.id) if self.earlier is not None else None
         agreed = self.store.team_marks(self.session.id).set_index("spectrum")
         with self.restoring():
             for sl in self.agreed:
@@ -206,7 +208,7 @@ class TeamPathways(Page):
         median = analysis.median_pathway(self.marks)
         fig = charts.team_pathways(self.content.spectra, self.marks, median, agreed, self.labels, title=None,
                                    spread=spread, members=members)
-        before = self.store.team_marks(self.earlier.id) if self.earlier is not None else None
+        before = self.before
         for trace in last_time_traces(self.content.spectra, before):
             fig.add_trace(trace)
         self.plot.show(fig)
