@@ -28,7 +28,8 @@ def all_servers(ctx: apps.Ctx):
     shipped = apps.shipped_args()
     makers = {"d_workbook_preheated": lambda: apps.workbook_server(ctx.folder, db_url, codes, args=shipped),
               "c_workbook": lambda: apps.workbook_server(ctx.folder, db_url, codes, args=[*shipped, "--preheat", "0"]),
-              "p_panel": lambda: peers.panel_server(ctx.folder),
+              # the Panel peer loads the member page's plotly.js (plotly-basic), not Panel's own full bundle
+              "p_panel": lambda: peers.panel_server(ctx.folder, plotly_js=peers.member_bundle()),
               "a_bare": lambda: apps.bare_server(ctx.folder),
               "b_bare_preheated": lambda: apps.bare_server(ctx.folder, preheat=2)}
     if not peers.panel_available():
@@ -100,12 +101,14 @@ def _voila_rows(raw: dict) -> list[dict]:
     samples = {k: v["samples"] for k, v in raw.items()}
     html = {k: v["phases"].get("html_done", {}).get("median") for k, v in raw.items()}
     panel = samples.get("p_panel", [])
-    note = "the same bare app in Panel (panel serve), loads interleaved in this run" if panel else \
-        "panel not installed: not measured"
+    js = raw.get("p_panel", {}).get("server", {}).get("plotly_js", "Panel's own")
+    note = f"the same bare app in Panel (panel serve), its plotly pane on {js}; loads interleaved in this run" \
+        if panel else "panel not installed: not measured"
+    peer = "Panel (same plotly.js)" if js != "Panel's own" else "Panel (Panel's own full plotly.js)"
     return [
-        row_ci("voila", "time to chart, preheated (make app) vs Panel", samples["d_workbook_preheated"], panel, 0.8,
-               "s", note),
-        row_ci("voila", "time to chart, not preheated vs Panel", samples["c_workbook"], panel, 1.2, "s", note),
+        row_ci("voila", f"time to chart, preheated (make app) vs {peer}", samples["d_workbook_preheated"], panel,
+               0.8, "s", note),
+        row_ci("voila", f"time to chart, not preheated vs {peer}", samples["c_workbook"], panel, 1.2, "s", note),
         row("voila", "Panel peer vs bare preheated Voila", med.get("p_panel"), med["b_bare_preheated"], None, "s"),
         row("voila", "time to chart, no preheat vs bare Voila (c/a)", med["c_workbook"], med["a_bare"], None, "s"),
         row("voila", "time to chart, preheated vs bare preheated Voila (d/b)", med["d_workbook_preheated"],

@@ -324,7 +324,8 @@ def _phone_rows(raw: dict) -> list[dict]:
                f"chart code and {BUNDLE}, plain HTML; {profile}"),
         row_ci("phone", "member page repeat visit: time to chart vs static floor's repeat", t["member"]["repeat"],
                t["floor"]["repeat"], 1.5, "s", "second load in a new tab of the same context (its cache kept)"),
-        row_ci("phone", f"member page vs Panel, both on {BUNDLE}: time to chart (cold)", t["member"]["first"],
+        row_ci("phone", f"member page vs Panel, both on {BUNDLE}, both compressed: time to chart (cold)",
+               t["member"]["first"],
                t["panel"]["first"], 0.8, "s", "the bare app in Panel, its plotly pane pointed at the same file, "
                "responses compressed as the workbook's server compresses them"),
         row("phone", f"bytes over the wire, member first visit (largest load) vs {FIRST_BUDGET_MB} MB budget",

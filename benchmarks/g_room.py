@@ -3,7 +3,8 @@
 * the room: twelve fresh browser contexts of one Chromium (a room is twelve visitors, each with a browser
   of their own: contexts share no cookies, cache or storage) navigate together, by script, to the member
   join link of Charting Your Path on the workbook served as ``make app`` serves it (``apps.shipped_args``,
-  read from the Makefile: today ``workbook serve --preheat 2``), and to the Panel peer's bare app. Each page
+  read from the Makefile: today ``workbook serve --preheat 2``), and to the Panel peer's bare app (its plotly
+  pane on the member page's plotly-basic bundle, ``peers.member_bundle``). Each page
   stamps the first time its chart is drawn (``browser.STAMP``, the same ``READY_FN`` every group uses); the
   measure is the common start (just before the first navigation) to the LAST chart drawn.
 * each round starts both servers afresh (no kernel or session of an earlier room left), loads one unmeasured
@@ -61,7 +62,7 @@ def both_servers(ctx: apps.Ctx, b):
     """The workbook as ``make app`` serves it and the Panel peer, both idle after one warm-up page each."""
     db_url, codes = ctx.store()
     with apps.workbook_server(ctx.folder, db_url, codes, args=apps.shipped_args()) as wb, \
-            peers.panel_server(ctx.folder) as pn:
+            peers.panel_server(ctx.folder, plotly_js=peers.member_bundle()) as pn:
         sides = {"workbook": wb, "panel": pn}
         trees = [(s.pid, s.pool) for s in sides.values()]
         procs.wait_all_settled(trees, timeout=180)
@@ -134,6 +135,8 @@ def _room_rows(raw: dict) -> list[dict]:
         last = spread_row("room", f"{ROOM} at once: start -> last chart drawn vs Panel (rounds' min-max, no interval)",
                           [w for w, _ in paired], [p for _, p in paired], 1.0, "s",
                           f"{note}; {len(paired)} paired round(s), fewer than {MIN_FOR_CI}: no interval claimed")
+    last["note"] += ("; Panel's plotly pane on the member page's plotly-basic" if peers.member_bundle() else
+                     "; Panel on its own full plotly.js (plotly-basic.min.js missing)")
     return [
         last,
         row("room", f"{ROOM} at once: start -> first chart drawn vs Panel", first["workbook"], first["panel"], None,

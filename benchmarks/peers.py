@@ -25,7 +25,16 @@ from importlib import util
 from pathlib import Path
 
 from . import procs
-from .apps import SPECTRA, Served
+from .apps import ROOT, SPECTRA, Served
+
+# the plotly.js the member page loads (Charting Your Path's notebook names ``basic``; ``workbook serve`` serves
+# it from the template's static folder, where ``python -m workbook.assets`` and ``workbook serve`` put it)
+MEMBER_BUNDLE = ROOT / "share" / "jupyter" / "voila" / "templates" / "workbook" / "static" / "plotly-basic.min.js"
+
+
+def member_bundle() -> Path | None:
+    """The member page's plotly.js file, for the Panel peer to load the same; None when it is not there."""
+    return MEMBER_BUNDLE if MEMBER_BUNDLE.exists() else None
 
 # the plotly.js Panel's plotly pane loads, replaced by a file the server serves under /wbplotly/ (``plotly_js``)
 PLOTLY_OVERRIDE = """\
