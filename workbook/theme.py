@@ -91,6 +91,10 @@ body {{ background: #F5F7FA; }}
   .wb-page .widget-dropdown {{ flex-wrap: wrap; height: auto; }}
   .wb-page .widget-dropdown > select {{ flex: 1 1 100%; }}
 }}
+/* a checkbox's words wrap within its row instead of running out of it, cut off (ipywidgets keeps them on one line) */
+.wb-page .widget-checkbox {{ height: auto; min-height: var(--jp-widgets-inline-height); }}
+.wb-page .widget-checkbox .widget-label-basic {{ white-space: normal; overflow: visible; height: auto;
+                                                 line-height: 1.4; padding: 4px 0; }}
 /* who is answering: name, role and the start button in a row that wraps; on a phone one below the other, each
    label above its field, every field the card's width and tall enough for a thumb, the text large enough that
    the phone does not zoom the page while the member types */
@@ -106,6 +110,15 @@ body {{ background: #F5F7FA; }}
                                                             height: 44px; font-size: 16px; }}
   .wb-page .wb-identity > .widget-button {{ align-self: flex-start; height: 44px; line-height: 44px;
                                            padding: 0 20px; font-size: 16px; }}
+}}
+/* a mark on a phone: the track the card's whole width, its two poles below its ends (beside it, the poles took
+   the whole row and left the track no width at all: nothing to see or tap) */
+@media (max-width: 560px) {{
+  .wb-page .wb-mark-row {{ grid-template-columns: 1fr 1fr; grid-template-areas: "track track" "left right";
+                          row-gap: 0; }}
+  .wb-page .wb-mark-row > .wb-range {{ grid-area: track; height: 40px; }}
+  .wb-page .wb-mark-row > .wb-mark-pole:first-child {{ grid-area: left; }}
+  .wb-page .wb-mark-row > .wb-mark-pole:last-child {{ grid-area: right; text-align: right; }}
 }}
 .wb-presenter {{ font-size: 1.4rem; }}
 @media (min-width: 900px) {{ .wb-sticky {{ position: sticky; top: 8px; align-self: flex-start; }} }}

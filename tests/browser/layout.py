@@ -9,6 +9,7 @@
   every label of a line chart (the pole labels at the ends of each track) that a mark covers;
 - heading said twice (a chart titled as its card, a caption that repeats its heading);
 - page that scrolls sideways;
+- control squeezed to nothing (a slider whose track its labels left no width);
 - pair of controls (buttons, text fields, dropdowns, text areas, sliders, checkboxes) whose boxes overlap:
   every visible control is compared with every other, except a control with the controls inside it (a
   slider and its handle), so one control lying over another (a button over a dropdown) is found wherever
@@ -35,7 +36,9 @@ CHECK = r"""
   const vw = document.documentElement.clientWidth;
   const shown = e => {
     const r = e.getBoundingClientRect();
-    if (r.width < 1 || r.height < 1) return false;
+    return r.width >= 1 && r.height >= 1 && drawn(e);
+  };
+  function drawn(e) {  // drawn on the page, whatever its size
     // the content of a closed <details> keeps its boxes in Chromium (content-visibility) but is not drawn
     const closed = e.closest('details:not([open])');
     if (closed && !e.closest('summary')) return false;
@@ -46,7 +49,7 @@ CHECK = r"""
       if (cs.visibility === 'hidden' || cs.display === 'none' || +cs.opacity < 0.05) return false;
     }
     return true;
-  };
+  }
   const text = e => (e.innerText || e.textContent || e.value || '').replace(/\s+/g, ' ').trim().slice(0, 60);
   const name = e => {
     const cls = typeof e.className === 'string' && e.className.trim()
@@ -54,9 +57,8 @@ CHECK = r"""
     return `<${e.tagName.toLowerCase()}${cls}> "${text(e)}"`;
   };
   const what = e => {  // a control as a person would name it: a dropdown by its choice, a field by what it holds
-    const said = e.tagName === 'SELECT' ? e.options[e.selectedIndex]?.text
-      : ['INPUT', 'TEXTAREA'].includes(e.tagName) ? e.value || e.placeholder || e.getAttribute('aria-label') || e.type
-      : e.getAttribute('aria-label') || text(e);
+    const said = e.getAttribute('aria-label') || (e.tagName === 'SELECT' ? e.options[e.selectedIndex]?.text
+      : ['INPUT', 'TEXTAREA'].includes(e.tagName) ? e.value || e.placeholder || e.type : text(e));
     return `<${e.tagName.toLowerCase()}> "${(said || '').replace(/\u00a0/g, ' ').trim().slice(0, 60)}"`;
   };
   const ownText = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
@@ -176,7 +178,17 @@ CHECK = r"""
       problems.push(`repeated heading: "${h.textContent.trim()}" said again under itself`);
   }
 
-  // 5. one control over another: every visible control compared with every other (a control and the controls
+  // 5. a control squeezed to nothing: drawn, as tall as a control, and (almost) no width left to see or tap
+  for (const e of document.querySelectorAll('button, input:not([type=hidden]), select, textarea, [role=slider]')) {
+    const r = e.getBoundingClientRect();
+    if (inChart(e) || r.height < 8 || r.width >= 8) continue;
+    const cs = getComputedStyle(e);
+    if (cs.position === 'absolute' && ['hidden', 'clip'].includes(cs.overflow)) continue;  // a visually hidden input
+    if (!drawn(e)) continue;
+    problems.push(`squeezed to nothing: ${what(e)} is ${Math.round(r.width)} px wide`);
+  }
+
+  // 6. one control over another: every visible control compared with every other (a control and the controls
   // inside it excepted); boxes that share more than 1.5 px each way overlap
   const controlBoxes = [...document.querySelectorAll(
       'button, input:not([type=hidden]), select, textarea, [role=slider], [role=button], [role=checkbox], '
@@ -194,7 +206,7 @@ CHECK = r"""
                       + `${Math.round(y)} px`);
     }
 
-  // 6. the page scrolls sideways
+  // 7. the page scrolls sideways
   const d = document.scrollingElement || document.documentElement;
   if (d.scrollWidth > d.clientWidth + 1 || document.body.scrollWidth > document.body.clientWidth + 1)
     problems.push(`the page scrolls sideways: ${Math.max(d.scrollWidth, document.body.scrollWidth)} px wide in ${vw}`);

@@ -64,6 +64,10 @@ def test_a_clean_page_has_no_problems(page):
      '<text x="40" y="24">Slow and Steady</text></svg></div>',
      'overlapping chart labels: "Fast and Furious" and "Slow and Steady"'),
     ('<div style="width: 900px">A table too wide for a phone</div>', "the page scrolls sideways"),
+    ('<div class="wb-card"><div style="display: grid; grid-template-columns: minmax(70px, 9em) 1fr minmax(70px, 9em);'
+     ' gap: 10px; width: 300px"><span>Centralized decisions</span>'
+     '<input type="range" aria-label="Pace, now" style="width: 100%"><span>Decentralized decisions</span></div></div>',
+     'squeezed to nothing: <input> "Pace, now"'),
     ('<div class="wb-card"><div style="display: flex; flex-wrap: wrap"><div style="height: 20px">'
      '<select style="margin-top: 10px"><option>Choose your role</option></select></div>'
      '<button style="flex: 1 1 100%; width: 120px">Start</button></div></div>',
