@@ -796,15 +796,15 @@ def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
                     title=dict(text=f"Q{spectrum.number} · {spectrum.dimension}", x=0, font=dict(size=30))))
     rows = (("current", theme.NOW_STYLE, "Now", 1.0), ("aspiration", theme.ASPIRATION_STYLE, "Aspiration", 0.0))
     most = max([int(data[f].dropna().value_counts().max()) for f, *_ in rows if data[f].notna().any()] or [1])
-    per_row = max(4, math.ceil(most / 4))  # at most four lines a pile: a big team widens its piles instead
-    dx = min(0.09, 0.42 / per_row)
-    size = 18 if per_row <= 4 else max(9, int(18 * 4 / per_row))
+    per_row = max(3, math.ceil(most / 5))  # at most five lines a pile: a big team widens its piles instead
+    dx = min(0.13, 0.4 / per_row)
+    size = 15 if per_row <= 3 else max(8, int(15 * 3 / per_row))
     for field, style, row, y in rows:
         vals = [float(v) for v in data[field].dropna()]
-        ox, oy = stacked(vals, per_row=per_row, dx=dx)
+        ox, oy = stacked(vals, per_row=per_row, dx=dx, dy=0.15)
         fig.add_trace(_trace("scatter", x=[v + o for v, o in zip(vals, ox)], y=[y + o for o in oy], mode="markers",
                              name=f"Members, {row.lower()}", customdata=vals,
-                             marker=dict(size=size, color=style["color"], symbol=style["symbol"], opacity=0.8,
+                             marker=dict(size=size, color=style["color"], symbol=style["symbol"], opacity=0.85,
                                          line=dict(width=1, color="#fff")),
                              hovertemplate=f"{row}: %{{customdata}}<extra></extra>"))
         if vals:
@@ -812,22 +812,74 @@ def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
             fig.add_trace(_trace("scatter", x=[mid, mid], y=[y - 0.46, y + 0.46], mode="lines",
                                  name=f"Median, {row.lower()}", line=dict(color=style["color"], width=5),
                                  hovertemplate=f"Team median, {row.lower()}: {mid:g}<extra></extra>"))
-    fig.update_xaxes(range=[0.6, 5.4], tickvals=[1, 2, 3, 4, 5], ticktext=[
-        f"1<br>{spectrum.left.plain_label}", "2", "3", "4", f"5<br>{spectrum.right.plain_label}"],
-        tickfont=dict(size=20), fixedrange=True, showgrid=True, gridcolor="#EEF2F6", zeroline=False)
+    fig.update_xaxes(range=[0.6, 5.4], tickvals=[1, 2, 3, 4, 5], tickfont=dict(size=20), fixedrange=True,
+                     showgrid=True, gridcolor="#EEF2F6", zeroline=False)
     fig.update_yaxes(range=[-0.55, 1.55], tickvals=[0, 1], ticktext=["Aspiration", "Now"], fixedrange=True,
-                     showgrid=False, zeroline=False)
+                     showgrid=False, zeroline=False, automargin=True)
+    # the poles' names above the two ends of the scale, inside the chart (a tick label at 5 would overflow it)
+    poles = [dict(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor, showarrow=False,
+                  text=label, font=dict(size=size_, color=theme.MUTED))
+             for x, anchor, label, size_ in ((0.6, "left", spectrum.left.plain_label, 20),
+                                             (5.4, "right", spectrum.right.plain_label, 20))]
     fig.update_layout(shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5,
-                                   line=dict(color=theme.RULE, width=1))])
-    # on a phone: smaller type and markers, the pole names under the ends wrapped, the rows named in a narrow margin
+                                   line=dict(color=theme.RULE, width=1))], annotations=poles,
+                      margin=dict(l=20, r=30, t=110, b=50))
+    # on a phone: smaller type and markers, the pole names wrapped
     narrow(fig, layout=dict(
-        font=dict(size=14), title=dict(font=dict(size=20)), margin=dict(l=8, r=12, t=60, b=70),
-        xaxis=dict(range=[0.3, 5.7], tickfont=dict(size=12), ticktext=[
-            f"1<br>{two_lines(spectrum.left.plain_label, 10)}", "2", "3", "4",
-            f"5<br>{two_lines(spectrum.right.plain_label, 10)}"]),
-        yaxis=dict(automargin=True)),
-        traces={i: dict(marker=dict(size=max(7, size * 2 // 3))) for i in range(len(fig.data))
+        font=dict(size=14), title=dict(font=dict(size=20)), margin=dict(l=8, r=12, t=90, b=40),
+        xaxis=dict(range=[0.3, 5.7], tickfont=dict(size=12)),
+        annotations=[dict(p, x=0.3 if p["xanchor"] == "left" else 5.7, text=two_lines(p["text"], 12),
+                          font=dict(size=12, color=theme.MUTED)) for p in poles]),
+        traces={i: dict(marker=dict(size=max(6, size * 2 // 3))) for i in range(len(fig.data))
                 if fig.data[i].get("mode") == "markers"})
     if data[["current", "aspiration"]].isna().all().all():
         _empty(fig, "Nobody has marked this spectrum yet")
+    return fig
+
+
+@_builder
+def condition_dots(framework, cmarks: pd.DataFrame, title: str | None = "Every member's ratings",
+                   height: int = 430) -> Spec:
+    """The sixteen conditions as rows (the framework's order, layer by layer): each member's rating a small dot.
+
+    Equal ratings sit side by side (:func:`stacked`), so a row shows as many dots as members rated it; the team's
+    median is a short bar across the row in the rating's colour. Drawn with scatter traces only (the page's
+    smallest plotly.js bundle draws it), it shows what the heat map shows, without names.
+    """
+    rows = [(c, layer) for layer in framework.layers for c in layer.conditions]
+    numbers = condition_numbers(framework)
+    labels = [f"{numbers[c.id]}. {c.name}" for c, _layer in rows]
+    fig = Spec(_base_layout(title, height))
+    ratings = cmarks.dropna(subset=["rating"]) if not cmarks.empty else cmarks
+    xs, ys, texts, mx, my = [], [], [], [], []
+    most = int(ratings.groupby(["condition", "rating"]).size().max()) if len(ratings) else 1
+    per_row = max(4, math.ceil(most / 2))
+    dx = min(0.1, 0.42 / per_row)
+    for i, (c, _layer) in enumerate(rows):
+        y = len(rows) - 1 - i  # the first condition at the top
+        vals = [float(v) for v in ratings.loc[ratings["condition"] == c.id, "rating"]] if len(ratings) else []
+        ox, oy = stacked(vals, per_row=per_row, dx=dx, dy=0.32)
+        xs += [v + o for v, o in zip(vals, ox)]
+        ys += [y + o for o in oy]
+        texts += [f"{c.name}: {v:g}" for v in vals]
+        if vals:
+            mid = float(np.median(vals))
+            mx += [mid, mid, None]
+            my += [y - 0.42, y + 0.42, None]
+    fig.add_trace(_trace("scatter", x=xs, y=ys, mode="markers", name="Members' ratings", text=texts,
+                         hovertemplate="%{text}<extra></extra>",
+                         marker=dict(size=7, color=theme.INK, opacity=0.55)))
+    fig.add_trace(_trace("scatter", x=mx, y=my, mode="lines", name="Team median",
+                         line=dict(color=theme.INK, width=4), hoverinfo="skip"))
+    labels_scale = framework.scale.labels
+    fig.update_xaxes(range=[0.6, 5.4], tickvals=list(range(1, 6)),
+                     ticktext=[f"{k}<br>{labels_scale[k]}" if k in labels_scale else str(k) for k in range(1, 6)],
+                     showgrid=True, gridcolor="#EEF2F6", zeroline=False, fixedrange=True)
+    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=list(reversed(labels)), range=[-0.6, len(rows) - 0.4],
+                     showgrid=False, zeroline=False, fixedrange=True, automargin=True)
+    fig.update_layout(margin=dict(l=8, r=24, t=56 if title else 24, b=60), showlegend=False)
+    narrow(fig, layout=dict(yaxis=dict(ticktext=[str(numbers[c.id]) for c, _l in reversed(rows)]),
+                            xaxis=dict(ticktext=["1", "2", "3", "4", "5"])))
+    if not len(ratings):
+        _empty(fig, "Nobody has rated the conditions yet")
     return fig

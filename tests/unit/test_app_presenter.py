@@ -70,14 +70,18 @@ def test_the_presenter_follows_the_facilitators_moves_with_the_guides_questions(
     assert esc(retreat.BY_ID["notice"].title) in page.step_html.value and esc(p1) in page.step_html.value
     assert "Q1" in page.step_html.value
     assert page.view.value == "now" and "now" in page.plot.figure.layout.title.text
-    assert [t.name for t in page.plot.figure.data if t.name == "Team median, aspiration"]
-    assert all(v is None for t in page.plot.figure.data if t.name == "Team median, aspiration" for v in t.x)
+    names_drawn = [t.name for t in page.plot.figure.data]
+    assert "Team median, now" in names_drawn  # the first pass: now only, nothing of the aspiration
+    assert not [n for n in names_drawn if n and "aspiration" in n.lower()]
 
     store.set_current_step(session, codes["facilitator"], "step1_questions")
     page.live.poll()
     for _letter, q in content.framework.step1.lettered_questions:
         assert esc(q) in page.step_html.value
     assert page.view.value == "conditions"
+    dots = next(t for t in page.plot.figure.data if t.name == "Members' ratings")
+    rated = store.condition_marks(codes["session"])["rating"].notna().sum()
+    assert len(dots.x) == rated and len(set(zip(dots.x, dots.y))) == rated  # every rating, each a dot of its own
 
     store.set_current_step(session, codes["facilitator"], "layer_questions")
     page.live.poll()
@@ -154,3 +158,21 @@ def test_one_spectrum_shows_every_member_who_marked_it(store):
         assert len(trace.x) == 13 and len(places) == 13, name
         assert sorted(trace.customdata) == sorted(values)  # each marker carries its member's mark
         assert all(abs(x - v) < 0.25 for x, v in zip(trace.x, trace.customdata))  # and sits by it
+
+
+def test_the_join_code_in_the_corner_opens_the_page_the_rooms_step_uses(store):
+    codes = seed_demo(store)
+    session = store.session(codes["session"])
+    page = _open(store, codes)
+    assert "charting_your_path.ipynb" in page.joiner.value and f"code={session.join_code}" in page.joiner.value
+    store.set_current_step(session, codes["facilitator"], "driving_values")
+    page.live.poll()
+    assert "laying_the_foundation.ipynb" in page.joiner.value and f"code={session.join_code}" in page.joiner.value
+    assert "Open Laying the Foundation" in page.joiner.value
+    assert session.facilitator_code not in page.joiner.value  # the projector never shows the facilitator's code
+    store.set_current_step(session, codes["facilitator"], "step1_ratings")
+    page.live.poll()
+    assert "conditions_for_scale.ipynb" in page.joiner.value
+    store.set_current_step(session, codes["facilitator"], "team_questions")  # members open nothing new
+    page.live.poll()
+    assert "charting_your_path.ipynb" in page.joiner.value

@@ -689,3 +689,28 @@ def test_spectrum_dots_has_one_marker_per_member_and_the_medians(spectra):
 def test_spectrum_dots_empty_state(spectra):
     fig = charts.spectrum_dots(spectra[0], marks_frame({}))
     assert "Nobody has marked this spectrum yet" in annotation_texts(fig)
+
+
+def test_condition_dots_show_every_rating_and_each_conditions_median(content):
+    import json
+
+    import plotly.io as pio
+
+    fw = content.framework
+    ids = [c.id for c in content.conditions]
+    rows = [(m, f"Member {m}", "teacher", cid, r, False)
+            for m, ratings in {1: 3.0, 2: 3.0, 3: 3.0, 4: 4.5, 5: 1.0}.items()
+            for cid, r in ((ids[0], ratings), (ids[5], 2.0))]
+    cmarks = pd.DataFrame(rows, columns=["respondent_id", "name", "role", "condition", "rating", "priority"])
+    fig = charts.condition_dots(fw, cmarks)
+    dots = trace(fig, "Members' ratings")
+    assert len(dots.x) == 10 and len(set(zip(dots.x, dots.y))) == 10  # every rating, none hidden under another
+    top = len(ids) - 1  # the first condition is the top row
+    assert sorted(round(x * 2) / 2 for x, y in zip(dots.x, dots.y) if abs(y - top) < 0.5) == [1, 3, 3, 3, 4.5]
+    medians = values(trace(fig, "Team median").x)
+    assert medians == [3.0, 3.0, None, 2.0, 2.0, None]
+    assert list(fig.layout.yaxis.ticktext)[-1].endswith(content.conditions[0].name)
+    spec = charts.condition_dots.spec(fw, cmarks)
+    assert _without_nan(spec.to_json()) == _without_nan(_decoded(json.loads(pio.to_json(fig))))
+    empty = charts.condition_dots(fw, cmarks.iloc[0:0])
+    assert "Nobody has rated the conditions yet" in annotation_texts(empty)

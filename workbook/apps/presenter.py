@@ -8,7 +8,6 @@ import plotly.graph_objects as go
 
 from .. import analysis, charts, retreat
 from ..analysis import condition_frames
-from ..html.conditions import rings_key
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
@@ -18,6 +17,7 @@ from ..widgets.page import Page, esc
 from ..widgets.sharing import qr_svg
 
 TITLE = "Presenter view"
+JOIN_APP = "charting_your_path.ipynb"  # what the corner's QR code opens unless the room's step uses another page
 
 
 def spectrum_strip(spectrum, marks: pd.DataFrame) -> go.Figure:
@@ -38,7 +38,11 @@ STEP_CSS = """<style>
 .wb-step-panel .wb-step-questions li { font-size: 1.55rem; line-height: 1.3; margin: 0 0 12px; }
 .wb-step-panel .wb-step-questions.wb-many li { font-size: 1.05rem; line-height: 1.3; margin: 0 0 6px; }
 .wb-step-panel .wb-step-label { font-weight: 700; margin-right: 0.3em; }
-.wb-step-panel .wb-step-group { font-size: 0.95rem; font-weight: 700; color: var(--wb-muted); margin: 8px 0 2px; }
+.wb-step-panel .wb-step-group { font-size: 1rem; font-weight: 700; color: var(--wb-muted); margin: 4px 0 2px; }
+.wb-step-layers { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 4px 24px; }
+.wb-step-layers ul { margin: 0; padding-left: 1.1em; }
+.wb-step-panel .wb-step-layers li { font-size: 1.05rem; line-height: 1.3; margin: 0 0 6px; }
+.wb-present-body.wb-step-only > .wb-step-panel.wb-step-wide { max-width: none; }
 @media (max-width: 700px) { .wb-present-body > .wb-step-panel { flex: 1 1 100%; min-width: 0; } }
 </style>"""
 
@@ -50,19 +54,20 @@ def step_panel(content, s, count: str = "") -> str:
     a step with many questions (the layers') sets them smaller, grouped under each layer's name.
     """
     qs = retreat.questions(content, s)
-    items, group = [], None
+    items, groups = [], {}
     for ref, label, text in qs:
-        if ref.startswith("layer."):
-            if label != group:
-                items.append(f"<li class='wb-step-group'>{esc(label)}</li>")
-                group = label
-            items.append(f"<li>{esc(text)}</li>")
+        if ref.startswith("layer."):  # the layers' questions, each layer a column under its name
+            groups.setdefault(label, []).append(f"<li>{esc(text)}</li>")
         else:
             lead = f"<span class='wb-step-label'>{esc(label)}</span>" if label else ""
             items.append(f"<li>{lead}{esc(text)}</li>")
+    if groups:
+        items.append("<li><div class='wb-step-layers'>" + "".join(
+            f"<div><p class='wb-step-group'>{esc(name)}</p><ul>{''.join(lis)}</ul></div>"
+            for name, lis in groups.items()) + "</div></li>")
     told = "".join(f"<p class='wb-step-do'>{esc((label + ' ') if label else '')}{esc(text)}</p>"
                    for _ref, label, text in retreat.instructions(content, s))
-    many = " wb-many" if len(qs) > 5 else ""
+    many = " wb-many" if len(items) > 5 else ""
     return (f"<div><p class='wb-step-part'>{esc(s.part)}</p><h2>{esc(s.title)}</h2>"
             + (f"<p class='wb-step-count' role='status'>{esc(count)}</p>" if count else "")
             + (told or f"<p class='wb-step-do'>{esc(s.does)}</p>")
@@ -100,10 +105,10 @@ class Presenter(Page):
         self.step_html.add_class("wb-step-panel")
         self.step = None
         self._following = False
-        join = app_link("charting_your_path.ipynb", district=district.slug, session=session.id, code=session.join_code)
-        self.joiner = w.HTML(f"<div class='wb-join'>{qr_svg(join, 3, border=2)}<div><strong>Join from your own "
-                             "device</strong><br>Scan the code, or open:<br>"
-                             f"<span class='wb-link'>{esc(join)}</span></div></div>")
+        self.district = district
+        self.joiner = w.HTML()
+        self._join_app = None
+        self._show_join(JOIN_APP)
         self.hide_join = w.ToggleButton(value=False, description="Hide join code", layout=w.Layout(width="auto"),
                                         tooltip="Show or hide the QR code and the link members join with")
         self.hide_join.observe(self._toggle_join, "value")
@@ -151,6 +156,18 @@ class Presenter(Page):
         if not self._following:
             self.draw()
 
+    def _show_join(self, notebook: str) -> None:
+        """The corner's QR code and link: the page members open for the room's step (Charting Your Path before)."""
+        if notebook == self._join_app:
+            return
+        self._join_app = notebook
+        d, se = self.district, self.session
+        join = app_link(notebook, district=d.slug, session=se.id, code=se.join_code)
+        what = ("Join from your own device" if notebook == JOIN_APP
+                else f"Open {retreat.APP_TITLES.get(notebook, notebook)} on your own device")
+        self.joiner.value = (f"<div class='wb-join'>{qr_svg(join, 3, border=2)}<div><strong>{esc(what)}</strong><br>"
+                             f"Scan the code, or open:<br><span class='wb-link'>{esc(join)}</span></div></div>")
+
     def _toggle_join(self, change) -> None:
         self.joiner.layout.display = "none" if change["new"] else None
         self.hide_join.description = "Show join code" if change["new"] else "Hide join code"
@@ -162,6 +179,7 @@ class Presenter(Page):
         self.count.value = (f"<span class='wb-count' role='status'><strong>{n}</strong> member{'s' if n != 1 else ''} "
                             "charted</span>")
         s = retreat.step(self.step)
+        self._show_join(s.app if s is not None and s.app else JOIN_APP)
         if s is None:
             self.step_html.value = ""
             self.step_html.layout.display = "none"
@@ -170,6 +188,8 @@ class Presenter(Page):
             count = retreat.count_words(s, finished, members) if finished is not None else ""
             self.step_html.value = step_panel(self.content, s, count)
             self.step_html.layout.display = None
+            wide = any(ref.startswith("layer.") for ref in s.questions)  # the layers' questions, in columns
+            (self.step_html.add_class if wide else self.step_html.remove_class)("wb-step-wide")
         view = self.view.value
         if view is None:
             self.plot.layout.display = "none"
@@ -178,28 +198,28 @@ class Presenter(Page):
             return
         self.plot.layout.display = None
         self.body.remove_class("wb-step-only")
-        if view in ("conditions", "votes"):
+        if view == "votes":
             _, csum, names = condition_frames(self.store, self.content, self.session, False)
-            if view == "votes":
-                fig = charts.votes(csum, names, title="Priority votes")
-                fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
-                self.caption.value = ("<p class='wb-muted'>How many members picked each condition as a priority. "
-                                      "Names are never shown.</p>")
-            else:
-                medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
-                fig = charts.framework_rings(self.content.framework, medians, title="Team median alignment")
-                fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
-                self.caption.value = rings_key(self.content.framework, medians)
+            fig = charts.votes(csum, names, title="Priority votes")
+            fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT)
+            self.caption.value = ("<p class='wb-muted'>How many members picked each condition as a priority. "
+                                  "Names are never shown.</p>")
+        elif view == "conditions":
+            cmarks = self.store.condition_marks(self.session.id)
+            fig = charts.condition_dots(self.content.framework, cmarks, title="The sixteen conditions: every rating")
+            fig.update_layout(font=dict(size=15), height=self.CHART_HEIGHT)
+            self.caption.value = ("<p class='wb-muted'>Each dot is one member's rating (equal ratings side by side); "
+                                  "the bar is the team's median. Names are never shown.</p>")
         elif view in ("all", "now"):
             fields = ("current", "aspiration") if view == "all" else ("current",)
-            shown = marks if view == "all" else marks.assign(aspiration=float("nan"))
-            agreed = self.store.team_marks(self.session.id)
-            if view == "now":
-                agreed = agreed.assign(aspiration=float("nan"))
-            spread = {f: analysis.summary(shown, f) for f in fields}
+            spread = {f: analysis.summary(marks, f) for f in fields}
             title = "The team's median pathway" if view == "all" else "Where the team sees the system now"
-            fig = charts.team_pathways(self.content.spectra, shown, analysis.median_pathway(shown), agreed,
-                                       title=title, spread=spread, members=False)
+            spec = charts.team_pathways.spec(self.content.spectra, marks, analysis.median_pathway(marks),
+                                             self.store.team_marks(self.session.id), title=title, spread=spread,
+                                             members=False)
+            if view == "now":  # the first pass: nothing of the aspiration, not even its legend entry
+                spec["data"] = [t for t in spec.data if "aspiration" not in str(t.get("name", "")).lower()]
+            fig = spec.figure()
             fig.update_layout(font=dict(size=18), height=self.CHART_HEIGHT, margin=dict(t=60))
             self.caption.value = ("<p class='wb-muted'>The team's median " + ("now and aspiration" if view == "all"
                                                                               else "now") +
@@ -208,7 +228,7 @@ class Presenter(Page):
         else:
             fig = spectrum_strip(self.content.spectrum(view), marks)
             fig.update_layout(height=self.CHART_HEIGHT)
-            self.caption.value = ("<p class='wb-muted'>Each marker is one member (equal marks stand side by side); "
+            self.caption.value = ("<p class='wb-muted'>Each marker is one member (equal marks side by side); "
                                   "the line is the team's median.</p>")
         self.plot.show(fig)
 

@@ -34,15 +34,15 @@ FOLLOW_UP_DAYS = 90  # a suggested date to look again: about a term later
 
 CSS = """<style>
 .wb-ros { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.wb-ros > .wb-ros-list { flex: 1 1 360px; min-width: 0; }
-.wb-ros > .wb-ros-now { flex: 2 1 480px; min-width: 0; }
-.wb-ros-row { display: flex; align-items: center; gap: 6px; padding: 4px 6px; border-radius: 6px;
-  border-left: 5px solid transparent; }
+.wb-ros > .wb-ros-list { flex: 1 1 420px; min-width: 0; }
+.wb-ros > .wb-ros-now { flex: 1 1 440px; min-width: 0; }
+.wb-ros-row { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; padding: 4px 6px;
+  border-radius: 6px; border-left: 5px solid transparent; }
 .wb-ros-row.wb-ros-current { background: #E6F0F8; border-left-color: var(--wb-now, #0072B2); }
-.wb-ros-row .wb-ros-what { flex: 1 1 auto; min-width: 0; }
+.wb-ros-row .wb-ros-what { flex: 1 1 14em; min-width: 0; }
 .wb-ros-row .widget-bounded-int-text { width: 4.6em; flex: 0 0 auto; }
 .wb-ros-row .widget-button { flex: 0 0 auto; }
-.wb-ros-num { display: inline-block; min-width: 1.6em; color: var(--wb-muted); }
+.wb-ros-num { display: inline-block; min-width: 2em; color: var(--wb-muted); }
 .wb-ros-part { font-size: 0.85rem; color: var(--wb-muted); margin: 10px 0 2px; font-weight: 700; }
 .wb-ros-count { font-size: 0.85rem; color: var(--wb-muted); }
 .wb-ros-live { font-size: 1.35rem; margin: 6px 0; }
@@ -105,7 +105,7 @@ class RunOfShow(Page):
         moves.add_class("wb-ros-moves")
         self.heading = html()
         self.live_count = html()
-        self.clock = StepClock()
+        self.clock = StepClock(idle="")
         self.opens = html()
         self.detail = html()
         self.follow_up = self._follow_up_box()
