@@ -6,7 +6,8 @@ import re
 import shutil
 import subprocess
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import SHOTS, wait_for_app
+from tests.browser.layout import check_layout
 from tests.conftest import require
 
 
@@ -52,3 +53,16 @@ def test_the_facilitator_downloads_the_team_summary_as_pdf_and_html(server, page
     respondents = store.respondents(sid)
     assert respondents and not any(r.name in html for r in respondents)
     store.dispose()
+    # the box with its buttons, the names box and a download link: nothing cut off or overlapping at any size
+    check_layout(page, "downloads", docs=False)
+    # on a phone the box lies below the check's 8000 px: its words and buttons stay inside it there too
+    page.set_viewport_size({"width": 390, "height": 844})
+    box = page.locator(".wb-card", has=page.get_by_role("heading", name="Downloads"))
+    box.scroll_into_view_if_needed()
+    box.screenshot(path=str(SHOTS / "downloads-box-390.png"))
+    outside = box.evaluate("""card => { const c = card.getBoundingClientRect();
+        return [...card.querySelectorAll('button, label, a, p, input')].filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && (r.left < c.left - 1 || r.right > c.right + 1 || e.scrollWidth > e.clientWidth + 1);
+        }).map(e => e.tagName + ': ' + (e.innerText || e.value || '').slice(0, 60)); }""")
+    assert outside == [], outside
