@@ -75,6 +75,15 @@ print(json.dumps({"spec": plot.spec, "config": plot.config, "label": plot.label,
                   "fill": plot.fill, "esm": plot._esm}))
 """
 
+# where a visit's time went (seconds on the page's clock): the HTML fully received (Voila streams it while the
+# kernel builds the page), the DOM ready, the plotly bundle received (null when it came from the cache unasked)
+PHASES = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const js = performance.getEntriesByType('resource').find((e) => e.name.includes('%s'));
+  return {html_done: n.responseEnd / 1000, dom_ready: n.domContentLoadedEventEnd / 1000,
+          bundle_done: js && js.responseEnd ? js.responseEnd / 1000 : null};
+}"""
+
 FLOOR_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -218,9 +227,12 @@ class Phone:
             if not self.open and time.perf_counter() - self.last >= QUIET_S:
                 break
         network = [i for i in self.sent if i not in self.cached and not browser.outside(self.sent[i])]
+        phases = {k: None if v is None else round(v, 3)
+                  for k, v in self.page.evaluate(PHASES % BUNDLE).items()}
         return {"chart_s": None if seconds is None else round(seconds, 3), "bytes": int(self.bytes),
                 "bytes_at_chart": int(at_chart), "requests": len(network), "requests_seen": len(self.sent),
                 "from_cache": len(self.cached), "ws_payload_bytes": self.ws_bytes, "outside": list(self.outside),
+                "phases": phases,
                 "problems": self.errors + self.failed + ([] if seconds is not None else ["no chart drawn"]),
                 "width": self.page.evaluate("() => { const g = document.querySelector('.wb-chart'); "
                                             "return g && g.parentElement ? g.parentElement.clientWidth : null; }"),
@@ -305,6 +317,10 @@ def _med(visits: list[dict], key: str):
     return summary([v[key] for v in visits])["median"]
 
 
+def _phase(visits: list[dict], key: str):
+    return summary([v["phases"][key] for v in visits if v.get("phases", {}).get(key) is not None])["median"]
+
+
 def _phone_rows(raw: dict) -> list[dict]:
     sides = raw["sides"]
     t = {s: {k: _times(sides[s][k]) for k in ("first", "repeat")} for s in SIDES}
@@ -355,6 +371,12 @@ def _phone_rows(raw: dict) -> list[dict]:
             _med(sides["panel"]["repeat"], "requests"), _med(sides["floor"]["repeat"], "requests"), None),
         row("phone", "WebSocket payload received, first visit: member page vs Panel", ws["member"], ws["panel"], None,
             "B", "not in the bytes rows: frames' payloads as the page received them (after any decompression)"),
+        row("phone", "member page cold: HTML received vs static floor", _phase(sides["member"]["first"], "html_done"),
+            _phase(sides["floor"]["first"], "html_done"), None, "s", "navigation timing responseEnd: Voila streams "
+            "the page while the kernel builds it"),
+        row("phone", f"member page cold: {BUNDLE} received vs static floor",
+            _phase(sides["member"]["first"], "bundle_done"), _phase(sides["floor"]["first"], "bundle_done"), None, "s",
+            "resource timing responseEnd of the bundle, the same file and URL on both pages"),
         check("phone", "page errors / failed requests / loads without a chart", sum(problems.values()), 0,
               f"per side {problems}"),
         row("phone", "requests outside 127.0.0.1 (blocked): member, floor, Panel", outside["member"], None, None, "",
