@@ -156,7 +156,7 @@ def summary_html(store, session_id: int, content=None) -> str:
     cmarks = store.condition_marks(session.id)
     counts = {"joined": len(store.respondents(session.id)), "charted": analysis.members_marked(marks),
               "rated": int(cmarks.dropna(subset=["rating"])["respondent_id"].nunique()) if not cmarks.empty else 0}
-    body = (html.title_section(district.name, district.synthetic, session.label, session.held_on, counts)
+    body = (html.title_section(district.name, district.synthetic, session.label, session.held_on, counts, min_group)
             + html.foundation_section(content.guides.guide_1, _team_answers(notes),
                                       store.desired_outcomes(session.id))
             + _pathway_part(content, store, session, notes, marks, min_group)

@@ -83,8 +83,11 @@ def mark(value) -> str:
 
 
 def title_section(district_name: str, synthetic: bool, session_label: str, held_on: dt.date | None,
-                  counts: dict) -> str:
-    """The page's heading: district (marked when fictional), session, date and who took part (counts only)."""
+                  counts: dict, min_group: int = 1) -> str:
+    """The page's heading: district (marked when fictional), session, date, who took part, the privacy rule.
+
+    Counts only; the rule says no member is named and figures need at least ``min_group`` members.
+    """
     tag = " <span class='tag'>Fictional demo data</span>" if synthetic else ""
     parts = []
     for key, words in (("joined", "joined the session"), ("charted", "charted a pathway"),
@@ -95,8 +98,11 @@ def title_section(district_name: str, synthetic: bool, session_label: str, held_
     who = f"<p class='lede'>{esc('; '.join(parts))}.</p>" if parts else ""
     demo = ("<p class='muted'>This district and its people are fictional, made to try the workbook.</p>"
             if synthetic else "")
+    rule = (f" Figures computed from members' marks are shown only where at least {min_group} members took part."
+            if min_group > 1 else "")
+    privacy = (f"<p class='muted'>What the team decided and recorded together; no member is named.{rule}</p>")
     return (f"<header><h1>{esc(district_name)}{tag}</h1><p class='lede'>Team summary · {esc(session_label)} · "
-            f"{esc(long_date(held_on))}</p>{who}{demo}</header>")
+            f"{esc(long_date(held_on))}</p>{who}{privacy}{demo}</header>")
 
 
 def answers_list(questions, answers: dict) -> str:
