@@ -255,7 +255,7 @@ def role_differences(marks: pd.DataFrame, field: str = "current", medians: pd.Da
 
 
 def survey_benchmark(marks: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
-    """The team's current state beside the national survey (n=86).
+    """The team's current state beside the national survey (86 respondents, leaders of about 60 systems).
 
     ``survey`` has the columns of ``data/survey_2018.csv`` (index or column ``spectrum``).
     Returns per spectrum: team_n, team_median, team_mean, survey_median, survey_mean,
@@ -441,22 +441,81 @@ def top_priorities(csum: pd.DataFrame, k: int = 3) -> list[str]:
 
 # ------------------------------------------------------------ network segments (as the survey groups systems)
 
-def segments(table: pd.DataFrame) -> pd.DataFrame:
-    """The survey's segments per district: kind, size, urbanicity, FRL band, years scaling (as labels)."""
-    def band(values, edges, labels):
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-        out = np.asarray(labels, dtype=object)[np.searchsorted(edges, numbers, side="right")]
-        out[np.isnan(numbers)] = None
-        return out
+# The national survey's segments, as *Look Both Ways* (2018) names them. Its "Overview of Respondents" charts
+# its respondents by six characteristics (86 rated the seven questions; the quick facts say 89 leaders from 60
+# systems completed it, the text around them "nearly 100 respondents from more than 60 systems"). The charts
+# are images: the source text keeps only their titles and n, and the findings name some of their bands. The
+# workbook's reading, segment by segment:
+#
+# - "Respondents by System" (n=85): districts, CMOs, private schools ("three"), single-site entities. Kinds
+#   district, cmo, private, other are labelled District, CMO, Private school, Other.
+# - "Respondents by System Size" (n=75; non-district respondents excluded), in schools ("ranging from 1 school
+#   to 600"). Named bands: "Larger systems (60–100 schools)" and "over 100 schools" (twice; the quick facts say
+#   "100 schools or more" once: read as over 100, so 100 itself stays in 60–100). Below 60 the text names no
+#   band: 1–9, 10–24 and 25–59 schools are the workbook's own. Every kind of system gets a size here.
+# - "Respondents by Schools Served" (n=86): the settings of the schools a system serves, read from the findings
+#   ("urban systems", "rural systems", "suburban schools", "systems serving all types of schools", "serving
+#   diverse range of geographies"). Urban, Suburban, Rural; mixed is "All types (mixed)".
+# - "Respondents by Percent Students Qualifying for Free-and-Reduced Lunch" (n=84). Named bands: "<10%",
+#   "75–100% FRL", and ">50–99%" for the two upper bands together, which makes the band below 75 start at 50
+#   (50–74%). Between 10 and 50 the text names no band: 10–24% and 25–49% are the workbook's own.
+# - "Respondents by Stage of Implementation: Years Scaling" (n=86). Named band: "3+ years" ("systems 3+ years
+#   into scaling"); under 1 year, 1 year and 2 years are the workbook's own (the findings speak of systems
+#   "just starting" and "early in the process").
+# - "Respondents by System Penetration: Percent Schools Engaged" (n=80; non-district respondents excluded): the
+#   share of a system's schools engaged in its blended/personalized learning work. Named band: "10–25% of
+#   schools engaged" (25 included, so the next band starts above it); under 10%, 26–50%, 51–75% and 76–100%
+#   are the workbook's own.
+SEGMENT_NAMES = {"kind": "System", "size": "System size", "urbanicity": "Schools served",
+                 "frl": "Free-and-reduced lunch", "years": "Years scaling", "engaged": "Schools engaged"}
+"""Each segment's name, as the survey's charts of respondents name it (short forms of their titles)."""
+KIND_LABELS = {"district": "District", "cmo": "CMO", "private": "Private school", "other": "Other"}
+SETTING_LABELS = {"urban": "Urban", "suburban": "Suburban", "rural": "Rural", "mixed": "All types (mixed)"}
+SIZE_BANDS = ((10, 25, 60, 101), ("1–9 schools", "10–24 schools", "25–59 schools", "60–100 schools",
+                                  "over 100 schools"))
+FRL_BANDS = ((10, 25, 50, 75), ("<10% FRL", "10–24% FRL", "25–49% FRL", "50–74% FRL", "75–100% FRL"))
+YEARS_BANDS = ((1, 2, 3), ("under 1 year", "1 year", "2 years", "3+ years"))
+ENGAGED_BANDS = ((10, 25, 50, 75), ("under 10% of schools engaged", "10–25% of schools engaged",
+                                    "26–50% of schools engaged", "51–75% of schools engaged",
+                                    "76–100% of schools engaged"))
+"""Bands as (edges, labels). A value on an edge belongs to the band above it, except for the share of schools
+engaged, whose bands above 10% include their upper edge (the survey's "10–25%")."""
+SEGMENT_ORDER = {"kind": tuple(KIND_LABELS.values()), "size": SIZE_BANDS[1],
+                 "urbanicity": tuple(SETTING_LABELS.values()), "frl": FRL_BANDS[1], "years": YEARS_BANDS[1],
+                 "engaged": ENGAGED_BANDS[1]}
+"""Each segment's labels in the order a filter lists them."""
 
+
+def _band(values, edges, labels, upper_closed: bool = False):
+    """Each value's band label (None where the value is missing or not a number)."""
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    if upper_closed:  # (edges[0]..edges[1]], (edges[1]..edges[2]] ...; below edges[0] the first band
+        where = np.where(numbers < edges[0], 0, 1 + np.searchsorted(edges[1:], numbers, side="left"))
+    else:
+        where = np.searchsorted(edges, numbers, side="right")
+    out = np.asarray(labels, dtype=object)[np.minimum(where, len(labels) - 1)]
+    out[np.isnan(numbers)] = None
+    return out
+
+
+def segments(table: pd.DataFrame) -> pd.DataFrame:
+    """The survey's segments per district, as labels: kind, size, urbanicity, FRL, years scaling, schools engaged.
+
+    ``table``: one row per district with kind, schools, urbanicity, frl_percent, years_scaling and (optional)
+    engaged_percent. Columns are the keys of :data:`SEGMENT_NAMES`; a missing value stays missing (None).
+    """
+    def labelled(values, labels):
+        return [None if pd.isna(v) else labels.get(v, v) for v in values]
+
+    missing = [None] * len(table)
     out = pd.DataFrame(index=table.index)
-    out["kind"] = table["kind"]
-    out["size"] = band(table["schools"], [10, 25, 60, 100], ["1-9 schools", "10-24 schools", "25-59 schools",
-                                                              "60-99 schools", "100+ schools"])
-    out["urbanicity"] = table["urbanicity"]
-    out["frl"] = band(table["frl_percent"], [25, 50, 75], ["FRL under 25%", "FRL 25-49%", "FRL 50-74%",
-                                                           "FRL 75-100%"])
-    out["years"] = band(table["years_scaling"], [1, 2, 3], ["under 1 year", "1 year", "2 years", "3+ years"])
+    out["kind"] = labelled(table["kind"], KIND_LABELS)
+    out["size"] = _band(table["schools"], *SIZE_BANDS)
+    out["urbanicity"] = labelled(table["urbanicity"], SETTING_LABELS)
+    out["frl"] = _band(table["frl_percent"], *FRL_BANDS)
+    out["years"] = _band(table["years_scaling"], *YEARS_BANDS)
+    engaged = table["engaged_percent"] if "engaged_percent" in table.columns else missing
+    out["engaged"] = _band(engaged, *ENGAGED_BANDS, upper_closed=True)
     return out
 
 

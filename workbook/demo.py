@@ -41,6 +41,23 @@ _NOTES = [
 ]
 
 
+DEMO_ENGAGED = 37.5
+"""The demo district's share of schools engaged in its personalized learning work: 9 of its 24 schools."""
+
+
+def engaged_share(years_scaling: float, schools: int, rng: random.Random) -> float:
+    """A plausible share of a fictional system's schools engaged (0-100): it grows with the years scaling.
+
+    A whole number of the system's schools: a system just starting has a few engaged (up to about a quarter,
+    as the survey's "early in the process of scaling (10–25% of schools engaged)"), one scaling five years or
+    more most of them.
+    """
+    steps = ((5, 0.50, 1.0), (3, 0.30, 0.80), (2, 0.20, 0.60), (1, 0.10, 0.40), (0, 0.03, 0.25))
+    low, high = next((lo, hi) for least, lo, hi in steps if (years_scaling or 0) >= least)
+    engaged = max(1, min(schools, round(schools * rng.uniform(low, high))))
+    return round(100 * engaged / schools, 1)
+
+
 def _half(x: float) -> float:
     return min(5.0, max(1.0, round(x * 2) / 2))
 
@@ -49,7 +66,7 @@ def seed_demo(store: Store, seed: int = 7) -> dict:
     """Create the fictional demo district with one session and eight members; returns its links' codes."""
     rng = random.Random(seed)
     store.create_district(DEMO_SLUG, DEMO_NAME, "district", schools=24, urbanicity="suburban", frl_percent=58,
-                          years_scaling=2, synthetic=True)
+                          years_scaling=2, engaged_percent=DEMO_ENGAGED, synthetic=True)
     session = store.create_session(DEMO_SLUG, "Fall retreat (demo)", dt.date(2026, 10, 15), min_group_size=5)
     content = load_content()
     for i, (name, role) in enumerate(DEMO_MEMBERS):
@@ -106,6 +123,7 @@ def seed_conditions_for(store: Store, content, member, rng: random.Random) -> No
 def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: int = 2, seed: int = 11) -> int:
     """A fictional network: ``districts`` x ``members`` x ``sessions``, bulk-inserted. Returns districts made."""
     rng = random.Random(seed)
+    shares = random.Random(seed + 1)  # its own stream: every other draw stays what it was before shares were made
     kinds = ["district"] * 7 + ["cmo", "cmo", "private"]
     urban = ["urban", "suburban", "rural", "mixed"]
     roles = ["Superintendent", "Central-office leader", "Principal / school leader", "Teacher leader", "Board member"]
@@ -120,6 +138,7 @@ def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: 
                     "schools": rng.choice([3, 8, 15, 30, 60, 120]), "urbanicity": rng.choice(urban),
                     "frl_percent": round(rng.uniform(5, 95)), "years_scaling": rng.choice([0, 1, 2, 3, 5]),
                     "synthetic": True, "sessions": []}
+        district["engaged_percent"] = engaged_share(district["years_scaling"], district["schools"], shares)
         for k in range(sessions):
             people = [{"name": f"Member {m + 1}", "role": rng.choice(roles)} for m in range(members)]
             for person in people:

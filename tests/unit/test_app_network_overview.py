@@ -69,28 +69,30 @@ def test_peers_unknown_district(hand_built):
         analysis.peers(hand_built, "zzz")
 
 
-# ------------------------------------------------------------ analysis.segments bands
+# ------------------------------------------------------------ analysis.segments: the survey's own names and bands
 
 def _table(**columns) -> pd.DataFrame:
     n = len(next(iter(columns.values())))
     base = {"kind": ["district"] * n, "schools": [None] * n, "urbanicity": [None] * n, "frl_percent": [None] * n,
-            "years_scaling": [None] * n}
+            "years_scaling": [None] * n, "engaged_percent": [None] * n}
     base.update(columns)
     return pd.DataFrame(base, index=[f"d{i}" for i in range(n)])
 
 
 @pytest.mark.parametrize(("schools", "band"), [
-    (1, "1-9 schools"), (9, "1-9 schools"), (10, "10-24 schools"), (24, "10-24 schools"), (25, "25-59 schools"),
-    (59, "25-59 schools"), (60, "60-99 schools"), (99, "60-99 schools"), (100, "100+ schools"),
-    (5000, "100+ schools")])
+    (1, "1–9 schools"), (9, "1–9 schools"), (10, "10–24 schools"), (24, "10–24 schools"), (25, "25–59 schools"),
+    (59, "25–59 schools"), (60, "60–100 schools"), (99, "60–100 schools"), (100, "60–100 schools"),
+    (101, "over 100 schools"), (600, "over 100 schools"), (5000, "over 100 schools")])
 def test_segments_size_bands(schools, band):
+    """The survey's "Larger systems (60–100 schools)" and "systems with over 100 schools"."""
     assert analysis.segments(_table(schools=[schools]))["size"].iloc[0] == band
 
 
 @pytest.mark.parametrize(("frl", "band"), [
-    (0, "FRL under 25%"), (24.9, "FRL under 25%"), (25, "FRL 25-49%"), (49.5, "FRL 25-49%"), (50, "FRL 50-74%"),
-    (74.9, "FRL 50-74%"), (75, "FRL 75-100%"), (100, "FRL 75-100%")])
+    (0, "<10% FRL"), (9.9, "<10% FRL"), (10, "10–24% FRL"), (24.9, "10–24% FRL"), (25, "25–49% FRL"),
+    (49.5, "25–49% FRL"), (50, "50–74% FRL"), (74.9, "50–74% FRL"), (75, "75–100% FRL"), (100, "75–100% FRL")])
 def test_segments_frl_bands(frl, band):
+    """The survey's "(<10%)" and "(75–100% FRL)", and ">50–99%" for the two bands above 50."""
     assert analysis.segments(_table(frl_percent=[frl]))["frl"].iloc[0] == band
 
 
@@ -100,15 +102,40 @@ def test_segments_years_bands(years, band):
     assert analysis.segments(_table(years_scaling=[years]))["years"].iloc[0] == band
 
 
+@pytest.mark.parametrize(("engaged", "band"), [
+    (0, "under 10% of schools engaged"), (9.5, "under 10% of schools engaged"), (10, "10–25% of schools engaged"),
+    (25, "10–25% of schools engaged"), (25.5, "26–50% of schools engaged"), (50, "26–50% of schools engaged"),
+    (51, "51–75% of schools engaged"), (75, "51–75% of schools engaged"), (76, "76–100% of schools engaged"),
+    (100, "76–100% of schools engaged")])
+def test_segments_engaged_bands(engaged, band):
+    """The survey's "10–25% of schools engaged" includes 25: the next band starts above it."""
+    assert analysis.segments(_table(engaged_percent=[engaged]))["engaged"].iloc[0] == band
+
+
 def test_segments_missing_values_stay_missing():
     table = _table(schools=[9, None], frl_percent=[75, None], years_scaling=[None, 1], urbanicity=["rural", None],
-                   kind=["cmo", "district"])
+                   kind=["cmo", "district"], engaged_percent=[None, 40])
     seg = analysis.segments(table)
-    assert list(seg.columns) == ["kind", "size", "urbanicity", "frl", "years"]
-    assert seg.loc["d0"].tolist() == ["cmo", "1-9 schools", "rural", "FRL 75-100%", None]
-    assert seg.loc["d1", "size"] is None and seg.loc["d1", "frl"] is None
-    assert seg.loc["d1", "years"] == "1 year"
-    assert pd.isna(seg.loc["d1", "urbanicity"])
+    assert list(seg.columns) == ["kind", "size", "urbanicity", "frl", "years", "engaged"]
+    assert seg.loc["d0"].tolist() == ["CMO", "1–9 schools", "Rural", "75–100% FRL", None, None]
+    assert seg.loc["d1", "size"] is None and seg.loc["d1", "frl"] is None and seg.loc["d1", "urbanicity"] is None
+    assert seg.loc["d1", "years"] == "1 year" and seg.loc["d1", "kind"] == "District"
+    assert seg.loc["d1", "engaged"] == "26–50% of schools engaged"
+    # a store without the share of schools engaged yet: the segment is there, empty
+    assert analysis.segments(table.drop(columns="engaged_percent"))["engaged"].tolist() == [None, None]
+
+
+def test_segment_names_and_order_are_the_surveys():
+    assert analysis.SEGMENT_NAMES == {"kind": "System", "size": "System size", "urbanicity": "Schools served",
+                                      "frl": "Free-and-reduced lunch", "years": "Years scaling",
+                                      "engaged": "Schools engaged"}
+    every = _table(kind=["district"] * 5, schools=[1, 10, 25, 60, 101], frl_percent=[0, 10, 25, 50, 75],
+                   years_scaling=[0, 1, 2, 3, 3], engaged_percent=[0, 10, 26, 51, 76],
+                   urbanicity=["urban", "suburban", "rural", "mixed", "mixed"])
+    seg = analysis.segments(every)
+    for key in ("size", "frl", "engaged"):
+        assert tuple(seg[key]) == analysis.SEGMENT_ORDER[key], key  # one district per band, in band order
+    assert tuple(seg["urbanicity"].iloc[:4]) == analysis.SEGMENT_ORDER["urbanicity"]
 
 
 # ------------------------------------------------------------ the coach's page on a seeded network
@@ -220,7 +247,7 @@ def test_unknown_highlight_is_ignored(store, content):
     assert p.district.value == ""
 
 
-@pytest.mark.parametrize("key", ["kind", "size", "urbanicity", "frl", "years"])
+@pytest.mark.parametrize("key", ["kind", "size", "urbanicity", "frl", "years", "engaged"])
 def test_each_filter_reduces_the_shown_set(page, key):
     seg = page.segments.loc[page.pathways.index]
     counts = seg[key].value_counts()
@@ -234,6 +261,27 @@ def test_each_filter_reduces_the_shown_set(page, key):
     assert set(b.text) == expected
     page.filters[key].value = ""
     assert shown_count(page) == (12, 12)
+
+
+def test_filters_are_the_surveys_segments_in_band_order(page):
+    assert [dd.description for dd in page.filters.values()] == [
+        "System", "System size", "Schools served", "Free-and-reduced lunch", "Years scaling", "Schools engaged"]
+    for key, dd in page.filters.items():
+        values = [v for _label, v in dd.options][1:]
+        present = set(page.segments[key].dropna())
+        assert set(values) == present and len(values) > 1, key
+        order = analysis.SEGMENT_ORDER[key]
+        assert values == sorted(values, key=order.index), key
+    # the fictional network has a share of schools engaged for every district
+    assert page.segments.loc[NETWORK, "engaged"].notna().all()
+    assert set(page.segments.loc[NETWORK, "engaged"]) <= set(analysis.SEGMENT_ORDER["engaged"])
+
+
+def test_peers_name_the_segments_in_common_as_the_survey_does(page):
+    page.district.value = "network-0004"
+    shared = re.findall(r"<tr><th scope='row'>.*?</th><td>.*?</td><td>(.*?)</td></tr>", page.peers.value)
+    said = [part.split(": ")[0] for cell in shared if cell != "—" for part in cell.split(", ")]
+    assert said and set(said) <= set(analysis.SEGMENT_NAMES.values())
 
 
 def test_two_filters_combine(page):
@@ -267,7 +315,7 @@ def test_choosing_a_district_highlights_it_with_peers_and_movement(page, store, 
     names = [t.name for t in fig.data]
     assert slug in names
     assert names.count("Peer") == 5
-    expected = analysis.peers(page.pathways, slug, k=5, segments=page.segments)
+    expected = analysis.peers(page.pathways, slug, k=5, segments=page.named_segments())
     assert len(expected) == 5 and slug not in set(expected["district"])
     rows = re.findall(r"<tr><th scope='row'>(.*?)</th><td>(.*?)</td><td>(.*?)</td></tr>", page.peers.value)
     assert len(rows) == 5

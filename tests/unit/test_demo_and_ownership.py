@@ -40,6 +40,47 @@ def test_a_fictional_network_is_marked_synthetic_and_not_added_twice(store):
     assert len(network) == 3 and all(d.synthetic and "Fictional" in d.name for d in network)
 
 
+def test_fictional_systems_have_plausible_shares_of_schools_engaged(store):
+    demo.seed_demo(store)
+    assert demo.seed_network(store, districts=40, members=2, sessions=1) == 40
+    districts = store.districts()
+    example = store.district(demo.DEMO_SLUG)
+    assert example.engaged_percent == pytest.approx(100 * 9 / example.schools)  # 9 of its 24 schools
+    network = [d for d in districts if d.slug.startswith("network-")]
+    for d in network:
+        assert 0 < d.engaged_percent <= 100, d
+        engaged = d.engaged_percent * d.schools / 100  # a whole number of the system's schools
+        assert engaged == pytest.approx(round(engaged), abs=0.06), d
+    by_years: dict = {}
+    for d in network:
+        by_years.setdefault(d.years_scaling, []).append(d.engaged_percent)
+    mean = {y: sum(v) / len(v) for y, v in by_years.items()}
+    assert mean[min(mean)] < mean[max(mean)]  # systems scaling longer have more of their schools engaged
+    assert len({d.engaged_percent for d in network}) > 10
+
+
+def test_shares_of_schools_engaged_leave_every_other_fictional_value_as_it_was(tmp_path, monkeypatch):
+    """The shares come from a stream of their own: the network (and the stored notebooks) otherwise stay put."""
+    def network(name):
+        store = Store(f"sqlite:///{tmp_path / name}")
+        demo.seed_network(store, districts=6, members=3, sessions=2)
+        fields = [(d.slug, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling, d.engaged_percent)
+                  for d in store.districts()]
+        marks = store.network_marks()[["district", "spectrum", "current"]].values.tolist()
+        store.dispose()
+        return fields, marks
+
+    first = network("first.sqlite")
+
+    def greedy(years, schools, rng):  # shares drawn another way, with many more draws
+        return round(sum(rng.random() for _ in range(7)) / 7 * 100, 1)
+    monkeypatch.setattr(demo, "engaged_share", greedy)
+    other = network("other.sqlite")
+    assert [f[:-1] for f in first[0]] == [f[:-1] for f in other[0]]
+    assert first[1] == other[1]
+    assert [f[-1] for f in first[0]] != [f[-1] for f in other[0]]
+
+
 def test_deleting_a_district_removes_its_sessions_and_members(store):
     codes = demo.seed_demo(store)
     deleted = ownership.delete_district(store, codes["district"])

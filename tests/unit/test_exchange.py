@@ -53,7 +53,8 @@ def snapshot(store: Store, session_id: int, numbered: bool = False) -> dict:
     notes = store.notes(session_id)
     items = store.action_items(session_id)
     return {
-        "district": (d.slug, d.name, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling),
+        "district": (d.slug, d.name, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling,
+                     d.engaged_percent),
         "session": (session.label, session.held_on, session.min_group_size, session.show_authors,
                     session.max_priorities),
         "members": sorted((names[r.id], r.role) for r in people),
@@ -146,6 +147,17 @@ def test_round_trip_is_exact(store, team, fresh, tmp_path, suffix):
     assert snapshot(target, summary["session"]) == snapshot(store, team["session"])
     names = sorted(r.name for r in target.respondents(summary["session"]))
     assert names.count("Avery Example") == 2
+
+
+def test_the_share_of_schools_engaged_travels_with_the_district(store, fresh, tmp_path):
+    store.create_district("engaged-usd", "Engaged Unified (fictional)", schools=12, engaged_percent=25)
+    session = store.create_session("engaged-usd", "Round 1")
+    exchange.export_session(store, session.id, tmp_path / "engaged.xlsx")
+    row = dict(zip(*parts_of(tmp_path / "engaged.xlsx")["session"]))
+    assert row["engaged_percent"] == 25
+    target = fresh()
+    got = exchange.import_session(target, tmp_path / "engaged.xlsx")
+    assert target.district(got["district"]).engaged_percent == 25
 
 
 def test_a_sessions_number_of_priorities_travels_and_is_held_to(store, team, fresh, tmp_path):
@@ -409,7 +421,7 @@ def test_team_fixture_imports(store):
     assert ("Ana Example", "pace", 4.5, None) in snap["spectrum_marks"]
     assert ("time", "short", 0, "=SUM(A1)", "Q1", "@team", False) in snap["action_items"]
     assert snap["district"] == ("fixture-usd", "Fixture Unified School District (fictional)", "district", 12, "rural",
-                                41.5, 3.0)
+                                41.5, 3.0, None)  # the fixture is from before the share of schools engaged
 
 
 def test_bom_and_crlf_import_fine(store, tmp_path):
@@ -491,6 +503,9 @@ BAD = [
     ("session", "district_slug,district_name,kind,session_label,held_on\nBad Slug,X,district,L,2025-13-01\n",
      ["session, row 2: district_slug bad slug (got 'Bad Slug'", "session, row 2: held_on is not valid"]),
     ("plan_areas", "position,condition\n0,time\n1,time\n", ["plan_areas, row 3: duplicate condition"]),
+    ("session", "district_slug,district_name,kind,session_label,held_on,engaged_percent\n"
+                "new-usd,X,district,L,2025-10-01,120\n",
+     ["session, row 2: engaged_percent is not valid (got '120'; allowed 0 to 100 or empty)"]),
 ]
 
 

@@ -19,8 +19,8 @@ LEDE = ("Every district's current pathway (the median of its latest session) acr
         "spectrum as in the national survey. Filter by the survey's segments, pick a district to highlight it, "
         "and see its most similar peers: the districts whose pathways lie nearest.")
 MIN_MEMBERS = 5
-FILTERS = (("kind", "Kind of system"), ("size", "Size"), ("urbanicity", "Setting"), ("frl", "Free/reduced lunch"),
-           ("years", "Years scaling"))
+FILTERS = tuple((key, analysis.SEGMENT_NAMES[key]) for key in ("kind", "size", "urbanicity", "frl", "years", "engaged"))
+"""The filters: the survey's segments, named as its charts of respondents name them (see ``analysis.segments``)."""
 
 
 class NetworkOverview(Page):
@@ -29,11 +29,16 @@ class NetworkOverview(Page):
     def __init__(self, store: Store, content, highlight: str | None = None, min_members: int = MIN_MEMBERS):
         self.store, self.content = store, content
         self.table, summaries = store.network_view()
+        if "engaged_percent" not in self.table.columns:  # a store whose network view does not read it yet
+            engaged = {d.slug: getattr(d, "engaged_percent", None) for d in store.districts()}
+            self.table["engaged_percent"] = [engaged.get(slug) for slug in self.table.index]
         self.segments = analysis.segments(self.table)
         self.pathways = analysis.summary_pathways(summaries, min_members)
         self.filters = {}
         for key, label in FILTERS:
-            values = sorted(v for v in self.segments[key].dropna().unique())
+            present = set(self.segments[key].dropna())
+            values = [v for v in analysis.SEGMENT_ORDER[key] if v in present] + sorted(
+                present - set(analysis.SEGMENT_ORDER[key]))
             dd = w.Dropdown(description=label, options=[("All", "")] + [(str(v), v) for v in values],
                             style={"description_width": "initial"})
             dd.observe(lambda _c: self.draw(), "value")
@@ -58,6 +63,10 @@ class NetworkOverview(Page):
                          summary=f"{TITLE}: {len(self.pathways)} district(s) with at least {min_members} members")
         self.draw()
 
+    def named_segments(self) -> pd.DataFrame:
+        """The segments with the survey's names as columns (what a peer's "segments in common" reads)."""
+        return self.segments.rename(columns=analysis.SEGMENT_NAMES)
+
     def selected(self) -> pd.Index:
         """The districts shown: those with enough members that match every filter picked."""
         keep = self.segments.index.intersection(self.pathways.index)
@@ -74,7 +83,7 @@ class NetworkOverview(Page):
         peer_table = pd.DataFrame()
         if slug:
             pool = self.pathways.loc[chosen.union([slug])]
-            peer_table = analysis.peers(pool, slug, k=5, segments=self.segments)
+            peer_table = analysis.peers(pool, slug, k=5, segments=self.named_segments())
         self.summary.value = (f"<p role='status'>Showing <strong>{len(chosen)}</strong> of "
                               f"{counted(len(self.pathways), 'district')} (a district shows once {MIN_MEMBERS} "
                               "members have charted a pathway).</p>")

@@ -9,7 +9,8 @@ ATTRIBUTION = ("Framework content: Avishai, E. & Rabbitt, B. (2018). Look Both W
                "(2019). Innovative Learning Implementation Framework. The Learning Accelerator. CC BY 4.0.")
 FORMAT_NOTE = (
     "This file holds one reflection session of the Look Both Ways workbook: one sheet (or CSV file) per part. "
-    "'session' is the district and session (one row); 'members' lists each team member once ('member' is the "
+    "'session' is the district and session (one row; engaged_percent is the share of the system's schools "
+    "engaged in personalized or blended learning, 0 to 100); 'members' lists each team member once ('member' is the "
     "key the other parts refer to); 'spectrum_marks' and 'team_marks' hold current and aspiration marks "
     "(1 to 5 in steps of 0.5, empty when unmarked); 'condition_marks' holds Step 1 ratings and the "
     "priorities (TRUE/FALSE) of each member, at most the session's max_priorities (3 when empty); 'notes' "
@@ -25,7 +26,7 @@ NUMBERED_NOTE = (
 NAMES_NOTE = "Members are named as they joined ('member' is the name; 'Name (2)' for a second member of one name)."
 COLUMNS = {
     "session": ("district_slug", "district_name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling",
-                "session_label", "held_on", "min_group_size", "show_authors", "max_priorities"),
+                "session_label", "held_on", "min_group_size", "show_authors", "max_priorities", "engaged_percent"),
     "members": ("member", "role"),
     "spectrum_marks": ("member", "spectrum", "current", "aspiration"),
     "condition_marks": ("member", "condition", "rating", "priority"),
@@ -35,7 +36,7 @@ COLUMNS = {
     "action_items": ("condition", "horizon", "position", "text", "timeline", "owner", "done"),
 }
 OPTIONAL = {"session": {"schools", "urbanicity", "frl_percent", "years_scaling", "min_group_size", "show_authors",
-                        "max_priorities"},
+                        "max_priorities", "engaged_percent"},
             "action_items": {"position", "timeline", "owner", "done"}, "spectrum_marks": {"role"},
             "condition_marks": {"role"}, "notes": {"role"}}
 MEMBER_PARTS = ("spectrum_marks", "condition_marks", "notes")

@@ -56,7 +56,7 @@ def _collect(store: Store, session_id: int, names: bool) -> dict[str, list[list]
     return {
         "session": [[d.slug, d.name, d.kind, d.schools, d.urbanicity, d.frl_percent, d.years_scaling, session.label,
                      session.held_on.isoformat(), session.min_group_size, bool(session.show_authors),
-                     session.max_priorities]],
+                     session.max_priorities, getattr(d, "engaged_percent", None)]],
         "members": [[keys[p.id], p.role] for p in people],
         "spectrum_marks": [[keys[r.respondent_id], r.spectrum_id, r.current, r.aspiration] for r in
                            sorted(sm, key=lambda r: (rank[r.respondent_id], order.get(r.spectrum_id, 99)))],

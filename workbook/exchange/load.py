@@ -67,6 +67,8 @@ def _write(store: Store, recs: dict, members: dict, target: _Target) -> int:
             new["district"] = {"slug": row["district_slug"], "name": row["district_name"], "kind": row["kind"],
                                "schools": row["schools"], "urbanicity": row["urbanicity"],
                                "frl_percent": row["frl_percent"], "years_scaling": row["years_scaling"]}
+            if row.get("engaged_percent") is not None:  # a file from before the field has none
+                new["district"]["engaged_percent"] = row["engaged_percent"]
     return store.import_rows(
         members=members, district_id=target.district_id, session_id=target.session_id, **new,
         spectrum_marks=[{"member": r["member"], "spectrum_id": r["spectrum"], "current": r["current"],
