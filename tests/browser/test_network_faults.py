@@ -100,3 +100,32 @@ def test_a_mark_made_during_a_wifi_blip_is_said_to_wait_and_is_saved_when_the_wa
     while current(store, session.id, "Wren Wifi", "pace") != 4.0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert current(store, session.id, "Wren Wifi", "pace") == 4.0
+
+
+def test_a_page_whose_kernel_went_away_during_a_blip_says_so_when_the_way_is_back(server, proxy, page):
+    import urllib.request
+
+    store = server.store()
+    store.create_district("gone-usd", "Gone Unified (fictional)")
+    session = store.create_session("gone-usd", "Kernel gone")
+    link = server.app("charting_your_path.ipynb", district="gone-usd", session=session.id, code=session.join_code)
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    page.goto(link.replace(server.url, proxy.url))
+    wait_for_app(page, "Charting Your Path")
+    kernel_socket = next(ws for ws in sockets if "/channels" in ws.url)
+    kernel_id = re.search(r"/api/kernels/([0-9a-f-]+)/channels", kernel_socket.url).group(1)
+
+    proxy.cut()
+    if not kernel_socket.is_closed():
+        kernel_socket.wait_for_event("close", timeout=10_000)
+    # while the page cannot reach it, its kernel is shut down (culled, or its server restarted)
+    request = urllib.request.Request(f"{server.url}/api/kernels/{kernel_id}", method="DELETE",  # as the culler does
+                                     headers={"Cookie": "_xsrf=blip", "X-XSRFToken": "blip"})
+    assert urllib.request.urlopen(request, timeout=30).status == 204
+    assert page.get_by_role("alertdialog").count() == 0  # the page cannot know yet: it still only waits
+    proxy.restore()
+    # the server answers that it has no such kernel: the page is covered before a change could go nowhere
+    page.get_by_role("alertdialog").wait_for(timeout=30_000)
+    assert page.evaluate("document.body.dataset.wbConnection") == "lost"
+    assert "Everything saved before is safe" in page.get_by_role("alertdialog").inner_text()
