@@ -550,9 +550,11 @@ def test_the_member_page_opens_with_few_widget_models(store, fresh):
     """A room opens this page together: every model is messages and views for kernel, server and browser."""
     models = models_of(open_app(store, fresh))
     kinds = [type(m).__name__ for m in models.values()]
-    assert len(models) <= 87, sorted(kinds)  # 85 before the guide's two passes (their switch, the critical gap)
-    # static parts share one layout and one style instead of a pair each
-    assert kinds.count("Layout") <= 16 and kinds.count("HTMLStyle") <= 2
+    # 85 before the guide's two passes (their switch, the critical gap); the room's line ("The room has moved on
+    # to ...") is 7 more: its box, its line, its poller, their three layouts and the line's style
+    assert len(models) <= 87 + 7, sorted(kinds)
+    # static parts share one layout and one style instead of a pair each (the room line's are its own)
+    assert kinds.count("Layout") <= 16 + 3 and kinds.count("HTMLStyle") <= 2 + 1
 
 
 def test_shared_layouts_are_never_those_of_widgets_that_hide(store, fresh):
@@ -779,3 +781,26 @@ def test_a_follow_up_of_a_session_without_agreed_marks_draws_nothing(store):
     _first, _earlier, later = _follow_up(store, agreed=False)
     app = open_app(store, later)
     assert _last_time_traces(app) == [] and app.last_time_note is None
+
+
+def test_the_member_page_says_where_the_room_has_moved_on_to(store, fresh):
+    from tests.helpers import walk
+    from workbook import retreat
+    from workbook.widgets.room import RoomLine
+
+    app = open_app(store, fresh)
+    page_name = "charting_your_path.ipynb"
+    lines = [x for x in walk(app) if isinstance(x, RoomLine)]
+    assert len(lines) == 1 and lines[0].page == page_name
+    assert lines[0] is app.room
+    kids = list(app.children)
+    assert kids.index(app.room) + 1 == kids.index(app.identity)  # under the header, above the name
+    session = store.session(fresh["session_id"])
+    elsewhere = next(s for s in retreat.STEPS if s.app and s.app != page_name)
+    store.set_current_step(session, session.facilitator_code, elsewhere.id)
+    app.room.live.poll()
+    assert "moved on to" in app.room.line.value and html.escape(elsewhere.title) in app.room.line.value
+    here = next(s for s in retreat.STEPS if s.app == page_name)
+    store.set_current_step(session, session.facilitator_code, here.id)
+    app.room.live.poll()
+    assert app.room.line.value == ""

@@ -194,3 +194,31 @@ def _layer_boxes(page):
     return [b for b in walk(page) if getattr(b, "children", None) and len(b.children) == 2
             and str(getattr(b.children[1], "question_id", "")).startswith("step1.") and "." in
             b.children[1].question_id[6:]]
+
+
+def test_the_member_page_says_where_the_room_has_moved_on_to_and_the_team_page_does_not(store):
+    from tests.helpers import walk
+    from workbook import retreat
+    from workbook.render import esc
+    from workbook.widgets.room import RoomLine
+
+    codes = seed_demo(store)
+    member = _member_page(store, codes)
+    page_name = "conditions_for_scale.ipynb"
+    lines = [x for x in walk(member) if isinstance(x, RoomLine)]
+    assert len(lines) == 1 and lines[0].page == page_name
+    assert lines[0] is member.room
+    kids = list(member.children)
+    assert kids.index(member.room) + 1 == kids.index(member.identity)  # under the header, above the name
+    team = conditions_for_scale(store, {"district": codes["district"], "session": str(codes["session"]),
+                                        "code": codes["facilitator"]})
+    assert isinstance(team, ConditionsTeam) and not [x for x in walk(team) if isinstance(x, RoomLine)]
+    session = store.session(codes["session"])
+    elsewhere = next(s for s in retreat.STEPS if s.app and s.app != page_name)
+    store.set_current_step(session, session.facilitator_code, elsewhere.id)
+    member.room.live.poll()
+    assert "moved on to" in member.room.line.value and esc(elsewhere.title) in member.room.line.value
+    here = next(s for s in retreat.STEPS if s.app == page_name)
+    store.set_current_step(session, session.facilitator_code, here.id)
+    member.room.live.poll()
+    assert member.room.line.value == ""

@@ -104,3 +104,28 @@ def test_guide_2s_questions_on_the_team_page_are_said_as_guide_2_says_them(store
     assert f"<p>{link.intro}</p>" in text
     at = [text.index(f"{n}. {q.text}") for n, q in enumerate(link.questions, start=1)]
     assert text.index(link.intro) < at[0] and at == sorted(at)
+
+
+def test_the_member_page_says_where_the_room_has_moved_on_to_and_the_team_page_does_not(store):
+    from tests.helpers import walk
+    from workbook import retreat
+    from workbook.render import esc
+    from workbook.widgets.room import RoomLine
+
+    member, team = _pages(store)
+    page_name = "laying_the_foundation.ipynb"
+    lines = [x for x in walk(member) if isinstance(x, RoomLine)]
+    assert len(lines) == 1 and lines[0].page == page_name
+    assert lines[0] is member.room
+    kids = list(member.children)
+    assert kids.index(member.room) + 1 == kids.index(member.identity)  # under the header, above the name
+    assert not [x for x in walk(team) if isinstance(x, RoomLine)]
+    session = member.session
+    elsewhere = next(s for s in retreat.STEPS if s.app and s.app != page_name)
+    store.set_current_step(session, session.facilitator_code, elsewhere.id)
+    member.room.live.poll()
+    assert "moved on to" in member.room.line.value and esc(elsewhere.title) in member.room.line.value
+    here = next(s for s in retreat.STEPS if s.app == page_name)
+    store.set_current_step(session, session.facilitator_code, here.id)
+    member.room.live.poll()
+    assert member.room.line.value == ""

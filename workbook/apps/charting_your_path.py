@@ -18,6 +18,7 @@ from ..widgets.identity import Identity
 from ..widgets.marks import MarkSlider
 from ..widgets.page import Page, esc, header, html, shared, vbox
 from ..widgets.restoring import Restoring
+from ..widgets.room import RoomLine
 from ..widgets.saver import Saver
 
 TITLE = "Charting Your Path"
@@ -27,6 +28,7 @@ LEDE = (
     "spectrum have real benefits: the question is not “Which side are we on?” but “How will we navigate a path "
     "that optimizes our goals?” Everything you enter is saved as you go."
 )
+PAGE = "charting_your_path.ipynb"
 NOTE_PREFIX = "rg2."
 CRITICAL = "rg2.critical"  # the spectrum a member finds the most critical gap on (a note holding its id)
 # Reflection Guide 2's two passes, named as the guide names them: the marking instruction draws the current
@@ -135,7 +137,7 @@ class ChartingYourPath(Page):
         self.current = {s.id: None for s in spectra}
         self.aspiration_marks = {s.id: None for s in spectra}
 
-        self.identity = Identity(store, district, session, "charting_your_path.ipynb", self.saver, member,
+        self.identity = Identity(store, district, session, PAGE, self.saver, member,
                                  verb="Start charting")
         self.name, self.role, self.start = self.identity.name, self.identity.role, self.identity.start
         self.identity_msg, self.link = self.identity.msg, self.identity.link
@@ -185,7 +187,9 @@ class ChartingYourPath(Page):
         title = f"{district.name} · {session.label}"
         g2 = content.guides.guide_2
         guide = render.guide_note(g2.title, [g2.intro, g2.marking_instruction])
-        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>{guide}"), self.identity,
+        # where the room has moved on to, when the facilitator runs the day from the run of show
+        self.room = RoomLine(store, session, PAGE)
+        super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(title)}</p>{guide}"), self.room, self.identity,
                           self.saver.widget, body, html(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         if member is not None:

@@ -19,9 +19,11 @@ from ..widgets.live import Live
 from ..widgets.marks import MarkSlider
 from ..widgets.page import Page, card, esc, header, message
 from ..widgets.restoring import Restoring
+from ..widgets.room import RoomLine
 from ..widgets.saver import Saver, team_answer
 
 TITLE = "Conditions for Scale"
+PAGE = "conditions_for_scale.ipynb"
 def lede(priorities: int) -> str:
     """The member page's introduction, with the session's number of priorities."""
     return ("Around a student-centered design, sixteen conditions in three layers let a system put that design into "
@@ -73,7 +75,7 @@ class ConditionsForScale(Page):
         self.store, self.content, self.district, self.session = store, content, district, session
         fw = content.framework
         self.saver = Saver()
-        self.identity = Identity(store, district, session, "conditions_for_scale.ipynb", self.saver, member)
+        self.identity = Identity(store, district, session, PAGE, self.saver, member)
         self.rows = []
         cards = []
         for layer in fw.layers:
@@ -93,8 +95,10 @@ class ConditionsForScale(Page):
         place = f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>" + step1_note(fw.step1)
         # where members finish rating: what the guide asks next, with its questions a-c as it prints them
         self.together = card("When everyone has marked", note=together_html(fw.step1))
+        # where the room has moved on to, when the facilitator runs the day from the run of show
+        self.room = RoomLine(store, session, PAGE)
         super().__init__([header(TITLE, lede(session.max_priorities), place),
-                          self.identity, self.saver.widget, self.rings, self.rings_key, self.progress,
+                          self.room, self.identity, self.saver.widget, self.rings, self.rings_key, self.progress,
                           self.priority_msg, *cards, self.together,
                           w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")

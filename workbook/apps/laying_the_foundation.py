@@ -13,9 +13,11 @@ from ..widgets.chart import PlotView
 from ..widgets.identity import Identity
 from ..widgets.page import Page, esc, header
 from ..widgets.restoring import Restoring
+from ..widgets.room import RoomLine
 from ..widgets.saver import Saver, team_answer
 
 TITLE = "Laying the Foundation"
+PAGE = "laying_the_foundation.ipynb"
 LEDE = ("Reflection Guide 1 asks three categories of questions: Driving Values; Context, Culture, &amp; Climate; "
         "and Desired Outcomes. Answer them in your own words. Your answers are saved as you type and feed the "
         "team's agreed answers.")
@@ -50,7 +52,7 @@ class FoundationMember(Page):
     def __init__(self, store: Store, content, district, session, member=None):
         self.store, self.content, self.session = store, content, session
         self.saver = Saver()
-        self.identity = Identity(store, district, session, "laying_the_foundation.ipynb", self.saver, member)
+        self.identity = Identity(store, district, session, PAGE, self.saver, member)
         self.areas = []
         cards = []
         for section in content.guides.guide_1.sections:
@@ -67,9 +69,11 @@ class FoundationMember(Page):
             cards.append(card)
         self.restoring = Restoring()
         note = guide_note(content)
+        # where the room has moved on to, when the facilitator runs the day from the run of show
+        self.room = RoomLine(store, session, PAGE)
         super().__init__([header(TITLE, LEDE, f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>"
                                  f"{note}"),
-                          self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
+                          self.room, self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
 
