@@ -22,8 +22,8 @@ more in a new tab of the same context (a repeat visit: the browser's cache as th
   ``plotly-basic.min.js`` (``peers.panel_server(plotly_js=...)``), compressed as the workbook's server compresses.
 
 Loads are interleaved: each round opens the three pages once (cold, then the repeat visit), the order rotating
-by one page each round; a first round is an unmeasured warm-up. Before each page the servers must be idle and
-the preheated pool full (``procs.wait_all_settled``). The end event is the one every group uses
+by one page each round; a first round is an unmeasured warm-up. Before each visit, first or repeat, the servers
+must be idle and the preheated pool full (``procs.wait_all_settled``). The end event is the one every group uses
 (``browser.READY_FN``), checked by the page itself every 50 ms from navigation start (an init script, not every
 animation frame), on the page's clock. Bytes are CDP ``Network.loadingFinished.encodedDataLength`` summed over
 the visit (until the chart is drawn and no request has been open for 1 s, at most 15 s after the chart);
@@ -250,13 +250,20 @@ def phone_context(b):
     return context
 
 
-def first_and_repeat(b, url: str) -> tuple[dict, dict]:
-    """A fresh context's first visit, then a repeat visit in a new tab of the same context (its cache kept)."""
+def first_and_repeat(b, url: str, settle=None) -> tuple[dict, dict]:
+    """A fresh context's first visit, then a repeat visit in a new tab of the same context (its cache kept).
+
+    ``settle()`` runs between the two (the servers idle, the preheated pool refilled: the refill the first visit
+    started would otherwise share the machine with the repeat visit, work the floor's server never has). It
+    waits at most 180 s, well within the ten minutes the bundle stays fresh in the browser's cache.
+    """
     context = phone_context(b)
     try:
         tab = Phone(context)
         first = tab.visit(url)
         tab.close()
+        if settle is not None:
+            first["settle_before_repeat_s"] = round(settle(), 1)
         tab = Phone(context)
         again = tab.visit(url)
         tab.close()
@@ -297,7 +304,8 @@ def run_phone(ctx: apps.Ctx) -> tuple[list[dict], dict]:
             order = list(SIDES[rnd % len(SIDES):] + SIDES[:rnd % len(SIDES)])
             for pos, side in enumerate(order):
                 settle = procs.wait_all_settled(trees, timeout=180)
-                first, again = first_and_repeat(b, servers[side].page)
+                first, again = first_and_repeat(b, servers[side].page,
+                                                 lambda: procs.wait_all_settled(trees, timeout=180))
                 series = raw["sides"][side]
                 series["first"].append(first)
                 series["repeat"].append(again)
