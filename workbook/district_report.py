@@ -32,13 +32,12 @@ from .html.pathway import gap_list
 from .html.team import (
     alignment_text,
     critical_text,
-    date_text,
     plan_table,
     review_dates,
     roles_text,
     survey_text,
 )
-from .render import esc
+from .render import date_text, esc
 from .report_html import PLOTLY_MIME, STYLE_CLASS, bundles_html, figure_html, trace_types  # noqa: F401
 from .store import Store
 

@@ -10,7 +10,8 @@ import pandas as pd
 from .. import analysis, render, validation
 from ..analysis import condition_frames
 from ..errors import InvalidInput, WorkbookError
-from ..html.team import date_text, outcomes_html, plan_html, step1_ratings_html
+from ..html.team import outcomes_html, plan_html, step1_ratings_html
+from ..render import date_text
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.page import Page, card, esc, header, message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, charts, render, theme
+from .. import analysis, charts, render
 from ..analysis import member_labels, survey_frame  # noqa: F401 - the team view's labels and survey
 from ..html.team import (  # noqa: F401 - the team view's words and tables
     agreement_text,
@@ -201,6 +201,10 @@ class TeamPathways(Page):
                                         "cannot change afterwards. What they mean with the numbers chosen now:</p>"
                                         + meaning)
 
+    def _last_time_name(self) -> str:
+        """The name of last time's agreed marks on the chart, as on a member's: 'Agreed last time (label, date)'."""
+        return f"Agreed last time ({self.earlier.label}, {render.date_text(self.earlier.held_on)})"
+
     def _draw_pathways(self) -> None:
         agreed = self.store.team_marks(self.session.id)
         members = bool(self.show_members.value)
@@ -209,7 +213,7 @@ class TeamPathways(Page):
         fig = charts.team_pathways(self.content.spectra, self.marks, median, agreed, self.labels, title=None,
                                    spread=spread, members=members)
         before = self.before
-        for trace in last_time_traces(self.content.spectra, before):
+        for trace in last_time_traces(self.content.spectra, before, self._last_time_name() if self.earlier else ""):
             fig.add_trace(trace)
         self.plot.show(fig)
         self.pathway_note.value = (
@@ -217,8 +221,8 @@ class TeamPathways(Page):
             + ("Thin lines: each member's pathway; hover a point to see whose. " if members else
                "Shaded bands: where the middle half of the team marked. ")
             + "Large open markers: the marks the team agreed on."
-            + (f" Dotted lines: the marks agreed last time ({esc(self.earlier.label)})." if before is not None
-               and not before.empty else "") + "</p>")
+            + (" Grey dashed line: the marks the team agreed last time (circles now, diamonds should be)."
+               if before is not None and not before.empty else "") + "</p>")
         if self.earlier is not None:
             self.last_time.value = last_time_html(self.content, before, agreed, self.earlier)
         # the visual the guide's last questions look back at: the team's pathway (median, agreed marks)
@@ -226,22 +230,18 @@ class TeamPathways(Page):
                                                      title="The team's pathway"))
 
 
-def last_time_traces(spectra, before: pd.DataFrame | None) -> list[dict]:
-    """The marks the team agreed in the session this one follows up, as two dotted lines (now, aspiration).
+def last_time_traces(spectra, before: pd.DataFrame | None, name: str = "Agreed last time") -> list[dict]:
+    """The marks the team agreed in the session this one follows up, as the member's chart draws them.
 
-    None (not a follow-up) or no agreed marks: no lines.
+    One muted pathway named ``name`` (the same look as on a member's chart); none when this is no follow-up
+    (``before`` None) or nothing was agreed then.
     """
     if before is None or before.empty:
         return []
-    by_spectrum = before.set_index("spectrum")
-    traces = []
-    for field, style in (("current", theme.NOW_STYLE), ("aspiration", theme.ASPIRATION_STYLE)):
-        values = by_spectrum[field].to_dict()
-        if not any(v is not None and not pd.isna(v) for v in values.values()):
-            continue
-        traces.append(charts._line(spectra, values, {**style, "dash": "dot"},
-                                   f"Agreed last time, {style['label'].lower()}", width=2, opacity=0.75, size=9))
-    return traces
+    agreed = {f: {r["spectrum"]: float(r[f]) for r in before.to_dict("records") if not pd.isna(r[f])}
+              for f in ("current", "aspiration")}
+    trace = charts._last_time(spectra, agreed, name)
+    return [] if trace is None else [trace]
 
 
 def team_pathways(store: Store | None = None, params: dict | None = None, content=None) -> Page:

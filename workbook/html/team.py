@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from .. import analysis
-from ..render import bullet_list, counted, esc
+from ..render import bullet_list, counted, date_text, esc
 
 
 def charted_text(charted: int, joined: int, min_group: int = 1) -> str:
@@ -230,11 +230,9 @@ def outcomes_html(content, outcomes: list, answers: dict | None = None) -> str:
     return out
 
 
-def date_text(day) -> str:
-    """A date as the pages write it: '15 October 2026' ('' for none)."""
-    if day is None or (not isinstance(day, dt.date) and pd.isna(day)):
-        return ""
-    return f"{day.day} {day:%B %Y}"
+def _day(value):
+    """A stored date, or None for none (a frame's missing value included)."""
+    return None if value is None or (not isinstance(value, dt.date) and pd.isna(value)) else value
 
 
 def _mark(value) -> str:
@@ -263,7 +261,7 @@ def last_time_html(content, before: pd.DataFrame, now: pd.DataFrame, earlier) ->
     rows = "".join(f"<tr><th scope='row'>{esc(s.dimension)}</th>{cell(b, s.id)}{cell(n, s.id)}</tr>"
                    for s in content.spectra)
     return (f"<p>This session follows up <strong>{esc(earlier.label)}</strong>: the marks the team agreed then are "
-            "its starting point (dotted lines on the pathway chart).</p>"
+            "its starting point (the grey dashed line on the pathway chart).</p>"
             f"<table class='wb-table'><thead><tr><th scope='col'>Spectrum</th><th scope='col'>{head}</th>"
             "<th scope='col'>Agreed this time</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
@@ -281,7 +279,7 @@ def plan_table(content, rows: pd.DataFrame) -> str:
     rows = rows.assign(_order=rows["horizon"].map(order)).sort_values(["_order", "position"], kind="stable")
     reviews = rows["review_on"] if "review_on" in rows else [None] * len(rows)
     body = "".join(f"<tr><td>{esc(labels.get(r.horizon, r.horizon))}</td><td>{esc(r.text)}</td>"
-                   f"<td>{esc(r.timeline)}</td><td>{esc(r.owner)}</td><td>{date_text(day)}</td>"
+                   f"<td>{esc(r.timeline)}</td><td>{esc(r.owner)}</td><td>{date_text(_day(day))}</td>"
                    f"<td>{'done' if r.done else ''}</td></tr>" for r, day in zip(rows.itertuples(), reviews))
     return ("<table class='wb-table'><thead><tr><th scope='col'>Horizon</th><th scope='col'>Action</th>"
             "<th scope='col'>Timeline</th><th scope='col'>Who is responsible</th><th scope='col'>Review on</th>"
@@ -292,7 +290,7 @@ def review_dates(items: pd.DataFrame) -> str:
     """When the team looks at its plan again: each review date (earliest first) with how many actions; '' if none."""
     if items.empty or "review_on" not in items:
         return ""
-    days = [d for d in items["review_on"] if d is not None and not (not isinstance(d, dt.date) and pd.isna(d))]
+    days = [d for d in map(_day, items["review_on"]) if d is not None]
     if not days:
         return ""
     counts: dict = {}
