@@ -43,7 +43,7 @@ def test_the_projector_follows_the_run_of_show(room, chromium):
         projector.get_by_role("heading", name=notice.title).wait_for(timeout=10_000)
         assert p1 in projector.inner_text(".wb-step-panel")
         check_layout(projector, "presenter-step", above_the_fold=".js-plotly-plot",
-                     sizes={"1280x720": (1280, 720), "1920x1080": (1920, 1080), "390": (390, 844)}, docs=False)
+                     sizes={"1280x720": (1280, 720), "1920x1080": (1920, 1080)}, docs=False)
         check_layout(facilitator, "run_of_show", sizes=SIZES)
 
         # a step with many questions (the layers') still fits the projector's layout
