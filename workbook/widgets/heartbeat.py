@@ -136,7 +136,7 @@ function render({ model, el }) {
   // while the connection is down: is it the network, or is the kernel gone? The server answers for its
   // kernels; no answer at all is the network (the page waits and says so), "no such kernel" is a kernel
   // that is gone (culled, or its server restarted), and any other answer means the way is open again.
-  let asking = false;
+  let asking = false, kicked = 0;
   async function probe() {
     if (!kernel || lost || connected() || asking) return;
     asking = true;
@@ -149,7 +149,12 @@ function render({ model, el }) {
       const response = await fetch(base + 'api/kernels/' + encodeURIComponent(kernel.id),
         { headers, cache: 'no-store', credentials: 'same-origin', signal: stop.signal });
       if (response.status === 404) cover();
-      else if (!connected()) kernel.reconnect().catch(() => {});  // at once, not after the next pause
+      else if (response.status < 500 && !connected() && Date.now() - kicked > model.get('patience') * 1000) {
+        // the way is open: reconnect at once, not after the connection's next pause (one try per patience, so a
+        // slow handshake is not cut short); a proxy's 502-504 says its server is out of reach, so keep waiting
+        kicked = Date.now();
+        kernel.reconnect().catch(() => {});
+      }
     } catch (err) {
       // no answer: still no network
     } finally {
@@ -165,6 +170,7 @@ function render({ model, el }) {
       probing = null;
       document.body.dataset.wbConnection = 'ok';
       misses = 0;
+      kicked = 0;
       if (waiting) { say(); confirming = 0; confirm(); }
       ping();
     } else {
