@@ -93,7 +93,7 @@ def test_each_plan_opens_with_its_conditions_step_1_ratings(store, content):
     assert f"Median <strong>{statistics.median(mine['rating']):g}" in text
     for rating, n in mine["rating"].value_counts().items():
         assert f"{n} at {rating:g}" in text
-    assert f"{int(mine['priority'].sum())} priority vote" in text
+    assert f"Priority votes: {int(mine['priority'].sum())}." in text
     assert f"{len(mine)} members rated it" in text
     # it opens the worksheet: before the vision question
     assert list(plan.children).index(plan.ratings) < 3

@@ -137,15 +137,14 @@ class AreaPlan(w.VBox):
                               **once)
             owner = w.Text(description="Who is responsible", style={"description_width": "initial"},
                            layout=w.Layout(flex="1 1 180px"), **once)
-            review = review_picker()
+            # the review date is picked in the item's own row once it is added (Tab goes from owner to Add)
             add = w.Button(description="Add", button_style="primary")
-            add.on_click(lambda _b, h=h.id, t=text, tl=timeline, o=owner, r=review:
-                         self.plan.add(self.condition.id, h, t.value, tl.value, o.value, r.value))
+            add.on_click(lambda _b, h=h.id, t=text, tl=timeline, o=owner:
+                         self.plan.add(self.condition.id, h, t.value, tl.value, o.value))
             blocks.append(w.VBox([
                 w.HTML(f"<h4>{esc(h.label)} <span class='wb-muted'>({esc(h.hint)})</span></h4>"),
                 *[ItemRow(self.plan, r) for r in rows.itertuples()],
-                w.HBox([text, timeline, owner, review, add],
-                       layout=w.Layout(flex_flow="row wrap", align_items="center"))]))
+                w.HBox([text, timeline, owner, add], layout=w.Layout(flex_flow="row wrap", align_items="center"))]))
         self.horizons.children = blocks
 
 

@@ -347,8 +347,8 @@ def step1_ratings_html(content, area_id: str, cmarks: pd.DataFrame, csum: pd.Dat
             return head + f"<p class='wb-muted'>Rated by {counted(n, 'member')} so far: {few}.</p>"
         r = csum.loc[area_id]
         spread = ", ".join(f"{k} at {_rating(v, scale)}" for v, k in rating_counts(cmarks, area_id).items())
-        return (head + f"<p>Median <strong>{_rating(r['median'], scale)}</strong> · {counted(n, 'member')} rated "
-                f"it: {spread} · {counted(int(r['votes']), 'priority vote')}</p>")
+        return (head + f"<p>Median <strong>{_rating(r['median'], scale)}</strong>. {counted(n, 'member')} rated "
+                f"it: {spread}. Priority votes: {int(r['votes'])}.</p>")
     rows, shown = [], csum.copy()
     for c in layer.conditions:
         n = int(csum.loc[c.id, "n"]) if c.id in csum.index else 0
