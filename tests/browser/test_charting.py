@@ -6,9 +6,19 @@ import re
 
 import pytest
 
+from workbook.apps.charting_your_path import PASSES, progress_line
+
 from .conftest import chart_data, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
+
+
+SECOND_PASS = PASSES[1][0]  # the button of the guide's second pass: "2 · Aspirational pathway"
+
+
+def progress_text(which: str, now: int, aspirations: int, total: int = 7) -> str:
+    """The progress line's words, as the page writes them (its HTML without the tags)."""
+    return re.sub(r"<[^>]+>", "", progress_line(which, now, aspirations, total))
 
 
 def assert_in_view(page, locator) -> None:
@@ -62,7 +72,7 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     page.get_by_text("All changes saved").wait_for()
 
     # the second pass, by keyboard: where it should be
-    page.get_by_role("button", name="2 · Where we should be").focus()
+    page.get_by_role("button", name=SECOND_PASS).focus()
     page.keyboard.press("Enter")
     aspiration = page.get_by_role("slider", name=re.compile("Locus of Control, aspiration"))
     aspiration.wait_for()
@@ -183,7 +193,7 @@ def test_whole_guide_with_the_keyboard_alone(server, page, width):
     # back up to the pass switch, by keyboard, and go on to the second pass
     for _ in range(200):
         page.keyboard.press("Shift+Tab")
-        if page.evaluate(active)[2].strip() == "2 · Where we should be":
+        if page.evaluate(active)[2].strip() == SECOND_PASS:
             break
     page.keyboard.press("Enter")
     page.get_by_role("slider", name=re.compile("Locus of Control, aspiration")).wait_for()
@@ -202,7 +212,7 @@ def test_whole_guide_with_the_keyboard_alone(server, page, width):
             page.keyboard.type("Sharing learning matters most.")
             break
     assert aspirations == 7
-    page.get_by_text("7 of 7 spectra marked").wait_for()
+    page.get_by_text(progress_text("aspiration", 7, 7)).wait_for()
     page.get_by_text("All changes saved").wait_for()
     store = server.store()
     marks = store.spectrum_marks(int(server.codes["session"]))
