@@ -65,7 +65,8 @@ def test_a_mark_made_during_a_wifi_blip_is_said_to_wait_and_is_saved_when_the_wa
     cut_at = time.monotonic()
     for ws in kernel_sockets:
         if not ws.is_closed():
-            ws.wait_for_event("close", timeout=10_000)  # the browser has noticed
+            ws.wait_for_event("close", timeout=10_000)  # the browser has noticed ...
+    page.wait_for_function("document.body.dataset.wbConnection === 'reconnecting'", timeout=10_000)  # ... the page too
 
     locus = page.get_by_role("slider", name=re.compile("Locus of Control, now"))
     locus.focus()
