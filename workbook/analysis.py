@@ -519,11 +519,21 @@ def segments(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def network_pathways(marks: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
-    """Median current pathway per district, for districts where at least ``min_members`` members marked."""
-    counts = marks.dropna(subset=["current"]).groupby("district")["respondent_id"].nunique()
+def network_pathways(marks: pd.DataFrame, min_members: int = 1, min_marks: int = 1) -> pd.DataFrame:
+    """Median current pathway per district, for districts where at least ``min_members`` members marked.
+
+    A spectrum's median needs at least ``min_marks`` marks of that spectrum (what ``Store.network_summaries``
+    keeps: never fewer than the network's minimum group), else it is left empty.
+    """
+    marked = marks.dropna(subset=["current"])
+    counts = marked.groupby("district")["respondent_id"].nunique()
     keep = counts[counts >= min_members].index
-    return district_pathways(marks[marks["district"].isin(keep)])
+    table = district_pathways(marks[marks["district"].isin(keep)])
+    if min_marks > 1 and not table.empty:
+        per_spectrum = marked.pivot_table(index="district", columns="spectrum", values="current", aggfunc="count")
+        per_spectrum = per_spectrum.reindex(index=table.index, columns=table.columns).fillna(0)
+        table = table.where(per_spectrum >= min_marks)
+    return table
 
 
 def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFrame:

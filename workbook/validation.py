@@ -17,6 +17,8 @@ from .errors import InvalidInput
 NOTE_MAX = 20_000
 KINDS = ("district", "cmo", "private", "other")
 URBANICITY = ("urban", "suburban", "rural", "mixed")
+NETWORK_MIN_GROUP = 5
+"""The fewest members whose marks make a figure a coach sees across the network (a session may ask for more)."""
 MAX_PRIORITIES = 3  # the workbook's default; a facilitator sets each session's (1 to PRIORITIES_MOST)
 PRIORITIES_MOST = 16  # every condition
 """Conditions one member may pick as priorities (the workbook's own rule, said where members pick them)."""

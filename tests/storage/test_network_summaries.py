@@ -22,6 +22,7 @@ from workbook.demo import seed_network
 from workbook.store import Store, schema
 from workbook.store import network as store_network
 from workbook.store.schema import tables as t
+from workbook.validation import NETWORK_MIN_GROUP
 
 PACE = "pace"
 
@@ -40,9 +41,9 @@ def recomputed(monkeypatch):
     calls: list[int] = []
     original = store_network._summarise
 
-    def counting(marks):
+    def counting(marks, *rest):
         calls.append(1)
-        return original(marks)
+        return original(marks, *rest)
 
     monkeypatch.setattr(store_network, "_summarise", counting)
     return calls
@@ -50,7 +51,7 @@ def recomputed(monkeypatch):
 
 def expected(store: Store, min_members: int = 1) -> pd.DataFrame:
     """The overview's pathways computed the slow way, from every mark."""
-    return analysis.network_pathways(store.network_marks(), min_members)
+    return analysis.network_pathways(store.network_marks(), min_members, min_marks=NETWORK_MIN_GROUP)
 
 
 def pathways(store: Store, min_members: int = 1) -> pd.DataFrame:
@@ -216,12 +217,12 @@ def test_a_write_while_the_summary_is_computed_is_not_lost(db, monkeypatch):
     original = store_network._summarise
     saved = []
 
-    def save_first(marks):
+    def save_first(marks, *rest):
         if not saved:  # between reading the marks and storing the summary
             for member in people:
                 db.save_spectrum_mark(member, PACE, "current", 5)
             saved.append(True)
-        return original(marks)
+        return original(marks, *rest)
 
     monkeypatch.setattr(store_network, "_summarise", save_first)
     assert pace_median(db, slug) == 1.0  # computed from the marks as they were read
@@ -267,8 +268,9 @@ def test_a_store_from_before_the_summaries_is_summarised_on_first_use(any_db_url
         ana = store.respondent_by_token(row["session_id"], "v1-token-ana-example")
         store.save_spectrum_mark(ana, PACE, "current", 1)
         check(store)
-        assert store.network_summaries()[0]["medians"][PACE] == pytest.approx(
-            expected(store).loc["example-usd", PACE])
+        # two members: fewer than the network's minimum group, so no median of theirs reaches a coach
+        assert PACE not in store.network_summaries()[0]["medians"]
+        assert pd.isna(expected(store).loc["example-usd", PACE])
     finally:
         store.dispose()
 
@@ -280,3 +282,17 @@ def test_marks_read_across_chunks_match_the_marks(db, recomputed, monkeypatch):
     monkeypatch.setattr(network, "_CHUNK", 2)
     check(db)  # cold: six sessions read in three chunks, each summary against the marks
     assert len(recomputed) == 6
+
+
+def test_a_spectrum_marked_by_too_few_members_reaches_no_coach(db):
+    """Six members charted, one of them marked Pace: the network's figures carry no median of that one mark."""
+    db.create_district("small-usd", "Small Unified (fictional)")
+    session = db.create_session("small-usd", "Round 1")
+    people = [db.add_respondent(session.id, f"Member {i} (fictional)", "Teacher") for i in range(6)]
+    for person in people:
+        db.save_spectrum_mark(person, SPECTRUM_IDS[0], "current", 2)
+    db.save_spectrum_mark(people[0], PACE, "current", 4.5)  # one member's own answer
+    row = next(r for r in db.network_summaries() if r["district"] == "small-usd")
+    assert row["members"] == 6 and row["medians"] == {SPECTRUM_IDS[0]: 2.0}
+    assert pd.isna(pathways(db, MIN_MEMBERS).loc["small-usd", PACE])
+    check(db)

@@ -10,6 +10,7 @@ from ..content import load_content
 from ..errors import WorkbookError
 from ..render import counted
 from ..store import Store
+from ..validation import NETWORK_MIN_GROUP
 from ..widgets.access import query_params
 from ..widgets.chart import PlotView
 from ..widgets.page import Page, error_page, esc, header
@@ -18,7 +19,7 @@ TITLE = "Network overview"
 LEDE = ("Every district's current pathway (the median of its latest session) across your network, one box per "
         "spectrum as in the national survey. Filter by the survey's segments, pick a district to highlight it, "
         "and see its most similar peers: the districts whose pathways lie nearest.")
-MIN_MEMBERS = 5
+MIN_MEMBERS = NETWORK_MIN_GROUP
 FILTERS = tuple((key, analysis.SEGMENT_NAMES[key]) for key in ("kind", "size", "urbanicity", "frl", "years", "engaged"))
 """The filters: the survey's segments, named as its charts of respondents name them (see ``analysis.segments``)."""
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .. import codes
 from ..analysis import median
 from ..errors import AccessDenied
+from ..validation import NETWORK_MIN_GROUP
 from . import schema
 from .base import StoreBase
 
@@ -111,10 +112,10 @@ class Network(StoreBase):
             rows = conn.execute(q).all()
             stale = {r[width]: r[width + 1] for r in rows
                      if r[width] is not None and (r[width + 2] is None or r[width + 2] != r[width + 1])}
-            return rows, stale, _current_marks(conn, sorted(stale))
+            return rows, stale, _current_marks(conn, sorted(stale)), _min_groups(conn, sorted(stale))
 
-        rows, stale, marks = self.transaction(read)
-        fresh = {sid: _summarise(marks.get(sid, [])) for sid in stale}
+        rows, stale, marks, groups = self.transaction(read)
+        fresh = {sid: _summarise(marks.get(sid, []), groups.get(sid, NETWORK_MIN_GROUP)) for sid in stale}
         if fresh:
             self.transaction(lambda conn: _store_summaries(conn, stale, fresh), write=True)
         out = []
@@ -140,7 +141,18 @@ class Network(StoreBase):
 
 
 _CHUNK = 500  # session ids per IN (...) list
-_DISTRICT_COLUMNS = ("slug", "name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling", "synthetic")
+_DISTRICT_COLUMNS = ("slug", "name", "kind", "schools", "urbanicity", "frl_percent", "years_scaling", "synthetic",
+                     "engaged_percent")
+
+
+def _min_groups(conn, session_ids: list[int]) -> dict[int, int]:
+    """The fewest marks a median of each session needs before a coach sees it (its own minimum, or the network's)."""
+    out: dict[int, int] = {}
+    for i in range(0, len(session_ids), _CHUNK):
+        q = sa.select(t.sessions.c.id, t.sessions.c.min_group_size).where(
+            t.sessions.c.id.in_(session_ids[i:i + _CHUNK]))
+        out.update({sid: max(NETWORK_MIN_GROUP, int(size or 0)) for sid, size in conn.execute(q)})
+    return out
 
 
 def _current_marks(conn, session_ids: list[int]) -> dict[int, list]:
@@ -167,12 +179,17 @@ def _parse_medians(text: str) -> tuple:
     return tuple(json.loads(text).items())
 
 
-def _summarise(marks: list) -> tuple[int, dict]:
-    """Members who marked "now" and the median "now" mark per spectrum, from (respondent, spectrum, mark)."""
+def _summarise(marks: list, min_group: int = NETWORK_MIN_GROUP) -> tuple[int, dict]:
+    """Members who marked "now" and the median "now" mark per spectrum, from (respondent, spectrum, mark).
+
+    A spectrum marked by fewer than ``min_group`` members has no median: a coach never sees a figure made of a
+    few members' marks (one member's mark would be that member's answer).
+    """
     by_spectrum: dict[str, list[float]] = {}
     for _rid, spectrum, mark in marks:
         by_spectrum.setdefault(spectrum, []).append(float(mark))
-    medians = {spectrum: median(values) for spectrum, values in sorted(by_spectrum.items())}
+    medians = {spectrum: median(values) for spectrum, values in sorted(by_spectrum.items())
+               if len(values) >= min_group}
     return len({rid for rid, _s, _m in marks}), medians
 
 

@@ -260,6 +260,8 @@ def _v6(conn) -> None:
         if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
             kind = pg_type if conn.dialect.name == "postgresql" else sqlite_type
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    # the network's summaries now leave out a spectrum marked by too few members: recompute every stored one
+    conn.execute(session_summaries.update().values(summary_revision=None))
 
 
 MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6)]
