@@ -48,7 +48,12 @@ class InvalidInput(WorkbookError):
 
 
 class StoreUnavailable(WorkbookError):
-    """The database cannot be reached; nothing was saved and the caller may retry."""
+    """The database cannot be reached, or its disk is full (:data:`DISK_FULL`); nothing was saved, retry later."""
+
+
+DISK_FULL = ("The workbook's disk is full: your change is kept on this page and saved when space is freed; "
+             "tell the facilitator.")
+"""What a save says when the store's disk is full (a :class:`StoreUnavailable`: the page keeps and retries it)."""
 
 
 class ImportRejected(WorkbookError):

@@ -10,6 +10,7 @@ on :class:`StoreBase`; :class:`workbook.store.Store` combines them.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import random
 import time
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from ..errors import StoreUnavailable
+from ..errors import DISK_FULL, StoreUnavailable
 from ..validation import MAX_PRIORITIES
 from . import schema
 
@@ -120,6 +121,22 @@ def _sqlite_setup(engine: sa.Engine) -> None:
 _RETRYABLE_PG = {"40001", "40P01"}
 
 
+_DISK_FULL_PG = "53100"  # PostgreSQL's disk_full
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (a driver error, or an OSError) says the store's disk is full."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, OSError):
+        return orig.errno in (errno.ENOSPC, errno.EDQUOT)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code == _DISK_FULL_PG or getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    text = str(orig).lower()
+    return "database or disk is full" in text or "no space left on device" in text
+
+
 def _retryable(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     if code in _RETRYABLE_PG:
@@ -168,7 +185,9 @@ class StoreBase:
         back and runs ``fn`` again on a fresh transaction, up to ``attempts`` times with growing pauses, so
         ``fn`` must do nothing but database work (it may run more than once). A database that cannot be
         reached, or that stays busy through every attempt, raises :class:`~workbook.errors.StoreUnavailable`
-        (nothing was saved); integrity errors and other database errors are raised as they are.
+        (nothing was saved); so does a full disk (SQLite's SQLITE_FULL or ENOSPC, PostgreSQL's disk_full), with
+        the words of :data:`~workbook.errors.DISK_FULL`. Integrity errors and other database errors are raised as
+        they are.
         """
         delay = 0.05
         for attempt in range(attempts):
@@ -179,7 +198,13 @@ class StoreBase:
                     return fn(conn)
             except IntegrityError:
                 raise
+            except OSError as exc:  # the driver writing a file of its own (SQLite's WAL) on a full disk
+                if _disk_full(exc):
+                    raise StoreUnavailable(DISK_FULL) from exc
+                raise
             except DBAPIError as exc:
+                if _disk_full(exc):  # rolled back whole: nothing of it was written, and the store stays intact
+                    raise StoreUnavailable(DISK_FULL) from exc
                 if exc.connection_invalidated or not _retryable(exc):
                     if isinstance(exc, OperationalError) or exc.connection_invalidated:
                         raise StoreUnavailable(
