@@ -183,3 +183,14 @@ def test_the_facilitators_links_include_the_run_of_show(store, codes):
     assert run and f"code={session.facilitator_code}" in run[0]
     assert not any("run_of_show" in url for _name, url in made["members"])
     assert all(f"code={session.join_code}" in url for _name, url in made["members"])
+
+
+def test_a_room_step_shows_what_the_team_has_recorded(store, codes):
+    page = open_page(store, codes)
+    page.go("team_questions")
+    assert "answered 0 of 5 questions; agreed marks on 0 of 7 spectra" in page.live_count.value
+    session = store.session(codes["session"])
+    store.save_team_mark(session, codes["facilitator"], "pace", "aspiration", 3.0)
+    store.save_note(codes["session"], "rg2.t1", "Most aligned on pace.")
+    assert page.live.poll() is True
+    assert "answered 1 of 5 questions; agreed marks on 1 of 7 spectra" in page.live_count.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from workbook import retreat, validation
@@ -124,3 +126,27 @@ def test_an_empty_session_counts_nobody(store, content):
     counts = retreat.progress(store, session, content)
     assert counts["now_pass"] == (0, 0)
     assert retreat.count_words(retreat.BY_ID["now_pass"], 0, 0) == "No member has joined yet."
+
+
+def test_the_rooms_steps_say_what_the_team_has_recorded(store, content, room):
+    code = room.facilitator_code
+    before = retreat.record(store, room, content)
+    assert set(before) == {s.id for s in retreat.STEPS if s.counts is None}
+    assert before["team_questions"] == "The team has answered 0 of 5 questions; agreed marks on 0 of 7 spectra"
+    store.save_note(room.id, "rg2.t2", "Roles differ on pace.")  # the team's answer (no member)
+    store.save_note(room.id, "rg2.o1", "  ")  # an empty box is not an answer
+    store.save_team_mark(room, code, "pace", "current", 3.0)
+    for letter, _q in content.framework.step1.lettered_questions[:2]:
+        store.save_note(room.id, f"step1.q{letter}", "Agreed.")
+    store.save_note(room.id, "step1.ongoing_processes.q2", "We learned from the 2019 rollout.")
+    store.set_plan_areas(room, code, ["time"])
+    store.add_action_item(room, code, "time", "short", "Map the timetable", "by May", "Principals",
+                          review_on=dt.date(2027, 5, 1))
+    store.add_action_item(room, code, "time", "long", "Fund common planning time", "next year", "Board")
+    after = retreat.record(store, room, content)
+    assert after["team_questions"] == "The team has answered 1 of 5 questions; agreed marks on 1 of 7 spectra"
+    assert after["step1_questions"] == "The team has answered 2 of 3 questions"
+    n_layers = sum(len(layer.questions) for layer in content.framework.layers)
+    assert after["layer_questions"] == f"The team has answered 1 of {n_layers} questions"
+    assert after["plan"] == "2 action items in the plan"
+    assert after["close"] == "1 of 2 action items have a date to review them"

@@ -185,7 +185,8 @@ class Presenter(Page):
             self.step_html.layout.display = "none"
         else:
             finished, members = retreat.progress(self.store, self.session, self.content)[s.id]
-            count = retreat.count_words(s, finished, members) if finished is not None else ""
+            count = (retreat.count_words(s, finished, members) if finished is not None
+                     else retreat.record(self.store, self.session, self.content).get(s.id, ""))
             self.step_html.value = step_panel(self.content, s, count)
             self.step_html.layout.display = None
             wide = any(ref.startswith("layer.") for ref in s.questions)  # the layers' questions, in columns

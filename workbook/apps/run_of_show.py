@@ -226,8 +226,10 @@ class RunOfShow(Page):
         self.heading.value = (f"<p class='wb-ros-part'>{esc(current.part)}</p>"
                               f"<h2>Step {number} of {len(retreat.STEPS)}: {esc(current.title)}</h2>")
         finished, members = counts[current.id]
-        self.live_count.value = (f"<p class='wb-ros-live' role='status' aria-live='polite'>"
-                                 f"{esc(retreat.count_words(current, finished, members))}</p>")
+        words = retreat.count_words(current, finished, members)
+        if finished is None:  # the room's step: what the team has recorded so far instead
+            words = retreat.record(self.store, self.session, self.content).get(current.id) or words
+        self.live_count.value = (f"<p class='wb-ros-live' role='status' aria-live='polite'>{esc(words)}</p>")
         self.clock.start(self._elapsed(), self.minutes[current.id].value)
         self.opens.value = self._opens_html(current)
         self.detail.value = self._detail_html(current)
