@@ -67,28 +67,36 @@ function render({ model, el }) {
   }
 
   // the page's own status line, in place of the kernel's, while a change waits in the browser: the
-  // kernel's line speaks only for the changes it has heard of
+  // kernel's line speaks only for the changes it has heard of. Made (empty) when the connection drops, so
+  // a screen reader hears the words when they come, as it hears the kernel's line; gone when all is sent.
+  function lines() {
+    const own = [];
+    for (const line of document.querySelectorAll('.wb-saver')) {
+      let mine = line.querySelector(':scope > .wb-status-browser');
+      if (!mine) {
+        mine = document.createElement('div');
+        mine.className = 'wb-status wb-error wb-status-browser';
+        mine.setAttribute('role', 'status');
+        mine.setAttribute('aria-live', 'polite');
+        line.prepend(mine);
+      }
+      own.push([line, mine]);
+    }
+    return own;
+  }
   function say() {
     const text = connected() ? RESUMING : OFFLINE;
-    for (const line of document.querySelectorAll('.wb-saver')) {
-      let own = line.querySelector(':scope > .wb-status-browser');
-      if (!own) {
-        own = document.createElement('div');
-        own.className = 'wb-status wb-error wb-status-browser';
-        own.setAttribute('role', 'status');
-        own.setAttribute('aria-live', 'polite');
-        line.prepend(own);
-      }
-      if (own.textContent !== text) own.textContent = text;
+    for (const [line, mine] of lines()) {
       line.classList.add('wb-unsent');
+      if (mine.textContent !== text) mine.textContent = text;
     }
     document.body.dataset.wbChanges = 'waiting';
   }
   function unsay() {
     for (const line of document.querySelectorAll('.wb-saver')) {
       line.classList.remove('wb-unsent');
-      const own = line.querySelector(':scope > .wb-status-browser');
-      if (own) own.remove();
+      const mine = line.querySelector(':scope > .wb-status-browser');
+      if (mine) mine.remove();
     }
     document.body.dataset.wbChanges = 'saved';
   }
@@ -171,11 +179,11 @@ function render({ model, el }) {
       document.body.dataset.wbConnection = 'ok';
       misses = 0;
       kicked = 0;
-      if (waiting) { say(); confirming = 0; confirm(); }
+      if (waiting) { say(); confirming = 0; confirm(); } else unsay();
       ping();
     } else {
       document.body.dataset.wbConnection = 'reconnecting';
-      if (waiting) say();
+      if (waiting) say(); else lines();
       if (!probing) probing = setInterval(probe, model.get('recheck') * 1000);
       probe();
     }
@@ -226,6 +234,8 @@ _CSS = """
                   color: #FFFFFF; cursor: pointer; }
 .wb-lost-reopen:focus { outline: 3px solid #F5B041; outline-offset: 2px; }
 .wb-saver.wb-unsent .wb-status:not(.wb-status-browser) { display: none; }
+.wb-saver:not(.wb-unsent) > .wb-status-browser { display: block; min-height: 0; margin: 0; padding: 0; border: 0;
+                                                background: none; }
 """
 
 
