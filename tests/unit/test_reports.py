@@ -1030,7 +1030,7 @@ def test_the_movement_withholds_a_session_below_its_minimum_group(db):
 def test_the_movement_withholds_a_spectrum_too_few_marked(db):
     first, later = _follow_up(db)
     _team(db, first, 3, spectra=("comprehensiveness",), prefix="Partial")  # three members more, one spectrum
-    html_text = render_report("again-usd", db_url=db.url)
+    html_text = render_report("again-usd", session=later.id, compare_session=first.id, db_url=db.url)
     change = html_text.split("<h2>Change since Spring retreat</h2>", 1)[1]
     assert "2 median(s) marked by fewer members than their session's minimum group are not drawn" in change
     row = re.search(r"<th scope='row'>Comprehensiveness</th>(.*?)</tr>", change).group(1)
