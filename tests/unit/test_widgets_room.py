@@ -46,3 +46,20 @@ def test_a_title_is_escaped_and_an_unknown_step_shows_nothing(store):
     store.set_current_step(session, session.facilitator_code, "context_culture_climate")
     value = RoomLine(store, session, "charting_your_path.ipynb").line.value
     assert "Context, culture &amp; climate" in value
+
+
+def test_the_step_clock_counts_from_the_steps_start_in_the_browser():
+    from workbook.widgets.room import StepClock
+
+    clock = StepClock(idle="")
+    assert clock.elapsed < 0  # no step: the browser shows the idle text
+    clock.start(0, minutes=10)
+    assert clock.elapsed == 0 and clock.minutes == 10
+    sent = []
+    clock.observe(lambda change: sent.append(change["new"]), "elapsed")
+    clock.start(0)  # a new step begun at once: the value still changes, so the browser restarts its count
+    assert len(sent) == 1 and clock.minutes == 10
+    clock.start(125.0, minutes=15)  # a page reloaded two minutes into a step
+    assert clock.elapsed == 125.0 and clock.minutes == 15
+    clock.stop()
+    assert clock.elapsed < 0
