@@ -196,9 +196,9 @@ def privacy_choices(min_group: int, show_names: bool, cabinet: tuple[int, int] =
         else:
             group += (f" A team of {low}–{high} with one or two people in each role sees each role of two by itself; "
                       "each of those two can work out how the other marked.")
-    names = ("<strong>Names shown.</strong> Every member sees who marked what, beside each pathway and answer, in "
-             "the team views." if show_names else
-             "<strong>Names hidden.</strong> Members appear by their role and a number"
+    names = ("<strong>Names shown.</strong> The team views show each member's name beside their pathway and "
+             "answers, so whoever sees them knows who marked what." if show_names else
+             "<strong>Names hidden.</strong> The team views show members by their role and a number"
              + (f", or as “{analysis.OTHER_ROLES} 1” or “Member 1” when their role is too small to show." if m > 1
                 else "."))
     return (f"<p><strong>Smallest group shown: {m}.</strong> {esc(group)}</p>"
