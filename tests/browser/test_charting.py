@@ -261,3 +261,31 @@ def test_the_member_page_runs_no_mathjax(server, page):
     assert stand_in and set(stand_in) == {200}  # the template's stand-in answered the page's MathJax URL
     # MathJax 3 leaves its stylesheet in the page the first time it typesets (even nothing)
     assert page.evaluate("() => document.getElementById('MJX-CHTML-styles') === null")
+
+
+def test_a_follow_up_shows_last_times_agreed_marks_on_the_members_chart_at_every_size(server, page):
+    """A follow-up's member chart carries the team's agreed marks of last time: a third, muted pathway in the
+    legend, with the line above the cards; nothing of it breaks the layout from a phone to a projector."""
+    import datetime as dt
+
+    from .layout import check_layout
+
+    store = server.store()
+    store.create_district("again-usd", "Again Unified (fictional)")  # its own district: the demo's stays as it is
+    first = store.create_session("again-usd", "Spring retreat (browser)", dt.date(2026, 3, 2))
+    # (not 4.5 on Pace: any mark there covers Resource Allocation's right pole label on a tablet or a phone,
+    # the member's own too, a fault of the pathway chart's narrow layout that this test is not about)
+    for spectrum, field, value in (("pace", "current", 2.0), ("sharing_learning", "aspiration", 4.5),
+                                   ("locus_of_control", "current", 3.5)):
+        store.save_team_mark(first, first.facilitator_code, spectrum, field, value)
+    later = store.create_session("again-usd", "Check-in (browser)", dt.date(2026, 10, 1), follows=first.id)
+    page.goto(server.app("charting_your_path.ipynb", district="again-usd", session=later.id, code=later.join_code))
+    wait_for_app(page, "Charting Your Path")
+    name = f"Agreed last time ({first.label}, {first.held_on.day} {first.held_on:%B %Y})"
+    traces = chart_data(page, 0)
+    line = next(t for t in traces if t["name"] == name)
+    assert line["x"][:7].count(None) == 5 and line["x"][7] is None and line["x"][8:].count(None) == 6
+    assert any(t and t.endswith("(should be)") for t in line["text"])
+    page.get_by_text("The grey dashed line on your chart").wait_for()
+    page.locator(".legendtext", has_text="Agreed last time").first.wait_for()
+    check_layout(page, "charting_your_path_follow_up", docs=False)
