@@ -307,6 +307,17 @@ def cmd_session_create(args) -> int:
     return 0
 
 
+def cmd_summary(args) -> int:
+    """``workbook summary``: the team summary of a session, one printable page (.html, or .pdf with Chromium)."""
+    from .team_summary import write_summary
+
+    store = _store(args)
+    district, session = store.resolve_session(args.district, args.session)
+    path = write_summary(store, session.id, args.out)
+    print(f"summary: wrote {district.slug} session {session.id} ({session.label}) to {path}")
+    return 0
+
+
 def cmd_worksheet(args) -> int:
     """``workbook worksheet``: write the printable worksheet (Reflection Guide 2 and Step 1) to an HTML file."""
     from .worksheet import worksheet_html
@@ -369,7 +380,7 @@ def cmd_district_delete(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    """``workbook backup``: write a consistent copy of an SQLite store."""
+    """``workbook backup``: a consistent copy of the store (SQLite: a copy of the file; PostgreSQL: pg_dump -Fc)."""
     from .ownership import backup
 
     result = backup(_store(args), args.out)
@@ -377,8 +388,21 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_restore(args) -> int:
+    """``workbook restore``: put a backup back into an empty store (``--replace``: over what the store holds)."""
+    from .ownership import restore
+    from .store import default_db_url, redact
+
+    url = getattr(args, "db", None) or default_db_url()
+    result = restore(url, args.file, replace=args.replace)
+    print(f"restore: {result['path']} restored into {redact(url)}: {result.get('districts', 0)} district(s), "
+          f"{result.get('sessions', 0)} session(s), {result.get('respondents', 0)} member(s); every link made "
+          "before the backup opens its data again")
+    return 0
+
+
 def add_data_commands(subparsers):
-    """Add export, import, district export/delete and backup (workbook/exchange.py, workbook/ownership.py).
+    """Add export, import, district export/delete, backup and restore (workbook/exchange.py, workbook/ownership.py).
 
     Returns the ``district`` command's subparsers so the caller can add more district commands.
     """
@@ -402,9 +426,14 @@ def add_data_commands(subparsers):
     q.add_argument("slug")
     q.add_argument("--yes", action="store_true", help="confirm the deletion")
     q.set_defaults(fn=cmd_district_delete)
-    p = subparsers.add_parser("backup", help="a consistent copy of an SQLite store")
-    p.add_argument("--out", required=True, help="the backup file")
+    p = subparsers.add_parser("backup", help="a consistent copy of the store (SQLite file, or pg_dump for PostgreSQL)")
+    p.add_argument("--out", required=True, help="the backup file (for PostgreSQL: NAME.dump)")
     p.set_defaults(fn=cmd_backup)
+    p = subparsers.add_parser("restore", help="restore a backup into an empty store")
+    p.add_argument("file", help="a file `workbook backup` wrote (SQLite copy, or .dump for PostgreSQL)")
+    p.add_argument("--replace", action="store_true",
+                   help="replace everything the store holds with the backup (without it, only an empty store)")
+    p.set_defaults(fn=cmd_restore)
     return dsub
 
 
@@ -471,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help="also print each page to <slug>.pdf with headless Chromium (for forwarding by e-mail)")
     p.set_defaults(fn=cmd_report)
+
+    p = sub.add_parser("summary", help="the team summary of a session: one printable page (.html or .pdf)")
+    p.add_argument("--district", required=True, help="district slug")
+    p.add_argument("--session", default=None, help="session id (default: the latest)")
+    p.add_argument("--out", required=True, help="FILE.html, or FILE.pdf (printed with Chromium)")
+    p.set_defaults(fn=cmd_summary)
 
     p = sub.add_parser("worksheet", help="write the printable worksheet (Reflection Guide 2 and Step 1)")
     p.add_argument("--out", default="worksheet.html")

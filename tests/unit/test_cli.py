@@ -98,7 +98,10 @@ def test_room_listens_on_every_address_and_every_link_carries_the_secret(capsys,
     assert "presenter.ipynb" in projector and f"code={session.facilitator_code}" in projector
     # the secret outlives the server, so a QR code printed for the room keeps working after a restart
     again, _, _ = serve_printed(capsys, monkeypatch, sqlite_url, "--room", "--public-url", "http://10.1.2.3:9001")
-    assert again == out
+
+    def printed_links(text):  # the page limit follows the machine's free memory, which moves between two starts
+        return [line for line in text.splitlines() if "--max-kernels" not in line]
+    assert printed_links(again) == printed_links(out)
     # and `workbook links` prints the same links as the server
     code, printed, _ = run(capsys, sqlite_url, "links")
     assert code == 0 and printed.strip() in out

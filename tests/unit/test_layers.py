@@ -22,12 +22,13 @@ PACKAGE = Path(workbook.__file__).resolve().parent
 # modules that only read the framework and compute, draw or write HTML from it
 PURE = ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
         "workbook._lazy", "workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet",
-        "workbook.report_html")
+        "workbook.report_html", "workbook.retreat")
 STORE = ("workbook.store",)  # the package: its base, parts and schema
 ABOVE_PURE = (*STORE, "workbook.widgets", "workbook.apps", "workbook.views", "workbook.district_report",
               "workbook.reports", "workbook.report_kernels", "workbook.page_kernels", "workbook.cli", "workbook.demo",
               "workbook.exchange", "workbook.ownership", "workbook.voila_server", "workbook.convening",
-              "workbook.balancer", "workbook.capacity", "workbook.links", "workbook.assets")
+              "workbook.balancer", "workbook.capacity", "workbook.links", "workbook.assets", "workbook.team_summary",
+              "workbook.console")
 WIDGET_LIBS = ("workbook.widgets", "workbook.apps", "ipywidgets", "anywidget")
 REPORTS = ("workbook.district_report", "workbook.reports", "workbook.report_kernels")
 # SQLAlchemy belongs to the store. Modules outside it that still import it, each for a reason; the list may only
