@@ -297,3 +297,58 @@ def count_words(s: Step, finished: int | None, members: int) -> str:
         return "No member has joined yet."
     verb = "has" if finished == 1 else "have"
     return f"{finished} of {members} {verb} {s.done}"
+
+
+# ------------------------------------------------------------------ what the room has recorded together
+
+def note_id(ref: str) -> str | None:
+    """Where the team's agreed answer to a guide's item is kept (a note's question id); None for Step 2's prompts.
+
+    Guide 1 and 2 answers keep the reference itself (``rg2.t1``); Step 1's lettered questions ``step1.q<letter>``
+    and the layers' ``step1.<layer id>.q<n>`` (the conditions team view's boxes); Step 2's answers belong to
+    each planned area, so they have no one place.
+    """
+    kind, _, rest = ref.partition(".")
+    if kind in ("rg1", "rg2"):
+        return ref
+    if kind == "step1" and len(rest) == 1:
+        return f"step1.q{rest}"
+    if kind == "layer":
+        layer_id, _, n = rest.rpartition(".")
+        return f"step1.{layer_id}.q{n}"
+    return None
+
+
+def record(store, session, content) -> dict[str, str]:
+    """For each step the room does together, what the team has recorded so far, in words (no names).
+
+    The team's agreed answers to the step's questions (notes of no member), the agreed marks (Guide 2), the
+    plan's action items (Step 2) and how many of them have a date to review them (the close).
+    """
+    notes = store.notes(session.id)
+    team = notes[(notes["respondent_id"] == 0)]
+    written = {q for q, t in zip(team["question_id"], team["text"]) if str(t or "").strip()}
+    out: dict[str, str] = {}
+    items = None
+    for s in STEPS:
+        if s.counts is not None:
+            continue
+        parts = []
+        ids = [i for i in (note_id(r) for r in expand(content, s.questions)) if i]
+        if ids:
+            n = sum(i in written for i in ids)
+            parts.append(f"the team has answered {n} of {len(ids)} question{'s' if len(ids) != 1 else ''}")
+        if s.id == "team_questions":
+            agreed = store.team_marks(session.id)
+            marked = int(agreed[["current", "aspiration"]].notna().any(axis=1).sum()) if len(agreed) else 0
+            parts.append(f"agreed marks on {marked} of {len(SPECTRUM_IDS)} spectra")
+        if s.id in ("plan", "close"):
+            items = store.action_items(session.id) if items is None else items
+            if s.id == "plan":
+                parts.append(f"{len(items)} action item{'s' if len(items) != 1 else ''} in the plan")
+            else:
+                dated = int(items["review_on"].notna().sum()) if len(items) else 0
+                parts.append(f"{dated} of {len(items)} action items have a date to review them")
+        text = "; ".join(parts)
+        out[s.id] = text[:1].upper() + text[1:]
+    return out
