@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from workbook.demo import seed_demo
 
 SCRIPT = textwrap.dedent("""
@@ -19,7 +21,14 @@ SCRIPT = textwrap.dedent("""
 
     store = Store(os.environ["WORKBOOK_DB_URL"])
     link = {"district": os.environ["D"], "session": os.environ["S"], "code": os.environ["C"]}
+    if os.environ.get("FOLLOW_UP"):  # a follow-up session: the page also draws the marks agreed last time
+        earlier = store.session(int(link["session"]))
+        store.save_team_mark(earlier, earlier.facilitator_code, "pace", "current", 2)
+        later = store.create_session(link["district"], "Check-in", follows=earlier.id)
+        link = {**link, "session": str(later.id), "code": later.join_code}
     page = charting_your_path(store, link)
+    if os.environ.get("FOLLOW_UP"):
+        assert page.last_time is not None, "the follow-up page draws last time's agreed marks"
     page.name.value, page.role.value = "Footprint Example", "Teacher"
     page._on_start()
     page.cards[0].now.value = 2.0
@@ -32,10 +41,11 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_member_page_never_imports_pandas(store, sqlite_url, tmp_path):
+@pytest.mark.parametrize("follow_up", ["", "1"], ids=["first-session", "follow-up"])
+def test_member_page_never_imports_pandas(store, sqlite_url, tmp_path, follow_up):
     codes = seed_demo(store)
     env = {"WORKBOOK_DB_URL": sqlite_url, "VOILA_BASE_URL": "/", "D": codes["district"], "S": str(codes["session"]),
-           "C": codes["code"], "PATH": "/usr/bin:/bin"}
+           "C": codes["code"], "PATH": "/usr/bin:/bin", "FOLLOW_UP": follow_up}
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

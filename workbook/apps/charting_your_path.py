@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import ipywidgets as w
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
@@ -206,11 +204,7 @@ class ChartingYourPath(Page):
         """
         if self.earlier is None:
             return None, ""
-        agreed = {"current": {}, "aspiration": {}}
-        for row in self.store.team_marks(self.earlier.id).to_dict("records"):
-            for field in agreed:
-                if row[field] is not None and not math.isnan(row[field]):
-                    agreed[field][row["spectrum"]] = float(row[field])
+        agreed = self.store.agreed_marks(self.earlier.id)  # plain numbers: the member page never loads pandas
         if not any(agreed.values()):
             return None, ""
         return agreed, f"Agreed last time ({self.earlier.label}, {render.date_text(self.earlier.held_on)})"

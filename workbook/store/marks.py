@@ -100,6 +100,21 @@ class Marks(StoreBase):
                                                                  "spectrum_id": spectrum_id},
                                                {field: value, "updated_at": now()}), write=True)
 
+    def agreed_marks(self, session_id: int) -> dict[str, dict[str, float]]:
+        """The team's agreed marks as plain numbers, ``{"current": {spectrum: mark}, "aspiration": {...}}``.
+
+        The same rows as :meth:`team_marks`, without pandas (a member page reads them and never loads pandas).
+        """
+        rows = self.transaction(lambda c: c.execute(sa.select(
+            t.team_marks.c.spectrum_id, t.team_marks.c.current, t.team_marks.c.aspiration)
+            .where(t.team_marks.c.session_id == session_id)).all())
+        out: dict[str, dict[str, float]] = {"current": {}, "aspiration": {}}
+        for spectrum, current, aspiration in rows:
+            for field, value in (("current", current), ("aspiration", aspiration)):
+                if value is not None:
+                    out[field][spectrum] = float(value)
+        return out
+
     def team_marks(self, session_id: int):
         """The team's agreed marks for a session as a frame: spectrum, current, aspiration."""
         import pandas as pd
