@@ -163,3 +163,36 @@ def test_worksheet_is_written(capsys, tmp_path, sqlite_url):
     assert run(capsys, sqlite_url, "worksheet", "--out", str(out))[0] == 0
     html = out.read_text()
     assert "Charting Your Path" in html and "learning_materials_and_tools" in html and "CC BY 4.0" in html
+
+
+def test_restore_needs_a_backup_file_and_an_empty_store(capsys, sqlite_url, tmp_path):
+    copy = tmp_path / "copy.sqlite"
+    assert run(capsys, sqlite_url, "demo")[0] == 0
+    assert run(capsys, sqlite_url, "backup", "--out", str(copy))[0] == 0
+    code, _, err = run(capsys, sqlite_url, "restore", str(tmp_path / "nowhere.sqlite"))
+    assert code == 2 and "nowhere.sqlite" in err and "no such file" in err
+    code, _, err = run(capsys, sqlite_url, "restore", str(copy))
+    assert code == 2 and "not empty" in err and "--replace" in err
+    empty = f"sqlite:///{tmp_path / 'fresh' / 'workbook.sqlite'}"
+    code, out, _ = run(capsys, empty, "restore", str(copy))
+    assert code == 0 and "1 district(s), 1 session(s), 8 member(s)" in out
+    assert run(capsys, sqlite_url, "restore", "--replace", str(copy))[0] == 0
+
+
+def test_without_postgresqls_client_tools_backup_and_restore_name_the_package(monkeypatch, tmp_path):
+    import pytest
+
+    from workbook import ownership
+    from workbook.errors import WorkbookError
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(ownership, "PG_BIN_GLOB", str(tmp_path / "none" / "*" / "bin"))
+    with pytest.raises(WorkbookError, match=r"pg_dump is not installed.*postgresql-client"):
+        ownership.pg_tool("pg_dump", 15)
+    old = tmp_path / "pg_restore"  # only an older version than the server's
+    old.write_text("#!/bin/sh\necho 'pg_restore (PostgreSQL) 13.9'\n")
+    old.chmod(0o755)
+    with pytest.raises(WorkbookError, match=r"pg_restore 13 is older than the PostgreSQL server \(15\).*"
+                                            r"postgresql-client-15"):
+        ownership.pg_tool("pg_restore", 15)
+    assert ownership.pg_tool("pg_restore", 13) == old.resolve()
