@@ -10,7 +10,9 @@ from pathlib import Path
 from . import paths
 from .errors import WorkbookError
 from .links import (
+    FACILITATOR_APPS,
     LOCAL_URL,
+    MEMBER_APPS,
     PUBLIC_URL_ENV,
     TOKEN_ENV,
     app_link,
@@ -61,16 +63,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-MEMBER_APPS = [("Charting Your Path", "charting_your_path.ipynb"),
-               ("Laying the Foundation", "laying_the_foundation.ipynb"),
-               ("Conditions for Scale", "conditions_for_scale.ipynb")]
-FACILITATOR_APPS = [("Team pathways", "team_pathways.ipynb"),
-                    ("Presenter view (projector)", "presenter.ipynb"),
-                    ("Laying the Foundation (team)", "laying_the_foundation.ipynb"),
-                    ("Conditions for Scale (team)", "conditions_for_scale.ipynb"),
-                    ("Action planning", "action_planning.ipynb")]
-
-
 def links(store, base: str | None = None, token: str | None = None, slugs=None) -> list[str]:
     """The member and facilitator links of each district's latest session.
 
@@ -89,10 +81,10 @@ def links(store, base: str | None = None, token: str | None = None, slugs=None) 
         s = sessions[-1]
         lines.append(f"{d.name} — {s.label}")
         lines.append("  Team members (share with the team):")
-        lines += [f"    {name:<30} {app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.join_code)}"
+        lines += [f"    {name:<36} {app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.join_code)}"
                   for name, nb in MEMBER_APPS]
         lines.append("  Facilitator only (keep private):")
-        lines += [f"    {name:<30} "
+        lines += [f"    {name:<36} "
                   f"{app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.facilitator_code)}"
                   for name, nb in FACILITATOR_APPS]
     return lines

@@ -35,6 +35,7 @@ def _queries(codes: dict) -> dict:
         "conditions_for_scale.ipynb": facilitator,
         "action_planning.ipynb": facilitator,
         "presenter.ipynb": facilitator,
+        "run_of_show.ipynb": facilitator,
         "network_overview.ipynb": f"code={codes['coach']}&district={codes['district']}",
     }
 

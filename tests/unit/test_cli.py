@@ -92,8 +92,9 @@ def test_room_listens_on_every_address_and_every_link_carries_the_secret(capsys,
     links = [word for word in out.split() if word.startswith("http") and "/voila/render/" in word]
     assert links and all(u.startswith("http://10.1.2.3:9001/voila/render/") and f"token={token}" in u
                          for u in links)
-    members = out.split("Facilitator only")[0]
+    members, facilitator = out.split("Facilitator only")[:2]
     assert session.facilitator_code not in members and store.coach_code() not in members
+    assert "run_of_show.ipynb" in facilitator and "run_of_show.ipynb" not in members
     projector = out.split("On the projector for")[1].splitlines()[0].split()[-1]
     assert "presenter.ipynb" in projector and f"code={session.facilitator_code}" in projector
     # the secret outlives the server, so a QR code printed for the room keeps working after a restart
