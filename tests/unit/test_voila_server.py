@@ -265,18 +265,27 @@ def test_static_files_arrive_compressed_with_their_cache_policy_and_revalidate_w
                              else {"If-Modified-Since": first.headers["Last-Modified"]})
                 again = await client.fetch(f"http://127.0.0.1:{port}{path}", raise_error=False,
                                            headers={"Accept-Encoding": "gzip", **validator})
-                answers[path] = first, again
+                other = await client.fetch(f"http://127.0.0.1:{port}{path}", decompress_response=False,
+                                           headers={"Accept-Encoding": "gzip"})  # another member's first visit
+                answers[path] = first, again, other
             return answers
         finally:
             server.stop()
 
     import gzip
 
+    compressed = []
+    compress = gzip.compress
+    monkeypatch.setattr(gzip, "compress", lambda data, *a, **kw: compressed.append(len(data)) or compress(data, *a,
+                                                                                                           **kw))
     answers = run_async(visit())
+    assert compressed == [len(script)] * 2  # each file once, however many members ask for it
     for path, policy in (("/voila/static/7155.voila.js", voila_server.REVALIDATE),
                          ("/voila/labextensions/remoteEntry.c8c9eed2cdefdeac.js", voila_server.IMMUTABLE)):
-        first, again = answers[path]
+        first, again, other = answers[path]
+        # compressed once, not twice over (the server's own gzip leaves a response that says its encoding alone)
         assert first.headers["Content-Encoding"] == "gzip" and gzip.decompress(first.body).decode() == script
+        assert other.body == first.body and int(first.headers["Content-Length"]) == len(first.body)
         assert len(first.body) < len(script) / 10
         assert first.headers["Cache-Control"] == policy, path
         assert again.code == 304 and again.headers["Cache-Control"] == policy, path
