@@ -59,7 +59,8 @@ LAYERS = ("essential_supports", "enabling_systems_and_structures", "ongoing_proc
 
 STEPS: tuple[Step, ...] = (
     Step("driving_values", "Driving values", G1,
-         "Open Laying the Foundation and answer the questions under Driving Values.", 10,
+         "Open Laying the Foundation (scan the QR code), enter your name and role, and answer the questions under "
+         "Driving Values.", 10,
          app="laying_the_foundation.ipynb", team_app="laying_the_foundation.ipynb",
          questions=("rg1.dv1", "rg1.dv2", "rg1.dv3", "rg1.dv4"), counts="answered", done="answered a question"),
     Step("context_culture_climate", "Context, culture & climate", G1,
@@ -72,8 +73,8 @@ STEPS: tuple[Step, ...] = (
          app="laying_the_foundation.ipynb", team_app="laying_the_foundation.ipynb",
          questions=("rg1.do1", "rg1.do2"), counts="answered", done="answered a question"),
     Step("now_pass", "Where the system is now", G2,
-         "Open Charting Your Path, enter your name and role, and mark where the system is now on all seven "
-         "spectra.", 10,
+         "Open Charting Your Path with the link at the top of your page (it carries on as you; a member who "
+         "joins now scans the QR code) and mark where the system is now on all seven spectra.", 10,
          app="charting_your_path.ipynb", team_app="team_pathways.ipynb",
          instructions=("rg2.marking",), counts="now", done="marked now on all seven spectra", view="now"),
     Step("notice", "What do you notice?", G2,
@@ -96,7 +97,8 @@ STEPS: tuple[Step, ...] = (
          team_app="team_pathways.ipynb",
          questions=("rg2.t1", "rg2.t2", "rg2.o1", "rg2.o2", "rg2.o3"), view="all"),
     Step("step1_ratings", "Rate the sixteen conditions", S1,
-         "Open Conditions for Scale and rate every condition, from Not aligned at all to Fully aligned.", 15,
+         "Open Conditions for Scale with the link at the top of your page and rate every condition, from Not "
+         "aligned at all to Fully aligned.", 15,
          app="conditions_for_scale.ipynb", team_app="conditions_for_scale.ipynb",
          instructions=("step1.instruction1",), counts="ratings", done="rated all sixteen conditions",
          view="conditions"),

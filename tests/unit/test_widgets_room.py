@@ -63,3 +63,21 @@ def test_the_step_clock_counts_from_the_steps_start_in_the_browser():
     assert clock.elapsed == 125.0 and clock.minutes == 15
     clock.stop()
     assert clock.elapsed < 0
+
+
+def test_once_the_page_knows_its_member_the_line_carries_them_on_as_themselves(store):
+    """A member who joined in Laying the Foundation opens Charting Your Path as the same member, not a second one."""
+    from urllib.parse import parse_qs, urlparse
+
+    session = _session(store)
+    member = store.add_respondent(session.id, "Rae Example (fictional)", "Teacher")
+    line = RoomLine(store, session, "laying_the_foundation.ipynb")
+    store.set_current_step(session, session.facilitator_code, "now_pass")
+    line.live.poll()
+    assert "href" not in line.line.value  # who the page is for is not known yet: no personal link
+    line.follow(member, "room-usd")
+    href = line.line.value.split("href='")[1].split("'")[0].replace("&amp;", "&")
+    url = urlparse(href)
+    assert url.path.endswith("/charting_your_path.ipynb")
+    assert parse_qs(url.query)["me"] == [member.token] and parse_qs(url.query)["session"] == [str(session.id)]
+    assert "code" not in parse_qs(url.query)  # the personal token alone opens the member's own page

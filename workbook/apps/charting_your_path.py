@@ -193,6 +193,7 @@ class ChartingYourPath(Page):
         if member is not None:
             self._restore(member)
         self.identity.on_member(lambda m: self._unlock())
+        self.identity.on_member(lambda m: self.room.follow(m, district.slug))
         self._redraw()
         # a returning member lands where they left off: on the aspirations once they have marked any
         self.show_pass("aspiration" if any(v is not None for v in self.aspiration_marks.values()) else "now")

@@ -103,6 +103,7 @@ class ConditionsForScale(Page):
                           w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
+        self.identity.on_member(lambda m: self.room.follow(m, district.slug))
         self._update_progress()
 
     @property

@@ -76,6 +76,7 @@ class FoundationMember(Page):
                           self.room, self.identity, self.saver.widget, *cards, w.HTML(render.attribution(content))],
                          summary=f"{TITLE}: {district.name}, session {session.label!r}")
         self.identity.on_member(self._unlock)
+        self.identity.on_member(lambda m: self.room.follow(m, district.slug))
 
     def _unlock(self, member) -> None:
         with self.restoring():

@@ -27,6 +27,7 @@ class RoomLine(w.VBox):
 
     def __init__(self, store, session, page: str | None = None, every: float = 4.0):
         self.store, self.session, self.page = store, session, page
+        self.member, self.district_slug = None, None
         self.line = w.HTML()
         self.line.add_class("wb-room-line")
         self.step = None
@@ -34,6 +35,15 @@ class RoomLine(w.VBox):
         super().__init__([self.line, self.live])
         self.add_class("wb-room")
         self.step = self.live.stamp[1] if isinstance(self.live.stamp, tuple) else None
+        self._show()
+
+    def follow(self, member, district_slug: str) -> None:
+        """Once the page knows its member: the line links the room's page with the member's personal token.
+
+        A member who answered Laying the Foundation and is asked to open Charting Your Path carries on as
+        themselves (same member, same counts), instead of entering name and role again as a second member.
+        """
+        self.member, self.district_slug = member, district_slug
         self._show()
 
     def _check(self):
@@ -51,8 +61,14 @@ class RoomLine(w.VBox):
         if s is None or (self.page is not None and s.app == self.page):
             self.line.value = ""
             return
-        if s.app:
-            where = f" (open {esc(retreat.APP_TITLES.get(s.app, s.app))})"
+        title = esc(retreat.APP_TITLES.get(s.app, s.app)) if s.app else ""
+        if s.app and self.member is not None:
+            from ..links import app_link
+
+            url = app_link(s.app, district=self.district_slug, session=self.session.id, me=self.member.token)
+            where = f": <a class='wb-room-go' href='{esc(url)}' target='_top'>open {title}</a> (as yourself)"
+        elif s.app:
+            where = f" (open {title})"
         else:
             where = ": look up at the projector"
         self.line.value = (f"<p class='wb-muted' role='status' aria-live='polite' style='margin:4px 0'>The room has "
