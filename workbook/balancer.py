@@ -17,6 +17,10 @@ file ``make convening`` writes for one machine are the same configuration with o
   is full answers a visit with 503, and the balancer tries the next server before the member
   sees the plain "busy" page.
 - **Long tunnels** (``timeout tunnel 2h``): a page's websocket stays open while a member listens.
+- **Weights** (``weights``): a server of weight 0 takes no new members but keeps the pages it serves (their
+  cookie still leads to it), which is how a server is drained before maintenance. A reload (master-worker
+  mode, ``SIGUSR2``, as ``systemctl reload haproxy`` does) starts new workers on the new configuration while
+  the old ones finish the websockets they carry, so open pages keep their server.
 """
 
 from __future__ import annotations
@@ -56,12 +60,32 @@ def parse_backend(text: str, index: int) -> Backend:
     return Backend(name or f"s{index}", host.strip("[]"), int(port))
 
 
+MAX_WEIGHT = 256  # HAProxy's largest server weight
+
+
+def check_weights(backends: list[Backend], weights: dict | None) -> dict[str, int]:
+    """``weights`` ({server name: 0-256}) checked against ``backends``; a plain error naming the bad entry."""
+    names = {b.name for b in backends}
+    checked = {}
+    for name, weight in (weights or {}).items():
+        if name not in names:
+            raise WorkbookError(f"weight for {name!r}: there is no such server (the servers are "
+                                f"{', '.join(sorted(names))})")
+        text = str(weight).strip()
+        if not text.isdigit() or int(text) > MAX_WEIGHT:
+            raise WorkbookError(f"server {name}: weight {weight!r} is not a whole number from 0 (no new members) "
+                                f"to {MAX_WEIGHT}")
+        checked[name] = int(text)
+    return checked
+
+
 def haproxy_config(backends: list[Backend], bind: str = ":80", base_url: str = "/", log: str = "/dev/log local0",
-                   stats: str | None = None) -> str:
+                   stats: str | None = None, weights: dict | None = None) -> str:
     """The HAProxy configuration for ``backends`` behind one address (``bind``, HAProxy's ``[ADDRESS]:PORT``).
 
     ``base_url`` is the prefix the servers live under (``workbook serve --base-url``); the balancer
-    passes paths on unchanged. ``stats`` (``ADDRESS:PORT``) adds HAProxy's status page there.
+    passes paths on unchanged. ``stats`` (``ADDRESS:PORT``) adds HAProxy's status page there. ``weights``
+    ({server name: 0-256}, default 1 each) share new members out; 0 drains a server (see the module's words).
     """
     if not backends:
         raise WorkbookError("a convening needs at least one server behind the balancer")
@@ -105,7 +129,9 @@ def haproxy_config(backends: list[Backend], bind: str = ":80", base_url: str = "
         "    http-check expect status 200",
         "    default-server check inter 2s fall 2 rise 2",
     ]
-    lines += [f"    server {b.name} {_address(b)} cookie {b.name}" for b in backends]
+    weight = check_weights(backends, weights)
+    lines += [f"    server {b.name} {_address(b)} cookie {b.name}" + (f" weight {weight[b.name]}" if b.name in weight
+                                                                     else "") for b in backends]
     if stats:
         lines += ["", "frontend stats", f"    bind {stats}", "    stats enable", "    stats uri /",
                   "    stats refresh 5s"]

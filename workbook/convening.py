@@ -7,6 +7,11 @@ address members open, configured by :mod:`workbook.balancer`. It prints the link
 at the balancer, and stops everything on Ctrl+C. A server that dies is reported and left dead,
 as a machine lost during a convening would be: its members reopen their personal links and the
 balancer sends them to a live server. ``deploy/README.md`` runs the same on several machines.
+
+HAProxy runs in master-worker mode, as Debian's service does, so its configuration can change while members
+mark: :meth:`Convening.reload` (``kill -USR1`` on the convening, which reads server weights from the file
+``weights`` in its folder) writes the new configuration, has HAProxy check it, then reloads it softly: new
+workers take new connections, the old ones finish the websockets they carry, and no page changes server.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .balancer import Backend, haproxy_config
+from .balancer import Backend, check_weights, haproxy_config
 from .capacity import HEALTH_PATH
 from .errors import WorkbookError
 from .links import is_loopback, normalise_base, normalise_prefix, room_base, under_prefix
@@ -118,7 +123,10 @@ class Convening:
         self.backends: list[Backend] = []
         self.procs: dict[str, subprocess.Popen] = {}
         self.haproxy: subprocess.Popen | None = None
+        self.haproxy_bin = ""
+        self.weights: dict[str, int] = {}
         self.token = ""
+        self.reload_asked = False
 
     # ------------------------------------------------------------------ start
     def start(self) -> None:
@@ -136,19 +144,91 @@ class Convening:
             self.backends.append(Backend(f"s{i}", "127.0.0.1", port))
         for backend in self.backends:
             self.procs[backend.name] = self._serve(backend)
-        config = self.folder / "haproxy.cfg"
-        stats = f"127.0.0.1:{self.stats_port}" if self.stats_port else None
-        config.write_text(haproxy_config(self.backends, f"{self.bind_ip}:{self.port}", self.prefix,
-                                         log="stdout format raw local0", stats=stats))
-        checked = subprocess.run([haproxy, "-c", "-q", "-f", str(config)], capture_output=True, text=True)
-        if checked.returncode != 0:
-            raise WorkbookError(f"HAProxy refuses {config}: {checked.stderr.strip() or checked.stdout.strip()}")
+        self.haproxy_bin = haproxy
+        self._write_checked_config(self.config_path, self.weights)
         for backend in self.backends:
             self._wait_healthy(backend)
+        self.start_balancer()
+
+    def start_balancer(self) -> None:
+        """Start HAProxy on the configuration written (and checked) in the folder; return once it answers."""
+        config = self.config_path
         with (self.folder / "haproxy.log").open("w") as log:
-            self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                                            preexec_fn=self._child())
+            # master-worker (-W), in the foreground (-db): SIGUSR2 reloads it, as `systemctl reload haproxy` does
+            self.haproxy = subprocess.Popen([self.haproxy_bin, "-W", "-db", "-f", str(config)], stdout=log,
+                                            stderr=subprocess.STDOUT, preexec_fn=self._child())
         self._wait_balancer()
+
+    @property
+    def config_path(self) -> Path:
+        """The balancer's configuration file (in the convening's folder)."""
+        return self.folder / "haproxy.cfg"
+
+    def _write_checked_config(self, path: Path, weights: dict[str, int]) -> None:
+        """Write the configuration to ``path`` and have HAProxy check it (``haproxy -c``); a plain error if refused."""
+        stats = f"127.0.0.1:{self.stats_port}" if self.stats_port else None
+        path.write_text(haproxy_config(self.backends, f"{self.bind_ip}:{self.port}", self.prefix,
+                                       log="stdout format raw local0", stats=stats, weights=weights))
+        checked = subprocess.run([self.haproxy_bin, "-c", "-q", "-f", str(path)], capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise WorkbookError(f"HAProxy refuses {path}: {checked.stderr.strip() or checked.stdout.strip()}")
+
+    # ------------------------------------------------------------------ reload
+    def workers(self) -> set[int]:
+        """The process ids of the balancer's workers (children of HAProxy's master), old ones still finishing too."""
+        if self.haproxy is None:
+            return set()
+        return set(_children(self.haproxy.pid))
+
+    def reload(self, weights: dict | None = None, timeout: float = 30) -> dict[str, int]:
+        """Change the balancer's configuration while members work: the servers' ``weights`` (0 drains a server).
+
+        The new configuration is written beside the running one and checked by HAProxy (``haproxy -c``); only
+        then does it replace the running one, and HAProxy's master reloads (SIGUSR2, as ``systemctl reload``):
+        a new worker takes new connections, the old one finishes the websockets it carries, so every open page
+        keeps its server and nothing a member sends is lost. A refused configuration changes nothing (a
+        :class:`WorkbookError` says why). Returns the weights in force.
+        """
+        if self.haproxy is None or self.haproxy.poll() is not None:
+            raise WorkbookError("the balancer is not running, so there is nothing to reload")
+        wanted = {**self.weights, **check_weights(self.backends, weights)}
+        new = self.config_path.with_name("haproxy.cfg.new")
+        try:
+            self._write_checked_config(new, wanted)
+        except WorkbookError as exc:
+            new.unlink(missing_ok=True)
+            raise WorkbookError(f"the balancer was not reloaded and runs as before: {exc}") from None
+        before = self.workers()
+        os.replace(new, self.config_path)
+        self.haproxy.send_signal(signal.SIGUSR2)
+        deadline = time.time() + timeout
+        while not (self.workers() - before):
+            if self.haproxy.poll() is not None or time.time() > deadline:
+                raise WorkbookError(f"HAProxy did not start a worker on the new configuration within {timeout:.0f} s;"
+                                    f" its log: {self.folder / 'haproxy.log'}{_log_tail(self.folder / 'haproxy.log')}")
+            time.sleep(0.1)
+        self._wait_balancer()
+        self.weights = wanted
+        return dict(wanted)
+
+    def weights_from_file(self) -> dict[str, str]:
+        """The weights asked for in ``weights`` in the convening's folder: lines ``NAME WEIGHT`` (or ``NAME=WEIGHT``).
+
+        No file: no change. A line that is not a name and a weight is a plain error naming the line.
+        """
+        path = self.folder / "weights"
+        if not path.exists():
+            return {}
+        asked = {}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = line.split("#", 1)[0].replace("=", " ").strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 2:
+                raise WorkbookError(f"{path}, line {number}: {line!r} is not a server and a weight (for example: s2 0)")
+            asked[parts[0]] = parts[1]
+        return asked
 
     def postgres_folder(self) -> Path:
         """Where the convening's own cluster lives: ``postgres`` in its folder, except under root's home.
@@ -249,6 +329,8 @@ class Convening:
         lines.append(f"  each server serves up to {self.page_limit()} pages at once (--max-kernels)")
         if self.stats_port:
             lines.append(f"  balancer status page: http://127.0.0.1:{self.stats_port}/")
+        lines.append(f"  reload the balancer: kill -USR1 {os.getpid()} (server weights from {self.folder / 'weights'}, "
+                     "a line such as 's2 0' drains s2: no new members, its pages stay)")
         store = Store(self.db_url)
         try:
             lines += links(store, self.public, self.token)
@@ -261,6 +343,14 @@ class Convening:
         reported: set[str] = set()
         deadline = None if stop_after is None else time.time() + stop_after
         while deadline is None or time.time() < deadline:
+            if self.reload_asked:
+                self.reload_asked = False
+                try:
+                    weights = self.reload(self.weights_from_file())
+                    print("convening: balancer reloaded (weights "
+                          f"{', '.join(f'{b.name}={weights.get(b.name, 1)}' for b in self.backends)})", flush=True)
+                except WorkbookError as exc:
+                    print(f"convening: {exc}", flush=True)
             for name, proc in self.procs.items():
                 if proc.poll() is not None and name not in reported:
                     reported.add(name)
@@ -285,6 +375,22 @@ class Convening:
                 _wait(proc)
         if self.postgres is not None:
             self.postgres.stop()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc; one that ends while it is read is left out)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(entry))
+    return found
 
 
 def _signal_group(proc: subprocess.Popen, signum: int) -> None:
@@ -364,6 +470,11 @@ def main(argv: list[str] | None = None) -> int:
                               Path(args.folder) if args.folder else None, args.preheat, args.max_kernels,
                               args.cull_idle, args.first_port, args.stats_port)
         convening.start()
+
+        def ask_reload(*_):
+            convening.reload_asked = True
+
+        signal.signal(signal.SIGUSR1, ask_reload)  # `kill -USR1 PID`: reload the balancer (weights from FOLDER/weights)
         print("\n".join(convening.describe()), flush=True)
         print("\nConvening ready (Ctrl+C to stop)", flush=True)
         convening.watch()

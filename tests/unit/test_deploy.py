@@ -273,3 +273,140 @@ def test_a_convening_passes_a_secret_that_begins_with_a_dash_to_its_servers_as_a
     args = build_parser().parse_args(argv[3:])
     assert (args.token, args.port, args.base_url, args.max_kernels) == ("-Ab3dEfGh4iJkLm5nOp", 8001, "/convening/", "4")
     assert args.public_url == "http://127.0.0.1:8000/convening/"
+
+
+# ------------------------------------------------------------------ reloading the balancer
+def test_weights_go_on_the_server_lines_and_a_bad_one_says_which_and_why():
+    config = haproxy_config(EXAMPLE, weights={"s2": 0, "s3": "3"})
+    assert [line.strip() for line in config.splitlines() if line.strip().startswith("server ")] == [
+        "server s1 10.0.0.11:8866 cookie s1", "server s2 10.0.0.12:8866 cookie s2 weight 0",
+        "server s3 10.0.0.13:8866 cookie s3 weight 3"]
+    with pytest.raises(WorkbookError, match=r"weight for 's9': there is no such server \(the servers are s1, s2, s3"):
+        haproxy_config(EXAMPLE, weights={"s9": 1})
+    with pytest.raises(WorkbookError, match=r"server s1: weight '-1' is not a whole number from 0"):
+        haproxy_config(EXAMPLE, weights={"s1": "-1"})
+    with pytest.raises(WorkbookError, match=r"server s1: weight 300 is not"):
+        haproxy_config(EXAMPLE, weights={"s1": 300})
+
+
+def test_the_weights_file_is_read_line_by_line_and_a_bad_line_is_named(tmp_path):
+    conv = Convening(servers=2, folder=tmp_path)
+    assert conv.weights_from_file() == {}
+    (tmp_path / "weights").write_text("# drain s2 for its upgrade\ns2 0\ns1=2\n\n")
+    assert conv.weights_from_file() == {"s2": "0", "s1": "2"}
+    (tmp_path / "weights").write_text("s1 1\ns2\n")
+    with pytest.raises(WorkbookError, match=r"weights, line 2: 's2' is not a server and a weight"):
+        conv.weights_from_file()
+
+
+class _Named:
+    """A stand-in for one `workbook serve`: answers every request with its name, and echoes a websocket tunnel."""
+
+    def __init__(self, name: str):
+        import http.server
+        import threading
+
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 - http.server's name
+                if self.headers.get("Upgrade", "").lower() == "websocket":
+                    import base64
+                    import hashlib
+
+                    key = self.headers.get("Sec-WebSocket-Key", "") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+                    self.send_response(101)
+                    self.send_header("Upgrade", "websocket")
+                    self.send_header("Connection", "Upgrade")
+                    self.send_header("Sec-WebSocket-Accept", base64.b64encode(hashlib.sha1(key.encode()).digest())
+                                     .decode())
+                    self.end_headers()
+                    self.wfile.flush()
+                    while True:
+                        data = self.connection.recv(1024)
+                        if not data:
+                            return
+                        self.connection.sendall(outer.name.encode() + b":" + data)
+                body = outer.name.encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.name = name
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _visit(port: int, cookie: str | None = None) -> str:
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/voila/render/x.ipynb")
+    if cookie:
+        request.add_header("Cookie", f"WBSERVER={cookie}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_a_reload_checks_the_new_configuration_then_keeps_open_tunnels_on_their_server(tmp_path):
+    """HAProxy reloaded softly (master-worker, SIGUSR2): a tunnel opened before still reaches its server after."""
+    import socket
+
+    from tests.conftest import require
+    from tests.helpers import free_port
+
+    found = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+    require(bool(found), "haproxy is not installed (apt-get install haproxy; .ci/run installs it)")
+    servers = [_Named("s1"), _Named("s2")]
+    conv = Convening(servers=2, port=free_port(), folder=tmp_path, stats_port=0)
+    conv.backends = [Backend(s.name, "127.0.0.1", s.port) for s in servers]
+    conv.haproxy_bin = found
+    tunnel = None
+    try:
+        conv._write_checked_config(conv.config_path, {})
+        conv.start_balancer()
+        master, first = conv.haproxy.pid, conv.workers()
+        assert first
+        tunnel = socket.create_connection(("127.0.0.1", conv.port), timeout=10)
+        tunnel.sendall(b"GET /api/kernels/k/channels HTTP/1.1\r\nHost: x\r\nCookie: WBSERVER=s1\r\n"
+                       b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                       b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        assert b" 101 " in tunnel.recv(4096).split(b"\r\n", 1)[0] + b" "
+        tunnel.sendall(b"before")
+        assert tunnel.recv(1024) == b"s1:before"
+
+        # a configuration HAProxy refuses changes nothing
+        running = conv.config_path.read_text()
+        conv.stats_port = 70000
+        with pytest.raises(WorkbookError, match="was not reloaded and runs as before: HAProxy refuses"):
+            conv.reload({"s1": 0})
+        conv.stats_port = 0
+        assert conv.config_path.read_text() == running and conv.workers() == first
+        assert not (tmp_path / "haproxy.cfg.new").exists()
+
+        assert conv.reload({"s1": 0}) == {"s1": 0}  # s1 drained: new visits go to s2 only
+        assert "server s1 127.0.0.1:" in conv.config_path.read_text() and " weight 0" in conv.config_path.read_text()
+        tunnel.sendall(b"after")  # the tunnel opened before the reload still reaches its server
+        assert tunnel.recv(1024) == b"s1:after", "the reload cut a tunnel (a page's websocket)"
+        assert conv.haproxy.pid == master and conv.haproxy.poll() is None
+        assert conv.workers() - first, "no new worker after the reload"
+        assert first & conv.workers(), "the old worker left while a tunnel was open (not a soft reload)"
+        assert {_visit(conv.port) for _ in range(6)} == {"s2"}
+        assert _visit(conv.port, cookie="s1") == "s1", "a page of the drained server lost its server"
+    finally:
+        if tunnel is not None:
+            tunnel.close()
+        conv.stop()
+        for s in servers:
+            s.stop()
