@@ -338,6 +338,101 @@ def test_a_convening_spreads_members_keeps_every_mark_and_survives_a_lost_server
             m.close()
 
 
+def test_a_balancer_reload_while_members_mark_keeps_every_page_on_its_server_and_every_mark(convening, browser):
+    """HAProxy's configuration changes while members mark (a server drained: weight 0), and HAProxy reloads softly.
+
+    The reload is asked for as a person asks it (``kill -USR1`` on the convening, the weights in its folder): the
+    convening writes the configuration, has HAProxy check it and reloads it (master-worker, SIGUSR2). Marks made
+    before, during and after it are each stored once, no page changes server or opens a new websocket, and a new
+    visit avoids the drained server.
+    """
+    from workbook.convening import _children
+
+    conv = convening
+    join = conv.link("Charting Your Path")
+    session = int(urllib.parse.parse_qs(urllib.parse.urlsplit(join).query)["session"][0])
+    folder = Path(re.search(r"log (\S+)/s1\.log", conv.printed).group(1))
+    masters = [pid for pid in _children(conv.proc.pid) if "haproxy" in cmdline(pid)]
+    assert len(masters) == 1, masters
+    master = masters[0]
+    out = folder / "convening.out"
+    members = [Member(browser, f"Reload Member {i + 1}", i) for i in range(3)]
+    drained = ""
+
+    def mark(m: Member, spectra: list[int]) -> None:
+        m.page.bring_to_front()
+        for j in spectra:
+            m.page.get_by_role("slider", name=re.compile(f"{SPECTRA[j]}, now")).focus()
+            m.page.keyboard.press(m.keys[j])
+
+    def reload(weights: str) -> float:
+        """Ask the convening to reload with ``weights``; when it was asked."""
+        (folder / "weights").write_text(weights)
+        asked = time.time()
+        os.kill(conv.proc.pid, signal.SIGUSR1)
+        return asked
+
+    def reloaded(count: int, timeout: float = 60) -> float:
+        deadline = time.time() + timeout
+        while out.read_text().count("balancer reloaded") < count:
+            assert time.time() < deadline, f"the balancer was not reloaded:\n{out.read_text()[-2000:]}"
+            time.sleep(0.1)
+        return time.time()
+
+    try:
+        for m in members:
+            m.page.goto(join, wait_until="commit")
+        for m in members:
+            m.start()
+        sockets: dict[str, list[str]] = {m.name: [] for m in members}
+        for m in members:  # a page that lost its kernel's websocket would open a new one
+            m.page.on("websocket", lambda ws, name=m.name: sockets[name].append(ws.url))
+        servers = {m.name: m.server() for m in members}
+        assert all(servers.values()), servers
+
+        for m in members:  # before
+            mark(m, [0, 1])
+            m.page.get_by_text("All changes saved").wait_for()
+        workers = set(_children(master))
+        drained = servers[members[0].name]  # a server with a page open on it
+        done = out.read_text().count("balancer reloaded")
+        asked = reload(f"# drained for maintenance\n{drained} 0\n")
+        for m in members:  # during: the convening checks and reloads the configuration while these are sent
+            mark(m, [2, 3, 4])
+        sent = time.time()
+        finished = reloaded(done + 1)
+        for m in members:
+            m.page.get_by_text("All changes saved").wait_for()
+        for m in members:  # after
+            mark(m, [5, 6])
+            m.page.get_by_text("All changes saved").wait_for()
+
+        wait_stored(conv, session, members)  # every mark, each stored once
+        for m in members:
+            assert m.server() == servers[m.name], f"{m.name} moved from {servers[m.name]} to {m.server()}"
+            assert m.page.evaluate("document.body.dataset.wbConnection") == "ok", m.name
+            assert m.page.get_by_role("alertdialog").count() == 0, m.name
+            assert not sockets[m.name], f"{m.name} reconnected its kernel: {sockets[m.name]}"
+            assert not m.failed, f"{m.name}: failed requests: {m.failed}"
+        assert f"cookie {drained} weight 0" in (folder / "haproxy.cfg").read_text()
+        assert set(_children(master)) - workers, "HAProxy started no new worker: it was not reloaded"
+        tick, boot = os.sysconf("SC_CLK_TCK"), time.time() - float(Path("/proc/uptime").read_text().split()[0])
+        forked = [boot + int(Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[19]) / tick - asked
+                  for w in set(_children(master)) - workers]
+        print(f"reload asked at 0 s, marks sent until {sent - asked:.1f} s, new worker forked at "
+              f"{min(forked):.1f} s, reload reported at {finished - asked:.1f} s")
+        with urllib.request.urlopen(join, timeout=120) as response:  # a new device: not sent to the drained server
+            cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
+        assert re.search(r"WBSERVER=(\w+)", cookies).group(1) != drained
+    finally:
+        if drained:  # the drained server takes members again
+            done = out.read_text().count("balancer reloaded")
+            reload(f"{drained} 1\n")
+            reloaded(done + 1)
+        for m in members:
+            m.close()
+
+
 def test_a_full_server_sends_visits_to_another_then_says_plainly_to_retry(tmp_path_factory, database):
     """Two servers that carry one page each: two visits land on both, the third gets the plain busy page."""
     folder = tmp_path_factory.mktemp("full")
