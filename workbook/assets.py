@@ -94,6 +94,28 @@ def _header_ok(path: Path, name: str, version: str) -> bool:
     return f"({kind} - minified) v{version}" in head
 
 
+def bundle_for(types) -> tuple[str, Path]:
+    """The smallest plotly.js bundle this environment has that draws every trace type in ``types``."""
+    version = plotly_js_version()
+    for name in ("basic", "cartesian"):
+        filename = BUNDLES[name][1]
+        path = cache_dir(version) / filename
+        if covers(name, types) and _header_ok(path, filename, version):
+            return filename, path
+    return FULL, full_bundle()
+
+
+_SCRIPTS: dict[str, str] = {}
+
+
+def plotlyjs_script(types) -> str:
+    """An inline ``<script>`` with the smallest bundle drawing ``types`` (read once per process)."""
+    name, path = bundle_for(types)
+    if name not in _SCRIPTS:
+        _SCRIPTS[name] = f"<script charset='utf-8'>{path.read_text(encoding='utf-8')}</script>"
+    return _SCRIPTS[name]
+
+
 def fetch(dest: Path | None = None, npm: str = "npm", timeout: float = 180) -> dict[str, str]:
     """Fetch the partial bundles at the installed plotly.js version into ``dest``; what happened to each.
 

@@ -451,7 +451,7 @@ def render_report(district: str, session=None, db_url=None, compare_session=None
         if store is not None:
             store.dispose()
     if plotlyjs == "inline" and types:
-        from .reports import plotlyjs_script
+        from .assets import plotlyjs_script
 
         body = plotlyjs_script(types) + body
     return body

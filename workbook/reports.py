@@ -30,7 +30,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import assets, paths, validation
+from . import paths, validation
+from .assets import bundle_for, plotlyjs_script
 from .errors import InvalidInput
 from .files import write_atomic
 from .render import esc
@@ -73,28 +74,6 @@ def page(title: str, body: str, head: str = "") -> str:
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{esc(title)}</title>{head}</head><body><main>{body}</main></body></html>")
-
-
-def bundle_for(types) -> tuple[str, Path]:
-    """The smallest plotly.js bundle this environment has that draws every trace type in ``types``."""
-    version = assets.plotly_js_version()
-    for name in ("basic", "cartesian"):
-        filename = assets.BUNDLES[name][1]
-        path = assets.cache_dir(version) / filename
-        if assets.covers(name, types) and assets._header_ok(path, filename, version):
-            return filename, path
-    return assets.FULL, assets.full_bundle()
-
-
-_SCRIPTS: dict[str, str] = {}
-
-
-def plotlyjs_script(types) -> str:
-    """An inline ``<script>`` with the smallest bundle drawing ``types`` (read once per process)."""
-    name, path = bundle_for(types)
-    if name not in _SCRIPTS:
-        _SCRIPTS[name] = f"<script charset='utf-8'>{path.read_text(encoding='utf-8')}</script>"
-    return _SCRIPTS[name]
 
 
 def shared_plotlyjs(out_dir: Path, types) -> str:

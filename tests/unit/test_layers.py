@@ -1,36 +1,69 @@
-"""The package's layers, checked on its source: a lower layer never imports a higher one.
+"""The package's layers, declared once (``LAYERS``, lowest first) and checked on its source.
 
-From the bottom: the framework content and its rules (``content``, ``validation``, ``errors``, ``theme``,
-``render``), then what is computed and drawn from it (``analysis``, ``charts``, ``html``, ``worksheet``, and
-``report_html``, the report's page from its outputs), then
-the store, then the reusable widgets (``widgets``) and the apps built from them (``apps``, one module per
-notebook), then the reports and the servers. The district report is built from
-``analysis``, ``charts`` and ``html`` only: a report kernel imports no ipywidgets. Imports inside functions
-count too (they run as soon as the function does).
+Every module under ``workbook/`` belongs to exactly one layer, and a module never imports from a higher
+layer (imports inside functions count too: they run as soon as the function does). Imports within a layer
+are free. Where the order differs from the obvious one, it is the order the code has:
+
+- ``site`` (links, assets, capacity) is low although servers use it: the widgets put links and plotly.js
+  bundles into pages (``widgets/identity.py``, ``widgets/room.py``, ``widgets/chart.py``) and the district
+  report inlines a bundle, and the three need nothing above the framework's errors and files.
+- the reports sit below the widgets: a report kernel imports no ipywidgets, and the widgets use them (the
+  sharing box offers the team summary, printed to PDF with the reports' Chromium, ``widgets/sharing.py``).
+- ``views`` (the apps' static views under papermill) sits above the apps and the district report, whose
+  sections it shows.
+- the servers sit above ``cli``: ``workbook serve`` starts them as processes, and they take the template's
+  path and the room's links from it (``voila_server.py``, ``convening.py``).
+- the package itself (``workbook/__init__.py``) is on top: it re-exports ``Store``, ``WorkbookError`` and
+  ``load_content`` lazily (PEP 562), so importing any module of the package imports nothing through it, and no
+  module imports names from it.
+
+Below the store nothing imports SQLAlchemy, and below the widgets nothing imports a widget library: the
+district report is built from ``analysis``, ``charts`` and ``html`` only.
 """
 
 from __future__ import annotations
 
 import ast
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import workbook
 
 PACKAGE = Path(workbook.__file__).resolve().parent
 
-# modules that only read the framework and compute, draw or write HTML from it
-PURE = ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
-        "workbook._lazy", "workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet",
-        "workbook.report_html", "workbook.retreat")
-STORE = ("workbook.store",)  # the package: its base, parts and schema
-ABOVE_PURE = (*STORE, "workbook.widgets", "workbook.apps", "workbook.views", "workbook.district_report",
-              "workbook.reports", "workbook.report_kernels", "workbook.page_kernels", "workbook.cli", "workbook.demo",
-              "workbook.exchange", "workbook.ownership", "workbook.voila_server", "workbook.convening",
-              "workbook.balancer", "workbook.capacity", "workbook.links", "workbook.assets", "workbook.team_summary",
-              "workbook.console")
-WIDGET_LIBS = ("workbook.widgets", "workbook.apps", "ipywidgets", "anywidget")
-REPORTS = ("workbook.district_report", "workbook.reports", "workbook.report_kernels")
+# (name, modules and packages, why they are there), lowest first; a package stands for every module in it, the
+# package itself (``workbook``) for its __init__.py only
+LAYERS = (
+    ("content", ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
+                 "workbook.codes", "workbook.files", "workbook.paths", "workbook._lazy", "workbook._bundled",
+                 "workbook.retreat", "workbook.console"),
+     "the frameworks' text and its rules, and the small helpers everything uses"),
+    ("computed", ("workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet",
+                  "workbook.report_html"),
+     "what is computed, drawn and written as HTML from the content (no store, no widgets)"),
+    ("site", ("workbook.links", "workbook.assets", "workbook.capacity"),
+     "what a served workbook is made of: its links, the plotly.js bundles pages load, how many pages fit"),
+    ("store", ("workbook.store",), "the database"),
+    ("data", ("workbook.exchange", "workbook.ownership", "workbook.demo"),
+     "whole sessions and districts through the store: CSV/Excel, backups and deletion, the demo team"),
+    ("report", ("workbook.district_report",), "the district report papermill runs"),
+    ("reports", ("workbook.report_kernels", "workbook.reports", "workbook.team_summary"),
+     "batches of reports in forked kernels, and the team's printable summary"),
+    ("widgets", ("workbook.widgets",), "the reusable parts of a page"),
+    ("apps", ("workbook.apps",), "one module per notebook"),
+    ("runners", ("workbook.views", "workbook.page_kernels"),
+     "what runs the apps: their static views for papermill, Voila's forked kernels"),
+    ("cli", ("workbook.cli",), "every `workbook` subcommand"),
+    ("servers", ("workbook.voila_server", "workbook.balancer", "workbook.convening"),
+     "the processes `workbook serve` and a convening start"),
+    ("package", ("workbook",), "the package's lazy re-exports"),
+)
+PURE = ("content", "computed")  # the layers that only read the framework and compute, draw or write HTML from it
+WIDGET_LIBS = ("ipywidgets", "anywidget")
 # SQLAlchemy belongs to the store. Modules outside it that still import it, each for a reason; the list may only
 # shrink (a module listed here that stops importing it fails the test until it is taken off the list).
 SQL_ELSEWHERE = {
@@ -46,8 +79,18 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def imports(path: Path, root: Path) -> list[tuple[int, str]]:
-    """Every module ``path`` imports (absolute names, relative imports resolved), with its line."""
+def modules(root: Path = PACKAGE) -> dict[str, Path]:
+    """Every module under ``root`` (a ``workbook`` package folder) by its dotted name."""
+    return {module_name(p, root): p for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def imports(path: Path, root: Path, known=None) -> list[tuple[int, str]]:
+    """Every module ``path`` imports (absolute names, relative imports resolved), with its line.
+
+    ``from . import charts`` and ``from .widgets import page`` name the modules ``workbook.charts`` and
+    ``workbook.widgets.page``; ``from .store import Store`` names ``workbook.store``.
+    """
+    known = modules(root) if known is None else known
     name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out = []
@@ -61,9 +104,9 @@ def imports(path: Path, root: Path) -> list[tuple[int, str]]:
                 target = ".".join([*base, node.module] if node.module else base)
             else:
                 target = node.module or ""
-            out.append((node.lineno, target))
-            # `from . import charts` / `from .widgets import team` name modules too
-            out += [(node.lineno, f"{target}.{alias.name}") for alias in node.names]
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                out.append((node.lineno, sub if sub in known else target))
     return out
 
 
@@ -71,23 +114,61 @@ def _within(name: str, prefixes) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def violations(root: Path = PACKAGE) -> list[str]:
-    """The layer rules broken under ``root`` (a ``workbook`` package folder), as 'file:line: rule' lines."""
+def _covers(entry: str, name: str) -> bool:
+    return name == entry or (entry != "workbook" and name.startswith(entry + "."))
+
+
+def layer_of(name: str, layers=LAYERS) -> int | None:
+    """The index in ``layers`` of the layer holding module ``name`` (None for a module of no layer)."""
+    found = [i for i, (_n, entries, _why) in enumerate(layers) for e in entries if _covers(e, name)]
+    return found[0] if len(found) == 1 else None
+
+
+def placement(root: Path = PACKAGE, layers=LAYERS) -> list[str]:
+    """Modules in no layer or in more than one, and entries that name no module."""
+    names = modules(root)
     found = []
-    for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        name = module_name(path, root)
+    for name in names:
+        homes = [n for n, entries, _why in layers for e in entries if _covers(e, name)]
+        if not homes:
+            found.append(f"{name} is in no layer: add it to LAYERS in tests/unit/test_layers.py")
+        elif len(homes) > 1:
+            found.append(f"{name} is in more than one layer: {homes}")
+    for layer, entries, _why in layers:
+        found += [f"{e} (layer {layer}) names no module" for e in entries if not any(_covers(e, n) for n in names)]
+    return found
+
+
+def violations(root: Path = PACKAGE, layers=LAYERS) -> list[str]:
+    """The layer rules broken under ``root`` (a ``workbook`` package folder), as 'file:line: rule' lines."""
+    names = modules(root)
+    below_store = range(next(i for i, (n, _e, _w) in enumerate(layers) if n == "store"))
+    below_widgets = range(next(i for i, (n, _e, _w) in enumerate(layers) if n == "widgets"))
+    found = []
+    for name, path in names.items():
         where = f"{path.relative_to(root.parent)}"
-        for line, target in imports(path, root):
-            if _within(name, PURE) and (_within(target, ABOVE_PURE) or _within(target, WIDGET_LIBS)
-                                        or _within(target, ("sqlalchemy",))):
+        own = layer_of(name, layers)
+        for line, target in imports(path, root, names):
+            sql = _within(target, ("sqlalchemy",))
+            theirs = layer_of(target, layers) if _within(target, ("workbook",)) else None
+            if own is not None and theirs is not None and theirs > own:
+                found.append(f"{where}:{line}: {name} (layer {layers[own][0]}) imports {target}, "
+                             f"of the higher layer {layers[theirs][0]}")
+            if own in below_store and sql:
                 found.append(f"{where}:{line}: {name} computes from the framework only, but imports {target}")
-            if _within(name, REPORTS) and _within(target, WIDGET_LIBS):
-                found.append(f"{where}:{line}: {name} builds reports without widgets, but imports {target}")
-            if _within(target, ("sqlalchemy",)) and not _within(name, STORE) and name not in SQL_ELSEWHERE:
+            if own in below_widgets and _within(target, WIDGET_LIBS):
+                found.append(f"{where}:{line}: {name} is below the widgets, but imports {target}")
+            if sql and not _within(name, ("workbook.store",)) and name not in SQL_ELSEWHERE:
                 found.append(f"{where}:{line}: only the store imports SQLAlchemy, but {name} does")
     return sorted(set(found))
+
+
+def test_every_module_is_in_exactly_one_layer():
+    assert placement() == []
+
+
+def test_pure_layers_are_the_lowest():
+    assert [name for name, _e, _w in LAYERS[: len(PURE)]] == list(PURE)
 
 
 def test_no_lower_layer_imports_a_higher_one():
@@ -101,31 +182,63 @@ def test_the_modules_still_allowed_sql_of_their_own_still_need_it():
     assert stale == [], f"take these off SQL_ELSEWHERE: {stale}"
 
 
-def test_a_planted_upward_import_is_caught(tmp_path):
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of the package to plant faults in."""
     copy = tmp_path / "workbook"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert violations(copy) == []
-    analysis = copy / "analysis.py"
-    analysis.write_text(analysis.read_text(encoding="utf-8") + "\n\ndef _planted():\n    from .widgets import page\n")
-    report = copy / "district_report.py"
-    report.write_text(report.read_text(encoding="utf-8") + "\nimport ipywidgets\n")
-    html = copy / "html" / "team.py"
-    html.write_text(html.read_text(encoding="utf-8") + "\nfrom ..store import Store\n")
+    assert violations(copy) == [] and placement(copy) == []
+    return copy
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_a_planted_upward_import_is_caught(copy):
+    _append(copy / "analysis.py", "\n\ndef _planted():\n    from .widgets import page\n")
+    _append(copy / "district_report.py", "\nimport ipywidgets\n")
+    _append(copy / "html" / "team.py", "\nfrom ..store import Store\n")
+    _append(copy / "charts.py", "\nimport sqlalchemy\n")
+    _append(copy / "reports.py", "\nfrom .apps import presenter\n")
     found = violations(copy)
-    assert any(v.startswith("workbook/analysis.py:") and "imports workbook.widgets" in v for v in found), found
+    assert any(v.startswith("workbook/analysis.py:") and "imports workbook.widgets.page, of the higher layer widgets"
+               in v for v in found), found
     assert any(v.startswith("workbook/district_report.py:") and "imports ipywidgets" in v for v in found), found
-    assert any(v.startswith("workbook/html/team.py:") and "imports workbook.store" in v for v in found), found
+    assert any(v.startswith("workbook/html/team.py:") and "imports workbook.store, of the higher layer store" in v
+               for v in found), found
+    assert any(v.startswith("workbook/charts.py:") and "only the store imports SQLAlchemy" in v for v in found), found
+    assert any(v.startswith("workbook/reports.py:") and "imports workbook.apps.presenter" in v for v in found), found
+
+
+def test_a_planted_module_of_no_layer_is_caught(copy):
+    (copy / "planted.py").write_text('"""Planted."""\n', encoding="utf-8")
+    (copy / "widgets" / "planted.py").write_text('"""Planted in a package: in its layer."""\n', encoding="utf-8")
+    assert placement(copy) == ["workbook.planted is in no layer: add it to LAYERS in tests/unit/test_layers.py"]
+
+
+def test_a_module_planted_in_two_layers_and_an_entry_naming_nothing_are_caught(copy):
+    layers = (*LAYERS[:-1], ("package", ("workbook", "workbook.html.team", "workbook.gone"), "planted"))
+    assert placement(copy, layers) == [
+        "workbook.html.team is in more than one layer: ['computed', 'package']",
+        "workbook.gone (layer package) names no module",
+    ]
 
 
 def test_the_district_report_loads_no_widget_module():
-    import subprocess
-    import sys
-
     code = ("import sys, workbook.district_report, workbook.reports, workbook.report_kernels; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'anywidget') "
             "or m.startswith('workbook.widgets')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", ["workbook.charts", "workbook.analysis", "workbook.content", "workbook.html"])
+def test_a_pure_module_imports_no_store_and_no_widgets(module):
+    code = (f"import sys, {module}; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'ipywidgets', 'anywidget'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", f"importing {module} imports {done.stdout.strip()}"
 
 
 def test_reusable_widgets_import_no_app_and_apps_import_no_other_app():
