@@ -283,7 +283,7 @@ def _line(spectra, values: dict, style: dict, name: str, width: float = 3, opaci
 LAST_TIME_STYLE = {"color": theme.MUTED, "dash": "dash"}  # a muted pathway: grey, dashed, thinner, under the member's
 
 
-def _last_time(spectra, last_time: dict, name: str) -> dict | None:
+def last_time_trace(spectra, last_time: dict, name: str) -> dict | None:
     """The team's agreed marks of an earlier session as one muted pathway trace (None when nothing was agreed).
 
     ``last_time`` maps ``current`` and ``aspiration`` to {spectrum id: mark}; the two runs of marks are one trace
@@ -322,7 +322,7 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
     """
     fig = Spec(_base_layout(title, ROW_HEIGHT * len(spectra) + 90))
     _tracks(fig, spectra)
-    earlier = _last_time(spectra, last_time, last_time_name) if last_time else None
+    earlier = last_time_trace(spectra, last_time, last_time_name) if last_time else None
     if earlier is not None:
         fig.add_trace(earlier)
     fig.add_trace(_line(spectra, current, theme.NOW_STYLE, "Now"))

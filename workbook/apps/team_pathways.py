@@ -240,7 +240,7 @@ def last_time_traces(spectra, before: pd.DataFrame | None, name: str = "Agreed l
         return []
     agreed = {f: {r["spectrum"]: float(r[f]) for r in before.to_dict("records") if not pd.isna(r[f])}
               for f in ("current", "aspiration")}
-    trace = charts._last_time(spectra, agreed, name)
+    trace = charts.last_time_trace(spectra, agreed, name)
     return [] if trace is None else [trace]
 
 

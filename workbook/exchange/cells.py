@@ -59,7 +59,8 @@ def unneutralise(text: str) -> str:
     return text[1:] if text.startswith("'") and rest and rest[0] in _DANGER else text
 
 
-def _xlsx_escape(text: str) -> str:
+def xlsx_escape(text: str) -> str:
+    """Text as an .xlsx cell can carry it (the importer reads it back exactly)."""
     # OOXML ST_Xstring: characters XML cannot carry (and CR, which XML turns into LF) as _xHHHH_
     return _XLSX_ESC.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
 
@@ -74,7 +75,8 @@ def _num(x) -> str:
     return str(x)
 
 
-def _csv_cell(x) -> str:
+def csv_cell(x) -> str:
+    """A value as its CSV cell: empty for None, TRUE/FALSE, numbers without a needless .0, text neutralised."""
     if x is None:
         return ""
     if isinstance(x, bool):
@@ -82,7 +84,7 @@ def _csv_cell(x) -> str:
     return neutralise(x) if isinstance(x, str) else _num(x)
 
 
-def _xlsx_value(x) -> str:
+def xlsx_value(x) -> str:
     """A cell read from a workbook as the text the CSV importer would see."""
     if x is None:
         return ""
@@ -97,7 +99,7 @@ def _xlsx_value(x) -> str:
     return _xlsx_unescape(str(x))
 
 
-def _shown(s) -> str:
+def quoted(s) -> str:
     """A cell's value as an import problem quotes it (cut at 60 characters)."""
     s = str(s)
     return repr(s if len(s) <= 60 else s[:57] + "...")

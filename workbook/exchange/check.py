@@ -8,8 +8,8 @@ import re
 from .. import validation as v
 from ..content import SPECTRUM_IDS, load_content
 from ..errors import InvalidInput
-from .cells import COLUMNS, MEMBER_PARTS, OPTIONAL, _shown
-from .read import _Part
+from .cells import COLUMNS, MEMBER_PARTS, OPTIONAL, quoted
+from .read import Part
 
 
 class _Bad(Exception):
@@ -53,7 +53,8 @@ def _bool(s: str) -> bool:
     raise _Bad("is not TRUE or FALSE", "TRUE, FALSE, 1, 0 or empty")
 
 
-def _fields() -> dict[str, dict]:
+def part_fields() -> dict[str, dict]:
+    """Each part's columns with the converter that checks its cells."""
     conds = tuple(c.id for c in load_content().conditions)
     spectrum = _check(v.spectrum_id, ", ".join(SPECTRUM_IDS), what="unknown spectrum")
     condition = _check(v.condition_id, ", ".join(conds), what="unknown condition")
@@ -96,7 +97,7 @@ def _fields() -> dict[str, dict]:
     }
 
 
-def _convert(part: _Part, fields: dict, problems: list[str]) -> list[tuple[int, dict]]:
+def convert_rows(part: Part, fields: dict, problems: list[str]) -> list[tuple[int, dict]]:
     """Check the header and every cell; returns the rows that are fully valid."""
     required = [c for c in COLUMNS[part.name] if c not in OPTIONAL.get(part.name, ())]
     missing = [c for c in required if c not in part.header]
@@ -118,7 +119,7 @@ def _convert(part: _Part, fields: dict, problems: list[str]) -> list[tuple[int, 
             try:
                 rec[col] = conv(raw.get(col, ""))
             except _Bad as bad:
-                problems.append(f"{part.name}, row {num}: {col} {bad.what} (got {_shown(raw.get(col, ''))}; "
+                problems.append(f"{part.name}, row {num}: {col} {bad.what} (got {quoted(raw.get(col, ''))}; "
                                 f"allowed {bad.allowed})")
                 ok = False
         if ok:
@@ -131,13 +132,13 @@ def _dupes(part: str, rows, key, label: str, problems: list[str]) -> None:
     for num, rec in rows:
         k = key(rec)
         if k in seen:
-            problems.append(f"{part}, row {num}: duplicate {label} (got {_shown(' / '.join(map(str, k)))}; "
+            problems.append(f"{part}, row {num}: duplicate {label} (got {quoted(' / '.join(map(str, k)))}; "
                             f"allowed one row per {label}, first at row {seen[k]})")
         else:
             seen[k] = num
 
 
-def _members(recs: dict, problems: list[str]) -> dict[str, tuple[str, str]]:
+def member_roles(recs: dict, problems: list[str]) -> dict[str, tuple[str, str]]:
     """Member key -> (name, role) from the members part and any role columns; checks every reference."""
     roles: dict[str, tuple[str, int, str]] = {}
     for part in ("members",) + MEMBER_PARTS:
@@ -146,16 +147,16 @@ def _members(recs: dict, problems: list[str]) -> dict[str, tuple[str, str]]:
             if not key or role is None:
                 continue
             if key in roles and part == "members":
-                problems.append(f"members, row {num}: duplicate member (got {_shown(key)}; allowed each member "
+                problems.append(f"members, row {num}: duplicate member (got {quoted(key)}; allowed each member "
                                 f"once, first at row {roles[key][1]})")
             elif key in roles and roles[key][0] != role:
-                problems.append(f"{part}, row {num}: role differs for member {_shown(key)} (got {_shown(role)}; "
+                problems.append(f"{part}, row {num}: role differs for member {quoted(key)} (got {quoted(role)}; "
                                 f"allowed {roles[key][0]!r} as in {roles[key][2]}, row {roles[key][1]})")
             roles.setdefault(key, (role, num, part))
     for part in MEMBER_PARTS:
         for num, rec in recs.get(part, []):
             if rec["member"] and rec["member"] not in roles:
-                problems.append(f"{part}, row {num}: member is not in members (got {_shown(rec['member'])}; "
+                problems.append(f"{part}, row {num}: member is not in members (got {quoted(rec['member'])}; "
                                 "allowed a member listed in members, or add a role column)")
     names = {}
     for key, (role, _, _) in roles.items():
@@ -164,7 +165,7 @@ def _members(recs: dict, problems: list[str]) -> dict[str, tuple[str, str]]:
     return names
 
 
-def _cross_checks(recs: dict, problems: list[str], limit: int | None = None) -> None:
+def cross_check(recs: dict, problems: list[str], limit: int | None = None) -> None:
     """Checks across rows: duplicates, one session row, and no member with more priorities than allowed.
 
     ``limit`` is the number of priorities of the existing session the rows go into; a new session's comes
@@ -188,7 +189,7 @@ def _cross_checks(recs: dict, problems: list[str], limit: int | None = None) -> 
             picked[rec["member"]] = picked.get(rec["member"], 0) + 1
             if picked[rec["member"]] == most + 1:
                 problems.append(f"condition_marks, row {num}: more than {most} priorities for one member "
-                                f"(got {_shown(rec['member'])}; allowed at most {most} per member in this session)")
+                                f"(got {quoted(rec['member'])}; allowed at most {most} per member in this session)")
     session_rows = recs.get("session", [])
     for num, _ in session_rows[1:]:
         problems.append(f"session, row {num}: more than one session row (allowed exactly one row)")

@@ -14,7 +14,7 @@ from ..errors import InvalidInput
 from ..files import replace_atomic
 from ..store import Store
 from . import cells
-from .cells import ATTRIBUTION, COLUMNS, FORMAT_NOTE, _csv_cell, _xlsx_escape, neutralise
+from .cells import ATTRIBUTION, COLUMNS, FORMAT_NOTE, csv_cell, neutralise, xlsx_escape
 
 
 def _member_keys(people) -> dict[int, str]:
@@ -94,7 +94,7 @@ def _write_xlsx(parts: dict[str, list[list]], path: Path, names: bool | None = N
             ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = 60 if col == "text" else 18
         for i, row in enumerate(rows, start=2):
             for j, x in enumerate(row, start=1):
-                cell = ws.cell(i, j, _xlsx_escape(neutralise(x)) if isinstance(x, str) else x)
+                cell = ws.cell(i, j, xlsx_escape(neutralise(x)) if isinstance(x, str) else x)
                 if isinstance(x, str):
                     cell.data_type = "s"  # never a formula or an error code such as '#N/A'
         ws.freeze_panes = "A2"
@@ -105,7 +105,7 @@ def _csv_bytes(header, rows) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_csv_cell(x) for x in row] for row in rows)
+    writer.writerows([csv_cell(x) for x in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from ..errors import ImportRejected, InvalidInput, NotFound
 from ..store import Store
 from ..validation import MAX_PRIORITIES
-from .cells import _shown
-from .check import _convert, _cross_checks, _fields, _members
-from .read import _read_parts
+from .cells import quoted
+from .check import convert_rows, cross_check, member_roles, part_fields
+from .read import read_parts
 
 
 @dataclass
@@ -47,7 +47,7 @@ def _target(store: Store, recs, parts, district_slug, session_id, code, problems
     except NotFound:
         taken = False
     if taken:
-        problems.append(f"session, row {num}: district_slug already exists in this workbook (got {_shown(slug)}; "
+        problems.append(f"session, row {num}: district_slug already exists in this workbook (got {quoted(slug)}; "
                         "allowed a new slug, or import into that district with --district/--session)")
     return _Target(None, None, slug)
 
@@ -94,12 +94,12 @@ def import_session(store: Store, path, district_slug=None, session_id=None, code
     replace the session's when the file has some; action items are added.
     """
     problems: list[str] = []
-    parts = _read_parts(Path(path), problems)
-    fields = _fields()
-    recs = {name: _convert(part, fields[name], problems) for name, part in parts.items()}
-    members = _members(recs, problems)
+    parts = read_parts(Path(path), problems)
+    fields = part_fields()
+    recs = {name: convert_rows(part, fields[name], problems) for name, part in parts.items()}
+    members = member_roles(recs, problems)
     target = _target(store, recs, parts, district_slug, session_id, code, problems)
-    _cross_checks(recs, problems, store.session(target.session_id).max_priorities if target.session_id else None)
+    cross_check(recs, problems, store.session(target.session_id).max_priorities if target.session_id else None)
     if problems:
         raise ImportRejected(path, problems)
     sid = _write(store, recs, members, target)

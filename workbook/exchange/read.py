@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInput
-from .cells import COLUMNS, MAX_PART_BYTES, _shown, _xlsx_value, unneutralise
+from .cells import COLUMNS, MAX_PART_BYTES, quoted, unneutralise, xlsx_value
 
 
 @dataclass
-class _Part:
+class Part:
+    """One part as read: its name, its header and its rows (number, cells as text)."""
+
     name: str
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
@@ -27,7 +29,7 @@ def _part_name(filename: str) -> str | None:
     return None
 
 
-def _table(name: str, rows, problems: list[str]) -> _Part:
+def _table(name: str, rows, problems: list[str]) -> Part:
     """Rows of (number, cells as text): the first non-empty row is the header; empty rows are skipped."""
     header: list[str] | None = None
     body = []
@@ -40,13 +42,13 @@ def _table(name: str, rows, problems: list[str]) -> _Part:
             continue
         stray = [c for h, c in zip(header + [""] * len(cells), cells) if c.strip() and not h]
         if stray:
-            problems.append(f"{name}, row {num}: a value in a column without a header (got {_shown(stray[0])}; "
+            problems.append(f"{name}, row {num}: a value in a column without a header (got {quoted(stray[0])}; "
                             "allowed values only under the named columns)")
         body.append((num, {h: c for h, c in zip(header, cells) if h}))
-    return _Part(name, [h for h in header or [] if h], body)
+    return Part(name, [h for h in header or [] if h], body)
 
 
-def _read_csv(name: str, data: bytes, problems: list[str]) -> _Part | None:
+def _read_csv(name: str, data: bytes, problems: list[str]) -> Part | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -63,7 +65,7 @@ def _read_csv(name: str, data: bytes, problems: list[str]) -> _Part | None:
     return _table(name, enumerate(rows, start=1), problems)
 
 
-def _read_xlsx(path: Path, problems: list[str]) -> dict[str, _Part]:
+def _read_xlsx(path: Path, problems: list[str]) -> dict[str, Part]:
     import openpyxl
 
     try:
@@ -79,7 +81,7 @@ def _read_xlsx(path: Path, problems: list[str]) -> dict[str, _Part]:
         if name not in COLUMNS:
             problems.append(f"{ws.title}: unknown sheet (got {ws.title!r}; allowed README, {', '.join(COLUMNS)})")
             continue
-        rows = ((r[0].row, [_xlsx_value(c.value) for c in r]) for r in ws.iter_rows() if r)
+        rows = ((r[0].row, [xlsx_value(c.value) for c in r]) for r in ws.iter_rows() if r)
         parts[name] = _table(name, rows, problems)
     wb.close()
     return parts
@@ -111,7 +113,7 @@ def _csv_sources(path: Path, problems: list[str]) -> list[tuple[str, bytes]]:
     return out
 
 
-def _read_parts(path: Path, problems: list[str]) -> dict[str, _Part]:
+def read_parts(path: Path, problems: list[str]) -> dict[str, Part]:
     """The parts of an .xlsx, .zip, folder of CSVs or single part CSV; file-level problems go to ``problems``."""
     if not path.exists():
         raise InvalidInput(f"There is no file or folder {str(path)!r}.")
