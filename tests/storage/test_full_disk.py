@@ -1,8 +1,9 @@
-"""An SQLite store on a disk that fills up: the save is refused in plain words, kept, and saved once space is freed.
+"""A store on a disk that fills up: the save is refused in plain words, kept, and saved once space is freed.
 
 The filesystem is real and small: a 16 MiB tmpfs mounted for the test (``mount -t tmpfs -o size=2m``, which needs
 root or CAP_SYS_ADMIN; without it the tests skip, and fail under CI=true). A ballast file fills it to the last
-byte; the store is then written through its own API, as a page's save writes it.
+byte; the store is then written through its own API, as a page's save writes it. SQLite's file and log live on
+the small disk; PostgreSQL's tables live there in a tablespace (its own log stays on the roomy disk).
 """
 
 from __future__ import annotations
@@ -168,3 +169,48 @@ def test_a_page_keeps_a_change_the_full_disk_refused_and_saves_it_by_itself_once
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     finally:
         store.dispose()
+
+
+def test_a_postgresql_store_on_a_full_disk_refuses_the_save_in_the_same_words_and_takes_it_later(small_disk):
+    """PostgreSQL's disk_full (its tables in a tablespace on the small disk; its log stays on a roomy one)."""
+    from tests.conftest import pg_base_url
+
+    base = sa.engine.make_url(pg_base_url())
+    require(base.host in ("127.0.0.1", "localhost", "::1"), "the tests' PostgreSQL server is on another machine, "
+            "so its tablespace cannot be put on this machine's small disk")
+    if os.geteuid() == 0:  # the server runs as the postgres user (tests/pg_server.py, .ci/postgres.sh)
+        import shutil
+
+        shutil.chown(small_disk, "postgres")
+    name = f"wb_full_{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE TABLESPACE {name} LOCATION '{small_disk}'")
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TABLESPACE {name}')
+        url = base.set(database=name).render_as_string(hide_password=False)
+        store = Store(url)
+        try:
+            demo.seed_demo(store)
+            session = store.sessions(demo.DEMO_SLUG)[0]
+            member = store.respondents(session.id)[0]
+            ballast = fill(small_disk)
+            note = "A long note that needs new pages of its own. " * 400
+            with pytest.raises(StoreUnavailable) as refused:
+                for i in range(1, 200):  # the tables' free pages run out within a few notes
+                    store.save_note(session.id, f"rg1.full{i}", note, member)
+            assert str(refused.value) == DISK_FULL
+            assert "No space left on device" in str(refused.value.__cause__)
+            saved = int(store.notes(session.id)["question_id"].str.startswith("rg1.full").sum())
+            assert store.note(session.id, f"rg1.full{saved + 1}", member) == "", "a refused save left a row"
+
+            ballast.unlink()
+            store.save_note(session.id, f"rg1.full{saved + 1}", note, member)
+            assert store.note(session.id, f"rg1.full{saved + 1}", member) == note.strip()
+        finally:
+            store.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f"DROP TABLESPACE IF EXISTS {name}")
+        admin.dispose()
