@@ -1,6 +1,6 @@
 """A store on a disk that fills up: the save is refused in plain words, kept, and saved once space is freed.
 
-The filesystem is real and small: a 16 MiB tmpfs mounted for the test (``mount -t tmpfs -o size=2m``, which needs
+The filesystem is real and small: a 16 MiB tmpfs mounted for the test (``mount -t tmpfs -o size=16m``, which needs
 root or CAP_SYS_ADMIN; without it the tests skip, and fail under CI=true). A ballast file fills it to the last
 byte; the store is then written through its own API, as a page's save writes it. SQLite's file and log live on
 the small disk; PostgreSQL's tables live there in a tablespace (its own log stays on the roomy disk).
