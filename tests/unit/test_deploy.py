@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import shutil
@@ -410,3 +411,24 @@ def test_a_reload_checks_the_new_configuration_then_keeps_open_tunnels_on_their_
         conv.stop()
         for s in servers:
             s.stop()
+
+
+def test_the_guide_says_what_members_see_in_the_pages_own_words_and_names_every_fault():
+    from workbook.errors import DISK_FULL
+    from workbook.widgets import heartbeat, saver
+
+    guide = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    section = " ".join(guide.split("## When things go wrong", 1)[1].split())
+    for fault in ("A Wi-Fi blip", "The store restarting", "A full disk", "A lost server", "A balancer reload",
+                  "Restoring a backup", "An upgrade"):
+        assert f"**{fault}" in section, fault
+    offline = re.search(r"const OFFLINE = '([^']+)'", heartbeat._ESM).group(1)
+    assert f"*{offline}*" in section
+    assert "*Waiting to save (n changes)…*" in section and "Waiting to save (" in inspect.getsource(saver)
+    assert f"*{DISK_FULL}*" in section
+    assert "*Connection lost*" in section and "**Reopen this page**" in section
+    assert "stop every server, back up" in section and "has not been tested" in section
+    commands = re.findall(r"^(workbook (?:backup|restore) .+?)(?:\s+#.*)?$", guide, re.M)
+    assert len(commands) >= 3, commands
+    for line in commands:
+        build_parser().parse_args(line.split()[1:])  # each command the guide gives is one the workbook takes
