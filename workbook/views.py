@@ -12,6 +12,9 @@ or session that does not exist raises :class:`workbook.errors.ReportError` out o
 
 from __future__ import annotations
 
+import importlib
+from typing import NamedTuple
+
 from . import district_report as dr
 
 
@@ -20,54 +23,54 @@ def answers(rep: dr.Report) -> str:
     return dr.answers_section(rep, ("rg2",))
 
 
+class View(NamedTuple):
+    """An app's static view: its title, the district report's sections it shows, and what its function does."""
+
+    title: str
+    sections: tuple
+    doc: str
+
+
+# the apps with a static view: notebook (and app module) -> its view
 VIEWS = {
-    "team_pathways": (dr.title_section, dr.pathway_section, dr.alignment_section, dr.survey_section, answers),
-    "laying_the_foundation": (dr.title_section, dr.foundation_section),
-    "conditions_for_scale": (dr.title_section, dr.conditions_section),
-    "action_planning": (dr.title_section, dr.plan_section),
+    "team_pathways": View(
+        "Team pathways", (dr.title_section, dr.pathway_section, dr.alignment_section, dr.survey_section, answers),
+        "Team pathways: the Voila page (no district: the link decides) or its static view for ``district``."),
+    "laying_the_foundation": View(
+        "Laying the Foundation (team)", (dr.title_section, dr.foundation_section),
+        "Laying the Foundation: the Voila page or the team's answers for ``district``."),
+    "conditions_for_scale": View(
+        "Conditions for Scale (team)", (dr.title_section, dr.conditions_section),
+        "Conditions for Scale: the Voila page or the team view (heat map, spread, priorities) for ``district``."),
+    "action_planning": View(
+        "Action planning", (dr.title_section, dr.plan_section),
+        "Action planning: the Voila page or the session's plan for ``district``."),
 }
-TITLES = {"team_pathways": "Team pathways", "laying_the_foundation": "Laying the Foundation (team)",
-          "conditions_for_scale": "Conditions for Scale (team)", "action_planning": "Action planning"}
 
 
 def static_view(name: str, district: str, session=None) -> dr.ReportDisplay:
     """An app's team view for one district session, as static notebook outputs (or :class:`ReportError`)."""
-    items = dr.bundles(dr.parts(district, session, sections=VIEWS[name]))
+    view = VIEWS[name]
+    items = dr.bundles(dr.parts(district, session, sections=view.sections))
     drawn = sum(dr.PLOTLY_MIME in data for data in items)
-    return dr.ReportDisplay(items, f"<{TITLES[name]}: {district}, session {session or 'latest'}, {drawn} chart(s)>")
+    return dr.ReportDisplay(items, f"<{view.title}: {district}, session {session or 'latest'}, {drawn} chart(s)>")
 
 
-def team_pathways(district: str | None = None, session=None):
-    """Team pathways: the Voila page (no district: the link decides) or its static view for ``district``."""
-    if district is None:
-        from .apps.team_pathways import team_pathways as page
+def _notebook_call(name: str):
+    """The function app notebook ``name`` calls: its Voila page (no district) or its static view."""
 
-        return page()
-    return static_view("team_pathways", district, session)
+    def call(district: str | None = None, session=None):
+        if district is None:  # the app module is imported only for the page (a static view needs no widgets)
+            page = getattr(importlib.import_module(f".apps.{name}", __package__), name)
+            return page()
+        return static_view(name, district, session)
 
-
-def laying_the_foundation(district: str | None = None, session=None):
-    """Laying the Foundation: the Voila page or the team's answers for ``district``."""
-    if district is None:
-        from .apps.laying_the_foundation import laying_the_foundation as page
-
-        return page()
-    return static_view("laying_the_foundation", district, session)
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = VIEWS[name].doc
+    return call
 
 
-def conditions_for_scale(district: str | None = None, session=None):
-    """Conditions for Scale: the Voila page or the team view (heat map, spread, priorities) for ``district``."""
-    if district is None:
-        from .apps.conditions_for_scale import conditions_for_scale as page
-
-        return page()
-    return static_view("conditions_for_scale", district, session)
-
-
-def action_planning(district: str | None = None, session=None):
-    """Action planning: the Voila page or the session's plan for ``district``."""
-    if district is None:
-        from .apps.action_planning import action_planning as page
-
-        return page()
-    return static_view("action_planning", district, session)
+team_pathways = _notebook_call("team_pathways")
+laying_the_foundation = _notebook_call("laying_the_foundation")
+conditions_for_scale = _notebook_call("conditions_for_scale")
+action_planning = _notebook_call("action_planning")

@@ -89,3 +89,17 @@ def test_app_notebook_has_a_papermill_parameters_cell(name):
     assert len(tagged) == 1 and nb.cells[0] is tagged[0]
     assert "district = None" in tagged[0].source and "session = None" in tagged[0].source
     assert f"{name}(district, session)" in nb.cells[1].source
+
+
+def test_each_view_is_one_entry_of_the_table_and_without_a_district_opens_its_page(monkeypatch):
+    import importlib
+
+    from workbook import views
+
+    assert set(views.VIEWS) == set(VIEWS)
+    for name, view in views.VIEWS.items():
+        call = getattr(views, name)
+        assert call.__name__ == name and call.__doc__ == view.doc
+        monkeypatch.setattr(importlib.import_module(f"workbook.apps.{name}"), name, lambda name=name: f"page {name}")
+        assert call() == f"page {name}"
+        assert call(None, 2) == f"page {name}"
