@@ -111,6 +111,8 @@ def restore(url: str, source, *, replace: bool = False) -> dict:
     try:
         if dialect == "sqlite":
             if engine.url.database and engine.url.database != ":memory:":
+                if Path(engine.url.database).resolve() == src.resolve():
+                    raise InvalidInput(f"{src}: this is the live database itself; restore from a backup copy.")
                 Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
             if head.startswith(PG_DUMP_MAGIC):
                 raise InvalidInput(f"{src}: this is a PostgreSQL backup (pg_dump); restore it into a PostgreSQL "

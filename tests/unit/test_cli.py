@@ -174,6 +174,9 @@ def test_restore_needs_a_backup_file_and_an_empty_store(capsys, sqlite_url, tmp_
     assert code == 2 and "nowhere.sqlite" in err and "no such file" in err
     code, _, err = run(capsys, sqlite_url, "restore", str(copy))
     assert code == 2 and "not empty" in err and "--replace" in err
+    live = sqlite_url.removeprefix("sqlite:///")
+    code, _, err = run(capsys, sqlite_url, "restore", "--replace", live)
+    assert code == 2 and "the live database itself" in err
     empty = f"sqlite:///{tmp_path / 'fresh' / 'workbook.sqlite'}"
     code, out, _ = run(capsys, empty, "restore", str(copy))
     assert code == 0 and "1 district(s), 1 session(s), 8 member(s)" in out
