@@ -76,6 +76,9 @@ def check_weights(backends: list[Backend], weights: dict | None) -> dict[str, in
             raise WorkbookError(f"server {name}: weight {weight!r} is not a whole number from 0 (no new members) "
                                 f"to {MAX_WEIGHT}")
         checked[name] = int(text)
+    if all(checked.get(b.name, 1) == 0 for b in backends):
+        raise WorkbookError("every server has weight 0, so new members would have nowhere to go; "
+                            "leave at least one server above 0")
     return checked
 
 

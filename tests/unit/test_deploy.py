@@ -288,6 +288,8 @@ def test_weights_go_on_the_server_lines_and_a_bad_one_says_which_and_why():
         haproxy_config(EXAMPLE, weights={"s1": "-1"})
     with pytest.raises(WorkbookError, match=r"server s1: weight 300 is not"):
         haproxy_config(EXAMPLE, weights={"s1": 300})
+    with pytest.raises(WorkbookError, match=r"every server has weight 0, so new members would have nowhere to go"):
+        haproxy_config(EXAMPLE, weights={"s1": 0, "s2": 0, "s3": "0"})
 
 
 def test_the_weights_file_is_read_line_by_line_and_a_bad_line_is_named(tmp_path):
@@ -312,7 +314,7 @@ class _Named:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self):  # noqa: N802 - http.server's name
+            def do_GET(self):  # http.server's name
                 if self.headers.get("Upgrade", "").lower() == "websocket":
                     import base64
                     import hashlib
