@@ -397,8 +397,17 @@ def test_a_balancer_reload_while_members_mark_keeps_every_page_on_its_server_and
         drained = servers[members[0].name]  # a server with a page open on it
         done = out.read_text().count("balancer reloaded")
         asked = reload(f"# drained for maintenance\n{drained} 0\n")
-        for m in members:  # during: the convening checks and reloads the configuration while these are sent
-            mark(m, [2, 3, 4])
+        # during: marks go out while the convening checks the configuration and HAProxy reloads; the last round
+        # waits for HAProxy's new worker, so it is sent while the old worker finishes the pages' websockets
+        during = [(m, j) for j in (2, 3, 4) for m in members]
+        for k, (m, j) in enumerate(during):
+            if k == len(during) - len(members):
+                deadline = time.time() + 60
+                while not set(_children(master)) - workers:
+                    assert time.time() < deadline, "HAProxy started no new worker within 60 s"
+                    time.sleep(0.05)
+            mark(m, [j])
+            time.sleep(0.1)
         sent = time.time()
         finished = reloaded(done + 1)
         for m in members:
@@ -419,8 +428,10 @@ def test_a_balancer_reload_while_members_mark_keeps_every_page_on_its_server_and
         tick, boot = os.sysconf("SC_CLK_TCK"), time.time() - float(Path("/proc/uptime").read_text().split()[0])
         forked = [boot + int(Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[19]) / tick - asked
                   for w in set(_children(master)) - workers]
-        print(f"reload asked at 0 s, marks sent until {sent - asked:.1f} s, new worker forked at "
-              f"{min(forked):.1f} s, reload reported at {finished - asked:.1f} s")
+        timing = (f"reload asked at 0 s, marks sent until {sent - asked:.1f} s, new worker forked at "
+                  f"{min(forked):.1f} s, reload reported at {finished - asked:.1f} s")
+        print(timing)
+        assert 0 < min(forked) < sent - asked, f"the marks were not sent while HAProxy reloaded: {timing}"
         with urllib.request.urlopen(join, timeout=120) as response:  # a new device: not sent to the drained server
             cookies = " ".join(response.headers.get_all("Set-Cookie") or [])
         assert re.search(r"WBSERVER=(\w+)", cookies).group(1) != drained
