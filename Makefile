@@ -24,12 +24,10 @@ ROOM_PORT ?= 8866
 
 .PHONY: help app room test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean
 
-help:
-	@echo "make app    - set up (first time) and serve the workbook apps at http://127.0.0.1:$(PORT)"
-	@echo "make room   - serve a room on this machine's network: members join with the QR code on the projector"
-	@echo "make test   - set up (first time) and run every test"
-	@echo "make report - write an HTML report per district into reports/"
-	@echo "make bench  - run the benchmarks (benchmarks/)"
+# every target has a `## ` comment on its line: `make help` lists them from there
+help: ## list the targets (this list)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-15s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST)) \
+	  | sed 's|\$$(PORT)|$(PORT)|g'
 
 $(PY):
 	python3 -m venv .venv
@@ -55,13 +53,13 @@ $(STAMP_DIR)/.workbook-bench: pyproject.toml $(STAMP_DIR)/.workbook-test
 	-$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
 	@touch $@
 
-app: $(STAMP_DIR)/.workbook-app
+app: $(STAMP_DIR)/.workbook-app ## set up (first time) and serve the workbook apps at http://127.0.0.1:$(PORT)
 	$(BIN)workbook demo --if-empty --network $(DEMO_NETWORK)
 	$(BIN)workbook serve --port $(PORT) --preheat $(PREHEAT)
 
 # A room: listens on this machine's network address; every link and QR code carries the room's access secret.
 # PUBLIC_URL=http://ADDRESS:PORT/ names the address members open when it cannot be found (or a proxy's).
-room: $(STAMP_DIR)/.workbook-app
+room: $(STAMP_DIR)/.workbook-app ## serve a room on this machine's network: members join with the QR code on the projector
 	$(BIN)workbook demo --if-empty --network $(DEMO_NETWORK)
 	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
@@ -70,57 +68,59 @@ room: $(STAMP_DIR)/.workbook-app
 SERVERS ?= 3
 CONVENING_PORT ?= 8866
 .PHONY: convening
-convening: $(STAMP_DIR)/.workbook-app
+convening: $(STAMP_DIR)/.workbook-app ## PostgreSQL, SERVERS workbook serve and HAProxy in front (deploy/README.md)
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { echo "convening: installing Debian's haproxy"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null; }
 	$(PY) -m workbook.convening --servers $(SERVERS) --port $(CONVENING_PORT) --preheat $(PREHEAT) \
 	  $(if $(ROOM),--room) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL)) $(if $(BASE_URL),--base-url $(BASE_URL))
 
-demo: $(STAMP_DIR)/.workbook-app
+demo: $(STAMP_DIR)/.workbook-app ## add fictional demo data to the store (workbook demo)
 	$(BIN)workbook demo
 
-report: $(STAMP_DIR)/.workbook-app
+report: $(STAMP_DIR)/.workbook-app ## write an HTML report per district into reports/
 	$(BIN)workbook report --out reports --workers $(WORKERS)
 
 # JupyterLab with this environment's kernel and store (WORKBOOK_DB_URL, else the local default), on notebooks/;
 # LAB_DIR=reports opens the executed district notebooks `workbook report --notebooks` kept (charts drawn).
 LAB_DIR ?= notebooks
 .PHONY: lab
-lab: $(STAMP_DIR)/.workbook-app
+lab: $(STAMP_DIR)/.workbook-app ## JupyterLab on notebooks/ (LAB_DIR=reports for the kept report notebooks)
 	$(BIN)jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ServerApp.ip=127.0.0.1
 
-test: $(STAMP_DIR)/.workbook-test
+test: $(STAMP_DIR)/.workbook-test ## set up (first time) and run every test
 	$(BIN)ruff check workbook tests benchmarks
 	$(PY) -m pytest tests
 
-test-unit: $(STAMP_DIR)/.workbook-test
+test-unit: $(STAMP_DIR)/.workbook-test ## the unit tests only (tests/unit, no browser)
 	$(PY) -m pytest tests/unit
 
-test-notebooks: $(STAMP_DIR)/.workbook-test
+test-notebooks: $(STAMP_DIR)/.workbook-test ## nbval over every stored notebook (tests/notebooks)
 	$(PY) -m pytest tests/notebooks
 
-test-browser: $(STAMP_DIR)/.workbook-test
+test-browser: $(STAMP_DIR)/.workbook-test ## the apps in Chromium (tests/browser)
 	$(PY) -m pytest tests/browser
 
-test-storage: $(STAMP_DIR)/.workbook-test
+test-storage: $(STAMP_DIR)/.workbook-test ## SQLite and PostgreSQL (tests/storage)
 	$(PY) -m pytest tests/storage
 
 # Re-execute the stored notebooks against fresh demo data (their outputs are what nbval compares).
-notebooks: $(STAMP_DIR)/.workbook-test
+notebooks: $(STAMP_DIR)/.workbook-test ## re-execute the stored notebooks against fresh demo data
 	$(PY) -m tests.notebooks.harness --refresh
 
 # REPEAT=3: every group run three times; a target row is met only when it passes in every run
 REPEAT ?= 1
-bench: $(STAMP_DIR)/.workbook-bench
+bench: $(STAMP_DIR)/.workbook-bench ## run the benchmarks (benchmarks/)
 	@# the browser groups drive Debian's Chromium (as the browser tests do; .ci/run installs it the same way)
 	@command -v chromium >/dev/null || { echo "bench: installing Debian's chromium"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 	$(PY) -m benchmarks.run --repeat $(REPEAT)
 
-lint: $(STAMP_DIR)/.workbook-test
+# pyright (basic mode, [tool.pyright] in pyproject.toml) still finds errors in the package, so `make test` runs ruff only
+lint: $(STAMP_DIR)/.workbook-test ## ruff on everything, then pyright on workbook/
 	$(BIN)ruff check workbook tests benchmarks
+	$(BIN)pyright workbook
 
-clean:
+clean: ## remove .venv, reports and test artifacts
 	rm -rf .venv .pytest_cache reports artifacts

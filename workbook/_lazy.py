@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 class LazyModule:
@@ -35,5 +36,9 @@ class LazyModule:
         return f"<lazy module {self._name!r} ({state})>"
 
 
-pd = LazyModule("pandas")
-np = LazyModule("numpy")
+if TYPE_CHECKING:  # a type checker reads the modules themselves
+    import numpy as np
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")
+    np = LazyModule("numpy")

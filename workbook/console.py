@@ -32,7 +32,7 @@ class HarmlessFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102 - logging's API
         try:
             text = record.getMessage()
-        except Exception:  # noqa: BLE001 - a record that cannot be formatted is left for the handler to report
+        except Exception:  # a record that cannot be formatted is left for the handler to report
             return True
         return not any(piece in text for piece in HARMLESS)
 

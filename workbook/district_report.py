@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import analysis, charts, render, validation
 from .analysis import condition_frames, member_labels, survey_frame
-from .content import load_content
+from .content import Content, load_content
 from .errors import InvalidInput, ReportError, WorkbookError
 from .html.conditions import layer_question, layers_html
 from .html.pathway import gap_list
@@ -39,7 +39,7 @@ from .html.team import (
 )
 from .render import date_text, esc
 from .report_html import PLOTLY_MIME, STYLE_CLASS, bundles_html, figure_html, trace_types  # noqa: F401
-from .store import Store
+from .store import District, Session, Store
 
 PARAMETERS = {"district": str, "session": (int, type(None)), "compare_session": (int, type(None)),
               "anonymize": bool}
@@ -82,13 +82,13 @@ class Report:
     """Everything the report sections need, read once from the store."""
 
     store: Store
-    content: object
-    district: object
-    session: object
+    content: Content
+    district: District
+    session: Session
     anonymize: bool = True
-    compare: object = None
-    followed: object = None  # the session this one follows up (the comparison unless another was asked for)
-    marks: pd.DataFrame = field(default=None)
+    compare: Session | None = None
+    followed: Session | None = None  # the session this one follows up (the comparison unless another was asked for)
+    marks: pd.DataFrame = field(default=None)  # type: ignore[assignment]  # read by parts() before any section
     respondents: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)

@@ -23,11 +23,11 @@ from .report_kernels import ForkingMixin, ForkingProvisioner, Template
 
 def _warm() -> None:
     """What every app kernel imports while starting and on its first chart, done once in the template."""
-    import ipykernel.debugger  # noqa: F401 - every kernel imports it (and debugpy) while it starts
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.debugger  # every kernel imports it (and debugpy) while it starts
+    import ipykernel.ipkernel
     import ipykernel.kernelapp  # noqa: F401
     import ipywidgets  # noqa: F401
-    import sqlalchemy.dialects.postgresql  # noqa: F401 - the store's first engine imports its dialect
+    import sqlalchemy.dialects.postgresql  # the store's first engine imports its dialect
     import sqlalchemy.dialects.sqlite  # noqa: F401
     import voila.utils  # noqa: F401 - preheated kernels wait for their visit with it
 

@@ -38,7 +38,7 @@ import time
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from .errors import TemplateError  # noqa: F401 - raised here, importable from here as before
+from .errors import TemplateError  # raised here, importable from here as before
 
 LAUNCHER = ["-m", "ipykernel_launcher"]
 # single-threaded numeric libraries in the template: a process with threads must not fork; and the
@@ -53,8 +53,8 @@ _ANSWER_TIMEOUT = 60.0  # seconds for one answer; a fork of the warm template ta
 
 def _warm() -> None:
     """Everything a report kernel imports, done once in the template (no store, no district)."""
-    import ipykernel.debugger  # noqa: F401 - every kernel imports it (and debugpy) while it starts
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.debugger  # every kernel imports it (and debugpy) while it starts
+    import ipykernel.ipkernel
     import ipykernel.kernelapp  # noqa: F401
     import pandas as pd
     import plotly.graph_objects as go
@@ -259,7 +259,7 @@ def _child(request: dict, channel: _Channel, parent: int) -> None:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # noqa: BLE001 - reported on stderr, the kernel counts as dead
+    except BaseException:  # reported on stderr, the kernel counts as dead
         import traceback
 
         traceback.print_exc()

@@ -47,7 +47,7 @@ def test_every_app_names_a_bundle_that_draws_all_its_charts(path, envs, monkeypa
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code").strip().splitlines()
     scope: dict = {}
-    exec("\n".join(code[:-1] + ["PAGE = " + code[-1]]), scope)  # noqa: S102 - the project's own notebook
+    exec("\n".join(code[:-1] + ["PAGE = " + code[-1]]), scope)  # the project's own notebook
     page = scope["PAGE"]
     types = {t.type or "scatter" for c in charts_of(page) if c.figure is not None for t in c.figure.data}
     assert "error" not in repr(page).lower(), repr(page)

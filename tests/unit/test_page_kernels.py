@@ -41,7 +41,7 @@ def test_a_page_kernel_is_forked_from_the_template_with_the_member_page_imported
                                               "'sqlalchemy', 'pandas') if m in __import__('sys').modules))"))
     template = PageTemplate._instance
     assert template is not None and template.usable()
-    parent, imported = eval(answer)  # noqa: S307 - a tuple of an int and names, printed by the kernel
+    parent, imported = eval(answer)  # a tuple of an int and names, printed by the kernel
     assert parent == template.process.pid
     # the page needs no pandas: the template does not import it for every kernel either
     assert imported == ["plotly.graph_objects", "sqlalchemy", "workbook.apps.charting_your_path"]
@@ -52,7 +52,7 @@ def test_a_forked_kernel_answers_the_widget_managers_request_for_every_state_at_
     page's widget manager fetches all widget states in one message instead of one request per widget."""
     _pid, targets = run_async(_run(tmp_path, "sorted(t for t in __import__('comm').get_comm_manager().targets "
                                              "if t.startswith('jupyter.widget'))"))
-    assert eval(targets) == ["jupyter.widget", "jupyter.widget.control"]  # noqa: S307 - a list of names
+    assert eval(targets) == ["jupyter.widget", "jupyter.widget.control"]  # a list of names
 
 
 def test_the_kernels_environment_is_the_one_voila_asked_for(tmp_path, page_template):

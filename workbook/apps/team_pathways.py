@@ -6,7 +6,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import analysis, charts, render
-from ..analysis import member_labels, survey_frame  # noqa: F401 - the team view's labels and survey
+from ..analysis import member_labels, survey_frame  # the team view's labels and survey
 from ..html.team import (  # noqa: F401 - the team view's words and tables
     agreement_text,
     alignment_text,

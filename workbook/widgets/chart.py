@@ -375,6 +375,6 @@ class MimePlotView(w.Output):
         self.renders += 1
 
 
-def PlotView(fig=None, **kwargs):  # noqa: N802 - a widget factory, used like a class
+def PlotView(fig=None, **kwargs):  # a widget factory, used like a class
     """A chart widget for this page: :class:`Chart` under Voila, :class:`MimePlotView` elsewhere."""
     return Chart(fig, **kwargs) if in_voila() else MimePlotView(fig, **kwargs)
