@@ -214,3 +214,25 @@ def test_a_postgresql_store_on_a_full_disk_refuses_the_save_in_the_same_words_an
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.exec_driver_sql(f"DROP TABLESPACE IF EXISTS {name}")
         admin.dispose()
+
+
+def test_without_a_small_disk_sqlites_own_size_limit_fails_a_save_the_same_way(tmp_path):
+    """SQLite's page limit (``PRAGMA max_page_count``) raises the same SQLITE_FULL as a full disk, on any machine."""
+    path = tmp_path / "workbook.sqlite"
+    store = Store(f"sqlite:///{path}")
+    try:
+        demo.seed_demo(store)
+        session = store.sessions(demo.DEMO_SLUG)[0]
+        pages = store.transaction(lambda c: c.exec_driver_sql("PRAGMA page_count").scalar())
+        store.transaction(lambda c: c.exec_driver_sql(f"PRAGMA max_page_count={pages}").all())
+        before = rows(path)
+        with pytest.raises(StoreUnavailable) as refused:
+            store.save_note(session.id, "rg1.big", "x" * 19_000)
+        assert str(refused.value) == DISK_FULL
+        assert rows(path) == before
+        store.transaction(lambda c: c.exec_driver_sql(f"PRAGMA max_page_count={pages * 4}").all())
+        store.save_note(session.id, "rg1.big", "x" * 19_000)
+        assert store.note(session.id, "rg1.big") == "x" * 19_000
+        assert integrity(path) == "ok"
+    finally:
+        store.dispose()
