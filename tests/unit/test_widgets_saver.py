@@ -205,3 +205,23 @@ def test_waiting_changes_are_counted_in_plain_words(n, words):
     for i in range(n):
         saver.save(i, store.save(i))
     assert f"Waiting to save {words}…" in text(saver)
+
+
+def test_a_full_disk_is_said_in_its_own_words_and_the_change_is_saved_once_space_is_freed():
+    from workbook.errors import DISK_FULL
+
+    clock, calls = Clock(), []
+
+    def save():
+        calls.append(1)
+        if len(calls) < 3:
+            raise StoreUnavailable(DISK_FULL)
+
+    saver = Saver(schedule=clock)
+    saver.save("pace", save)
+    assert "Waiting to save (1 change)…" in text(saver) and DISK_FULL in text(saver)
+    assert saving.WAITING not in text(saver)  # not "cannot be reached": the facilitator is told what to free
+    clock.run_next()
+    assert DISK_FULL in text(saver)
+    clock.run_next()
+    assert "All changes saved" in text(saver) and saver.pending == {}

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from ..errors import DISK_FULL
 from .page import html, set_status, status, vbox
 
 FIRST_RETRY = 1.0  # seconds before the first automatic retry; each later one waits twice as long ...
@@ -84,8 +85,8 @@ class Saver:
         for key, fn in list(self.pending.items()):
             try:
                 fn()
-            except StoreUnavailable:
-                self._wait()
+            except StoreUnavailable as exc:
+                self._wait(why=DISK_FULL if str(exc) == DISK_FULL else WAITING)
                 return False
             except WorkbookError as exc:
                 refused.append(str(exc))
@@ -100,11 +101,11 @@ class Saver:
         set_status(self.status, f"All changes saved ({_dt.datetime.now():%H:%M:%S}).", "ok")
         return True
 
-    def _wait(self) -> None:
-        """The store is unreachable: say how many changes wait, and retry them after the next pause."""
+    def _wait(self, why: str = "") -> None:
+        """The store is unreachable (or its disk full: ``why``): say how many changes wait, retry after a pause."""
         n = len(self.pending)
         # the same words on every retry, so the page (and a screen reader) hears of the wait once
-        set_status(self.status, f"Waiting to save ({n} change{'' if n == 1 else 's'})… {WAITING}", "error")
+        set_status(self.status, f"Waiting to save ({n} change{'' if n == 1 else 's'})… {why or WAITING}", "error")
         self.retry.layout.display = ""
         self.next_retry = retry_delay(self.failures, self._first, self._last)
         self.failures += 1
