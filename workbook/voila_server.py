@@ -450,6 +450,24 @@ def page_config(config: dict, *args, base_url: str = "/", **kwargs) -> dict:
     return config
 
 
+def quiet_console() -> None:
+    """Once Voila's application logger exists, it drops the warnings a facilitator cannot act on (console.py)."""
+    from voila.app import Voila
+
+    from .console import quiet_server
+
+    if getattr(Voila.start, "_workbook_quiet", False):
+        return
+    original = Voila.start
+
+    def start(self):
+        quiet_server(self.log)
+        return original(self)
+
+    start._workbook_quiet = True  # type: ignore[attr-defined]
+    Voila.start = start
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the shared template cache and the page limit from the environment."""
     from .capacity import Gate, limit_from_env
@@ -460,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     limit_pages(Gate(limit_from_env()))
     compress_responses()
     cache_static()
+    quiet_console()
     from traitlets.config import Config
     from voila.app import main as voila_main
 

@@ -270,6 +270,12 @@ def test_a_facilitator_runs_the_retreat_with_six_members(room, chromium, tmp_pat
         traces = again.evaluate("[...document.querySelectorAll('.js-plotly-plot')][0].data"
                                 ".filter(t => (t.name || '').startsWith('Agreed last time')).map(t => t.x)")
         assert traces and 2.5 in traces[0] and 4.0 in traces[0]
+
+        # the server's console carried what a facilitator can act on, not the two harmless warnings of every start
+        console = room.log.read_text(encoding="utf-8", errors="replace")
+        assert "Kernel started" in console or "Voil" in console
+        assert "is not trusted" not in console and "without encryption" not in console
+        assert "dict-traits is deprecated" not in console
     finally:
         store.dispose()
         for page in (desk, projector, *members):
