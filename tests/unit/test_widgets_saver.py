@@ -161,6 +161,27 @@ def test_without_a_running_event_loop_nothing_is_scheduled_and_the_next_change_r
     assert sorted(store.saved) == [1.0, 2.0]
 
 
+def in_a_thread(fn):
+    """Run ``fn`` in a thread of its own: the browser tests' Playwright keeps an event loop running in this one."""
+    import threading
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # raised again in the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the loop did not finish within 30 s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def test_on_a_running_event_loop_the_retry_happens_by_itself():
     # ipykernel runs tornado's IOLoop on asyncio: a change handled there schedules its retry on that loop
     async def main():
@@ -173,7 +194,7 @@ def test_on_a_running_event_loop_the_retry_happens_by_itself():
         await asyncio.wait_for(saved.wait(), 10)
         return store, saver
 
-    store, saver = asyncio.run(main())
+    store, saver = in_a_thread(lambda: asyncio.run(main()))
     assert store.saved == [3.0] and store.calls == 3 and saver.retries == 2
 
 
@@ -190,11 +211,14 @@ def test_on_the_kernels_tornado_loop_the_retry_happens_by_itself():
         result["saver"] = saver
         saver.save("pace", store.save(4.5))
 
-    loop.add_callback(start)
-    timeout = loop.call_later(10, loop.stop)
-    loop.start()
-    loop.remove_timeout(timeout)
-    loop.close()
+    def run():
+        loop.add_callback(start)
+        timeout = loop.call_later(10, loop.stop)
+        loop.start()
+        loop.remove_timeout(timeout)
+        loop.close()
+
+    in_a_thread(run)
     assert store.saved == [4.5] and result["saver"].pending == {}
 
 
