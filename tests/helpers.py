@@ -18,6 +18,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def eventually(check, timeout: float = 30, what: str = "condition"):
+    """Poll ``check`` (a store query) until it returns a truthy value; the kernel saves asynchronously."""
+    import time
+
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (AssertionError, KeyError, IndexError) as exc:
+            last = exc
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
+
+
 def walk(widget):
     """The widget and every widget below it, depth first."""
     yield widget

@@ -7,9 +7,10 @@ store (the session-wide server of ``conftest.py`` keeps the exact member counts 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+
+from tests.helpers import eventually
 
 from .conftest import chart_data, fresh_server, wait_for_app
 from .layout import check_layout
@@ -24,21 +25,6 @@ LOAD = 90_000  # ms: a kernel start on a busy two-core machine
 def server(tmp_path_factory):
     """A server of this module's own: these tests add members the charting tests would count."""
     yield from fresh_server(tmp_path_factory, "voila-apps")
-
-
-def eventually(check, timeout: float = 30, what: str = "condition"):
-    """Poll ``check`` (a store query) until it returns a truthy value; the kernel saves asynchronously."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (AssertionError, KeyError, IndexError) as exc:
-            last = exc
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
 
 
 def personal_url(page, server) -> str:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from tests.browser.conftest import DOCS, charts_settled, fresh_server, wait_for_app
 from tests.browser.test_phone import tap_value
 from tests.conftest import require
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -34,20 +34,6 @@ PHONE = 5  # the member on a phone
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
     yield from fresh_server(tmp_path_factory, "retreat")
-
-
-def eventually(check, timeout: float = 60, what: str = "condition"):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (AssertionError, KeyError, IndexError) as exc:
-            last = exc
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
 
 
 def shows(page, text: str, timeout: float = LOAD) -> None:
@@ -149,7 +135,8 @@ def test_a_facilitator_runs_the_retreat_with_six_members(room, chromium, tmp_pat
         outcome = "Every student reads on grade level by grade 3"
         team_g1.get_by_role("textbox", name="Outcome 1").fill(outcome)
         team_g1.get_by_role("textbox", name="Outcome 1").blur()
-        eventually(lambda: store.desired_outcomes(session.id)[:1] == [outcome], what="the desired outcome saved")
+        eventually(lambda: store.desired_outcomes(session.id)[:1] == [outcome], what="the desired outcome saved",
+                   timeout=60)
         team_g1.close()
 
         # ---- Reflection Guide 2, first pass: members follow the room line to Charting Your Path as themselves
@@ -192,7 +179,8 @@ def test_a_facilitator_runs_the_retreat_with_six_members(room, chromium, tmp_pat
             mark(team, team.get_by_role("slider", name=f"{spectrum.dimension}, agreed now"), 2.5, False)
             mark(team, team.get_by_role("slider", name=f"{spectrum.dimension}, agreed aspiration"), 4.0, False)
         want = {"current": {s.id: 2.5 for s in content.spectra}, "aspiration": {s.id: 4.0 for s in content.spectra}}
-        eventually(lambda: store.agreed_marks(session.id) == want, what="fourteen agreed marks in the store")
+        eventually(lambda: store.agreed_marks(session.id) == want, what="fourteen agreed marks in the store",
+                   timeout=60)
         shows(team, outcome)  # the desired outcomes stand beside the questions that look back at Guide 1
 
         # ---- Step 1: ratings, the room's questions, priorities
@@ -230,11 +218,11 @@ def test_a_facilitator_runs_the_retreat_with_six_members(room, chromium, tmp_pat
         card.get_by_placeholder("e.g. by March").first.fill("by June")
         card.get_by_role("textbox", name="Who is responsible").first.fill("Director of innovation (fictional)")
         card.get_by_role("button", name="Add").first.click()
-        eventually(lambda: len(store.action_items(session.id)) == 1, what="the action saved")
+        eventually(lambda: len(store.action_items(session.id)) == 1, what="the action saved", timeout=60)
         card.get_by_label("Review on").first.fill("2027-01-15")
         card.get_by_label("Review on").first.blur()
         eventually(lambda: str(store.action_items(session.id)["review_on"].iloc[0]) == "2027-01-15",
-                   what="the review date saved")
+                   what="the review date saved", timeout=60)
 
         # ---- the close: the team's summary as a PDF, then the follow-up session
         move_to(next(steps))
