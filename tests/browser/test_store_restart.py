@@ -23,7 +23,7 @@ from .conftest import Server, stop, wait_for_app, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
-MEMBERS = 3
+MEMBERS = 6  # a leadership team marking while the store is away
 DOWN = 30.0  # seconds the store is away
 BACK_WITHIN = 15.0  # seconds after its return by which every waiting mark is saved
 SAVED = "All changes saved"
