@@ -123,8 +123,9 @@ def page(chromium):
 def charts_settled(page, timeout: float = 15) -> None:
     """Wait until no chart is drawing or resizing (each marks itself ``data-busy`` meanwhile)."""
     try:
-        page.wait_for_function("![...document.querySelectorAll('.wb-chart')].some(g => g.dataset.busy)",
-                               timeout=timeout * 1000)
+        # a chart in a hidden box (the overview's movement before a district is picked) waits to draw until shown
+        page.wait_for_function("![...document.querySelectorAll('.wb-chart')].some(g => g.offsetParent && "
+                               "g.dataset.busy)", timeout=timeout * 1000)
     except Exception:  # noqa: BLE001 - a chart still busy is visible in the screenshot itself
         pass
 

@@ -226,8 +226,8 @@ def settle(page, timeout: float = 15) -> None:
     charts_settled(page)
     try:
         page.wait_for_function(
-            "[...document.querySelectorAll('.wb-chart')].every(g => !g.dataset.busy && (!g._fullLayout"
-            " || !g.offsetParent || Math.abs(g._fullLayout.width - g.parentElement.clientWidth) < 2))",
+            "[...document.querySelectorAll('.wb-chart')].every(g => !g.offsetParent || (!g.dataset.busy && "
+            "(!g._fullLayout || Math.abs(g._fullLayout.width - g.parentElement.clientWidth) < 2)))",
             timeout=timeout * 1000)
     except Exception:  # noqa: BLE001 - a chart that never settles shows in the check's own findings
         pass
