@@ -28,6 +28,7 @@ import asyncio
 import logging
 import re
 import sys
+import warnings
 
 from jinja2 import BytecodeCache
 
@@ -462,6 +463,10 @@ def quiet_console() -> None:
 
     def start(self):
         quiet_server(self.log)
+        # the pools' settings are a dict given on the command line: traitlets 5 reads it but warns when the kernel
+        # manager takes it, on every start (the form it suggests would make each pool's settings a string); jupyter
+        # turns DeprecationWarnings on before this, so the filter goes in front of its own here
+        warnings.filterwarnings("ignore", message="--kernel_pools_config", category=DeprecationWarning)
         return original(self)
 
     start._workbook_quiet = True  # type: ignore[attr-defined]
