@@ -72,7 +72,7 @@ convening: $(STAMP_DIR)/.workbook-app ## PostgreSQL, SERVERS workbook serve and 
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { echo "convening: installing Debian's haproxy"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null; }
-	$(PY) -m workbook.convening --servers $(SERVERS) --port $(CONVENING_PORT) --preheat $(PREHEAT) \
+	$(PY) -m workbook.serve.convening --servers $(SERVERS) --port $(CONVENING_PORT) --preheat $(PREHEAT) \
 	  $(if $(ROOM),--room) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL)) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 demo: $(STAMP_DIR)/.workbook-app ## add fictional demo data to the store (workbook demo)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import tornado.web
 
-from workbook.voila_server import with_cache_policy
+from workbook.serve.voila_server import with_cache_policy
 
 TEMPLATE_STATIC = Path(__file__).resolve().parent.parent / "share" / "jupyter" / "voila" / "templates" / "workbook" / \
     "static"

@@ -20,7 +20,7 @@ pages once per kernel; PSS sums to what the machine actually gives the server.
   bare app (plain Voila, preheated pool of the same size) is the baseline.
 
 ``sizing`` in the raw results turns the figures into servers for 12, 60 and 240 simultaneous members
-(``workbook.capacity.servers_for``), the table the deployment guide quotes.
+(``workbook.serve.capacity.servers_for``), the table the deployment guide quotes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import re
 import time
 import urllib.request
 
-from workbook import capacity
+from workbook.serve import capacity
 
 from . import apps, browser, procs
 from .stats import check, row

@@ -1,9 +1,9 @@
 """Group ``reports``: seconds per district and peak memory of ``run_batch`` against an empty-notebook floor.
 
 Both sides run in a pool of 2 worker processes (``ProcessPoolExecutor``) and both run their notebooks through
-the same kernel mechanism: ``papermill.execute_notebook`` with ``workbook.report_kernels.ForkingKernelManager``
+the same kernel mechanism: ``papermill.execute_notebook`` with ``workbook.reports.kernels.ForkingKernelManager``
 (each kernel forked from the worker's warm template) and ``shutdown_kernel="immediate"``, from the report
-notebook's folder, exactly as ``workbook.reports.run_one`` does. So both pay the same worker, template and
+notebook's folder, exactly as ``workbook.reports.batch.run_one`` does. So both pay the same worker, template and
 kernel costs; the per-district figure is the batch's wall time over its size, the memory figure the peak summed
 RSS of everything below the benchmark process (workers, templates, kernels). The two sides take turns, round by
 round (8 rounds, 2 with ``--quick``; the side going first alternates), so the ratios have a bootstrap interval. The
@@ -31,8 +31,8 @@ def _empty_run(path: str) -> float:
     import papermill as pm
     import papermill.execute
 
-    from workbook.report_kernels import ForkingKernelManager
-    from workbook.reports import NOTEBOOK, no_discarded_write
+    from workbook.reports.batch import NOTEBOOK, no_discarded_write
+    from workbook.reports.kernels import ForkingKernelManager
 
     no_discarded_write(papermill.execute)  # as run_one does: papermill's final save of nothing is skipped
     start = time.perf_counter()
@@ -66,7 +66,7 @@ def seed(ctx: apps.Ctx, count: int) -> None:
 
 def workbook_batch(ctx: apps.Ctx, count: int, out: Path | None = None) -> dict:
     """``run_batch`` over the ``count`` districts of :func:`seed` into a fresh folder."""
-    from workbook.reports import run_batch
+    from workbook.reports.batch import run_batch
     from workbook.store import Store
 
     store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")
@@ -90,7 +90,7 @@ def report_sizes(ctx: apps.Ctx, page_mib: float) -> dict:
     coach stores per district); ``inline_mib``: one district's report as one self-contained file.
     """
     from workbook import assets
-    from workbook.reports import run_batch
+    from workbook.reports.batch import run_batch
     from workbook.store import Store
 
     store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")

@@ -109,7 +109,7 @@ def store(sqlite_url):
 
 @pytest.fixture()
 def content():
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     return load_content()
 

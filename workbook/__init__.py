@@ -10,14 +10,14 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .content import load_content
-    from .errors import WorkbookError
+    from .content.errors import WorkbookError
+    from .content.frameworks import load_content
     from .store import Store
 
 __all__ = ["Store", "WorkbookError", "load_content"]
 __version__ = "0.1.0"
 
-_EXPORTS = {"Store": ".store", "WorkbookError": ".errors", "load_content": ".content"}
+_EXPORTS = {"Store": ".store", "WorkbookError": ".content.errors", "load_content": ".content.frameworks"}
 
 
 def __getattr__(name: str):

@@ -10,7 +10,7 @@ spectrum, current, aspiration`` (marks 1-5, NaN where not marked).
 from __future__ import annotations
 
 from ._lazy import np, pd  # pandas loads on first use: a member's page never needs it
-from .content import SPECTRUM_IDS
+from .content.frameworks import SPECTRUM_IDS
 
 FIELDS = ("current", "aspiration")
 

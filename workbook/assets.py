@@ -38,7 +38,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .files import replace_atomic, write_atomic
+from .content.files import replace_atomic, write_atomic
 
 FULL = "plotly.min.js"
 # bundle -> (npm package, file in the package, trace types it draws); None: the plotly package's own file

@@ -19,8 +19,8 @@ import math
 
 import plotly.graph_objects as go
 
-from . import theme
 from ._lazy import np, pd  # pandas loads on first use: a member's page never needs it
+from .content import theme
 
 ROW_HEIGHT = 72
 CONFIG = theme.CHART_CONFIG

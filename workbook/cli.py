@@ -7,22 +7,21 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
-from .errors import WorkbookError
+from .content import paths
+from .content.errors import WorkbookError
+from .content.validation import KINDS, URBANICITY
 from .links import (
-    FACILITATOR_APPS,
-    LOCAL_URL,
-    MEMBER_APPS,
     PUBLIC_URL_ENV,
     TOKEN_ENV,
     app_link,
+    district_links,
     is_loopback,
     normalise_base,
     normalise_prefix,
     room_base,
+    served,
     under_prefix,
 )
-from .validation import KINDS, URBANICITY
 
 NOTEBOOKS = paths.notebooks_dir()
 TEMPLATE = paths.template_dir()
@@ -63,45 +62,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def links(store, base: str | None = None, token: str | None = None, slugs=None) -> list[str]:
-    """The member and facilitator links of each district's latest session.
-
-    ``base`` and ``token`` default to those of the last ``workbook serve`` (its public URL and
-    access secret), so the links printed here are the ones the apps show and encode in QR codes.
-    """
-    if base is None:
-        base, token = served(store)
-    lines = []
-    for d in store.districts():
-        if slugs and d.slug not in slugs:
-            continue
-        sessions = store.sessions(d.slug)
-        if not sessions:
-            continue
-        s = sessions[-1]
-        lines.append(f"{d.name} — {s.label}")
-        lines.append("  Team members (share with the team):")
-        lines += [f"    {name:<36} {app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.join_code)}"
-                  for name, nb in MEMBER_APPS]
-        lines.append("  Facilitator only (keep private):")
-        lines += [f"    {name:<36} "
-                  f"{app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.facilitator_code)}"
-                  for name, nb in FACILITATOR_APPS]
-    return lines
-
-
-def served(store) -> tuple[str, str]:
-    """The public URL and access secret of the last ``workbook serve`` (127.0.0.1:8866 before any)."""
-    return store.setting("served_url") or LOCAL_URL, store.setting("served_token") or ""
-
-
 def cmd_links(args) -> int:
     """``workbook links``: print each district's member and facilitator links for the last served address."""
     store = _store(args)
     base, token = served(store)
     if args.public_url:
         base = normalise_base(args.public_url)
-    print("\n".join(links(store, base, token, args.district) or ["no sessions yet"]))
+    print("\n".join(district_links(store, base, token, args.district) or ["no sessions yet"]))
     return 0
 
 
@@ -111,11 +78,11 @@ POOLS_OPTION = "--kernel_pools_config"
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
                cull_interval: int = 60, fork: bool = True, base_url: str = "/") -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
-    # Voila with one compiled-template cache for the whole server (workbook/voila_server.py)
+    # Voila with one compiled-template cache for the whole server (workbook/serve/voila_server.py)
     # Voila's pool settings are a dict given on the command line, which traitlets 5 still reads but warns about on
     # every start (the form it suggests would make each pool's settings a string); the console stays for the room
     argv = [sys.executable, "-W", f"ignore:{POOLS_OPTION}:DeprecationWarning",
-            "-m", "workbook.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
+            "-m", "workbook.serve.voila_server", str(NOTEBOOKS), "--no-browser", f"--port={port}",
             f"--Voila.ip={ip}",
             "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
             "--theme=light", "--template=workbook",
@@ -139,8 +106,8 @@ def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idl
         # every route, the template's assets and the kernels' websockets live under the prefix
         argv.append(f"--Voila.base_url={base_url}")
     if fork:
-        # kernels forked from a warm template (workbook/page_kernels.py): a room's kernels start in milliseconds
-        from .page_kernels import KERNEL_MANAGER
+        # kernels forked from a warm template (workbook/serve/page_kernels.py): a room's kernels start in milliseconds
+        from .serve.page_kernels import KERNEL_MANAGER
 
         argv.append(f"--MappingKernelManager.kernel_manager_class={KERNEL_MANAGER}")
     if preheat:
@@ -175,7 +142,7 @@ def serve_plan(args, store) -> tuple[str, str, str | None]:
 
 def page_limit(args) -> int:
     """The pages this server serves at once: ``--max-kernels``, or what its free memory carries (0 or unset)."""
-    from .capacity import kernel_limit, memory_available, page_mib, parse_limit
+    from .serve.capacity import kernel_limit, memory_available, page_mib, parse_limit
 
     given = parse_limit(getattr(args, "max_kernels", 0) or 0)
     return given or kernel_limit(memory_available(), args.preheat, page_mib(fork=not getattr(args, "no_fork", False)))
@@ -199,9 +166,9 @@ def next_steps(room: bool) -> str:
     return "\n".join(lines)
 
 
-def print_links(store, base: str, token: str | None, args) -> None:
+def print_district_links(store, base: str, token: str | None, args) -> None:
     """What the person starting the server needs: the projector's link first in a room, then the rest."""
-    shown = links(store, base, token, args.district)
+    shown = district_links(store, base, token, args.district)
     print("\n".join(shown[:40]))
     if len(shown) > 40:
         print("... and more: `workbook links` prints them all")
@@ -227,7 +194,7 @@ def print_links(store, base: str, token: str | None, args) -> None:
 
 def cmd_serve(args) -> int:
     """``workbook serve``: print the links, put the charts' plotly.js and Voila's styles in place, then exec Voila."""
-    from .capacity import MAX_KERNELS_ENV
+    from .serve.capacity import MAX_KERNELS_ENV
 
     store = _store(args)
     prefix = normalise_prefix(args.base_url)
@@ -235,7 +202,7 @@ def cmd_serve(args) -> int:
     ip, base, token = serve_plan(args, store)
     store.set_setting("served_url", base)
     store.set_setting("served_token", token or "")
-    print_links(store, base, token, args)
+    print_district_links(store, base, token, args)
     from . import assets
 
     # the charts' plotly.js bundles, served by Voila itself (no CDN)
@@ -256,7 +223,7 @@ def cmd_serve(args) -> int:
     env.setdefault("WORKBOOK_DB_URL", store.url)
     env[PUBLIC_URL_ENV], env[TOKEN_ENV] = base, token or ""
     env["WORKBOOK_CULL_IDLE"] = str(args.cull_idle)  # open pages ping well within it (widgets/heartbeat.py)
-    env[MAX_KERNELS_ENV] = str(limit)  # a visit beyond it gets the plain "busy" page (workbook/capacity.py)
+    env[MAX_KERNELS_ENV] = str(limit)  # a visit beyond it gets the plain "busy" page (workbook/serve/capacity.py)
     print(f"This server serves up to {limit} pages at once (--max-kernels)")
     sys.stdout.flush()
     # the workbook's Voila template (share/jupyter/voila/templates/workbook) lives in the project
@@ -274,7 +241,7 @@ def cmd_district_create(args) -> int:
                               frl_percent=args.frl, years_scaling=args.years, engaged_percent=args.engaged)
     store.create_session(d.slug, args.session)
     print(f"district: created {d.name} ({d.slug}) with the session {args.session!r}")
-    print("\n".join(links(store, slugs=[d.slug])))
+    print("\n".join(district_links(store, slugs=[d.slug])))
     return 0
 
 
@@ -295,13 +262,13 @@ def cmd_session_create(args) -> int:
     if s.follows_session_id:
         print(f"session: it follows up session {s.follows_session_id}: its pages start from that session's agreed "
               "marks and plan")
-    print("\n".join(links(store, slugs=[args.slug])))
+    print("\n".join(district_links(store, slugs=[args.slug])))
     return 0
 
 
 def cmd_summary(args) -> int:
     """``workbook summary``: the team summary of a session, one printable page (.html, or .pdf with Chromium)."""
-    from .team_summary import write_summary
+    from .reports.team_summary import write_summary
 
     store = _store(args)
     district, session = store.resolve_session(args.district, args.session)
@@ -320,8 +287,8 @@ def cmd_worksheet(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """``workbook report``: the district reports (:func:`workbook.reports.main`)."""
-    from .reports import main as report_main
+    """``workbook report``: the district reports (:func:`workbook.reports.batch.main`)."""
+    from .reports.batch import main as report_main
 
     return report_main(args)
 
@@ -359,7 +326,7 @@ def cmd_district_export(args) -> int:
 
 def cmd_district_delete(args) -> int:
     """``workbook district delete``: delete a district and all its sessions' data; refuses without ``--yes``."""
-    from .errors import InvalidInput
+    from .content.errors import InvalidInput
     from .ownership import delete_district
 
     if not args.yes:

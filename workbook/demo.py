@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from .content import SPECTRUM_IDS, load_content
+from .content.frameworks import SPECTRUM_IDS, load_content
 from .store import Store
 
 DEMO_SLUG = "example-usd"

@@ -18,7 +18,7 @@ import os
 import socket
 import urllib.parse
 
-from .errors import WorkbookError
+from .content.errors import WorkbookError
 
 PUBLIC_URL_ENV = "WORKBOOK_PUBLIC_URL"
 TOKEN_ENV = "WORKBOOK_ACCESS_TOKEN"
@@ -157,3 +157,35 @@ def room_base(port: int, public_url: str | None = None) -> str:
         raise WorkbookError("serve --room: this machine has no network address other devices can reach "
                             "(connect it to the room's Wi-Fi), or pass --public-url http://ADDRESS:PORT/")
     return f"http://{host}:{port}/"
+
+
+def district_links(store, base: str | None = None, token: str | None = None, slugs=None) -> list[str]:
+    """The member and facilitator links of each district's latest session.
+
+    ``base`` and ``token`` default to those of the last ``workbook serve`` (its public URL and
+    access secret), so the links printed here are the ones the apps show and encode in QR codes.
+    """
+    if base is None:
+        base, token = served(store)
+    lines = []
+    for d in store.districts():
+        if slugs and d.slug not in slugs:
+            continue
+        sessions = store.sessions(d.slug)
+        if not sessions:
+            continue
+        s = sessions[-1]
+        lines.append(f"{d.name} — {s.label}")
+        lines.append("  Team members (share with the team):")
+        lines += [f"    {name:<36} {app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.join_code)}"
+                  for name, nb in MEMBER_APPS]
+        lines.append("  Facilitator only (keep private):")
+        lines += [f"    {name:<36} "
+                  f"{app_link(nb, base, token or '', district=d.slug, session=s.id, code=s.facilitator_code)}"
+                  for name, nb in FACILITATOR_APPS]
+    return lines
+
+
+def served(store) -> tuple[str, str]:
+    """The public URL and access secret of the last ``workbook serve`` (127.0.0.1:8866 before any)."""
+    return store.setting("served_url") or LOCAL_URL, store.setting("served_token") or ""

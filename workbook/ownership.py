@@ -17,8 +17,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from .errors import InvalidInput, WorkbookError
-from .files import replace_atomic
+from .content.errors import InvalidInput, WorkbookError
+from .content.files import replace_atomic
 from .store import Store, redact, schema
 
 SQLITE_MAGIC = b"SQLite format 3\0"

@@ -11,10 +11,10 @@ for the coach who types the paper answers into the files ``workbook import`` rea
 
 from __future__ import annotations
 
-from .content import load_content
+from .content.frameworks import load_content
+from .content.render import PASS_NAMES, attribution, esc, number_word
+from .content.validation import MAX_PRIORITIES
 from .html.conditions import question_note
-from .render import PASS_NAMES, attribution, esc, number_word
-from .validation import MAX_PRIORITIES
 
 PRINT_CSS = """
 body { font-family: system-ui, 'DejaVu Sans', Arial, sans-serif; color: #1F2933; margin: 1.5cm; font-size: 11pt; }

@@ -83,7 +83,7 @@ def axe_failures(page) -> list[str]:
 
 
 def known_names() -> list[str]:
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     return [s.dimension for s in content.spectra] + [c.name for c in content.conditions]
@@ -172,8 +172,8 @@ def test_locus_of_control_slider_wording(server, page):
 
 # ---------------------------------------------------------------- the district report (static HTML)
 def test_district_report_axe(server, page, tmp_path):
-    from workbook.district_report import render_report
-    from workbook.reports import page as report_page
+    from workbook.reports.batch import page as report_page
+    from workbook.reports.district_report import render_report
 
     html = report_page("District report: example-usd", render_report("example-usd", db_url=server.db_url))
     path = tmp_path / "example-usd.html"

@@ -83,7 +83,7 @@ def identify(page, name: str, start: str) -> None:
 def test_foundation_member_and_team(server, page, chromium):
     from playwright.sync_api import expect
 
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     first_q = content.guides.guide_1.sections[0].questions[0]
@@ -155,7 +155,7 @@ def heat_rows_js() -> str:
 
 def test_conditions_keyboard_only_and_team_heatmap(server, page, chromium):
     from workbook.analysis import member_labels
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     conditions = [c for layer in content.framework.layers for c in layer.conditions]
@@ -236,7 +236,7 @@ def test_action_planning(server, page):
 
     from workbook import analysis
     from workbook.analysis import condition_frames
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     sid = session_of(server)
@@ -328,8 +328,8 @@ def test_action_planning(server, page):
 
 # ---------------------------------------------------------------- Framework explorer
 def test_framework_explorer_keyboard(server, page):
-    from workbook.content import load_content
-    from workbook.render import AUDIENCES
+    from workbook.content.frameworks import load_content
+    from workbook.content.render import AUDIENCES
 
     content = load_content()
     q4 = next(s for s in content.spectra if s.number == 4)

@@ -1,6 +1,6 @@
 """A convening: three servers behind HAProxy, one PostgreSQL store, and a server lost mid-session.
 
-The set is started the way ``make convening`` starts it (``python -m workbook.convening``) on
+The set is started the way ``make convening`` starts it (``python -m workbook.serve.convening``) on
 127.0.0.1, under a path prefix (``--base-url /convening/``), against a fresh database on the
 PostgreSQL server the storage tests use. Twenty-four members (browser contexts, each a device of
 its own with its own cookies) open the public join link in waves of six (two pages for each
@@ -98,7 +98,7 @@ def start_convening(folder: Path, db_url: str, *extra: str, timeout: float = 180
     out = folder / "convening.out"
     with out.open("w") as handle:
         # started as a script's background job is (SIGINT ignored): Ctrl+C must stop it all the same
-        proc = subprocess.Popen([sys.executable, "-m", "workbook.convening", "--port", str(port), "--db", db_url,
+        proc = subprocess.Popen([sys.executable, "-m", "workbook.serve.convening", "--port", str(port), "--db", db_url,
                                  "--folder", str(folder), "--stats-port", "0", *extra],
                                 stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
@@ -346,7 +346,7 @@ def test_a_balancer_reload_while_members_mark_keeps_every_page_on_its_server_and
     before, during and after it are each stored once, no page changes server or opens a new websocket, and a new
     visit avoids the drained server.
     """
-    from workbook.convening import _children
+    from workbook.serve.convening import _children
 
     conv = convening
     join = conv.link("Charting Your Path")

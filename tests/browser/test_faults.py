@@ -87,8 +87,8 @@ def test_hostile_text_shows_as_text_in_the_team_view_and_the_report(server, page
     page.goto(server.facilitator_link())
     wait_for_app(page, "Team pathways")
     page.get_by_text("<img src=x onerror=alert('xss-img')>", exact=False).first.wait_for()
-    from workbook.district_report import render_report
-    from workbook.reports import page as report_page
+    from workbook.reports.batch import page as report_page
+    from workbook.reports.district_report import render_report
 
     report = tmp_path / "report.html"
     report.write_text(report_page("report", render_report(server.codes["district"], db_url=server.db_url)))

@@ -17,7 +17,7 @@ from tests.browser.conftest import stop, wait_for_app, wait_for_port
 from tests.conftest import ROOT
 from tests.helpers import free_port
 from tests.storage.test_full_disk import fill, integrity, quiet, small_disk  # noqa: F401 - the fixture
-from workbook.errors import DISK_FULL
+from workbook.content.errors import DISK_FULL
 
 pytestmark = pytest.mark.browser
 

@@ -92,7 +92,7 @@ def eventually(check, timeout: float = 30, what: str = "condition"):
 
 
 def test_a_member_charts_both_passes_with_taps_alone(server, phone, phone_session):
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     spectra = [s.id for s in load_content().spectra]
     page = phone
@@ -133,7 +133,7 @@ def test_a_member_charts_both_passes_with_taps_alone(server, phone, phone_sessio
 
 
 def test_a_member_rates_the_conditions_for_scale_with_taps(server, phone, phone_session):
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     conditions = [c for layer in load_content().framework.layers for c in layer.conditions]
     page = phone

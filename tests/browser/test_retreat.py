@@ -69,8 +69,8 @@ def mark(page, slider, value: float, phone: bool) -> None:
 
 
 def test_a_facilitator_runs_the_retreat_with_six_members(room, chromium, tmp_path):
-    from workbook import retreat
-    from workbook.content import load_content
+    from workbook.content import retreat
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     store = room.store()

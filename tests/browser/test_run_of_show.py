@@ -16,8 +16,8 @@ def room(tmp_path_factory):
 
 
 def test_the_projector_follows_the_run_of_show(room, chromium):
-    from workbook import retreat
-    from workbook.content import load_content
+    from workbook.content import retreat
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     facilitator = chromium.new_context(viewport={"width": 1280, "height": 800}).new_page()

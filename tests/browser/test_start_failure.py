@@ -1,7 +1,7 @@
 """A page whose kernel dies while it starts: the member reads a plain message with a reload link.
 
 Voila keeps such a visit open with heartbeats, and the member waits on a loading page for good.
-The server here is the workbook's Voila (``python -m workbook.voila_server``) serving two
+The server here is the workbook's Voila (``python -m workbook.serve.voila_server``) serving two
 notebooks whose kernel exits at once: one started on demand, one from the preheated pool.
 """
 
@@ -49,7 +49,7 @@ def dying(tmp_path_factory):
     log = root / "voila.log"
     env = dict(os.environ, JUPYTER_PATH=str(root / "share" / "jupyter"))
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "workbook.voila_server", str(notebooks), "--no-browser",
+        proc = subprocess.Popen([sys.executable, "-m", "workbook.serve.voila_server", str(notebooks), "--no-browser",
                                  f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.token=",
                                  "--VoilaConfiguration.preheat_kernel=True",
                                  f"--VoilaKernelManager.kernel_pools_config={pools!r}",

@@ -12,7 +12,7 @@ from tests.conftest import require
 
 
 def test_the_facilitator_downloads_the_team_summary_as_pdf_and_html(server, page, tmp_path):
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     content = load_content()
     store = server.store()

@@ -72,7 +72,7 @@ def _env(work: Path) -> dict:
 
 def test_the_package_comes_from_the_wheel_with_its_files(installed):
     bin_dir, work = installed
-    code = ("import workbook, workbook.paths as p; print(workbook.__file__); print(p.data_dir()); "
+    code = ("import workbook, workbook.content.paths as p; print(workbook.__file__); print(p.data_dir()); "
             "print(p.notebooks_dir()); print(p.template_dir())")
     lines = _run([str(bin_dir / "python"), "-c", code], cwd=work, env=_env(work)).stdout.split()
     assert all(str(ROOT) not in line for line in lines), lines
@@ -119,7 +119,7 @@ def test_serve_renders_the_member_page(installed):
         html = html.decode("utf-8")
         assert "wb-plotly-js" in html  # the workbook's template, from the installed package
         assert "application/vnd.jupyter.widget-view+json" in html and "Charting Your Path" in html
-        # the template's stand-in for MathJax travels in the wheel too (workbook/voila_server.py: page_config)
+        # the template's stand-in for MathJax travels in the wheel too (workbook/serve/voila_server.py: page_config)
         stand_in = urllib.request.urlopen(f"{base}/voila/templates/workbook/static/no-mathjax.js", timeout=30).read()
         assert b"window.MathJax" in stand_in
     finally:

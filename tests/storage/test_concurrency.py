@@ -12,7 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from workbook.content import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS
 from workbook.store import Store
 
 from . import _workers

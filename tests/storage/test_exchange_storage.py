@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.test_exchange import FIXTURES, TABLES, TEAM, counts, full_session, snapshot
 from workbook import exchange, ownership
-from workbook.errors import ImportRejected, WorkbookError
+from workbook.content.errors import ImportRejected, WorkbookError
 from workbook.store import Store
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from tests.conftest import require
 from workbook import demo
-from workbook.errors import DISK_FULL, StoreUnavailable
+from workbook.content.errors import DISK_FULL, StoreUnavailable
 from workbook.store import Store
 from workbook.store.schema import metadata
 from workbook.widgets.saver import Saver

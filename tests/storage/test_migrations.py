@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from workbook.errors import StoreUnavailable
+from workbook.content.errors import StoreUnavailable
 from workbook.store import Store, schema
 
 STORES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from tests.storage.test_migrations import V1_FILE, v1
 from workbook import analysis, exchange, ownership
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
-from workbook.content import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS
+from workbook.content.validation import NETWORK_MIN_GROUP
 from workbook.demo import seed_network
 from workbook.store import Store, schema
 from workbook.store import network as store_network
 from workbook.store.schema import tables as t
-from workbook.validation import NETWORK_MIN_GROUP
 
 PACE = "pace"
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from tests.conftest import pg_base_url, require
 from workbook import demo
 from workbook.cli import main
-from workbook.content import load_content
-from workbook.errors import AccessDenied
+from workbook.content.errors import AccessDenied
+from workbook.content.frameworks import load_content
 from workbook.ownership import PG_BIN_GLOB, pg_tool
 from workbook.store import Store
 from workbook.store.schema import metadata

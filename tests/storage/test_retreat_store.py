@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from workbook.errors import AccessDenied, InvalidInput
+from workbook.content.errors import AccessDenied, InvalidInput
 from workbook.store import Store
 
 

@@ -45,6 +45,6 @@ def test_the_stamp_moves_with_each_kind_of_change_and_stays_put_otherwise(any_db
 
 
 def store_condition(store) -> str:
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     return load_content().conditions[0].id

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from workbook import validation
-from workbook.content import SPECTRUM_IDS
-from workbook.errors import AccessDenied, InvalidInput, NotFound, StoreUnavailable
+from workbook.content import validation
+from workbook.content.errors import AccessDenied, InvalidInput, NotFound, StoreUnavailable
+from workbook.content.frameworks import SPECTRUM_IDS
 from workbook.store import Store, redact
 
 S1, S2 = SPECTRUM_IDS[0], SPECTRUM_IDS[1]

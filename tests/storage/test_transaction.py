@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from workbook.errors import StoreUnavailable
+from workbook.content.errors import StoreUnavailable
 from workbook.store import Store, now
 from workbook.store.schema import tables as t
 

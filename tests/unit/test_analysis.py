@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from workbook import analysis
-from workbook.content import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS
 
 LOC, PACE, RES, CAP, FLEX, COMP, SHARE = SPECTRUM_IDS
 COLUMNS = ["respondent_id", "name", "role", "spectrum", "current", "aspiration"]

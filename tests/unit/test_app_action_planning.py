@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workbook.apps.action_planning import ActionPlanning, action_planning
+from workbook.content.errors import InvalidInput
 from workbook.demo import seed_demo
-from workbook.district_report import render_report
-from workbook.errors import InvalidInput
+from workbook.reports.district_report import render_report
 
 
 def test_a_whole_layer_can_be_planned_like_a_condition(store, content):

@@ -11,8 +11,8 @@ import traitlets
 
 from tests.helpers import page_text
 from workbook.apps.charting_your_path import ChartingYourPath, charting_your_path
+from workbook.content.errors import StoreUnavailable
 from workbook.demo import seed_demo
-from workbook.errors import StoreUnavailable
 from workbook.widgets.page import Page
 
 SLUG = "test-usd"
@@ -785,7 +785,7 @@ def test_a_follow_up_of_a_session_without_agreed_marks_draws_nothing(store):
 
 def test_the_member_page_says_where_the_room_has_moved_on_to(store, fresh):
     from tests.helpers import walk
-    from workbook import retreat
+    from workbook.content import retreat
     from workbook.widgets.room import RoomLine
 
     app = open_app(store, fresh)

@@ -107,7 +107,7 @@ def test_the_facilitator_sets_how_many_priorities_and_never_below_what_a_member_
 def test_the_store_holds_a_session_to_its_number_of_priorities(store):
     import pytest
 
-    from workbook.errors import InvalidInput
+    from workbook.content.errors import InvalidInput
 
     store.create_district("p-usd", "Priorities (fictional)")
     session = store.create_session("p-usd", "One priority", max_priorities=1)
@@ -198,8 +198,8 @@ def _layer_boxes(page):
 
 def test_the_member_page_says_where_the_room_has_moved_on_to_and_the_team_page_does_not(store):
     from tests.helpers import walk
-    from workbook import retreat
-    from workbook.render import esc
+    from workbook.content import retreat
+    from workbook.content.render import esc
     from workbook.widgets.room import RoomLine
 
     codes = seed_demo(store)

@@ -8,7 +8,7 @@ from html import escape
 import pytest
 
 from workbook.apps.framework_explorer import FrameworkExplorer, framework_explorer, spectrum_html
-from workbook.content import AUDIENCES
+from workbook.content.frameworks import AUDIENCES
 
 
 @pytest.fixture()

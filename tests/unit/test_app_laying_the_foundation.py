@@ -108,8 +108,8 @@ def test_guide_2s_questions_on_the_team_page_are_said_as_guide_2_says_them(store
 
 def test_the_member_page_says_where_the_room_has_moved_on_to_and_the_team_page_does_not(store):
     from tests.helpers import walk
-    from workbook import retreat
-    from workbook.render import esc
+    from workbook.content import retreat
+    from workbook.content.render import esc
     from workbook.widgets.room import RoomLine
 
     member, team = _pages(store)

@@ -13,7 +13,7 @@ import pytest
 
 from workbook import analysis, charts
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
-from workbook.content import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS
 from workbook.demo import seed_network
 from workbook.store import Store
 from workbook.store.schema import tables as t

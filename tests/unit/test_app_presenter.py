@@ -57,8 +57,8 @@ def _open(store, codes):
 
 
 def test_the_presenter_follows_the_facilitators_moves_with_the_guides_questions(store, content):
-    from workbook import retreat
-    from workbook.render import esc
+    from workbook.content import retreat
+    from workbook.content.render import esc
 
     codes = seed_demo(store)
     page = _open(store, codes)
@@ -106,7 +106,7 @@ def test_the_presenter_follows_the_facilitators_moves_with_the_guides_questions(
 
 
 def test_a_guide_1_step_shows_its_questions_without_a_chart_and_the_views_still_work(store, content):
-    from workbook.render import esc
+    from workbook.content.render import esc
 
     codes = seed_demo(store)
     session = store.session(codes["session"])
@@ -123,7 +123,7 @@ def test_a_guide_1_step_shows_its_questions_without_a_chart_and_the_views_still_
 
 
 def test_the_step_panel_counts_members_finished_as_they_mark(store):
-    from workbook.content import SPECTRUM_IDS
+    from workbook.content.frameworks import SPECTRUM_IDS
 
     codes = seed_demo(store)
     session = store.session(codes["session"])

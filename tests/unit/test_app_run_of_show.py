@@ -8,11 +8,12 @@ import shutil
 import pytest
 
 from tests.helpers import page_text
-from workbook import links, retreat
+from workbook import links
 from workbook.apps.run_of_show import RunOfShow, run_of_show
-from workbook.content import SPECTRUM_IDS
+from workbook.content import retreat
+from workbook.content.frameworks import SPECTRUM_IDS
+from workbook.content.render import esc
 from workbook.demo import seed_demo
-from workbook.render import esc
 from workbook.store import Store
 
 
@@ -52,7 +53,7 @@ def test_needs_the_facilitators_code(store, codes):
 
 
 def test_the_join_code_cannot_move_the_room(store, codes):
-    from workbook.errors import AccessDenied
+    from workbook.content.errors import AccessDenied
 
     session = store.session(codes["session"])
     with pytest.raises(AccessDenied):

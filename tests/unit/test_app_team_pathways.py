@@ -400,7 +400,7 @@ def test_survey_figures_beside_each_spectrum_with_the_surveys_wording(store, dem
 def test_the_store_keeps_the_privacy_promise_members_joined_under(store):
     import pytest
 
-    from workbook.errors import InvalidInput
+    from workbook.content.errors import InvalidInput
 
     store.create_district("promise-usd", "Promise Unified (fictional)")
     session = store.create_session("promise-usd", "Round 1")

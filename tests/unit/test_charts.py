@@ -10,8 +10,9 @@ import plotly.graph_objects as go
 import pytest
 
 from tests.helpers import marks_frame
-from workbook import analysis, charts, theme
-from workbook.content import SPECTRUM_IDS
+from workbook import analysis, charts
+from workbook.content import theme
+from workbook.content.frameworks import SPECTRUM_IDS
 
 LOC, PACE, RES, CAP, FLEX, COMP, SHARE = SPECTRUM_IDS
 COLUMNS = ["respondent_id", "name", "role", "spectrum", "current", "aspiration"]
@@ -77,7 +78,7 @@ ASPIRATION = {LOC: 4, PACE: 5, RES: None, CAP: 2, FLEX: 3, COMP: 1}  # SHARE abs
 @pytest.fixture(scope="module")
 def path_fig() -> go.Figure:
     """The pathway figure for CURRENT and ASPIRATION, built once (tests only read it)."""
-    from workbook.content import load_content
+    from workbook.content.frameworks import load_content
 
     return charts.pathway(load_content().spectra, CURRENT, ASPIRATION)
 

@@ -187,7 +187,7 @@ def test_without_postgresqls_client_tools_backup_and_restore_name_the_package(mo
     import pytest
 
     from workbook import ownership
-    from workbook.errors import WorkbookError
+    from workbook.content.errors import WorkbookError
 
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(ownership, "PG_BIN_GLOB", str(tmp_path / "none" / "*" / "bin"))

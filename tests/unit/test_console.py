@@ -6,7 +6,8 @@ import logging
 import subprocess
 import sys
 
-from workbook import cli, console
+from workbook import cli
+from workbook.kernels import console
 
 PARSE = ("from traitlets import Dict; from traitlets.config import Application\n"
          "class VoilaKernelManager(Application):\n"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbook.content import (
+from workbook.content.errors import ContentError
+from workbook.content.frameworks import (
     AUDIENCES,
     LAYER_IDS,
     SCALE_MAX,
@@ -18,7 +19,6 @@ from workbook.content import (
     SURVEY_COLUMNS,
     load_content,
 )
-from workbook.errors import ContentError
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

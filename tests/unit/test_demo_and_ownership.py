@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from workbook import demo, ownership
-from workbook.errors import InvalidInput, NotFound, WorkbookError
+from workbook.content.errors import InvalidInput, NotFound, WorkbookError
 from workbook.store import Store
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from workbook import capacity
-from workbook.balancer import Backend, haproxy_config, parse_backend
-from workbook.capacity import Gate, full_page, kernel_limit, parse_limit
 from workbook.cli import build_parser, page_limit, serve_plan, voila_argv
-from workbook.convening import Convening
-from workbook.errors import WorkbookError
+from workbook.content.errors import WorkbookError
 from workbook.links import app_link, normalise_prefix, under_prefix
+from workbook.serve import capacity
+from workbook.serve.balancer import Backend, haproxy_config, parse_backend
+from workbook.serve.capacity import Gate, full_page, kernel_limit, parse_limit
+from workbook.serve.convening import Convening
 
 EXAMPLE = [Backend("s1", "10.0.0.11", 8866), Backend("s2", "10.0.0.12", 8866), Backend("s3", "10.0.0.13", 8866)]
 MIB = 1024 * 1024
@@ -250,7 +250,7 @@ def test_a_server_that_stops_at_start_is_reported_with_the_end_of_its_log(tmp_pa
     """The person who started the convening reads why a server stopped, not only where its log is."""
     import sys
 
-    from workbook.convening import _wait_answer
+    from workbook.serve.convening import _wait_answer
 
     log = tmp_path / "s1.log"
     lines = "".join(f"line {i}\n" for i in range(30)) + "workbook serve: the store cannot be reached\n"
@@ -416,7 +416,7 @@ def test_a_reload_checks_the_new_configuration_then_keeps_open_tunnels_on_their_
 
 
 def test_the_guide_says_what_members_see_in_the_pages_own_words_and_names_every_fault():
-    from workbook.errors import DISK_FULL
+    from workbook.content.errors import DISK_FULL
     from workbook.widgets import heartbeat, saver
 
     guide = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")

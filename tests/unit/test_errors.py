@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from workbook import errors
+from workbook.content import errors
 
 SAMPLES = {
     errors.ContentError: errors.ContentError("data/spectra.json", "is missing", entry="pace", field="left"),

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from tests.helpers import names_chosen
 from workbook import cli, exchange, ownership
-from workbook.content import SPECTRUM_IDS
+from workbook.content.errors import AccessDenied, ImportRejected, InvalidInput, WorkbookError
+from workbook.content.frameworks import SPECTRUM_IDS
 from workbook.demo import seed_demo
-from workbook.errors import AccessDenied, ImportRejected, InvalidInput, WorkbookError
 from workbook.store import Store, admin
 from workbook.store.schema import tables as t
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbook.content import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbook import codes, files
+from workbook.content import codes, files
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):

@@ -2,23 +2,25 @@
 
 Every module under ``workbook/`` belongs to exactly one layer, and a module never imports from a higher
 layer (imports inside functions count too: they run as soon as the function does). Imports within a layer
-are free. Where the order differs from the obvious one, it is the order the code has:
+are free, but no two modules import each other, directly or round a circle. The folders follow the layers
+where they can (``content/``, ``kernels/``, ``store/``, ``widgets/``, ``apps/``, ``serve/``); ``reports/``
+spans four, because what a coach prints is made at four heights:
 
-- ``site`` (links, assets, capacity) is low although servers use it: the widgets put links and plotly.js
-  bundles into pages (``widgets/identity.py``, ``widgets/room.py``, ``widgets/chart.py``) and the district
-  report inlines a bundle, and the three need nothing above the framework's errors and files.
-- the reports sit below the widgets: a report kernel imports no ipywidgets, and the widgets use them (the
-  sharing box offers the team summary, printed to PDF with the reports' Chromium, ``widgets/sharing.py``).
-- ``views`` (the apps' static views under papermill) sits above the apps and the district report, whose
-  sections it shows.
-- the servers sit above ``cli``: ``workbook serve`` starts them as processes, and they take the template's
-  path and the room's links from it (``voila_server.py``, ``convening.py``).
-- the package itself (``workbook/__init__.py``) is on top: it re-exports ``Store``, ``WorkbookError`` and
-  ``load_content`` lazily (PEP 562), so importing any module of the package imports nothing through it, and no
-  module imports names from it.
+- ``reports/report_html.py`` writes HTML from the content alone (computed);
+- ``reports/district_report.py`` reads the store (report), ``batch``, ``kernels`` and ``team_summary`` run
+  or print it (reports);
+- the widgets sit above the reports: the sharing box offers the team summary, printed to PDF with the
+  reports' Chromium (``widgets/sharing.py``), and no report imports a widget library;
+- ``reports/views.py`` (the apps' static views under papermill) sits above the apps, whose sections it shows.
 
-Below the store nothing imports SQLAlchemy, and below the widgets nothing imports a widget library: the
-district report is built from ``analysis``, ``charts`` and ``html`` only.
+``site`` (links, assets) is low although the servers use it: the widgets put links and plotly.js bundles
+into pages, and the district report inlines a bundle. ``kernels`` (the fork server of warm templates) is
+low too: it imports nothing of the workbook but its errors and console, and both the reports' and the
+servers' kernels are forked through it. The servers sit above the apps (a page kernel's template imports
+the member's app) and import nothing from the command line, which sits above them and starts them.
+
+A package's ``__init__.py`` is named ``package.__init__``; the package's name stands for every module in it.
+Below the store nothing imports SQLAlchemy, and below the widgets nothing imports a widget library.
 """
 
 from __future__ import annotations
@@ -35,40 +37,39 @@ import workbook
 
 PACKAGE = Path(workbook.__file__).resolve().parent
 
-# (name, modules and packages, why they are there), lowest first; a package stands for every module in it, the
-# package itself (``workbook``) for its __init__.py only
+# (name, modules and packages, why they are there), lowest first; a package stands for every module in it,
+# ``package.__init__`` for its __init__.py only
 LAYERS = (
-    ("content", ("workbook.content", "workbook.validation", "workbook.errors", "workbook.theme", "workbook.render",
-                 "workbook.codes", "workbook.files", "workbook.paths", "workbook._lazy", "workbook._bundled",
-                 "workbook.retreat", "workbook.console"),
+    ("content", ("workbook.content", "workbook._lazy", "workbook._bundled"),
      "the frameworks' text and its rules, and the small helpers everything uses"),
     ("computed", ("workbook.analysis", "workbook.charts", "workbook.html", "workbook.worksheet",
-                  "workbook.report_html"),
+                  "workbook.reports.report_html"),
      "what is computed, drawn and written as HTML from the content (no store, no widgets)"),
-    ("site", ("workbook.links", "workbook.assets", "workbook.capacity"),
-     "what a served workbook is made of: its links, the plotly.js bundles pages load, how many pages fit"),
+    ("site", ("workbook.links", "workbook.assets"),
+     "what a served workbook is made of: its links and the plotly.js bundles pages load"),
+    ("kernels", ("workbook.kernels",), "kernels forked from warm templates, for the reports and the servers"),
     ("store", ("workbook.store",), "the database"),
     ("data", ("workbook.exchange", "workbook.ownership", "workbook.demo"),
      "whole sessions and districts through the store: CSV/Excel, backups and deletion, the demo team"),
-    ("report", ("workbook.district_report",), "the district report papermill runs"),
-    ("reports", ("workbook.report_kernels", "workbook.reports", "workbook.team_summary"),
+    ("report", ("workbook.reports.__init__", "workbook.reports.district_report"),
+     "the district report papermill runs"),
+    ("reports", ("workbook.reports.kernels", "workbook.reports.batch", "workbook.reports.team_summary"),
      "batches of reports in forked kernels, and the team's printable summary"),
     ("widgets", ("workbook.widgets",), "the reusable parts of a page"),
     ("apps", ("workbook.apps",), "one module per notebook"),
-    ("runners", ("workbook.views", "workbook.page_kernels"),
-     "what runs the apps: their static views for papermill, Voila's forked kernels"),
+    ("views", ("workbook.reports.views",), "the apps' static views for papermill"),
+    ("servers", ("workbook.serve",),
+     "what `workbook serve` and a convening run: Voila, its page kernels and capacity, HAProxy, PostgreSQL"),
     ("cli", ("workbook.cli",), "every `workbook` subcommand"),
-    ("servers", ("workbook.voila_server", "workbook.balancer", "workbook.convening"),
-     "the processes `workbook serve` and a convening start"),
-    ("package", ("workbook",), "the package's lazy re-exports"),
+    ("package", ("workbook.__init__",), "the package's lazy re-exports"),
 )
 PURE = ("content", "computed")  # the layers that only read the framework and compute, draw or write HTML from it
 WIDGET_LIBS = ("ipywidgets", "anywidget")
 # SQLAlchemy belongs to the store. Modules outside it that still import it, each for a reason; the list may only
 # shrink (a module listed here that stops importing it fails the test until it is taken off the list).
 SQL_ELSEWHERE = {
-    "workbook.report_kernels": "the kernel template imports the SQLite dialect once, before any fork",
-    "workbook.page_kernels": "the kernel template imports the dialects once, before any fork",
+    "workbook.reports.kernels": "the report kernels' template imports the SQLite dialect once, before any fork",
+    "workbook.serve.page_kernels": "the page kernels' template imports the dialects once, before any fork",
 }
 
 
@@ -115,7 +116,9 @@ def _within(name: str, prefixes) -> bool:
 
 
 def _covers(entry: str, name: str) -> bool:
-    return name == entry or (entry != "workbook" and name.startswith(entry + "."))
+    if entry.endswith(".__init__"):
+        return name == entry.removesuffix(".__init__")
+    return name == entry or name.startswith(entry + ".")
 
 
 def layer_of(name: str, layers=LAYERS) -> int | None:
@@ -163,6 +166,43 @@ def violations(root: Path = PACKAGE, layers=LAYERS) -> list[str]:
     return sorted(set(found))
 
 
+def circles(root: Path = PACKAGE) -> list[list[str]]:
+    """The import circles between the package's modules (each a sorted list of modules), function imports included.
+
+    A circle is a set of modules each of which reaches every other through imports (a strongly connected
+    component of more than one module, or a module importing itself).
+    """
+    names = modules(root)
+    graph = {name: sorted({t for _l, t in imports(path, root, names) if t in names}) for name, path in names.items()}
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1 or node in graph[node]:
+                found.append(sorted(group))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return sorted(found)
+
+
 def test_every_module_is_in_exactly_one_layer():
     assert placement() == []
 
@@ -177,7 +217,7 @@ def test_no_lower_layer_imports_a_higher_one():
 
 def test_the_modules_still_allowed_sql_of_their_own_still_need_it():
     stale = [name for name in SQL_ELSEWHERE
-             if not any(_within(t, ("sqlalchemy",)) for _l, t in imports(PACKAGE / (name.split(".", 1)[1] + ".py"),
+             if not any(_within(t, ("sqlalchemy",)) for _l, t in imports(modules()[name],
                                                                        PACKAGE))]
     assert stale == [], f"take these off SQL_ELSEWHERE: {stale}"
 
@@ -191,24 +231,42 @@ def copy(tmp_path):
     return copy
 
 
+def test_no_two_modules_import_each_other():
+    assert circles() == [], "break these circles (move the shared part down a layer):"
+
+
+def test_a_planted_circle_is_caught(copy):
+    _append(copy / "reports" / "report_html.py", "\n\ndef _planted():\n    from . import batch\n")
+    _append(copy / "reports" / "batch.py", "\nfrom . import report_html\n")
+    _append(copy / "charts.py", "\n\ndef _planted():\n    from .charts import pathway\n")
+    found = circles(copy)
+    assert ["workbook.charts"] in found, found
+    assert any({"workbook.reports.batch", "workbook.reports.report_html"} <= set(group) for group in found), found
+
+
 def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def test_a_planted_upward_import_is_caught(copy):
     _append(copy / "analysis.py", "\n\ndef _planted():\n    from .widgets import page\n")
-    _append(copy / "district_report.py", "\nimport ipywidgets\n")
+    _append(copy / "reports" / "district_report.py", "\nimport ipywidgets\n")
     _append(copy / "html" / "team.py", "\nfrom ..store import Store\n")
     _append(copy / "charts.py", "\nimport sqlalchemy\n")
-    _append(copy / "reports.py", "\nfrom .apps import presenter\n")
+    _append(copy / "reports" / "batch.py", "\nfrom ..apps import presenter\n")
+    _append(copy / "serve" / "convening.py", "\n\ndef _planted():\n    from ..cli import build_parser\n")
     found = violations(copy)
     assert any(v.startswith("workbook/analysis.py:") and "imports workbook.widgets.page, of the higher layer widgets"
                in v for v in found), found
-    assert any(v.startswith("workbook/district_report.py:") and "imports ipywidgets" in v for v in found), found
+    assert any(v.startswith("workbook/reports/district_report.py:") and "imports ipywidgets" in v
+               for v in found), found
     assert any(v.startswith("workbook/html/team.py:") and "imports workbook.store, of the higher layer store" in v
                for v in found), found
     assert any(v.startswith("workbook/charts.py:") and "only the store imports SQLAlchemy" in v for v in found), found
-    assert any(v.startswith("workbook/reports.py:") and "imports workbook.apps.presenter" in v for v in found), found
+    assert any(v.startswith("workbook/reports/batch.py:") and "imports workbook.apps.presenter" in v
+               for v in found), found
+    assert any(v.startswith("workbook/serve/convening.py:") and "imports workbook.cli, of the higher layer cli" in v
+               for v in found), found
 
 
 def test_a_planted_module_of_no_layer_is_caught(copy):
@@ -218,7 +276,7 @@ def test_a_planted_module_of_no_layer_is_caught(copy):
 
 
 def test_a_module_planted_in_two_layers_and_an_entry_naming_nothing_are_caught(copy):
-    layers = (*LAYERS[:-1], ("package", ("workbook", "workbook.html.team", "workbook.gone"), "planted"))
+    layers = (*LAYERS[:-1], ("package", ("workbook.__init__", "workbook.html.team", "workbook.gone"), "planted"))
     assert placement(copy, layers) == [
         "workbook.html.team is in more than one layer: ['computed', 'package']",
         "workbook.gone (layer package) names no module",
@@ -226,14 +284,16 @@ def test_a_module_planted_in_two_layers_and_an_entry_naming_nothing_are_caught(c
 
 
 def test_the_district_report_loads_no_widget_module():
-    code = ("import sys, workbook.district_report, workbook.reports, workbook.report_kernels; "
+    code = ("import sys, workbook.reports.district_report, workbook.reports.batch, workbook.reports.kernels; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'anywidget') "
             "or m.startswith('workbook.widgets')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", ["workbook.charts", "workbook.analysis", "workbook.content", "workbook.html"])
+@pytest.mark.parametrize("module", [
+    "workbook.charts", "workbook.analysis", "workbook.content.frameworks", "workbook.html",
+    "workbook.kernels.template"])
 def test_a_pure_module_imports_no_store_and_no_widgets(module):
     code = (f"import sys, {module}; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'ipywidgets', 'anywidget'}))")

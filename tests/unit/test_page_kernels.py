@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import run_async
 from workbook import cli
-from workbook.page_kernels import KERNEL_MANAGER, ForkingServerKernelManager, PageTemplate
+from workbook.serve.page_kernels import KERNEL_MANAGER, ForkingServerKernelManager, PageTemplate
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbook import render
+from workbook.content import render
 
 
 def test_text_from_people_and_files_is_escaped():

@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import failure_text, names_chosen, run_papermill
-from workbook import cli, reports
+from workbook import cli
+from workbook.content.errors import InvalidInput, ReportError
 from workbook.demo import DEMO_MEMBERS, DEMO_NAME, DEMO_SLUG, seed_demo, seed_network
-from workbook.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
-from workbook.errors import InvalidInput, ReportError
+from workbook.reports import batch as reports
+from workbook.reports.district_report import PLOTLY_MIME, ReportDisplay, check_parameters, render_report, report
 from workbook.store import Store, now
 from workbook.store.schema import tables as t
 
@@ -251,7 +252,7 @@ def test_superscript_session_fails_with_a_plain_message(template):
 
 
 def test_an_error_inside_a_section_names_the_section(env_store, monkeypatch):
-    from workbook import district_report
+    from workbook.reports import district_report
 
     def broken(rep):
         raise ZeroDivisionError("division by zero")
@@ -465,7 +466,7 @@ def test_batch_pages_are_full_offline_pages_with_charts(batch):
         assert BUNDLE_BANNER not in page and len(page.encode()) < 300_000
         # the demo team also rated the conditions (two more charts); the network teams did not
         assert page.count(CHART) == (6 if slug == DEMO_SLUG else 4), slug
-        assert "from workbook.district_report import" not in page  # code cells are left out
+        assert "from workbook.reports.district_report import" not in page  # code cells are left out
         for section in SECTIONS:
             assert f"<h2>{section}</h2>" in page
         assert "Traceback" not in page
@@ -608,7 +609,8 @@ def forked(tmp_path):
     """Run a small notebook twice through papermill with forked kernels; the template is stopped after."""
     import papermill as pm
 
-    from workbook.report_kernels import ForkingKernelManager, Template
+    from workbook.reports.kernels import ForkingKernelManager
+    from workbook.reports.kernels import ReportTemplate as Template
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('district = "x"', metadata={"tags": ["parameters"]}),
                                          nbformat.v4.new_code_cell(PROBE)],

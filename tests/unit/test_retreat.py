@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from workbook import retreat, validation
-from workbook.content import SPECTRUM_IDS
+from workbook.content import retreat, validation
+from workbook.content.frameworks import SPECTRUM_IDS
 
 
 def test_the_day_follows_the_guides_order(content):

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from tests.conftest import require
-from workbook.errors import InvalidInput
-from workbook.team_summary import summary_html, summary_pdf
+from workbook.content.errors import InvalidInput
+from workbook.reports.team_summary import summary_html, summary_pdf
 
 # a fictional team: five members (the default minimum group), names no real person has
 MEMBERS = [("Quillon Marbleworth", "Teacher"), ("Ysolde Farthingale", "Principal / school leader"),
@@ -235,7 +235,7 @@ def pdf_text(path) -> str:
 
 
 def have_chromium() -> None:
-    from workbook.reports import chromium
+    from workbook.reports.batch import chromium
 
     try:
         chromium()
@@ -267,7 +267,7 @@ def test_no_chromium_is_a_plain_error(store, content, team, tmp_path, monkeypatc
 
 
 def test_write_summary_writes_a_page_or_refuses_other_files(store, content, team, tmp_path):
-    from workbook.team_summary import write_summary
+    from workbook.reports.team_summary import write_summary
 
     page = write_summary(store, team["session"].id, tmp_path / "team" / "summary.html", content)
     assert "Assistant superintendent Orla Pennywhistle" in page.read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook import validation as v
-from workbook.errors import InvalidInput
-from workbook.reports import output_path
+from workbook.content import validation as v
+from workbook.content.errors import InvalidInput
+from workbook.reports.batch import output_path
 
 
 @settings(max_examples=300, deadline=None)

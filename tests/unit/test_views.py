@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import failure_text, run_papermill
 from workbook.demo import DEMO_NAME, DEMO_SLUG, seed_demo
-from workbook.district_report import PLOTLY_MIME
+from workbook.reports.district_report import PLOTLY_MIME
 from workbook.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def test_app_notebook_has_a_papermill_parameters_cell(name):
 def test_each_view_is_one_entry_of_the_table_and_without_a_district_opens_its_page(monkeypatch):
     import importlib
 
-    from workbook import views
+    from workbook.reports import views
 
     assert set(views.VIEWS) == set(VIEWS)
     for name, view in views.VIEWS.items():

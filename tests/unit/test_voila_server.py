@@ -7,7 +7,8 @@ import pytest
 from nbconvert.exporters.templateexporter import TemplateExporter
 
 from tests.conftest import run_async
-from workbook import cli, voila_server
+from workbook import cli
+from workbook.serve import voila_server
 
 
 def test_every_template_environment_shares_one_compiled_cache(tmp_path, monkeypatch):
@@ -32,7 +33,7 @@ def test_every_template_environment_shares_one_compiled_cache(tmp_path, monkeypa
 
 def test_serve_runs_voila_through_the_cached_server():
     argv = cli.voila_argv(8866, "127.0.0.1", None)
-    assert argv[argv.index("-m") + 1] == "workbook.voila_server"  # the interpreter's options (-W) may come first
+    assert argv[argv.index("-m") + 1] == "workbook.serve.voila_server"  # the interpreter's options (-W) may come first
 
 
 def test_environments_say_whether_the_page_links_voilas_styles_as_a_stylesheet(monkeypatch):
@@ -59,7 +60,7 @@ def test_a_visit_takes_a_warm_kernel_only_when_one_is_ready(monkeypatch):
     voila_server.ready_pool_only()
     voila_server.ready_pool_only()  # twice is once
     cls = voila.app.voila_kernel_manager_factory(AsyncMappingKernelManager, True, 2)
-    assert cls.get_pool_size.__module__ == "workbook.voila_server"
+    assert cls.get_pool_size.__module__ == "workbook.serve.voila_server"
 
     async def scenario():
         loop = asyncio.get_running_loop()
@@ -93,7 +94,7 @@ def test_the_page_limit_counts_only_ready_pool_kernels_as_waiting():
     import asyncio
     from types import SimpleNamespace
 
-    from workbook.capacity import Gate
+    from workbook.serve.capacity import Gate
 
     async def scenario():
         loop = asyncio.get_running_loop()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workbook import retreat
-from workbook.render import esc
+from workbook.content import retreat
+from workbook.content.render import esc
 from workbook.widgets.room import RoomLine
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from workbook.errors import InvalidInput, StoreUnavailable
+from workbook.content.errors import InvalidInput, StoreUnavailable
 from workbook.widgets import saver as saving
 from workbook.widgets.saver import Saver
 
@@ -232,8 +232,8 @@ def test_waiting_changes_are_counted_in_plain_words(n, words):
 
 
 def test_a_full_disk_is_said_in_its_own_words_and_the_change_is_saved_once_space_is_freed():
-    from workbook.errors import DISK_FULL as WORDS
-    from workbook.render import esc
+    from workbook.content.errors import DISK_FULL as WORDS
+    from workbook.content.render import esc
 
     DISK_FULL = esc(WORDS)  # as the status line shows it
     clock, calls = Clock(), []

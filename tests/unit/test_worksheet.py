@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workbook.apps.charting_your_path import PASS_NAMES
-from workbook.render import esc
+from workbook.content.render import esc
 from workbook.worksheet import worksheet_html
 
 

@@ -7,11 +7,12 @@ import datetime as dt
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, render, validation
+from .. import analysis
 from ..analysis import condition_frames
-from ..errors import InvalidInput, WorkbookError
+from ..content import render, validation
+from ..content.errors import InvalidInput, WorkbookError
+from ..content.render import date_text
 from ..html.team import outcomes_html, plan_html, step1_ratings_html
-from ..render import date_text
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.page import Page, card, esc, header, message

@@ -7,7 +7,8 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
 from ipywidgets.widgets.widget_string import TextStyle
 
-from .. import analysis, charts, render
+from .. import analysis, charts
+from ..content import render
 from ..html.pathway import gap_list
 from ..store import Respondent, Store
 from ..widgets.access import open_app
@@ -168,7 +169,7 @@ class ChartingYourPath(Page):
         # alone sits beside the cards, so it is never taller than the screen and stays in view while marking
         self.rest = vbox([first])
         self.rest.add_class("wb-path-rest")
-        # the two columns are laid out by the stylesheet (.wb-path in workbook/theme.py), not by layout models
+        # the two columns are laid out by the stylesheet (.wb-path in workbook/content/theme.py), not by layout models
         # a follow-up starts from the last session: the team's agreed marks then, a muted pathway on the chart,
         # and a line above the cards that says so (a first session, or nothing agreed then: neither)
         self.earlier = store.followed(session)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, charts, render
-from .. import validation as v
+from .. import analysis, charts
 from ..analysis import condition_frames, member_labels  # noqa: F401 - the team view's data
-from ..errors import InvalidInput
+from ..content import render
+from ..content import validation as v
+from ..content.errors import InvalidInput
+from ..content.render import counted, number_word
 from ..html.conditions import layers_html, lettered_list, question_note, rings_key, step1_note
-from ..render import counted, number_word
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView

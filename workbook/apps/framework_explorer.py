@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import charts, render
-from ..content import load_content
-from ..errors import WorkbookError
+from .. import charts
+from ..content import render
+from ..content.errors import WorkbookError
+from ..content.frameworks import load_content
 from ..html.conditions import layer_questions, rings_key
 from ..widgets.chart import PlotView
 from ..widgets.page import Page, error_page, esc, header

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import analysis, charts, render
+from .. import analysis, charts
 from ..analysis import member_labels
-from ..content import paragraphs
+from ..content import render
+from ..content.frameworks import paragraphs
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, charts, render
-from ..content import load_content
-from ..errors import WorkbookError
-from ..render import counted
+from .. import analysis, charts
+from ..content import render
+from ..content.errors import WorkbookError
+from ..content.frameworks import load_content
+from ..content.render import counted
+from ..content.validation import NETWORK_MIN_GROUP
 from ..store import Store
-from ..validation import NETWORK_MIN_GROUP
 from ..widgets.access import query_params
 from ..widgets.chart import PlotView
 from ..widgets.page import Page, error_page, esc, header

@@ -6,8 +6,9 @@ import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import analysis, charts, retreat
+from .. import analysis, charts
 from ..analysis import condition_frames
+from ..content import retreat
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
@@ -50,7 +51,7 @@ STEP_CSS = """<style>
 def step_panel(content, s, count: str = "") -> str:
     """The projector's words for a step of the run of show: its title, what members do and the guide's questions.
 
-    Every question and instruction is the guide's own text (:func:`workbook.retreat.questions`), in large type;
+    Every question and instruction is the guide's own text (:func:`workbook.content.retreat.questions`), in large type;
     a step with many questions (the layers') sets them smaller, grouped under each layer's name.
     """
     qs = retreat.questions(content, s)
@@ -78,7 +79,7 @@ class Presenter(Page):
     """The projector's page: the chart fills the first screen; joining sits in a corner and can be hidden.
 
     It updates by itself as members mark, and follows the facilitator's run of show: when the room moves to a
-    step (:mod:`workbook.retreat`), the page shows that step's title and the guide's own questions beside the
+    step (:mod:`workbook.content.retreat`), the page shows that step's title and the guide's own questions beside the
     step's chart, within a poll of the move (:class:`workbook.widgets.live.Live`). Names are never shown.
     """
 

@@ -1,6 +1,6 @@
 """Run of show: the facilitator carries the room through the retreat, step by step, in the guides' order.
 
-Every step of the day is listed (:mod:`workbook.retreat`), the room's current one highlighted. For the current
+Every step of the day is listed (:mod:`workbook.content.retreat`), the room's current one highlighted. For the current
 step the page shows what members open (their link and its QR code), what they do, the guide's own questions,
 its suggested time (editable, per step), a clock since the step began, and how many members have finished it,
 which moves by itself as they work (:class:`workbook.widgets.live.Live`). Previous, Next and "Go to this step"
@@ -16,8 +16,8 @@ import time
 
 import ipywidgets as w
 
-from .. import retreat
-from ..errors import WorkbookError
+from ..content import retreat
+from ..content.errors import WorkbookError
 from ..links import app_link, session_links
 from ..store import Store
 from ..widgets.access import open_app

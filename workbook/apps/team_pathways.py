@@ -5,8 +5,10 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from .. import analysis, charts, render
+from .. import analysis, charts
 from ..analysis import member_labels, survey_frame  # the team view's labels and survey
+from ..content import render
+from ..content.render import counted
 from ..html.team import (  # noqa: F401 - the team view's words and tables
     agreement_text,
     alignment_text,
@@ -22,7 +24,6 @@ from ..html.team import (  # noqa: F401 - the team view's words and tables
     survey_text,
 )
 from ..links import app_link
-from ..render import counted
 from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.chart import PlotView

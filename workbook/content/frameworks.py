@@ -2,7 +2,7 @@
 
 Everything the apps show about *Look Both Ways* and the *Innovative Learning
 Implementation Framework* comes from here. Invalid content fails at load with a
-:class:`~workbook.errors.ContentError` naming the file, the entry and the field.
+:class:`~workbook.content.errors.ContentError` naming the file, the entry and the field.
 """
 
 from __future__ import annotations
@@ -492,7 +492,7 @@ class Content(_Model):
 # ---------------------------------------------------------------- loading
 
 def data_dir() -> Path:
-    """Where content lives: ``$WORKBOOK_DATA_DIR`` or the project's ``data/`` folder (:mod:`workbook.paths`)."""
+    """Where content lives: ``$WORKBOOK_DATA_DIR`` or the project's ``data/`` folder (:mod:`workbook.content.paths`)."""
     from .paths import data_dir as where
 
     return where()
@@ -652,6 +652,6 @@ def _load(directory: str) -> Content:
 def load_content(directory: str | os.PathLike | None = None) -> Content:
     """Load and validate all content (cached per directory).
 
-    Raises :class:`~workbook.errors.ContentError` pointing at the first broken entry.
+    Raises :class:`~workbook.content.errors.ContentError` pointing at the first broken entry.
     """
     return _load(str(Path(directory) if directory else data_dir()))

@@ -14,7 +14,7 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parents[2]  # workbook/content/paths.py -> the checkout
 
 
 def _folder(name: str, marker: str) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape as esc
 
-from .content import AUDIENCES
+from .frameworks import AUDIENCES
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

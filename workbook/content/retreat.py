@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .content import SPECTRUM_IDS
+from .frameworks import SPECTRUM_IDS
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ def progress(store, session, content=None) -> dict[str, tuple[int | None, int]]:
     marks = store.spectrum_marks(session.id) if kinds & {"now", "aspiration"} else None
     cmarks = store.condition_marks(session.id) if kinds & {"ratings", "priority"} else None
     if content is None:
-        from .content import load_content
+        from .frameworks import load_content
 
         content = load_content()
     n_conditions = len(content.conditions)

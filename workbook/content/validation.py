@@ -11,8 +11,8 @@ import math
 import re
 import unicodedata
 
-from .content import SPECTRUM_IDS
 from .errors import InvalidInput
+from .frameworks import SPECTRUM_IDS
 
 NOTE_MAX = 20_000
 KINDS = ("district", "cmo", "private", "other")
@@ -158,14 +158,14 @@ HORIZONS = ("short", "medium", "long")
 
 def condition_id(value) -> str:
     """The id of one of the framework's conditions."""
-    from .content import load_content
+    from .frameworks import load_content
 
     return choice(value, "condition", [c.id for c in load_content().conditions])
 
 
 def plan_area_id(value) -> str:
     """What a Step 2 plan is for: one condition, or a whole layer (the guide allows either)."""
-    from .content import load_content
+    from .frameworks import load_content
 
     fw = load_content().framework
     return choice(value, "condition or layer", [c.id for c in fw.conditions] + [layer.id for layer in fw.layers])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .. import validation as v
-from ..content import SPECTRUM_IDS, load_content
-from ..errors import InvalidInput
+from ..content import validation as v
+from ..content.errors import InvalidInput
+from ..content.frameworks import SPECTRUM_IDS, load_content
 from .cells import COLUMNS, MEMBER_PARTS, OPTIONAL, quoted
 from .read import Part
 

@@ -8,10 +8,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .. import validation as v
-from ..content import SPECTRUM_IDS, load_content
-from ..errors import InvalidInput
-from ..files import replace_atomic
+from ..content import validation as v
+from ..content.errors import InvalidInput
+from ..content.files import replace_atomic
+from ..content.frameworks import SPECTRUM_IDS, load_content
 from ..store import Store
 from . import cells
 from .cells import ATTRIBUTION, COLUMNS, FORMAT_NOTE, csv_cell, neutralise, xlsx_escape

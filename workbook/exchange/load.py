@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ImportRejected, InvalidInput, NotFound
+from ..content.errors import ImportRejected, InvalidInput, NotFound
+from ..content.validation import MAX_PRIORITIES
 from ..store import Store
-from ..validation import MAX_PRIORITIES
 from .cells import quoted
 from .check import convert_rows, cross_check, member_roles, part_fields
 from .read import read_parts

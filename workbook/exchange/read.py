@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidInput
+from ..content.errors import InvalidInput
 from .cells import COLUMNS, MAX_PART_BYTES, quoted, unneutralise, xlsx_value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import analysis
-from ..render import details, esc
+from ..content.render import details, esc
 
 
 def lettered_list(step1) -> str:

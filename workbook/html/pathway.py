@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..render import esc
+from ..content.render import esc
 
 
 def gap_list(content, gap_table) -> str:

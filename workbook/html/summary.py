@@ -1,6 +1,6 @@
 """The team summary as a printable page: what the team decided, section by section, in the guides' order.
 
-Pure string builders over plain values (no store, no widgets): :mod:`workbook.team_summary` reads the store,
+Pure string builders over plain values (no store, no widgets): :mod:`workbook.reports.team_summary` reads the store,
 computes the team-level figures with :mod:`workbook.analysis` and withholds those the session's minimum group
 does not allow, then calls these. Every piece of free text is escaped here (``render.esc``), and the page
 carries no script: its pathway is inline SVG, so it prints the same from any browser or headless Chromium.
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..render import attribution, counted, esc
-from ..theme import ASPIRATION_STYLE, INK, MUTED, NOW_STYLE, RULE
+from ..content.render import attribution, counted, esc
+from ..content.theme import ASPIRATION_STYLE, INK, MUTED, NOW_STYLE, RULE
 
 PRINT_CSS = """
 @page { size: letter; margin: 0.6in;

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from .. import analysis
-from ..render import bullet_list, counted, date_text, esc
+from ..content.render import bullet_list, counted, date_text, esc
 
 
 def charted_text(charted: int, joined: int, min_group: int = 1) -> str:

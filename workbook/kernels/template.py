@@ -1,21 +1,22 @@
-"""Report kernels forked from a warm template: a fresh process per district, imports already done.
+"""Kernels forked from a warm template: a fresh process per page or district, imports already done.
 
-A report kernel spends most of its life importing (pandas, SQLAlchemy, pydantic, plotly,
-ipykernel: about a second of CPU) before it reads a single row. The batch therefore keeps
-one *template* process per worker: it imports those modules and loads the framework content
-once, never touches a store or a district, starts no threads, and forks on request. Each
-forked child becomes an ordinary ipykernel (``ipykernel_launcher -f <connection file>``)
-with the environment, working directory and arguments jupyter_client asked for, in its
-own process group, so interrupts, timeouts and kills work as with a launched kernel.
+A kernel spends most of its start importing (ipykernel, IPython, plotly, SQLAlchemy, and for a report
+pandas: a second or more of CPU) before it runs a single cell. A process that starts kernels (a report
+worker, a Voila server) therefore keeps one *template* process: it runs a warm-up named by its user (the
+imports and the framework content, :mod:`workbook.reports.kernels` for the reports,
+:mod:`workbook.serve.page_kernels` for the member pages), never touches a store, a district or a visit,
+starts no threads, and forks on request. Each forked child becomes an ordinary ipykernel
+(``ipykernel_launcher -f <connection file>``) with the environment, working directory and arguments
+jupyter_client asked for, in its own process group, so interrupts, timeouts and kills work as with a
+launched kernel.
 
-Every district still gets a new kernel process: the child starts from the template's memory
-(modules and content only), closes every descriptor the template held, draws fresh random
-seeds, and nothing it does reaches the template or another district's kernel. The template
-alone reaps its kernels (``waitpid``, woken by a pidfd per kernel) and alone signals them: a
-pid it has not reaped cannot name another process. The worker gets a pidfd of each kernel
-over the template's Unix socket to see it exit, and asks the template for the exit status.
-A template that dies is replaced; when forking is not possible (another kernel command, no
-pidfds, a template that cannot start) the kernel is launched the usual way.
+Every kernel is still a new process: the child starts from the template's memory (modules and content
+only), closes every descriptor the template held, draws fresh random seeds, and nothing it does reaches
+the template or another kernel. The template alone reaps its kernels (``waitpid``, woken by a pidfd per
+kernel) and alone signals them: a pid it has not reaped cannot name another process. The starting process
+gets a pidfd of each kernel over the template's Unix socket to see it exit, and asks the template for the
+exit status. A template that dies is replaced; when forking is not possible (another kernel command, no
+pidfds, a template that cannot start) the kernel is launched the usual way (:mod:`workbook.kernels.provisioner`).
 """
 
 from __future__ import annotations
@@ -35,10 +36,7 @@ import sys
 import threading
 import time
 
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-
-from .errors import TemplateError  # raised here, importable from here as before
+from ..content.errors import TemplateError  # raised here, importable from here as before
 
 LAUNCHER = ["-m", "ipykernel_launcher"]
 # single-threaded numeric libraries in the template: a process with threads must not fork; and the
@@ -47,59 +45,8 @@ _TEMPLATE_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_T
                  "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 LOST = -1  # the returncode of a kernel whose template died first: it was re-parented and its status is gone
 _KEEP_EXITED = 1024  # exit statuses the template keeps for the worker to collect (a worker asks once per kernel)
-_START_TIMEOUT = 300.0  # seconds for the template's imports on a busy machine
+_START_TIMEOUT = 300.0  # seconds for the template's warm-up on a busy machine
 _ANSWER_TIMEOUT = 60.0  # seconds for one answer; a fork of the warm template takes milliseconds
-
-
-def _warm() -> None:
-    """Everything a report kernel imports, done once in the template (no store, no district)."""
-    import ipykernel.debugger  # every kernel imports it (and debugpy) while it starts
-    import ipykernel.ipkernel
-    import ipykernel.kernelapp  # noqa: F401
-    import pandas as pd
-    import plotly.graph_objects as go
-    import sqlalchemy.dialects.sqlite  # noqa: F401 - imported by the store's first engine
-
-    from . import district_report  # noqa: F401
-    from .content import load_content
-
-    load_content()
-    # plotly loads its validators, each trace type, the default template and the pandas bridge on first use
-    x = pd.Series([1.0, 2.0])
-    fig = go.Figure([go.Scatter(x=x, y=["a", "b"]), go.Box(x=x, y=["a", "b"]), go.Bar(x=x, y=["a", "b"]),
-                     go.Heatmap(z=[[1.0]], x=["a"], y=["b"])], layout={"title": {"text": "x"}})
-    fig.update_layout(annotations=[{"x": 1, "y": "a", "text": "x"}])
-    fig.update_xaxes(range=[0, 1])
-    fig.update_yaxes(categoryorder="array", categoryarray=["a", "b"])
-    fig.to_html(full_html=False, include_plotlyjs=False)
-    frame = pd.DataFrame({"k": ["a", "a", "b"], "v": [1.0, 2.0, 3.0]})
-    frame.groupby("k")["v"].quantile([0.25, 0.75])
-    frame.pivot_table(index="k", values="v", aggfunc="median")
-    _rehearse()
-
-
-def _rehearse() -> None:
-    """One whole report of the fictional demo district, from a throwaway store, before the first fork.
-
-    What a report pays on its first call in a process (plotly's validators for every property the
-    charts set, pandas' and SQLAlchemy's first-use paths, the report's own caches) is then paid once
-    per worker instead of in every district's kernel. A rehearsal that fails changes nothing: the
-    district's own run does the same work and reports its own errors.
-    """
-    import contextlib
-    import tempfile
-
-    from . import demo
-    from .district_report import bundles, parts
-    from .store import Store
-
-    with tempfile.TemporaryDirectory(prefix="workbook-rehearsal-") as folder, contextlib.suppress(Exception):
-        store = Store(f"sqlite:///{folder}/rehearsal.sqlite")
-        try:
-            demo.seed_demo(store)
-            bundles(parts(demo.DEMO_SLUG, store=store))
-        finally:
-            store.dispose()
 
 
 class _Channel:
@@ -297,8 +244,11 @@ def _answer(request: dict, channel: _Channel, children: _Children) -> tuple[dict
     return {"error": f"unknown request {op!r}"}, []
 
 
-def serve(sock_fd: int, warm: str = "workbook.report_kernels:_warm") -> None:
-    """The template's loop: answer the worker on ``sock_fd``, reap exited kernels; ends when the worker goes."""
+def serve(sock_fd: int, warm: str) -> None:
+    """The template's loop: run ``warm`` ("module:function"), then answer on ``sock_fd`` and reap kernels.
+
+    It ends when the process that started it goes (the socket reads end-of-file).
+    """
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's cwd back
     # ipykernel reads JPY_PARENT_PID when it is imported: its kernels are the template's children
@@ -342,31 +292,39 @@ def _has_exited(pidfd: int, timeout: float = 0.0) -> bool:
 
 
 class Template:
-    """The template process of this worker process (started on first use, replaced if it dies)."""
+    """The template process of the calling process (started on first use, replaced if it dies).
+
+    A subclass per kind of kernel names its warm-up and what the messages call it; each keeps its own
+    instance (``_instance``, ``_unavailable``), so a process may hold one template of each kind.
+    """
 
     _instance: Template | None = None
     _unavailable: int | None = None  # the pid of a process in which a template could not start
     _starting = threading.Lock()  # kernels are launched from worker threads: one template per process
-    warm = "workbook.report_kernels:_warm"  # "module:function" the template runs before its first fork
+    warm = ""  # "module:function" the template runs before its first fork (set by each kind of template)
+    label = "kernel template"  # what the messages call it: "the report kernel template did not start: ..."
 
     def __init__(self, warm: str | None = None):
+        warm = warm or self.warm
+        if not warm:
+            raise TemplateError(f"the {self.label} has no warm-up to run (set {type(self).__name__}.warm)")
         self.owner = os.getpid()
         self.broken = False
         self._lock = threading.Lock()  # one request, one answer: a second caller waits its turn
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._channel = _Channel(ours)
         env = dict(os.environ, **_TEMPLATE_ENV)
-        code = f"from workbook.report_kernels import serve; serve({theirs.fileno()}, {warm or self.warm!r})"
+        code = f"from workbook.kernels.template import serve; serve({theirs.fileno()}, {warm!r})"
         with theirs:
             self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env=env,
                                             stdin=subprocess.DEVNULL, close_fds=True)
         ours.settimeout(_START_TIMEOUT)
         try:
             if "ready" not in (self._channel.recv() or ({},))[0]:
-                raise TemplateError("the report kernel template stopped while it started")
+                raise TemplateError(f"the {self.label} stopped while it started")
         except (OSError, TemplateError) as exc:
             self.close()
-            raise TemplateError(f"the report kernel template did not start: {exc}") from exc
+            raise TemplateError(f"the {self.label} did not start: {exc}") from exc
         ours.settimeout(_ANSWER_TIMEOUT)
 
     @classmethod
@@ -404,15 +362,15 @@ class Template:
                 answer = self._channel.recv()
             except OSError as exc:  # also a timeout: the conversation is out of step from here on
                 self.broken = True
-                raise TemplateError(f"the report kernel template did not answer: {exc}") from exc
+                raise TemplateError(f"the {self.label} did not answer: {exc}") from exc
         if answer is None:
             self.broken = True
-            raise TemplateError("the report kernel template stopped")
+            raise TemplateError(f"the {self.label} stopped")
         reply, fds = answer
         if "error" in reply:
             for fd in fds:
                 os.close(fd)
-            raise TemplateError(f"the report kernel template could not {request['op']}: {reply['error']}")
+            raise TemplateError(f"the {self.label} could not {request['op']}: {reply['error']}")
         return reply, fds
 
     def fork(self, argv: list[str], env: dict, cwd: str) -> ForkedKernel:
@@ -420,7 +378,7 @@ class Template:
         reply, fds = self._ask({"op": "fork", "argv": argv, "env": env, "cwd": cwd})
         if len(fds) != 1:
             self.broken = True
-            raise TemplateError("the report kernel template sent no pidfd with its kernel")
+            raise TemplateError(f"the {self.label} sent no pidfd with its kernel")
         os.set_inheritable(fds[0], False)
         return ForkedKernel(int(reply["pid"]), fds[0], self)
 
@@ -515,7 +473,7 @@ class ForkedKernel:
             os.close(self._pidfd)
 
 
-async def _in_thread(function, *args):
+async def in_thread(function, *args):
     """``function(*args)`` in a thread of its own, awaited without blocking the event loop.
 
     Awaited by polling rather than with ``run_in_executor``: a report worker is forked from a process
@@ -540,169 +498,3 @@ def _new_starting_lock() -> None:
 
 
 os.register_at_fork(after_in_child=_new_starting_lock)
-
-
-PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")
-PORT_FLOOR = 10000  # the lowest port a kernel is given (far above the privileged and the well-known ones)
-
-
-def ephemeral_range() -> tuple[int, int] | None:
-    """The ports this machine gives outgoing connections (Linux ``ip_local_port_range``), or None."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
-            low, high = (int(x) for x in fh.read().split())
-    except (OSError, ValueError):
-        return None
-    return low, high
-
-
-class KernelPorts:
-    """Ports for this process's kernels, taken below the machine's ephemeral range.
-
-    jupyter_client picks a kernel's five ports by binding to port 0 and letting go, so it gets ports
-    from the range the system also hands to outgoing connections. Between the pick and the kernel's
-    own bind (a forked kernel binds once it is up, a moment later on a busy machine) any connection
-    may take one: a room's kernels and their connections to the server make hundreds. A kernel that
-    finds its port taken dies, jupyter_client's restarts reuse the same ports, and the member's page
-    never loads. No connection is ever given a port below the ephemeral range, so kernels get theirs
-    there: free when picked (checked by binding it) and never handed to two kernels of this process.
-    """
-
-    def __init__(self):
-        self._used: set[int] = set()
-        self._lock = threading.Lock()
-
-    def take(self, ip: str, count: int = len(PORT_NAMES)) -> list[int] | None:
-        """``count`` free ports below the ephemeral range, or None (no such range: jupyter_client picks)."""
-        span = ephemeral_range()
-        if span is None or span[0] - PORT_FLOOR < 1000:
-            return None
-        ports: list[int] = []
-        with self._lock:
-            for _ in range(count * 100):
-                port = random.randrange(PORT_FLOOR, span[0])
-                if port in self._used or port in ports or not _bindable(ip, port):
-                    continue
-                ports.append(port)
-                if len(ports) == count:
-                    self._used.update(ports)
-                    return ports
-        return None
-
-    def give_back(self, ports) -> None:
-        """Ports of a kernel that is gone: free to hand out again."""
-        with self._lock:
-            self._used.difference_update(ports)
-
-
-def _bindable(ip: str, port: int) -> bool:
-    """Whether nothing holds ``port`` on ``ip`` now (bound without SO_REUSEADDR, so lingering sockets count)."""
-    probe = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET)
-    try:
-        probe.bind((ip, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
-
-
-PORTS = KernelPorts()
-
-
-class ForkingProvisioner(LocalProvisioner):
-    """Launches ``python -m ipykernel_launcher`` kernels by forking the template; anything else as usual."""
-
-    template_class: type[Template] = Template  # which template (and so which warm-up) this provisioner forks
-    _own_ports: list[int] | None = None  # the ports :data:`PORTS` gave this kernel (None: jupyter_client's)
-
-    async def pre_launch(self, **kwargs):
-        """Ports from :data:`PORTS` (below the ephemeral range) for a local TCP kernel, then as usual."""
-        km = self.parent
-        if km is not None and km.transport == "tcp" and km.cache_ports and not self.ports_cached:
-            ports = PORTS.take(km.ip)
-            if ports is not None:
-                for name, port in zip(PORT_NAMES, ports):
-                    setattr(km, name, port)
-                self.ports_cached, self._own_ports = True, ports
-        return await super().pre_launch(**kwargs)
-
-    async def cleanup(self, restart: bool = False) -> None:
-        """Give the kernel's ports back; a restarted kernel gets new ones (its old ones may be what killed it)."""
-        own, self._own_ports = self._own_ports, None
-        if own is None:
-            await super().cleanup(restart)
-            return
-        self.ports_cached = False  # not jupyter_client's cache: nothing of it to give back
-        await super().cleanup(restart)
-        PORTS.give_back(own)
-        km = self.parent
-        if restart and km is not None:
-            for name in PORT_NAMES:
-                setattr(km, name, 0)
-            km.cleanup_connection_file()  # written again with the new ports by the next pre_launch
-
-    async def launch_kernel(self, cmd: list[str], **kwargs):
-        """Fork a ``python -m ipykernel_launcher`` kernel from the template; launch it as usual otherwise."""
-        if cmd[1:3] == LAUNCHER and cmd[0] == sys.executable:
-            env = kwargs.get("env") or dict(os.environ)
-            cwd = str(kwargs.get("cwd") or os.getcwd())
-            # the template's answer is awaited off the event loop: a server starting a room's kernels keeps
-            # serving pages (and the template's other answers) while the template forks
-            kernel = await _in_thread(self._fork, cmd[3:], env, cwd)
-            if kernel is not None:
-                self.process = kernel
-                self.pid = self.pgid = kernel.pid  # the child leads its own process group
-                self.cwd = cwd
-                return self.connection_info
-        return await super().launch_kernel(cmd, **kwargs)
-
-    def _fork(self, argv: list[str], env: dict, cwd: str) -> ForkedKernel | None:
-        """A kernel from this process's template, replaced once if it has died; None to launch as usual."""
-        for _attempt in range(2):
-            template = self.template_class.get()
-            if template is None:
-                return None
-            try:
-                return template.fork(argv, env, cwd)
-            except TemplateError as exc:
-                self.log.warning("%s; starting a new one", exc)
-                self.template_class.discard(template)
-        return None
-
-    async def send_signal(self, signum: int) -> None:
-        """Signal a forked kernel through its template (never by pid), any other kernel as usual."""
-        if isinstance(self.process, ForkedKernel):
-            # through the template, never os.killpg here: after the kernel is reaped its pid may be reused
-            # (asked off the event loop, like a fork)
-            await _in_thread(self.process.send_signal, signum)
-            return
-        await super().send_signal(signum)
-
-    async def wait(self):
-        """Wait until the kernel has exited; its returncode."""
-        if not isinstance(self.process, ForkedKernel):
-            return await super().wait()
-        while await self.poll() is None:
-            await asyncio.sleep(0.01)
-        ret, self.process = self.process.returncode, None
-        return ret
-
-
-class ForkingMixin:
-    """For a jupyter_client kernel manager: python kernels come from ``provisioner_class``'s template."""
-
-    provisioner_class: type[ForkingProvisioner] = ForkingProvisioner
-
-    async def _async_pre_start_kernel(self, **kw):
-        if self.provisioner is None:
-            import uuid
-
-            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-            self.provisioner = self.provisioner_class(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                      parent=self)
-        return await super()._async_pre_start_kernel(**kw)
-
-
-class ForkingKernelManager(ForkingMixin, AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose python kernels are forked from the warm template."""

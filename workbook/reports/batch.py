@@ -14,7 +14,7 @@ and the folder still opens offline from a disk or a USB stick (keep the folder t
 ``--self-contained`` inlines the bundle in every page instead: one file that opens alone.
 
 Per district the worker pays for as little as it can: the kernel is a fresh process forked
-from a template that has already imported the report's modules (:mod:`workbook.report_kernels`),
+from a template that has already imported the report's modules (:mod:`workbook.reports.kernels`),
 and it is stopped at once when the last cell has answered. The kernels read the store from
 ``WORKBOOK_DB_URL``: a connection string is never a parameter (papermill writes parameters
 into the output notebook).
@@ -30,11 +30,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import paths, validation
-from .assets import bundle_for, plotlyjs_script
-from .errors import InvalidInput
-from .files import write_atomic
-from .render import esc
+from ..assets import bundle_for, plotlyjs_script
+from ..content import paths, validation
+from ..content.errors import InvalidInput
+from ..content.files import write_atomic
+from ..content.render import esc
 
 NOTEBOOK = paths.notebooks_dir() / "district_report.ipynb"
 PLOTLYJS_MODES = ("shared", "inline")
@@ -271,7 +271,7 @@ def run_one(slug: str, name: str, session, out_dir: str, timeout: int, notebooks
     import papermill as pm
     import papermill.execute
 
-    from .report_kernels import ForkingKernelManager
+    from .kernels import ForkingKernelManager
 
     no_discarded_write(papermill.execute)
     start = time.perf_counter()
@@ -394,7 +394,7 @@ def main(args) -> int:
     """``workbook report``: run the batch, print a summary, exit 1 if any district failed."""
     import json
 
-    from .store import Store
+    from ..store import Store
 
     store = Store(args.db or None)
     out = Path(args.out)

@@ -4,7 +4,7 @@ Each section is HTML (free text escaped) with its charts kept as plotly figures 
 form, :class:`workbook.charts.Spec`: a report only serialises them). The notebook displays them
 in order: HTML as ``text/html``, each chart as plotly's own output (the
 ``application/vnd.plotly.v1+json`` mime bundle, which JupyterLab draws in a saved notebook),
-and :func:`workbook.reports.notebook_html` builds the HTML report from those same outputs.
+and :func:`workbook.reports.batch.notebook_html` builds the HTML report from those same outputs.
 Aggregates are shown only when at least the session's minimum group size of members responded
 (a small group is reported as such, not as a failure); members appear by role unless the team
 chose to show names and the report is not anonymised.
@@ -23,23 +23,17 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import analysis, charts, render, validation
-from .analysis import condition_frames, member_labels, survey_frame
-from .content import Content, load_content
-from .errors import InvalidInput, ReportError, WorkbookError
-from .html.conditions import layer_question, layers_html
-from .html.pathway import gap_list
-from .html.team import (
-    alignment_text,
-    critical_text,
-    plan_table,
-    review_dates,
-    roles_text,
-    survey_text,
-)
-from .render import date_text, esc
+from .. import analysis, charts
+from ..analysis import condition_frames, member_labels, survey_frame
+from ..content import render, validation
+from ..content.errors import InvalidInput, ReportError, WorkbookError
+from ..content.frameworks import Content, load_content
+from ..content.render import date_text, esc
+from ..html.conditions import layer_question, layers_html
+from ..html.pathway import gap_list
+from ..html.team import alignment_text, critical_text, plan_table, review_dates, roles_text, survey_text
+from ..store import District, Session, Store
 from .report_html import PLOTLY_MIME, STYLE_CLASS, bundles_html, figure_html, trace_types  # noqa: F401
-from .store import District, Session, Store
 
 PARAMETERS = {"district": str, "session": (int, type(None)), "compare_session": (int, type(None)),
               "anonymize": bool}
@@ -409,7 +403,7 @@ def figure_json(fig: charts.Spec) -> dict:
 
 def style() -> str:
     """The workbook's stylesheet for the report's parts, as a ``<style>`` element."""
-    from .theme import CSS
+    from ..content.theme import CSS
 
     return f"<style>{CSS} .wb-report-part {{ padding-top: 0; padding-bottom: 0; }}</style>"
 
@@ -451,7 +445,7 @@ def render_report(district: str, session=None, db_url=None, compare_session=None
         if store is not None:
             store.dispose()
     if plotlyjs == "inline" and types:
-        from .assets import plotlyjs_script
+        from ..assets import plotlyjs_script
 
         body = plotlyjs_script(types) + body
     return body

@@ -1,7 +1,7 @@
 """The district report's page from its displayed outputs: no pandas, no store, no plotly object model.
 
 A report batch's worker process turns each executed notebook's outputs into the district's page
-(:func:`workbook.reports.notebook_html`); only this module is imported there, so a worker does not pay
+(:func:`workbook.reports.batch.notebook_html`); only this module is imported there, so a worker does not pay
 for the analysis and chart modules its kernels use.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from .theme import CHART_CONFIG
+from ..content.theme import CHART_CONFIG
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 STYLE_CLASS = "wb-page wb-report-part"

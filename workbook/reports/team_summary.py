@@ -20,10 +20,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import analysis
-from .errors import InvalidInput
-from .html import summary as html
-from .html.team import critical_text
+from .. import analysis
+from ..content.errors import InvalidInput
+from ..html import summary as html
+from ..html.team import critical_text
 
 PLAN_KEYS = ("end_state", "challenge1", "challenge1_data", "challenge2", "challenge2_data", "challenge3",
              "challenge3_data", "stakeholders", "resources")
@@ -144,7 +144,7 @@ def _plan_part(content, store, session, notes, planned: list[str]) -> str:
 
 def summary_html(store, session_id: int, content=None) -> str:
     """The team summary of session ``session_id`` as one printable HTML page (no scripts; prints on letter paper)."""
-    from .content import load_content
+    from ..content.frameworks import load_content
 
     content = content or load_content()
     session = store.session(session_id)
@@ -173,7 +173,7 @@ def summary_pdf(store, session_id: int, path, content=None, timeout: float = 120
     Raises :class:`InvalidInput` in plain words when no Chromium is found (the HTML summary prints from any
     browser), or when ``path`` is not a .pdf.
     """
-    from .reports import chromium, print_pdf
+    from .batch import chromium, print_pdf
 
     path = Path(path)
     if path.suffix.lower() != ".pdf":
@@ -197,7 +197,7 @@ def summary_pdf(store, session_id: int, path, content=None, timeout: float = 120
 
 def write_summary(store, session_id: int, path, content=None) -> Path:
     """The team summary written to ``path``: a .html page (written atomically) or a .pdf printed with Chromium."""
-    from .files import write_atomic
+    from ..content.files import write_atomic
 
     path = Path(path)
     suffix = path.suffix.lower()

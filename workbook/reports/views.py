@@ -7,7 +7,7 @@ as always. Run by papermill with ``-p district SLUG`` (``-p session N``; latest 
 notebook shows the same team figures as a static, read-only page built from the district report's
 sections (HTML and plotly's own chart outputs, members by role): whoever runs it already reads the
 store (``WORKBOOK_DB_URL``), so no code is needed, and none is written into the notebook. A district
-or session that does not exist raises :class:`workbook.errors.ReportError` out of the cell.
+or session that does not exist raises :class:`workbook.content.errors.ReportError` out of the cell.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _notebook_call(name: str):
 
     def call(district: str | None = None, session=None):
         if district is None:  # the app module is imported only for the page (a static view needs no widgets)
-            page = getattr(importlib.import_module(f".apps.{name}", __package__), name)
+            page = getattr(importlib.import_module(f"..apps.{name}", __package__), name)
             return page()
         return static_view(name, district, session)
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..content.errors import WorkbookError
+from ..links import normalise_prefix
 from .capacity import HEALTH_PATH
-from .errors import WorkbookError
-from .links import normalise_prefix
 
 COOKIE = "WBSERVER"
 
@@ -98,7 +98,7 @@ def haproxy_config(backends: list[Backend], bind: str = ":80", base_url: str = "
         raise WorkbookError(f"server names must differ (each names its server in the cookie): {', '.join(twice)}")
     prefix = normalise_prefix(base_url, "base_url")
     lines = [
-        "# HAProxy in front of several `workbook serve` (written by workbook/balancer.py; see deploy/README.md)",
+        "# HAProxy in front of several `workbook serve` (written by workbook/serve/balancer.py; see deploy/README.md)",
         "global",
         f"    log {log}",
         "    maxconn 4096",

@@ -20,7 +20,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 
-from .errors import WorkbookError
+from ..content.errors import WorkbookError
 
 MAX_KERNELS_ENV = "WORKBOOK_MAX_KERNELS"
 PAGE_MIB = 128  # a member page's kernel launched the usual way (``--no-fork``), app built (STACK-NOTES: 100-136 MiB)

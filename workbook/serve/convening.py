@@ -1,9 +1,9 @@
 """A convening on one machine: PostgreSQL, several ``workbook serve`` and HAProxy in front of them.
 
-``make convening SERVERS=3`` (``python -m workbook.convening --servers 3``) starts the whole set
+``make convening SERVERS=3`` (``python -m workbook.serve.convening --servers 3``) starts the whole set
 to try it: a PostgreSQL store (a cluster of its own in the convening's folder, or the one
 ``--db`` names), N servers on loopback ports sharing it, and HAProxy (Debian's package) on the
-address members open, configured by :mod:`workbook.balancer`. It prints the links, which point
+address members open, configured by :mod:`workbook.serve.balancer`. It prints the links, which point
 at the balancer, and stops everything on Ctrl+C. A server that dies is reported and left dead,
 as a machine lost during a convening would be: its members reopen their personal links and the
 balancer sends them to a live server. ``deploy/README.md`` runs the same on several machines.
@@ -27,10 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ..content.errors import WorkbookError
+from ..links import is_loopback, normalise_base, normalise_prefix, room_base, under_prefix
 from .balancer import Backend, check_weights, haproxy_config
 from .capacity import HEALTH_PATH
-from .errors import WorkbookError
-from .links import is_loopback, normalise_base, normalise_prefix, room_base, under_prefix
 
 
 def default_folder() -> Path:
@@ -243,8 +243,8 @@ class Convening:
 
     def _prepare_store(self) -> None:
         """Schema, demo data (when empty) and the access secret, once, before the servers race for them."""
-        from . import demo
-        from .store import Store
+        from .. import demo
+        from ..store import Store
 
         store = Store(self.db_url)
         try:
@@ -319,8 +319,8 @@ class Convening:
     # ------------------------------------------------------------------ running
     def describe(self) -> list[str]:
         """What the person who started it needs: where members go, each server, the links."""
-        from .cli import links
-        from .store import Store, redact
+        from ..links import district_links
+        from ..store import Store, redact
 
         lines = [f"Convening: {self.count} server(s) behind HAProxy at {self.public}",
                  f"Store: {redact(self.db_url)}"]
@@ -333,7 +333,7 @@ class Convening:
                      "a line such as 's2 0' drains s2: no new members, its pages stay)")
         store = Store(self.db_url)
         try:
-            lines += links(store, self.public, self.token)
+            lines += district_links(store, self.public, self.token)
         finally:
             store.dispose()
         return lines
@@ -434,8 +434,8 @@ def _wait(proc: subprocess.Popen, timeout: float = 15) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m workbook.convening`` command line."""
-    p = argparse.ArgumentParser(prog="python -m workbook.convening",
+    """The ``python -m workbook.serve.convening`` command line."""
+    p = argparse.ArgumentParser(prog="python -m workbook.serve.convening",
                                 description="Several workbook servers behind HAProxy, sharing one PostgreSQL store.")
     p.add_argument("--servers", type=int, default=3, help="workbook servers to start (default 3)")
     p.add_argument("--port", type=int, default=8866, help="the balancer's port, which members open (default 8866)")

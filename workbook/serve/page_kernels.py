@@ -6,7 +6,7 @@ SQLAlchemy before it runs the app; twelve members opening the link at once on a 
 laptop queue up for half a minute of imports. ``workbook serve`` therefore hands Voila
 :class:`ForkingServerKernelManager`: the server keeps one *template* process that has done
 those imports (and loaded the framework content) once, and every kernel is forked from it,
-with the machinery of :mod:`workbook.report_kernels` (descriptors closed, children reaped,
+with the machinery of :mod:`workbook.kernels.template` (descriptors closed, children reaped,
 random state reseeded, a dead template replaced, normal launches when forking is not
 possible). Forked kernels also share the template's memory pages until they write to them.
 
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from .report_kernels import ForkingMixin, ForkingProvisioner, Template
+from ..kernels.provisioner import ForkingMixin, ForkingProvisioner
+from ..kernels.template import Template
 
 
-def _warm() -> None:
+def warm_up() -> None:
     """What every app kernel imports while starting and on its first chart, done once in the template."""
     import ipykernel.debugger  # every kernel imports it (and debugpy) while it starts
     import ipykernel.ipkernel
@@ -31,11 +32,11 @@ def _warm() -> None:
     import sqlalchemy.dialects.sqlite  # noqa: F401
     import voila.utils  # noqa: F401 - preheated kernels wait for their visit with it
 
-    from . import charts
-    from .apps import charting_your_path  # noqa: F401 - the page a room opens
-    from .content import load_content
-    from .widgets import access, heartbeat  # noqa: F401
-    from .widgets.chart import figure_json
+    from .. import charts
+    from ..apps import charting_your_path  # noqa: F401 - the page a room opens
+    from ..content.frameworks import load_content
+    from ..widgets import access, heartbeat  # noqa: F401
+    from ..widgets.chart import figure_json
 
     content = load_content()
     figure_json(charts.pathway(content.spectra, {}, {}))  # plotly's validators and the first figure's code paths
@@ -46,7 +47,8 @@ class PageTemplate(Template):
 
     _instance = None
     _unavailable = None
-    warm = "workbook.page_kernels:_warm"
+    warm = "workbook.serve.page_kernels:warm_up"
+    label = "page kernel template"
 
 
 class PageProvisioner(ForkingProvisioner):

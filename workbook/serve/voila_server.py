@@ -1,4 +1,4 @@
-"""Voila as ``workbook serve`` runs it: ``python -m workbook.voila_server <voila arguments>``.
+"""Voila as ``workbook serve`` runs it: ``python -m workbook.serve.voila_server <voila arguments>``.
 
 Voila renders each page with a new nbconvert exporter, and each exporter builds a new Jinja
 environment, so every visit parses and compiles the page templates again (about a tenth of
@@ -6,7 +6,7 @@ the server's CPU while a room opens the link together). Here every environment s
 in-memory bytecode cache: a template is compiled once per server process, and Jinja still
 checks the source on every load, so an edited template is picked up.
 
-It also gives the server a limit on the pages it serves at once (:mod:`workbook.capacity`):
+It also gives the server a limit on the pages it serves at once (:mod:`workbook.serve.capacity`):
 a visit beyond it gets a plain "busy" page with status 503 (which a load balancer retries on
 another server), and ``/workbook/health`` tells the balancer's checks the server is alive.
 
@@ -63,10 +63,10 @@ def share_template_cache(style_css: bool | None = None) -> None:
     from nbconvert.exporters.templateexporter import TemplateExporter
 
     if style_css is None:
-        from .assets import style_current
-        from .cli import TEMPLATE
+        from ..assets import style_current
+        from ..content.paths import template_dir
 
-        style_css = style_current(TEMPLATE / "static")
+        style_css = style_current(template_dir() / "static")
     create = getattr(TemplateExporter._create_environment, "_workbook_original", TemplateExporter._create_environment)
 
     def _create_environment(self):
@@ -455,7 +455,7 @@ def quiet_console() -> None:
     """Once Voila's application logger exists, it drops the warnings a facilitator cannot act on (console.py)."""
     from voila.app import Voila
 
-    from .console import quiet_server
+    from ..kernels.console import quiet_server
 
     if getattr(Voila.start, "_workbook_quiet", False):
         return

@@ -7,9 +7,9 @@ import secrets
 
 import sqlalchemy as sa
 
-from .. import codes
-from .. import validation as v
-from ..errors import AccessDenied, InvalidInput, NotFound
+from ..content import codes
+from ..content import validation as v
+from ..content.errors import AccessDenied, InvalidInput, NotFound
 from . import schema
 from .base import District, Respondent, Session, StoreBase, now, record
 

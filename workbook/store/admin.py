@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .. import codes
-from ..validation import MAX_PRIORITIES
+from ..content import codes
+from ..content.validation import MAX_PRIORITIES
 from . import schema
 from .base import StoreBase, now
 

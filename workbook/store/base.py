@@ -2,7 +2,7 @@
 
 Every write runs in one short transaction that takes the write lock up front (SQLite: WAL + ``BEGIN
 IMMEDIATE`` + ``busy_timeout``; PostgreSQL: retried on serialization failure and deadlock). A write either
-commits or raises :class:`~workbook.errors.StoreUnavailable` / :class:`~workbook.errors.InvalidInput`;
+commits or raises :class:`~workbook.content.errors.StoreUnavailable` / :class:`~workbook.content.errors.InvalidInput`;
 nothing is dropped silently. The parts of the store (accounts, marks, planning, network, admin) are mixins
 on :class:`StoreBase`; :class:`workbook.store.Store` combines them.
 """
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from ..errors import DISK_FULL, StoreUnavailable
-from ..validation import MAX_PRIORITIES
+from ..content.errors import DISK_FULL, StoreUnavailable
+from ..content.validation import MAX_PRIORITIES
 from . import schema
 
 T = TypeVar("T")
@@ -184,10 +184,10 @@ class StoreBase:
         A lock conflict (SQLite "database is locked", PostgreSQL serialization failure or deadlock) rolls
         back and runs ``fn`` again on a fresh transaction, up to ``attempts`` times with growing pauses, so
         ``fn`` must do nothing but database work (it may run more than once). A database that cannot be
-        reached, or that stays busy through every attempt, raises :class:`~workbook.errors.StoreUnavailable`
+        reached, or that stays busy through every attempt, raises :class:`~workbook.content.errors.StoreUnavailable`
         (nothing was saved); so does a full disk (SQLite's SQLITE_FULL or ENOSPC, PostgreSQL's disk_full), with
-        the words of :data:`~workbook.errors.DISK_FULL`. Integrity errors and other database errors are raised as
-        they are.
+        the words of :data:`~workbook.content.errors.DISK_FULL`. Integrity errors and other database errors are
+        raised as they are.
         """
         delay = 0.05
         for attempt in range(attempts):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .. import validation as v
+from ..content import validation as v
 from . import schema
 from .base import Respondent, Session, StoreBase, now
 

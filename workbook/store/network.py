@@ -8,10 +8,10 @@ import secrets
 
 import sqlalchemy as sa
 
-from .. import codes
 from ..analysis import median
-from ..errors import AccessDenied
-from ..validation import NETWORK_MIN_GROUP
+from ..content import codes
+from ..content.errors import AccessDenied
+from ..content.validation import NETWORK_MIN_GROUP
 from . import schema
 from .base import StoreBase
 

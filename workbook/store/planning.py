@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .. import validation as v
-from ..errors import InvalidInput, NotFound
+from ..content import validation as v
+from ..content.errors import InvalidInput, NotFound
 from . import schema
 from .base import StoreBase, now
 

@@ -43,7 +43,7 @@ sessions = sa.Table(
     sa.Column("created_at", _ts, nullable=False),
     # how many priorities each member picks in Step 1 (the guide leaves the number to the team)
     sa.Column("max_priorities", sa.Integer, nullable=False, default=3, server_default="3"),
-    # the step of the run of show the facilitator has the room on (workbook/retreat.py), empty before the start
+    # the step of the run of show the facilitator has the room on (workbook/content/retreat.py), empty before the start
     sa.Column("current_step", sa.String(40)),
     # the session this one follows up (the same team looking again); its agreed marks and plan are the start
     sa.Column("follows_session_id", sa.Integer),
@@ -292,7 +292,7 @@ def migrate(conn) -> int:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
     start = current_version(conn)
     if start > CURRENT_VERSION:
-        from ..errors import StoreUnavailable
+        from ..content.errors import StoreUnavailable
 
         raise StoreUnavailable(f"The database has schema version {start}, newer than this workbook "
                                f"understands ({CURRENT_VERSION}). Upgrade the workbook.")

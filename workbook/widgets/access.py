@@ -10,8 +10,8 @@ import os
 import secrets
 import urllib.parse
 
-from ..content import load_content
-from ..errors import WorkbookError
+from ..content.errors import WorkbookError
+from ..content.frameworks import load_content
 from ..store import Store
 from .page import error_page
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..errors import WorkbookError
+from ..content.errors import WorkbookError
+from ..content.validation import ROLES
 from ..links import app_link
 from ..store import Respondent, Store
-from ..validation import ROLES
 from . import heartbeat
 from .page import esc, html, message, shared
 

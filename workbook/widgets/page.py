@@ -12,9 +12,9 @@ import ipywidgets as w
 from IPython.display import display
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from .. import theme
-from ..errors import WorkbookError
-from ..render import esc
+from ..content import theme
+from ..content.errors import WorkbookError
+from ..content.render import esc
 from . import heartbeat
 
 _SHARED: dict[str, w.Widget] = {}

@@ -1,6 +1,6 @@
 """A member page's quiet line saying where the room is: "The room has moved on to …".
 
-The facilitator moves the room through the run of show (:mod:`workbook.retreat`); a member who is still on
+The facilitator moves the room through the run of show (:mod:`workbook.content.retreat`); a member who is still on
 an earlier page sees, without a click, that the room has gone on, and which page the new step uses. The
 line polls ``Store.current_step`` (one small query) with the same :class:`~workbook.widgets.live.Live`
 widget the team views use, and is empty while the room's step is one this page is for (or before the
@@ -13,8 +13,8 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from .. import retreat
-from ..render import esc
+from ..content import retreat
+from ..content.render import esc
 from .live import Live
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from ..errors import DISK_FULL
+from ..content.errors import DISK_FULL
 from .page import html, set_status, status, vbox
 
 FIRST_RETRY = 1.0  # seconds before the first automatic retry; each later one waits twice as long ...
@@ -78,7 +78,7 @@ class Saver:
         """Try every waiting change; refused ones are dropped and reported, unreachable ones wait and are retried."""
         import datetime as _dt
 
-        from ..errors import StoreUnavailable, WorkbookError
+        from ..content.errors import StoreUnavailable, WorkbookError
 
         self._cancel()
         refused = []
@@ -136,6 +136,6 @@ def team_answer(store, session_id: int, saver: Saver, question_id: str, label: s
     area.question_id = question_id
     area.observe(lambda c: saver.save(("note", question_id),
                                       lambda: store.save_note(session_id, question_id, c["new"])), "value")
-    from ..render import source_text
+    from ..content.render import source_text
 
     return vbox([html(f"<label><strong>{source_text(label)}</strong></label>"), area])

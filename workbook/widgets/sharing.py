@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..render import esc
+from ..content.render import esc
 
 
 def qr_svg(url: str, scale: int = 5, border: int = 4) -> str:
@@ -37,7 +37,7 @@ def session_downloads(store, session, content) -> w.VBox:
     import tempfile
     from pathlib import Path
 
-    from ..errors import WorkbookError
+    from ..content.errors import WorkbookError
 
     out = w.HTML()
     summary_page = w.Button(description="Team summary (HTML)", tooltip="One printable page of what the team decided")
@@ -52,7 +52,7 @@ def session_downloads(store, session, content) -> w.VBox:
 
     def prepare(kind):
         from .. import exchange
-        from ..team_summary import filename, summary_html, summary_pdf
+        from ..reports.team_summary import filename, summary_html, summary_pdf
         from ..worksheet import worksheet_html
 
         fresh = store.session(session.id)

@@ -19,8 +19,11 @@ import nbformat
 import pytest
 
 from tests.conftest import run_async
-from workbook import report_kernels, reports
-from workbook.report_kernels import ForkedKernel, ForkingKernelManager, Template
+from workbook.kernels import provisioner
+from workbook.kernels.template import ForkedKernel
+from workbook.reports import batch as reports
+from workbook.reports.kernels import ForkingKernelManager
+from workbook.reports.kernels import ReportTemplate as Template
 
 WARM_MODULE = '''
 import random
@@ -311,8 +314,8 @@ def test_kernels_are_launched_as_usual_when_no_template_starts(held, tmp_path, m
 
 def test_the_template_rehearses_a_whole_report_and_leaves_nothing_behind(tmp_path, monkeypatch):
     """The warm-up runs the demo district's report from a throwaway store, then removes it and holds no file."""
-    import workbook.district_report as district_report
-    from workbook import report_kernels
+    import workbook.reports.district_report as district_report
+    from workbook.reports import kernels as report_kernels
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
@@ -320,7 +323,7 @@ def test_the_template_rehearses_a_whole_report_and_leaves_nothing_behind(tmp_pat
     real = district_report.parts
     monkeypatch.setattr(district_report, "parts",
                         lambda slug, **kw: sections.append(slug) or real(slug, **kw))
-    report_kernels._rehearse()
+    report_kernels.rehearse()
     assert sections == ["example-usd"], "the rehearsal ran no report"
     assert list(tmp_path.iterdir()) == [], "the rehearsal left its store behind"
     held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
@@ -329,8 +332,8 @@ def test_the_template_rehearses_a_whole_report_and_leaves_nothing_behind(tmp_pat
 
 
 def test_a_failed_rehearsal_leaves_the_template_usable(tmp_path, monkeypatch):
-    import workbook.district_report as district_report
-    from workbook import report_kernels
+    import workbook.reports.district_report as district_report
+    from workbook.reports import kernels as report_kernels
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
@@ -339,7 +342,7 @@ def test_a_failed_rehearsal_leaves_the_template_usable(tmp_path, monkeypatch):
         raise RuntimeError("a section failed")
 
     monkeypatch.setattr(district_report, "parts", broken)
-    report_kernels._rehearse()  # no exception: the districts' own runs report their errors
+    report_kernels.rehearse()  # no exception: the districts' own runs report their errors
     assert list(tmp_path.iterdir()) == []
 
 
@@ -348,26 +351,26 @@ def test_a_failed_rehearsal_leaves_the_template_usable(tmp_path, monkeypatch):
 
 def kernel_ports(km) -> list[int]:
     info = km.get_connection_info()
-    return [info[name] for name in report_kernels.PORT_NAMES]
+    return [info[name] for name in provisioner.PORT_NAMES]
 
 
 def test_kernel_ports_are_free_ports_below_the_ephemeral_range_never_handed_out_twice(monkeypatch):
-    low, _high = report_kernels.ephemeral_range()
+    low, _high = provisioner.ephemeral_range()
     # a port some other program listens on, offered first by the random pick: never taken
     taken = socket.socket()
-    taken.bind(("127.0.0.1", report_kernels.PORT_FLOOR + 17))
+    taken.bind(("127.0.0.1", provisioner.PORT_FLOOR + 17))
     taken.listen()
-    picks = iter([report_kernels.PORT_FLOOR + 17] * 3)
-    real = report_kernels.random.randrange
-    monkeypatch.setattr(report_kernels.random, "randrange", lambda a, b: next(picks, None) or real(a, b))
-    ports = report_kernels.KernelPorts()
+    picks = iter([provisioner.PORT_FLOOR + 17] * 3)
+    real = provisioner.random.randrange
+    monkeypatch.setattr(provisioner.random, "randrange", lambda a, b: next(picks, None) or real(a, b))
+    ports = provisioner.KernelPorts()
     try:
         first = ports.take("127.0.0.1")
         second = ports.take("127.0.0.1")
         assert len(first) == len(second) == 5
-        assert report_kernels.PORT_FLOOR + 17 not in first + second
+        assert provisioner.PORT_FLOOR + 17 not in first + second
         assert len(set(first + second)) == 10  # never one port for two kernels
-        assert all(report_kernels.PORT_FLOOR <= p < low for p in first + second)
+        assert all(provisioner.PORT_FLOOR <= p < low for p in first + second)
         ports.give_back(first)
         assert not set(first) & ports._used and set(second) <= ports._used
     finally:
@@ -380,19 +383,19 @@ def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(he
     blocker.bind(("127.0.0.1", 0))
     blocker.listen()
     port = blocker.getsockname()[1]
-    real_take = report_kernels.PORTS.take
+    real_take = provisioner.PORTS.take
     calls = []
 
     def take_once_taken(ip, count=5):  # the first kernel gets a port someone took after the pick
         got = real_take(ip, count)
         calls.append(got)
         if len(calls) == 1:
-            report_kernels.PORTS.give_back(got[:1])
+            provisioner.PORTS.give_back(got[:1])
             got = [port, *got[1:]]
-            report_kernels.PORTS._used.add(port)
+            provisioner.PORTS._used.add(port)
         return got
 
-    monkeypatch.setattr(report_kernels.PORTS, "take", take_once_taken)
+    monkeypatch.setattr(provisioner.PORTS, "take", take_once_taken)
 
     async def go():
         km = ForkingKernelManager(kernel_name="python3")
@@ -407,9 +410,9 @@ def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(he
         await km.restart_kernel(now=True, newports=True)  # what Voila's restarter does next
         second = kernel_ports(km)
         assert not set(first) & set(second), (first, second)
-        low, _high = report_kernels.ephemeral_range()
-        assert all(report_kernels.PORT_FLOOR <= p < low for p in second)
-        assert not set(first[1:]) & report_kernels.PORTS._used  # the dead kernel's ports were given back
+        low, _high = provisioner.ephemeral_range()
+        assert all(provisioner.PORT_FLOOR <= p < low for p in second)
+        assert not set(first[1:]) & provisioner.PORTS._used  # the dead kernel's ports were given back
         kc = km.client()
         kc.start_channels()
         try:
@@ -417,7 +420,7 @@ def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(he
             assert await evaluate(kc, "6 * 7") == "42"
         finally:
             await stop(km, kc)
-        assert not set(second) & report_kernels.PORTS._used
+        assert not set(second) & provisioner.PORTS._used
 
     try:
         run_async(go())
