@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workbook import cli
+from workbook.serve import plan
 from workbook.store import Store
 
 
@@ -143,19 +144,19 @@ def test_serve_says_so_when_the_charts_plotly_js_cannot_be_written(capsys, sqlit
 
 
 def test_voila_command_line_strips_sources_culls_kernels_and_stays_offline():
-    argv = cli.voila_argv(8866, "127.0.0.1", None)
+    argv = plan.voila_argv(8866, "127.0.0.1", None)
     joined = " ".join(argv)
     assert "--VoilaConfiguration.strip_sources=True" in argv
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
     assert "cull_idle_timeout=300" in joined and "cull_connected=True" in joined
     assert "--template=workbook" in argv and "--Voila.ip=127.0.0.1" in argv
-    assert (cli.TEMPLATE / "index.html.j2").exists()
-    template = (cli.TEMPLATE / "index.html.j2").read_text()
+    assert (plan.TEMPLATE / "index.html.j2").exists()
+    template = (plan.TEMPLATE / "index.html.j2").read_text()
     assert "cdn." not in template
-    preheated = " ".join(cli.voila_argv(8866, "127.0.0.1", "s3cret", preheat=2))
+    preheated = " ".join(plan.voila_argv(8866, "127.0.0.1", "s3cret", preheat=2))
     assert "preheat_kernel=True" in preheated and "'charting_your_path.ipynb': {'pool_size': 2}" in preheated
     # the pool refills after the page that took a kernel has loaded, not while it loads
-    assert f"--VoilaKernelManager.fill_delay={cli.REFILL_DELAY}" in preheated and cli.REFILL_DELAY >= 5
+    assert f"--VoilaKernelManager.fill_delay={plan.REFILL_DELAY}" in preheated and plan.REFILL_DELAY >= 5
     assert "--Voila.token=s3cret" in preheated
 
 

@@ -6,8 +6,8 @@ import logging
 import subprocess
 import sys
 
-from workbook import cli
 from workbook.kernels import console
+from workbook.serve import plan
 
 PARSE = ("from traitlets import Dict; from traitlets.config import Application\n"
          "class VoilaKernelManager(Application):\n"
@@ -56,7 +56,7 @@ def test_without_the_filter_the_console_shows_them():
 
 
 def test_the_pool_settings_reach_voila_without_a_warning_on_the_console():
-    argv = cli.voila_argv(8866, "127.0.0.1", None, preheat=2)
+    argv = plan.voila_argv(8866, "127.0.0.1", None, preheat=2)
     pools = next(a for a in argv if a.startswith("--VoilaKernelManager.kernel_pools_config="))
     code = PARSE.format(arg=pools)
     shown = ["-W", "default::DeprecationWarning"]  # as the server's process shows them (jupyter turns them on)
@@ -68,9 +68,9 @@ def test_the_pool_settings_reach_voila_without_a_warning_on_the_console():
 
 
 def test_next_steps_follow_the_guides_order_and_say_how_to_reach_a_room():
-    text = cli.next_steps(room=False)
+    text = plan.next_steps(room=False)
     order = [text.index(word) for word in ("Run of show", "Presenter", "QR code", "make room")]
     assert order == sorted(order)
     assert text.index("Laying the Foundation") < text.index("Charting Your Path") < text.index("Step 1")
-    assert "make room" not in cli.next_steps(room=True) and "access secret" in cli.next_steps(room=True)
+    assert "make room" not in plan.next_steps(room=True) and "access secret" in plan.next_steps(room=True)
 

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from workbook.cli import build_parser, page_limit, serve_plan, voila_argv
+from workbook.cli import build_parser
 from workbook.content.errors import WorkbookError
 from workbook.links import app_link, normalise_prefix, under_prefix
 from workbook.serve import capacity
 from workbook.serve.balancer import Backend, haproxy_config, parse_backend
 from workbook.serve.capacity import Gate, full_page, kernel_limit, parse_limit
 from workbook.serve.convening import Convening
+from workbook.serve.plan import page_limit, serve_plan, voila_argv
 
 EXAMPLE = [Backend("s1", "10.0.0.11", 8866), Backend("s2", "10.0.0.12", 8866), Backend("s3", "10.0.0.13", 8866)]
 MIB = 1024 * 1024

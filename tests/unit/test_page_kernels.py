@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_async
-from workbook import cli
+from workbook.serve import plan
 from workbook.serve.page_kernels import KERNEL_MANAGER, ForkingServerKernelManager, PageTemplate
 
 
@@ -62,7 +62,7 @@ def test_the_kernels_environment_is_the_one_voila_asked_for(tmp_path, page_templ
 
 
 def test_serve_hands_voila_the_forking_kernel_manager_unless_told_not_to():
-    assert f"--MappingKernelManager.kernel_manager_class={KERNEL_MANAGER}" in cli.voila_argv(8866, "127.0.0.1", None)
-    plain = " ".join(cli.voila_argv(8866, "127.0.0.1", None, fork=False))
+    assert f"--MappingKernelManager.kernel_manager_class={KERNEL_MANAGER}" in plan.voila_argv(8866, "127.0.0.1", None)
+    plain = " ".join(plan.voila_argv(8866, "127.0.0.1", None, fork=False))
     assert "kernel_manager_class" not in plain
     assert sys.executable  # the template forks kernels only for this interpreter's ipykernel_launcher

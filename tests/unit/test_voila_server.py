@@ -7,8 +7,7 @@ import pytest
 from nbconvert.exporters.templateexporter import TemplateExporter
 
 from tests.conftest import run_async
-from workbook import cli
-from workbook.serve import voila_server
+from workbook.serve import plan, voila_server
 
 
 def test_every_template_environment_shares_one_compiled_cache(tmp_path, monkeypatch):
@@ -32,7 +31,7 @@ def test_every_template_environment_shares_one_compiled_cache(tmp_path, monkeypa
 
 
 def test_serve_runs_voila_through_the_cached_server():
-    argv = cli.voila_argv(8866, "127.0.0.1", None)
+    argv = plan.voila_argv(8866, "127.0.0.1", None)
     assert argv[argv.index("-m") + 1] == "workbook.serve.voila_server"  # the interpreter's options (-W) may come first
 
 
@@ -42,7 +41,7 @@ def test_environments_say_whether_the_page_links_voilas_styles_as_a_stylesheet(m
         voila_server.share_template_cache(style_css=flag)
         env = TemplateExporter()._create_environment()
         assert env.globals["workbook_style_css"] is flag and env.bytecode_cache is voila_server.CACHE
-    source = (cli.TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
+    source = (plan.TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
     assert 'include_css("static/voila-style.css")' in source and 'include_js("static/voila-style.js")' in source
 
 
@@ -180,7 +179,7 @@ def test_pages_typeset_with_the_templates_stand_in_for_mathjax(base_url):
                                       notebook_path="charting_your_path.ipynb")
     assert config["fullMathjaxUrl"] == f"{base_url}voila/templates/workbook/static/no-mathjax.js"
     assert config["mathjaxConfig"] and config["baseUrl"] == base_url
-    stand_in = cli.TEMPLATE / "static" / "no-mathjax.js"
+    stand_in = plan.TEMPLATE / "static" / "no-mathjax.js"
     assert "window.MathJax" in stand_in.read_text()
 
 
