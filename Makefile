@@ -88,8 +88,8 @@ LAB_DIR ?= notebooks
 lab: $(STAMP_DIR)/.workbook-app ## JupyterLab on notebooks/ (LAB_DIR=reports for the kept report notebooks)
 	$(BIN)jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ServerApp.ip=127.0.0.1
 
-test: $(STAMP_DIR)/.workbook-test ## set up (first time) and run every test
-	$(BIN)ruff check workbook tests benchmarks
+test: $(STAMP_DIR)/.workbook-test ## set up (first time) and run every test (the lint hooks first)
+	$(LINT)
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP_DIR)/.workbook-test ## the unit tests only (tests/unit, no browser)
@@ -117,10 +117,11 @@ bench: $(STAMP_DIR)/.workbook-bench ## run the benchmarks (benchmarks/)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 	$(PY) -m benchmarks.run --repeat $(REPEAT)
 
-# pyright (basic mode, [tool.pyright] in pyproject.toml) still finds errors in the package, so `make test` runs ruff only
-lint: $(STAMP_DIR)/.workbook-test ## ruff on everything, then pyright on workbook/
-	$(BIN)ruff check workbook tests benchmarks
-	$(BIN)pyright workbook
+# every hook of .pre-commit-config.yaml on every file: end-of-file and whitespace fixes, ruff, and pyright (basic
+# mode, [tool.pyright] in pyproject.toml) on the package; the hooks run the environment's own tools
+LINT = PATH="$(BIN):$$PATH" $(BIN)pre-commit run --all-files --show-diff-on-failure
+lint: $(STAMP_DIR)/.workbook-test ## end-of-file and whitespace fixes, ruff, pyright on workbook/ (.pre-commit-config.yaml)
+	$(LINT)
 
 clean: ## remove .venv, reports and test artifacts
 	rm -rf .venv .pytest_cache reports artifacts

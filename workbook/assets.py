@@ -150,7 +150,10 @@ def fetch(dest: Path | None = None, npm: str = "npm", timeout: float = 180) -> d
                 continue
             try:
                 with tarfile.open(tarballs[0]) as tar:
-                    data = tar.extractfile(tar.getmember(f"package/{name}")).read()
+                    member = tar.extractfile(tar.getmember(f"package/{name}"))
+                    if member is None:  # a directory or a link, not the bundle
+                        raise KeyError(f"package/{name} is not a file")
+                    data = member.read()
             except (KeyError, tarfile.TarError, AttributeError) as exc:
                 out[bundle] = f"{package}@{version} has no readable {name} ({exc}): not used"
                 continue

@@ -73,4 +73,3 @@ def test_next_steps_follow_the_guides_order_and_say_how_to_reach_a_room():
     assert order == sorted(order)
     assert text.index("Laying the Foundation") < text.index("Charting Your Path") < text.index("Step 1")
     assert "make room" not in plan.next_steps(room=True) and "access secret" in plan.next_steps(room=True)
-

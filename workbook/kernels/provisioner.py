@@ -17,6 +17,7 @@ import random
 import socket
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
@@ -170,7 +171,13 @@ class ForkingProvisioner(LocalProvisioner):
         return ret
 
 
-class ForkingMixin:
+if TYPE_CHECKING:  # the mixin's methods use the kernel manager's (jupyter_client's and jupyter_server's share them)
+    from jupyter_client.manager import KernelManager as _KernelManagerBase
+else:
+    _KernelManagerBase = object
+
+
+class ForkingMixin(_KernelManagerBase):
     """For a jupyter_client kernel manager: python kernels come from ``provisioner_class``'s template."""
 
     provisioner_class: type[ForkingProvisioner] = ForkingProvisioner

@@ -437,13 +437,18 @@ class ForkedKernel:
     def wait(self, timeout: float | None = None) -> int:
         """Block until the kernel has exited; its returncode."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-            if left <= 0:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            if _has_exited(self._pidfd, left):
+        returncode = self.poll()
+        while returncode is None:
+            left = 0.1
+            if timeout is not None and deadline is not None:
+                left = min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            pidfd = self._pidfd
+            if pidfd is None or _has_exited(pidfd, left):  # its pidfd is closed only once it has a returncode
                 time.sleep(0.01)  # exited, not yet reaped by the template: ask again shortly
-        return self.returncode
+            returncode = self.poll()
+        return returncode
 
     def send_signal(self, signum: int) -> None:
         """Signal the kernel's process group; nothing at all once it has exited (its pid may be another's)."""
@@ -452,8 +457,10 @@ class ForkedKernel:
         try:
             returncode = self._template.signal(self.pid, signum)
         except TemplateError:
+            pidfd = self._pidfd  # still open: the kernel had not exited
             try:  # no template to ask: the kernel alone, through a pidfd that can name no other process
-                signal.pidfd_send_signal(self._pidfd, signum)
+                if pidfd is not None:
+                    signal.pidfd_send_signal(pidfd, signum)
             except ProcessLookupError:
                 pass
             return
@@ -469,8 +476,9 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
     def __del__(self):
-        if getattr(self, "_pidfd", None) is not None:
-            os.close(self._pidfd)
+        pidfd = getattr(self, "_pidfd", None)
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 async def in_thread(function, *args):

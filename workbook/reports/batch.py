@@ -107,8 +107,12 @@ def notebook_html(nb, title: str, plotlyjs: str = "inline", out_dir: Path | None
 
     body, types = bundles_html(displayed(nb))
     head = ""
-    if types:
-        head = shared_plotlyjs(out_dir, types) if plotlyjs == "shared" else plotlyjs_script(types)
+    if types and plotlyjs == "shared":
+        if out_dir is None:
+            raise ValueError('notebook_html: plotlyjs="shared" writes the bundle into out_dir, and none was given')
+        head = shared_plotlyjs(out_dir, types)
+    elif types:
+        head = plotlyjs_script(types)
     return page(title, body, head)
 
 

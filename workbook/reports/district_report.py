@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, cast
 
 import pandas as pd
 
@@ -243,10 +244,10 @@ def plan_section(rep: Report) -> str:
             if ch or data:
                 out.append(f"<p><strong>Challenge {n}:</strong> {esc(ch)}<br><span class='wb-muted'>Data: "
                            f"{esc(data)}</span></p>")
-        rows = items[items["condition"] == cid]
+        rows = cast(pd.DataFrame, items[items["condition"] == cid])
         if len(rows):
             out.append(plan_table(rep.content, rows))
-    out.append(review_dates(items[items["condition"].isin(areas)]))
+    out.append(review_dates(cast(pd.DataFrame, items[items["condition"].isin(areas)])))
     return "".join(out)
 
 
@@ -271,7 +272,7 @@ def answers_section(rep: Report, guides=("rg1", "rg2", "layers"), heading: str =
         out.append("<h3>Desired outcomes</h3>" + render.bullet_list(outcomes))
     named = rep.session.show_authors and not rep.anonymize
     by_question: dict[str, list] = {}  # the answers to each question, in the store's order
-    for row in notes.itertuples():
+    for row in cast(Any, notes.itertuples()):  # named tuples of the notes' columns
         by_question.setdefault(row.question_id, []).append(row)
     for qid, text in questions:
         out += _answers(rep, by_question.get(qid), text, named)
@@ -471,11 +472,11 @@ class ReportDisplay:
         once = pub is not None and callable(getattr(pub, "_flush_streams", None))
         try:
             for i, data in enumerate(self.items):
-                if once and i == 1:
+                if once and i == 1 and pub is not None:
                     pub._flush_streams = _no_flush
                 display(data, raw=True)
         finally:
-            if once:
+            if once and pub is not None:
                 vars(pub).pop("_flush_streams", None)  # the publisher's own method again
 
     def __repr__(self) -> str:

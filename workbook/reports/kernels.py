@@ -36,7 +36,7 @@ def warm_up() -> None:
     fig.update_yaxes(categoryorder="array", categoryarray=["a", "b"])
     fig.to_html(full_html=False, include_plotlyjs=False)
     frame = pd.DataFrame({"k": ["a", "a", "b"], "v": [1.0, 2.0, 3.0]})
-    frame.groupby("k")["v"].quantile([0.25, 0.75])
+    frame.groupby("k")["v"].quantile([0.25, 0.75])  # pyright: ignore[reportArgumentType] - pandas takes a list
     frame.pivot_table(index="k", values="v", aggfunc="median")
     rehearse()
 

@@ -295,9 +295,15 @@ class Convening:
                 "--cull-idle", str(self.cull_idle)]
         return argv
 
+    def store_url(self) -> str:
+        """The store's URL the servers share (given, or the PostgreSQL server :meth:`start` started)."""
+        if not self.db_url:
+            raise RuntimeError("the convening has no store yet: start() starts PostgreSQL or takes db_url")
+        return self.db_url
+
     def _serve(self, backend: Backend) -> subprocess.Popen:
         argv = self.server_argv(backend)
-        env = dict(os.environ, WORKBOOK_DB_URL=self.db_url)
+        env = dict(os.environ, WORKBOOK_DB_URL=self.store_url())
         log = (self.folder / f"{backend.name}.log").open("w")
         # a session of its own: stopping a server stops its kernels and their template with it
         return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -313,6 +319,8 @@ class Convening:
 
     def _wait_balancer(self, timeout: float = 30) -> None:
         host = "127.0.0.1" if self.bind_ip in ("", "0.0.0.0", "::", "localhost") else self.bind_ip
+        if self.haproxy is None:
+            raise RuntimeError("HAProxy was not started")
         _wait_answer(f"http://{host}:{self.port}{self.prefix}{HEALTH_PATH}", self.haproxy, "HAProxy",
                      self.folder / "haproxy.log", timeout)
 
@@ -323,7 +331,7 @@ class Convening:
         from ..store import Store, redact
 
         lines = [f"Convening: {self.count} server(s) behind HAProxy at {self.public}",
-                 f"Store: {redact(self.db_url)}"]
+                 f"Store: {redact(self.store_url())}"]
         lines += [f"  server {b.name} http://{b.host}:{b.port}{self.prefix} pid {self.procs[b.name].pid} "
                   f"log {self.folder / (b.name + '.log')}" for b in self.backends]
         lines.append(f"  each server serves up to {self.page_limit()} pages at once (--max-kernels)")

@@ -29,8 +29,14 @@ import logging
 import re
 import sys
 import warnings
+from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import BytecodeCache
+
+if TYPE_CHECKING:  # the mixins below are mixed into Tornado's static file handlers (with_cache_policy)
+    from tornado.web import StaticFileHandler as _StaticBase
+else:
+    _StaticBase = object
 
 
 class MemoryBytecodeCache(BytecodeCache):
@@ -263,12 +269,13 @@ def limit_pages(gate) -> None:
             self.set_header("Cache-Control", "no-store")
             self.finish(json.dumps(gate.health(*_counts(self.settings["kernel_manager"]))))
 
-    init_handlers = Voila.init_handlers
+    voila: Any = Voila  # its methods are replaced on the class
+    init_handlers = voila.init_handlers
 
     def with_health(self):
         return [(url_path_join(self.server_url, HEALTH_PATH), HealthHandler), *init_handlers(self)]
 
-    Voila.init_handlers = with_health
+    voila.init_handlers = with_health
 
 
 def compress_responses() -> None:
@@ -285,14 +292,15 @@ def compress_responses() -> None:
 
     if getattr(Voila.init_settings, "_workbook_compressed", False):
         return
-    init_settings = Voila.init_settings
+    voila: Any = Voila  # its methods are replaced on the class
+    init_settings = voila.init_settings
 
     def init_settings_compressed(self) -> dict:
         settings = init_settings(self)
         return {**settings, "compress_response": True, **self.tornado_settings}
 
     init_settings_compressed._workbook_compressed = True
-    Voila.init_settings = init_settings_compressed
+    voila.init_settings = init_settings_compressed
 
 
 # a static file's URL names its version: a ``v`` argument (Tornado's and JupyterLab's content hashes) or a
@@ -317,7 +325,7 @@ def cache_control(path: str, arguments) -> str:
     return REVALIDATE
 
 
-class CachePolicy:
+class CachePolicy(_StaticBase):
     """Mixed into a static file handler: :func:`cache_control` decides its ``Cache-Control`` (304s too)."""
 
     def set_headers(self) -> None:
@@ -341,7 +349,7 @@ class _Content:
     reads the file through it for the file's version hash), the file as Tornado reads it.
     """
 
-    def __get__(self, handler, cls):
+    def __get__(self, handler, cls: type[CompressedOnce]):
         parent = super(CompressedOnce, cls).get_content
         body = getattr(handler, "_workbook_gzip", None)
         if body is None:
@@ -352,7 +360,7 @@ class _Content:
         return content
 
 
-class CompressedOnce:
+class CompressedOnce(_StaticBase):
     """Mixed into a static file handler: a compressible file is compressed once and kept.
 
     A room opening the page together compresses each script once instead of once per member: Tornado's
@@ -360,7 +368,7 @@ class CompressedOnce:
     first visit of a member page), and leaves alone a response that says its encoding already.
     """
 
-    get_content = _Content()
+    get_content = cast(Any, _Content())  # a descriptor standing in for Tornado's classmethod
 
     def set_headers(self) -> None:
         """The handler's headers, and ``Content-Encoding: gzip`` when the response is the kept gzip bytes."""
@@ -386,12 +394,15 @@ class CompressedOnce:
         kind = (self.get_content_type() or "").split(";")[0]
         if not (kind.startswith("text/") or kind in GZipContentEncoding.CONTENT_TYPES):
             return None
-        stat = os.stat(self.absolute_path)
+        path = self.absolute_path  # set by Tornado before it sets the headers
+        if path is None:
+            return None
+        stat = os.stat(path)
         if stat.st_size < GZipContentEncoding.MIN_LENGTH:
             return None
-        key = (self.absolute_path, stat.st_mtime_ns, stat.st_size)
+        key = (path, stat.st_mtime_ns, stat.st_size)
         if key not in GZIPPED:
-            with open(self.absolute_path, "rb") as handle:
+            with open(path, "rb") as handle:
                 GZIPPED[key] = gzip.compress(handle.read(), GZIP_LEVEL, mtime=0)
         return GZIPPED[key]
 
@@ -421,14 +432,15 @@ def cache_static() -> None:
 
     if getattr(Voila.init_handlers, "_workbook_cached", False):
         return
-    init_handlers = Voila.init_handlers
+    voila: Any = Voila  # its methods are replaced on the class
+    init_handlers = voila.init_handlers
 
     def init_handlers_cached(self) -> list:
         return [(rule[0], with_cache_policy(rule[1]), *rule[2:]) if isinstance(rule, tuple) else rule
                 for rule in init_handlers(self)]
 
     init_handlers_cached._workbook_cached = True
-    Voila.init_handlers = init_handlers_cached
+    voila.init_handlers = init_handlers_cached
 
 
 # the template's stand-in for MathJax 2 (share/jupyter/voila/templates/workbook/static/no-mathjax.js)
