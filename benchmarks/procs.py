@@ -155,7 +155,7 @@ def wait_all_settled(trees: list[tuple[int, int]], timeout: float = 90, window: 
 
 def spawn(argv: list[str], log: Path, env: dict | None = None, cwd: str | Path | None = None) -> subprocess.Popen:
     """Start ``argv`` in a new process group, its output going to ``log``."""
-    handle = open(log, "w")  # noqa: SIM115 - closed with the process in stop()
+    handle = open(log, "w")
     proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                             start_new_session=True)
     proc.log_handle = handle

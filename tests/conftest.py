@@ -53,7 +53,7 @@ def pg_base_url() -> str:
         server = PgServer(bindir)
         try:
             server.start()
-        except Exception as e:  # noqa: BLE001 - every PostgreSQL test then skips (fails in CI) saying why
+        except Exception as e:
             _pg_failure = f"the PostgreSQL server in {bindir} did not start: {e}"
             require(False, _pg_failure)
         atexit.register(server.stop)  # should the session end without pytest_sessionfinish

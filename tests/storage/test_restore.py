@@ -93,7 +93,7 @@ def need_client_tools(url: str) -> None:
             major = int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
         try:
             pg_tool("pg_dump", major), pg_tool("pg_restore", major)
-        except Exception as exc:  # noqa: BLE001 - the reason is the message
+        except Exception as exc:
             require(False, f"PostgreSQL's client tools: {exc}")
 
 

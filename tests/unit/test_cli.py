@@ -201,3 +201,17 @@ def test_without_postgresqls_client_tools_backup_and_restore_name_the_package(mo
                                             r"postgresql-client-15"):
         ownership.pg_tool("pg_restore", 15)
     assert ownership.pg_tool("pg_restore", 13) == old.resolve()
+
+
+def test_the_command_line_module_holds_argparse_and_the_commands_only():
+    """What a server runs lives in workbook/serve/ (the servers import nothing from the cli): cli.py parses and
+    dispatches, one ``cmd_*`` per command."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cli))
+    functions = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    others = [name for name in functions
+              if not name.startswith("cmd_") and name not in ("_store", "add_data_commands", "build_parser", "main")]
+    assert others == [], f"move these out of cli.py (workbook/serve/plan.py for serving): {others}"
+    assert not [n for n in tree.body if isinstance(n, ast.ClassDef)]

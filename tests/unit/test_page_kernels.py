@@ -66,3 +66,17 @@ def test_serve_hands_voila_the_forking_kernel_manager_unless_told_not_to():
     plain = " ".join(plan.voila_argv(8866, "127.0.0.1", None, fork=False))
     assert "kernel_manager_class" not in plain
     assert sys.executable  # the template forks kernels only for this interpreter's ipykernel_launcher
+
+
+def test_a_template_that_cannot_start_says_which_template_it_is():
+    """The page kernels' template and the reports' share the fork server; each failure names its own kind."""
+    from workbook.content.errors import TemplateError
+    from workbook.kernels.template import Template
+    from workbook.reports.kernels import ReportTemplate
+
+    with pytest.raises(TemplateError, match="^the page kernel template did not start: "):
+        PageTemplate(warm="workbook_no_such_module:warm_up")
+    with pytest.raises(TemplateError, match="^the report kernel template did not start: "):
+        ReportTemplate(warm="workbook_no_such_module:warm_up")
+    with pytest.raises(TemplateError, match=r"has no warm-up to run \(set Template.warm\)"):
+        Template()
