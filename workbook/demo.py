@@ -140,7 +140,8 @@ def seed_network(store: Store, districts: int = 20, members: int = 8, sessions: 
                     "synthetic": True, "sessions": []}
         district["engaged_percent"] = engaged_share(district["years_scaling"], district["schools"], shares)
         for k in range(sessions):
-            people = [{"name": f"Member {m + 1}", "role": rng.choice(roles)} for m in range(members)]
+            people: list[dict[str, object]] = [{"name": f"Member {m + 1}", "role": rng.choice(roles)}
+                                               for m in range(members)]
             for person in people:
                 person["marks"] = {s: (_half(lean[s] + 0.3 * k + rng.gauss(0, 0.6)),
                                        _half(lean[s] + 0.8 + rng.gauss(0, 0.6))) for s in SPECTRUM_IDS}

@@ -61,7 +61,9 @@ def backup(store: Store, dest_path) -> dict:
         try:
             copy = sqlite3.connect(tmp)
             try:
-                raw.driver_connection.backup(copy)
+                driver = raw.driver_connection
+                assert driver is not None  # None only once the connection is closed; it was just checked out
+                driver.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
                 status = copy.execute("PRAGMA integrity_check").fetchone()[0]
             finally:
@@ -234,7 +236,7 @@ def _pg_restore(store: Store, pg_restore: Path, src: Path) -> None:
 # ------------------------------------------------------------------ PostgreSQL's client tools
 def _server_major(store: Store) -> int:
     """The PostgreSQL server's major version (15 for 15.14)."""
-    return int(store.transaction(lambda c: c.exec_driver_sql("SHOW server_version_num").scalar())) // 10000
+    return int(store.transaction(lambda c: c.exec_driver_sql("SHOW server_version_num").scalar_one())) // 10000
 
 
 def _tool_major(path: Path) -> int:

@@ -31,7 +31,7 @@ def _text(max_len: int, required: bool = True):
     return conv
 
 
-def _check(fn, allowed: str, *, empty=..., what: str = "is not valid"):
+def _check(fn, allowed: str, *, empty: object = ..., what: str = "is not valid"):
     """A converter from a validation function; ``empty`` (when given) is the value of an empty cell."""
     def conv(s: str):
         s = s.strip()

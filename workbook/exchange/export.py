@@ -80,9 +80,12 @@ def _readme(names: bool | None = None) -> list[str]:
 
 def _write_xlsx(parts: dict[str, list[list]], path: Path, names: bool | None = None) -> None:
     import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet, the active one
     ws.title = "README"
     ws.column_dimensions["A"].width = 120
     for i, line in enumerate(_readme(names), start=1):
@@ -90,8 +93,8 @@ def _write_xlsx(parts: dict[str, list[list]], path: Path, names: bool | None = N
     for name, rows in parts.items():
         ws = wb.create_sheet(name)
         for j, col in enumerate(COLUMNS[name], start=1):
-            ws.cell(1, j, col).font = openpyxl.styles.Font(bold=True)
-            ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = 60 if col == "text" else 18
+            ws.cell(1, j, col).font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(j)].width = 60 if col == "text" else 18
         for i, row in enumerate(rows, start=2):
             for j, x in enumerate(row, start=1):
                 cell = ws.cell(i, j, xlsx_escape(neutralise(x)) if isinstance(x, str) else x)

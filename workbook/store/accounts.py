@@ -256,7 +256,7 @@ class Accounts(StoreBase):
     def update_respondent(self, respondent: Respondent, *, name=None, role=None) -> Respondent:
         """Change a member's name or role (checked against the store first); the member as stored."""
         respondent = self._member(respondent)
-        values = {"updated_at": now()}
+        values: dict[str, object] = {"updated_at": now()}
         if name is not None:
             values["name"] = v.text(name, "name", max_len=120, required=True)
         if role is not None:

@@ -6,12 +6,15 @@ of it, and fictional districts added in bulk.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from ..content import codes
 from ..content.validation import MAX_PRIORITIES
 from . import schema
-from .base import StoreBase, now
+from .base import District, StoreBase, now
 
 t = schema.tables
 SESSION_PARTS = ("notes", "team_marks", "plan_areas", "action_items")
@@ -26,9 +29,26 @@ def _bulk(conn, table: sa.Table, rows: list[dict]) -> None:
 class Admin(StoreBase):
     """Data in and out of the workbook in bulk. Uses the accounts part's inserts for districts, sessions, members."""
 
+    if TYPE_CHECKING:  # what this part uses of the accounts part (:class:`~.accounts.Accounts`; Store has both)
+        def district(self, slug: str) -> District:
+            """The district with this slug, or NotFound."""
+            ...
+
+        @staticmethod
+        def _insert_district(conn, row: dict, *, synthetic: bool, stamp) -> int: ...
+
+        @staticmethod
+        def _insert_session(conn, district_id: int, label: str, held_on: dt.date, *, min_group_size: int,
+                            show_authors: bool, stamp, max_priorities: int = MAX_PRIORITIES,
+                            follows: int | None = None) -> int: ...
+
+        @staticmethod
+        def _insert_respondent(conn, session_id: int, name: str, role: str, *, token: str, stamp) -> int: ...
+
     def count_districts(self) -> int:
         """How many districts the store holds."""
-        return self.transaction(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.districts)).scalar())
+        return self.transaction(lambda c: c.execute(sa.select(sa.func.count()).select_from(t.districts))
+                                .scalar_one())
 
     def session_rows(self, session_id: int) -> dict[str, list]:
         """Every row of one session, read in one transaction, as rows with the tables' column names.
@@ -69,8 +89,12 @@ class Admin(StoreBase):
             stamp = now()
             sid = session_id
             if sid is None:
+                if session is None:
+                    raise TypeError("import_rows needs session_id, or session: the fields of a new session")
                 did = district_id
                 if did is None:
+                    if district is None:
+                        raise TypeError("import_rows needs district_id, or district: the fields of a new district")
                     did = self._insert_district(conn, district, synthetic=False, stamp=stamp)
                 sid = self._insert_session(conn, did, session["label"], session["held_on"],
                                            min_group_size=session["min_group_size"],

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import sqlalchemy as sa
 
 from ..content import validation as v
 from . import schema
 from .base import Respondent, Session, StoreBase, now
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 t = schema.tables
 
@@ -16,6 +21,11 @@ class Marks(StoreBase):
 
     Writes re-check the member (``_member``) or the facilitator's code (``_facilitator``) of the accounts part.
     """
+
+    if TYPE_CHECKING:  # what this part uses of the accounts part (:class:`~.accounts.Accounts`; Store has both)
+        def _member(self, respondent: Respondent, session_id: int | None = None) -> Respondent: ...
+
+        def _facilitator(self, session: Session, code: str | None) -> Session: ...
 
     # ------------------------------------------------------------ what changed
     def session_stamp(self, session_id: int) -> tuple:
@@ -75,7 +85,7 @@ class Marks(StoreBase):
              .order_by(t.respondents.c.id, t.spectrum_marks.c.spectrum_id))
         rows = self.transaction(lambda c: c.execute(q).all())
         cols = ["respondent_id", "name", "role", "spectrum", "current", "aspiration", "updated_at"]
-        frame = pd.DataFrame(rows, columns=cols)
+        frame = pd.DataFrame(rows, columns=pd.Index(cols))
         frame[["current", "aspiration"]] = frame[["current", "aspiration"]].astype(float)
         return frame
 
@@ -122,7 +132,7 @@ class Marks(StoreBase):
         rows = self.transaction(lambda c: c.execute(sa.select(
             t.team_marks.c.spectrum_id.label("spectrum"), t.team_marks.c.current, t.team_marks.c.aspiration)
             .where(t.team_marks.c.session_id == session_id)).all())
-        return pd.DataFrame(rows, columns=["spectrum", "current", "aspiration"]).astype(
+        return pd.DataFrame(rows, columns=pd.Index(["spectrum", "current", "aspiration"])).astype(
             {"current": float, "aspiration": float})
 
     # ------------------------------------------------------------ notes
@@ -146,7 +156,8 @@ class Marks(StoreBase):
              .select_from(t.notes.outerjoin(t.respondents, t.respondents.c.id == t.notes.c.respondent_id))
              .where(t.notes.c.session_id == session_id).order_by(t.notes.c.question_id, t.notes.c.respondent_id))
         rows = self.transaction(lambda c: c.execute(q).all())
-        return pd.DataFrame(rows, columns=["respondent_id", "name", "role", "question_id", "text", "updated_at"])
+        return pd.DataFrame(rows, columns=pd.Index(["respondent_id", "name", "role", "question_id", "text",
+                                                    "updated_at"]))
 
     def note(self, session_id: int, question_id: str, respondent: Respondent | None = None) -> str:
         """A free-text answer (the team's agreed one when ``respondent`` is None); empty if none was saved."""
@@ -162,7 +173,8 @@ class Marks(StoreBase):
     def desired_outcomes(self, session_id: int) -> list[str]:
         """The team's agreed desired outcomes, in order (empty entries dropped)."""
         notes = self.notes(session_id)
-        rows = notes[(notes["respondent_id"] == 0) & notes["question_id"].str.startswith("outcome.")].copy()
+        team = (notes["respondent_id"] == 0) & notes["question_id"].str.startswith("outcome.")
+        rows = cast("pd.DataFrame", notes[team]).copy()  # rows picked by a boolean mask: a frame
         rows["n"] = rows["question_id"].str.split(".").str[1].astype(int)
         return [x for x in rows.sort_values("n")["text"] if x.strip()]
 
@@ -170,4 +182,3 @@ class Marks(StoreBase):
         """Save the team's desired outcome number ``index`` (1 to :attr:`MAX_OUTCOMES`)."""
         index = v.integer(index, "outcome number", 1, self.MAX_OUTCOMES)
         self.save_note(session_id, f"outcome.{index}", text)
-

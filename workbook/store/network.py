@@ -72,8 +72,8 @@ class Network(StoreBase):
                       .subquery())
             q = q.where(s.c.id.in_(sa.select(latest.c.sid)))
         rows = self.transaction(lambda c: c.execute(q).all())
-        frame = pd.DataFrame(rows, columns=["district", "session_id", "held_on", "respondent_id", "role", "spectrum",
-                                            "current", "aspiration"])
+        frame = pd.DataFrame(rows, columns=pd.Index(["district", "session_id", "held_on", "respondent_id", "role",
+                                                     "spectrum", "current", "aspiration"]))
         frame[["current", "aspiration"]] = frame[["current", "aspiration"]].astype(float)
         return frame
 
@@ -128,7 +128,7 @@ class Network(StoreBase):
             else:
                 medians = dict(_parse_medians(medians))
             out.append({"district": r[0], "session_id": sid, "members": members, "medians": medians})
-        table = pd.DataFrame([r[:width] for r in rows], columns=list(_DISTRICT_COLUMNS)).set_index("slug")
+        table = pd.DataFrame([r[:width] for r in rows], columns=pd.Index(_DISTRICT_COLUMNS)).set_index("slug")
         return table, out
 
     def district_table(self):
@@ -137,7 +137,7 @@ class Network(StoreBase):
 
         q = sa.select(*[t.districts.c[name] for name in _DISTRICT_COLUMNS])
         rows = self.transaction(lambda conn: conn.execute(q).all())
-        return pd.DataFrame(rows, columns=list(_DISTRICT_COLUMNS)).set_index("slug")
+        return pd.DataFrame(rows, columns=pd.Index(_DISTRICT_COLUMNS)).set_index("slug")
 
 
 _CHUNK = 500  # session ids per IN (...) list

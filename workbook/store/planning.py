@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from ..content import validation as v
 from ..content.errors import InvalidInput, NotFound
 from . import schema
-from .base import StoreBase, now
+from .base import Respondent, Session, StoreBase, now
 
 t = schema.tables
 
 
 class Planning(StoreBase):
     """Step 1 and Step 2. Writes re-check the member or the facilitator's code like the rest of the store."""
+
+    if TYPE_CHECKING:  # what this part uses of the accounts part (:class:`~.accounts.Accounts`; Store has both)
+        def _member(self, respondent: Respondent, session_id: int | None = None) -> Respondent: ...
+
+        def _facilitator(self, session: Session, code: str | None) -> Session: ...
 
     # ------------------------------------------------------------ conditions for scale (Step 1)
 
@@ -56,7 +63,8 @@ class Planning(StoreBase):
              .where(t.respondents.c.session_id == session_id)
              .order_by(t.respondents.c.id, t.condition_marks.c.condition_id))
         rows = self.transaction(lambda c: c.execute(q).all())
-        frame = pd.DataFrame(rows, columns=["respondent_id", "name", "role", "condition", "rating", "priority"])
+        frame = pd.DataFrame(rows, columns=pd.Index(["respondent_id", "name", "role", "condition", "rating",
+                                                     "priority"]))
         frame["rating"] = frame["rating"].astype(float)
         frame["priority"] = frame["priority"].astype(bool)
         return frame
@@ -161,6 +169,5 @@ class Planning(StoreBase):
         q = q.order_by(t.action_items.c.condition_id, t.action_items.c.horizon, t.action_items.c.position,
                        t.action_items.c.id)
         rows = self.transaction(lambda c: c.execute(q).all())
-        return pd.DataFrame(rows, columns=["id", "condition", "horizon", "position", "text", "timeline", "owner",
-                                           "done", "deleted", "review_on"])
-
+        return pd.DataFrame(rows, columns=pd.Index(["id", "condition", "horizon", "position", "text", "timeline",
+                                                    "owner", "done", "deleted", "review_on"]))
