@@ -9,6 +9,8 @@ spectrum, current, aspiration`` (marks 1-5, NaN where not marked).
 
 from __future__ import annotations
 
+from typing import cast
+
 from ._lazy import np, pd  # pandas loads on first use: a member's page never needs it
 from .content.frameworks import SPECTRUM_IDS
 
@@ -21,7 +23,7 @@ def _ordered(index) -> list[str]:
 
 def pathway(marks: pd.DataFrame, respondent_id: int) -> pd.DataFrame:
     """One member's pathway: a frame indexed by spectrum id (all seven) with current and aspiration."""
-    mine = marks[marks["respondent_id"] == respondent_id].set_index("spectrum")[list(FIELDS)]
+    mine = cast("pd.DataFrame", marks[marks["respondent_id"] == respondent_id].set_index("spectrum")[list(FIELDS)])
     return mine.reindex(list(SPECTRUM_IDS)).astype(float)
 
 
@@ -45,12 +47,13 @@ def gaps(path: pd.DataFrame) -> pd.DataFrame:
     """:func:`ranked_gaps` for a pathway frame (index spectrum; columns current, aspiration)."""
     frame = path.reindex(columns=list(FIELDS))
     rows = ranked_gaps(frame["current"].to_dict(), frame["aspiration"].to_dict())
-    return pd.DataFrame(rows, columns=["spectrum", "current", "aspiration", "gap", "size"])
+    return pd.DataFrame(rows, columns=pd.Index(["spectrum", "current", "aspiration", "gap", "size"]))
 
 
 def progress(path: pd.DataFrame) -> int:
     """How many spectra this member has marked both now and aspiration on."""
-    return int(path.reindex(columns=list(FIELDS)).notna().all(axis=1).sum())
+    both = cast("pd.Series", path.reindex(columns=list(FIELDS)).notna().all(axis=1))  # a Series, with axis=1
+    return int(both.sum())
 
 
 def members_with_marks(marks: pd.DataFrame, field: str = "current") -> int:
@@ -91,7 +94,7 @@ def summary(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
     rows = []
     for sid in SPECTRUM_IDS:
         rows.append(_describe(values[(spectra == sid) & ~np.isnan(values)]))
-    out = pd.DataFrame(rows, columns=["n", "median", "mean", "q1", "q3", "min", "max"],
+    out = pd.DataFrame(rows, columns=pd.Index(["n", "median", "mean", "q1", "q3", "min", "max"]),
                        index=pd.Index(list(SPECTRUM_IDS), name="spectrum"))
     out["n"] = out["n"].astype(int)
     out["iqr"] = out["q3"] - out["q1"]
@@ -112,8 +115,8 @@ def alignment(marks: pd.DataFrame, field: str = "current") -> dict:
     spectrum ids (several when tied). Spectra marked by fewer than two members have no
     spread and are left out; with nobody to compare, both lists are empty.
     """
-    table = summary(marks, field)[["n", "iqr", "range"]]
-    table = table[table["n"] >= 2]
+    table = cast("pd.DataFrame", summary(marks, field)[["n", "iqr", "range"]])
+    table = cast("pd.DataFrame", table[table["n"] >= 2])
     if table.empty:
         return {"table": table, "most": [], "least": []}
     key = list(zip(table["iqr"].round(9), table["range"].round(9)))
@@ -169,7 +172,7 @@ def critical_gaps(notes: pd.DataFrame, question_id: str = "rg2.critical") -> dic
     """How many members named each spectrum as their most critical gap (Reflection Guide 2, Q3), in guide order."""
     if notes.empty:
         return {}
-    named = notes[(notes["question_id"] == question_id) & (notes["respondent_id"] != 0)]
+    named = cast("pd.DataFrame", notes[(notes["question_id"] == question_id) & (notes["respondent_id"] != 0)])
     counts = named["text"].value_counts()
     return {s: int(counts[s]) for s in SPECTRUM_IDS if s in counts.index}
 
@@ -202,8 +205,8 @@ def fold_roles(marks: pd.DataFrame, min_group: int) -> pd.DataFrame:
         return marks
     members = marks.drop_duplicates("respondent_id")
     groups = role_groups(members["role"], min_group)
-    out = marks.assign(role=marks["role"].map(groups))
-    return out[out["role"].notna()].reset_index(drop=True)
+    out = marks.assign(role=cast("pd.Series", marks["role"]).map(groups))
+    return cast("pd.DataFrame", out[out["role"].notna()]).reset_index(drop=True)
 
 
 def role_medians(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
@@ -211,7 +214,7 @@ def role_medians(marks: pd.DataFrame, field: str = "current") -> pd.DataFrame:
     values = marks[field].to_numpy(dtype=float, na_value=np.nan)
     present = ~np.isnan(values) & marks["role"].notna().to_numpy()
     if not present.any():
-        return pd.DataFrame(columns=list(SPECTRUM_IDS), dtype=float)
+        return pd.DataFrame(columns=pd.Index(list(SPECTRUM_IDS)), dtype=float)
     roles = marks["role"].to_numpy()[present]
     spectra = marks["spectrum"].to_numpy()[present]
     values = values[present]
@@ -246,7 +249,8 @@ def role_differences(marks: pd.DataFrame, field: str = "current", medians: pd.Da
         high = max(marked, key=lambda i: col[i])  # max keeps the first of equal values too, as idxmax
         rows.append({"spectrum": spectrum, "roles": len(marked), "low_role": roles[low], "low": col[low],
                      "high_role": roles[high], "high": col[high], "difference": col[high] - col[low]})
-    frame = pd.DataFrame(rows, columns=["spectrum", "roles", "low_role", "low", "high_role", "high", "difference"])
+    frame = pd.DataFrame(rows, columns=pd.Index(["spectrum", "roles", "low_role", "low", "high_role", "high",
+                                                 "difference"]))
     if frame.empty:
         return frame
     frame["order"] = [SPECTRUM_IDS.index(s) for s in frame["spectrum"]]
@@ -263,12 +267,12 @@ def survey_benchmark(marks: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
     and ``side``: where the team sits relative to the surveyed systems' median
     ('left', 'right', 'same' or '' when the team has no mark).
     """
-    team = summary(marks, "current")[["n", "median", "mean"]].rename(
+    team = cast("pd.DataFrame", summary(marks, "current")[["n", "median", "mean"]]).rename(
         columns={"n": "team_n", "median": "team_median", "mean": "team_mean"})
     ref = survey.set_index("spectrum") if "spectrum" in survey.columns else survey
     ref = ref.reindex(list(SPECTRUM_IDS))
-    out = team.join(ref[["n", "median", "mean", "share_left", "share_mid", "share_right"]].rename(
-        columns={"n": "survey_n", "median": "survey_median", "mean": "survey_mean"}))
+    shares = cast("pd.DataFrame", ref[["n", "median", "mean", "share_left", "share_mid", "share_right"]])
+    out = team.join(shares.rename(columns={"n": "survey_n", "median": "survey_median", "mean": "survey_mean"}))
     out["difference"] = out["team_median"] - out["survey_median"]
     out["side"] = np.select([out["difference"] < 0, out["difference"] > 0, out["difference"] == 0],
                             ["left", "right", "same"], default="")
@@ -282,7 +286,7 @@ def district_pathways(marks: pd.DataFrame, field: str = "current") -> pd.DataFra
     """
     data = marks.dropna(subset=[field])
     if data.empty:
-        return pd.DataFrame(columns=list(SPECTRUM_IDS), dtype=float)
+        return pd.DataFrame(columns=pd.Index(list(SPECTRUM_IDS)), dtype=float)
     table = data.pivot_table(index="district", columns="spectrum", values=field, aggfunc="median")
     return table.reindex(columns=list(SPECTRUM_IDS))
 
@@ -304,7 +308,8 @@ def peers(pathways: pd.DataFrame, district: str, k: int = 5, segments: pd.DataFr
     counted = diff.notna().sum(axis=1)
     rms = np.sqrt((diff ** 2).sum(axis=1, min_count=1) / counted.replace(0, np.nan))
     frame = pd.DataFrame({"district": others.index, "distance": rms.values, "spectra": counted.values})
-    frame = frame[frame["spectra"] > 0].sort_values(["distance", "district"]).head(k).reset_index(drop=True)
+    frame = cast("pd.DataFrame", frame[frame["spectra"] > 0]).sort_values(["distance", "district"]).head(k) \
+        .reset_index(drop=True)
     if segments is not None and district in segments.index:
         mine = segments.loc[district]
         frame["shared"] = [
@@ -378,7 +383,7 @@ def movement(before: pd.DataFrame, after: pd.DataFrame, min_group) -> dict:
 def condition_matrix(cmarks: pd.DataFrame, condition_ids: list[str]) -> pd.DataFrame:
     """Members x conditions ratings (rows labelled by member, columns in framework order)."""
     if cmarks.empty:
-        return pd.DataFrame(columns=condition_ids, dtype=float)
+        return pd.DataFrame(columns=pd.Index(condition_ids), dtype=float)
     table = cmarks.pivot_table(index="member", columns="condition", values="rating", aggfunc="first")
     return table.reindex(columns=condition_ids)
 
@@ -401,9 +406,10 @@ def condition_summary(cmarks: pd.DataFrame, condition_ids: list[str], layer_of: 
             here = conditions == cid
             n, med, mean, q1, q3, low, high = _describe(ratings[here & rated])
             rows.append((n, med, mean, q3 - q1, high - low, int(priority[here].sum())))
-    out = pd.DataFrame(rows, columns=["n", "median", "mean", "iqr", "range", "votes"],
+    out = pd.DataFrame(rows, columns=pd.Index(["n", "median", "mean", "iqr", "range", "votes"]),
                        index=pd.Index(condition_ids, name="condition"))
-    out.insert(0, "layer", [layer_of[c] for c in condition_ids])
+    layers = [layer_of[c] for c in condition_ids]
+    out.insert(0, "layer", layers)  # pyright: ignore[reportArgumentType]  # pandas' annotation leaves out lists
     for col in ("n", "votes"):
         out[col] = out[col].astype(int)
     for col in ("median", "mean", "iqr", "range"):
@@ -488,7 +494,7 @@ SEGMENT_ORDER = {"kind": tuple(KIND_LABELS.values()), "size": SIZE_BANDS[1],
 
 def _band(values, edges, labels, upper_closed: bool = False):
     """Each value's band label (None where the value is missing or not a number)."""
-    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    numbers = cast("pd.Series", pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")).to_numpy(dtype=float)
     if upper_closed:  # (edges[0]..edges[1]], (edges[1]..edges[2]] ...; below edges[0] the first band
         where = np.where(numbers < edges[0], 0, 1 + np.searchsorted(edges[1:], numbers, side="left"))
     else:
@@ -526,9 +532,9 @@ def network_pathways(marks: pd.DataFrame, min_members: int = 1, min_marks: int =
     keeps: never fewer than the network's minimum group), else it is left empty.
     """
     marked = marks.dropna(subset=["current"])
-    counts = marked.groupby("district")["respondent_id"].nunique()
-    keep = counts[counts >= min_members].index
-    table = district_pathways(marks[marks["district"].isin(keep)])
+    counts = cast("pd.Series", marked.groupby("district")["respondent_id"].nunique())
+    keep = cast("pd.Series", counts[counts >= min_members]).index
+    table = district_pathways(cast("pd.DataFrame", marks[cast("pd.Series", marks["district"]).isin(keep)]))
     if min_marks > 1 and not table.empty:
         per_spectrum = marked.pivot_table(index="district", columns="spectrum", values="current", aggfunc="count")
         per_spectrum = per_spectrum.reindex(index=table.index, columns=table.columns).fillna(0)
@@ -547,7 +553,7 @@ def summary_pathways(summaries: list[dict], min_members: int = 1) -> pd.DataFram
                   key=lambda s: s["district"])
     index = pd.Index([s["district"] for s in kept], name="district", dtype=object)
     if not kept:
-        return pd.DataFrame(index=index, columns=list(SPECTRUM_IDS), dtype=float)
+        return pd.DataFrame(index=index, columns=pd.Index(list(SPECTRUM_IDS)), dtype=float)
     return pd.DataFrame.from_records([s["medians"] for s in kept], index=index, columns=list(SPECTRUM_IDS),
                                      coerce_float=True).astype(float)
 

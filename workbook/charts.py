@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Callable
+from typing import ParamSpec, Protocol, TypeGuard, cast
 
 import plotly.graph_objects as go
 
@@ -51,7 +53,8 @@ def _pruned(obj):
 @functools.cache
 def _template() -> dict:
     """The default plotly template (a plain dict), which ``go.Figure`` puts into every figure's layout."""
-    return go.Figure().layout.template.to_plotly_json()
+    layout = cast("go.Layout", go.Figure().layout)  # plotly's properties are not annotated
+    return cast("go.layout.Template", layout.template).to_plotly_json()
 
 
 _UNDRAWN_SUBPLOTS = ("geo", "map", "mapbox", "scene", "ternary")  # the workbook draws no maps, 3D or ternary plots
@@ -141,17 +144,30 @@ class Spec(dict):
         """The figure as plotly's JSON (``plotly.io.to_json`` of :meth:`figure`), without building the figure."""
         from plotly.io.json import to_json_plotly
 
-        return json.loads(to_json_plotly(self.plain()))
+        # a str: the None pyright infers is the fall-through after plotly's engine checks, which never runs
+        return json.loads(cast("str", to_json_plotly(self.plain())))
 
 
-def _builder(build):
+_P = ParamSpec("_P")
+
+
+class _Builder(Protocol[_P]):
+    """A chart builder's public form: called, the validated ``go.Figure``; ``.spec`` is the builder itself."""
+
+    spec: Callable[_P, Spec]
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> go.Figure: ...
+
+
+def _builder(build: Callable[_P, Spec]) -> _Builder[_P]:
     """A chart builder's public form: the validated ``go.Figure``; ``.spec`` is ``build`` itself (a :class:`Spec`)."""
     @functools.wraps(build)
-    def figure(*args, **kwargs) -> go.Figure:
+    def figure(*args: _P.args, **kwargs: _P.kwargs) -> go.Figure:
         return build(*args, **kwargs).figure()
 
-    figure.spec = build
-    return figure
+    public = cast("_Builder[_P]", figure)  # the function, typed with the attribute set next
+    public.spec = build
+    return public
 
 
 def _trace(kind: str, **props) -> dict:
@@ -242,7 +258,7 @@ def two_lines(label: str, width: int = 16) -> str:
     return " ".join(words[:best]) + "<br>" + " ".join(words[best:])
 
 
-def _marked(value) -> bool:
+def _marked(value) -> TypeGuard[float]:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
@@ -342,7 +358,9 @@ def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> 
         line = next(t for t in fig.data if t.name == name)
         line.update(x=xs, text=texts)
     marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
-    fig.layout.annotations = [a for a in fig.layout.annotations if a.xref != "paper" or not marked]
+    layout = cast("go.Layout", fig.layout)  # plotly's properties are not annotated
+    annotations = cast("tuple[go.layout.Annotation, ...]", layout.annotations)
+    layout.annotations = [a for a in annotations if a.xref != "paper" or not marked]
     return fig
 
 
@@ -382,7 +400,7 @@ def team_pathways(spectra, marks: pd.DataFrame, median: pd.DataFrame, agreed: pd
                                           line=dict(width=3, color=style["color"])))
             fig.add_trace(marks_)
             narrow(fig, traces={len(fig.data) - 1: dict(marker=dict(size=14))})  # a phone: clear of pole names
-    if marks.empty and median.isna().all().all():
+    if marks.empty and cast("pd.Series", median.isna().all()).all():
         _empty(fig, "Nobody has charted a pathway yet")
     _legend_below(fig, rows=3)
     return fig
@@ -494,7 +512,8 @@ def survey(spectra, bench: pd.DataFrame, title: str | None = "Your team and the 
     shares = []
     for s, (_, row) in zip(spectra, b.iterrows()):
         parts = [f"{lab}: {row[col]:g}%" for lab, col in ((s.left.plain_label, "share_left"), ("middle", "share_mid"),
-                                                          (s.right.plain_label, "share_right")) if pd.notna(row[col])]
+                                                          (s.right.plain_label, "share_right"))
+                 if pd.notna(cast("float", row[col]))]
         shares.append("<br>".join(parts) if parts else "no distribution given in the report")
     fig.add_trace(_trace("scatter", x=b["survey_median"].to_numpy(), y=dims, mode="markers", name="Survey median",
                          marker=dict(symbol="square", size=13, color=theme.SURVEY), customdata=shares,
@@ -632,7 +651,7 @@ def _rating_colour(value) -> str:
         return "#E4E7EB"
     from plotly.colors import sample_colorscale
 
-    return sample_colorscale(theme.RATING_SCALE, [(float(value) - 1) / 4])[0]
+    return cast("str", sample_colorscale(theme.RATING_SCALE, [(float(value) - 1) / 4])[0])  # colortype "rgb"
 
 
 @_builder
@@ -701,7 +720,7 @@ def condition_spread(csum: pd.DataFrame, names: dict, title: str | None = "Where
 @_builder
 def votes(csum: pd.DataFrame, names: dict, title: str | None = "Priority votes") -> Spec:
     """Horizontal bars of the priority votes each voted condition received, coloured by layer, most at the top."""
-    data = csum[csum["votes"] > 0].sort_values("votes")
+    data = cast("pd.DataFrame", csum[csum["votes"] > 0]).sort_values("votes")
     fig = Spec(_base_layout(title, 80 + 30 * max(len(data), 1)))
     fig.add_trace(_trace("bar", x=data["votes"].to_numpy(), y=[names[c] for c in data.index], orientation="h",
                          marker=dict(color=[theme.LAYER_COLOURS[layer] for layer in data["layer"]]),
@@ -789,13 +808,14 @@ def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
     Members who marked the same value are piled up (:func:`stacked`), so the chart shows as many markers per
     row as members marked it; the team's median is a vertical line across its row (it hides no marker).
     """
-    data = marks[marks["spectrum"] == spectrum.id]
+    data = cast("pd.DataFrame", marks[marks["spectrum"] == spectrum.id])
     fig = Spec(dict(height=height, font=dict(family=theme.FONT, size=22, color=theme.INK),
                     paper_bgcolor=theme.PAPER, plot_bgcolor=theme.PAPER,
                     margin=dict(l=170, r=30, t=90, b=60), showlegend=False,
                     title=dict(text=f"Q{spectrum.number} · {spectrum.dimension}", x=0, font=dict(size=30))))
     rows = (("current", theme.NOW_STYLE, "Now", 1.0), ("aspiration", theme.ASPIRATION_STYLE, "Aspiration", 0.0))
-    most = max([int(data[f].dropna().value_counts().max()) for f, *_ in rows if data[f].notna().any()] or [1])
+    columns = {f: cast("pd.Series", data[f]) for f, *_ in rows}
+    most = max([int(columns[f].dropna().value_counts().max()) for f, *_ in rows if columns[f].notna().any()] or [1])
     per_row = max(3, math.ceil(most / 5))  # at most five lines a pile: a big team widens its piles instead
     dx = min(0.13, 0.4 / per_row)
     size = 15 if per_row <= 3 else max(8, int(15 * 3 / per_row))
@@ -817,10 +837,11 @@ def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
     fig.update_yaxes(range=[-0.55, 1.55], tickvals=[0, 1], ticktext=["Aspiration", "Now"], fixedrange=True,
                      showgrid=False, zeroline=False, automargin=True)
     # the poles' names above the two ends of the scale, inside the chart (a tick label at 5 would overflow it)
-    poles = [dict(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor, showarrow=False,
-                  text=label, font=dict(size=size_, color=theme.MUTED))
-             for x, anchor, label, size_ in ((0.6, "left", spectrum.left.plain_label, 20),
-                                             (5.4, "right", spectrum.right.plain_label, 20))]
+    poles: list[dict] = [
+        dict(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor, showarrow=False,
+             text=label, font=dict(size=size_, color=theme.MUTED))
+        for x, anchor, label, size_ in ((0.6, "left", spectrum.left.plain_label, 20),
+                                        (5.4, "right", spectrum.right.plain_label, 20))]
     fig.update_layout(shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5,
                                    line=dict(color=theme.RULE, width=1))], annotations=poles,
                       margin=dict(l=20, r=30, t=110, b=50))
@@ -832,7 +853,7 @@ def spectrum_dots(spectrum, marks: pd.DataFrame, height: int = 430) -> Spec:
                           font=dict(size=12, color=theme.MUTED)) for p in poles]),
         traces={i: dict(marker=dict(size=max(6, size * 2 // 3))) for i in range(len(fig.data))
                 if fig.data[i].get("mode") == "markers"})
-    if data[["current", "aspiration"]].isna().all().all():
+    if cast("pd.Series", cast("pd.DataFrame", data[["current", "aspiration"]]).isna().all()).all():
         _empty(fig, "Nobody has marked this spectrum yet")
     return fig
 

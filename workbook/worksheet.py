@@ -60,6 +60,8 @@ def worksheet_html(content=None, priorities: int = MAX_PRIORITIES) -> str:
 
     rg1 = [f"<section><h1>{esc(g1.title)}</h1>{who}"]
     for section in g1.sections:
+        if section.title is None:  # optional in the model; the worksheet heads each of Guide 1's sections with it
+            raise ValueError(f"Reflection Guide 1's section {section.id!r} has no title for the worksheet to print")
         rg1.append(f"<h2>{esc(section.title)}</h2>")
         # numbered within each category, as the guide prints them
         rg1 += [f"<p><strong>{number}. {esc(q.text)}</strong></p>{_lines()}"

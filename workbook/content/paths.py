@@ -22,7 +22,7 @@ def _folder(name: str, marker: str) -> Path:
     here = CHECKOUT / name
     if (CHECKOUT / "pyproject.toml").is_file() and (here / marker).exists():
         return here
-    return Path(str(files("workbook").joinpath("_bundled", name)))
+    return Path(str(files("workbook").joinpath("_bundled").joinpath(name)))  # one name a call, as Traversable has it
 
 
 def data_dir() -> Path:

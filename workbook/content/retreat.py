@@ -281,9 +281,11 @@ def progress(store, session, content=None) -> dict[str, tuple[int | None, int]]:
         elif s.counts in ("now", "aspiration"):
             done = _all_marked(marks, "current" if s.counts == "now" else "aspiration")
         elif s.counts == "ratings":
+            assert cmarks is not None  # read above: the steps count ratings
             rated = cmarks.dropna(subset=["rating"]).groupby("respondent_id")["condition"].nunique()
             done = set(rated[rated >= n_conditions].index)
         elif s.counts == "priority":
+            assert cmarks is not None  # read above: the steps count priorities
             done = set(cmarks.loc[cmarks["priority"], "respondent_id"])
         else:  # pragma: no cover - a step naming a count this module does not know is a programming error
             raise ValueError(f"step {s.id!r} counts {s.counts!r}")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any, cast
 
 import pandas as pd
 
 from .. import analysis
 from ..content.render import bullet_list, counted, date_text, esc
+
+
+def _records(frame: pd.DataFrame) -> Iterable[Any]:
+    """``frame.itertuples()``: named tuples, the columns as attributes (pandas annotates them as plain tuples)."""
+    return frame.itertuples()
 
 
 def charted_text(charted: int, joined: int, min_group: int = 1) -> str:
@@ -52,10 +59,11 @@ def agreement_text(content, table: pd.DataFrame) -> str:
     rows, numbers = [], []
     for sid, r in table.iterrows():
         name = esc(content.spectrum(sid).dimension)
-        cells = "".join(f"<td class='{words.get(r[f + '_words'], '')}'>{esc(r[f + '_words'])}</td>"
-                        for f in ("current", "aspiration", "gap"))
+        said = [cast("str", r[f + "_words"]) for f in ("current", "aspiration", "gap")]
+        cells = "".join(f"<td class='{words.get(w, '')}'>{esc(w)}</td>" for w in said)
         rows.append(f"<tr><th scope='row'>{name}</th>{cells}</tr>")
-        nums = "".join("<td>—</td>" if pd.isna(r[f + "_iqr"]) else f"<td>{r[f + '_iqr']:g} / {r[f + '_range']:g}</td>"
+        nums = "".join("<td>—</td>" if pd.isna(cast("float", r[f + "_iqr"]))
+                       else f"<td>{r[f + '_iqr']:g} / {r[f + '_range']:g}</td>"
                        for f in ("current", "aspiration", "gap"))
         numbers.append(f"<tr><th scope='row'>{name}</th>{nums}</tr>")
     head = ("<thead><tr><th scope='col'>Spectrum</th><th scope='col'>Where we are now</th>"
@@ -126,7 +134,7 @@ def survey_text(content, bench: pd.DataFrame) -> str:
     rows = []
     for sid, r in bench.iterrows():
         s = content.spectrum(sid)
-        team = "—" if pd.isna(r["team_median"]) else f"{r['team_median']:g}"
+        team = "—" if pd.isna(cast("float", r["team_median"])) else f"{r['team_median']:g}"
         row = survey.get(sid)
         rows.append(f"<tr><th scope='row'>{esc(s.dimension)}</th><td>{team}</td><td>{r['survey_median']:g}</td>"
                     f"<td>{r['survey_mean']:g}</td><td>{pct(row.top_priority if row else None)}</td>"
@@ -149,10 +157,10 @@ def answers_html(content, notes: pd.DataFrame, labels: dict) -> str:
         if getattr(q, "kind", "question") == "instruction":
             parts.append(instruction_html(q))
             continue
-        rows = notes[(notes["question_id"] == f"rg2.{q.id}") & (notes["respondent_id"] != 0)
-                     & (notes["text"].str.len() > 0)]
+        rows = cast("pd.DataFrame", notes[(notes["question_id"] == f"rg2.{q.id}") & (notes["respondent_id"] != 0)
+                                          & (notes["text"].str.len() > 0)])
         items = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
-                        f"{esc(r.text)}</li>" for r in rows.itertuples())
+                        f"{esc(r.text)}</li>" for r in _records(rows))
         parts.append(f"<h3>{esc(q.text)}</h3>" + (f"<ul>{items}</ul>" if items else
                                                     "<p class='wb-muted'>No answers yet.</p>"))
     return "".join(parts)
@@ -246,7 +254,7 @@ def last_time_html(content, before: pd.DataFrame, now: pd.DataFrame, earlier) ->
     ``earlier``: the followed session (its label and date head the column).
     """
     head = f"Agreed last time ({esc(earlier.label)}, {date_text(earlier.held_on)})"
-    if before.empty or before[["current", "aspiration"]].isna().all().all():
+    if before.empty or cast("pd.Series", cast("pd.DataFrame", before[["current", "aspiration"]]).isna().all()).all():
         return (f"<p class='wb-muted'>This session follows up {esc(earlier.label)} "
                 f"({date_text(earlier.held_on)}), where the team recorded no agreed marks.</p>")
     b = before.set_index("spectrum")
@@ -276,11 +284,12 @@ def plan_table(content, rows: pd.DataFrame) -> str:
     horizons = content.framework.horizons
     labels = {h.id: h.label for h in horizons}
     order = {h.id: i for i, h in enumerate(horizons)}
-    rows = rows.assign(_order=rows["horizon"].map(order)).sort_values(["_order", "position"], kind="stable")
+    rows = rows.assign(_order=cast("pd.Series", rows["horizon"]).map(order)) \
+        .sort_values(["_order", "position"], kind="stable")
     reviews = rows["review_on"] if "review_on" in rows else [None] * len(rows)
     body = "".join(f"<tr><td>{esc(labels.get(r.horizon, r.horizon))}</td><td>{esc(r.text)}</td>"
                    f"<td>{esc(r.timeline)}</td><td>{esc(r.owner)}</td><td>{date_text(_day(day))}</td>"
-                   f"<td>{'done' if r.done else ''}</td></tr>" for r, day in zip(rows.itertuples(), reviews))
+                   f"<td>{'done' if r.done else ''}</td></tr>" for r, day in zip(_records(rows), reviews))
     return ("<table class='wb-table'><thead><tr><th scope='col'>Horizon</th><th scope='col'>Action</th>"
             "<th scope='col'>Timeline</th><th scope='col'>Who is responsible</th><th scope='col'>Review on</th>"
             f"<th scope='col'>Status</th></tr></thead><tbody>{body}</tbody></table>")
@@ -308,7 +317,7 @@ def plan_html(content, areas: list, items: pd.DataFrame, level: int = 4) -> str:
         area = content.plan_area(aid)
         whole = "Whole layer: " if aid in layers else ""
         out.append(f"<h{level}>{whole}{esc(area.name)}</h{level}>"
-                   + plan_table(content, items[items["condition"] == aid]))
+                   + plan_table(content, cast("pd.DataFrame", items[items["condition"] == aid])))
     return "".join(out) + review_dates(items)
 
 
