@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import cast
 
 import anywidget
 import ipywidgets as w
@@ -279,7 +280,8 @@ def plain(obj) -> dict:
     """A figure or a part of one as plain JSON (numpy arrays and dates converted as plotly does)."""
     from plotly.io.json import to_json_plotly
 
-    return json.loads(to_json_plotly(obj))
+    # a str: plotly's function checks its engine first, so the implicit None at its end is never reached
+    return json.loads(cast(str, to_json_plotly(obj)))
 
 
 def figure_json(fig) -> dict:

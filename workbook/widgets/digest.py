@@ -119,7 +119,7 @@ def chart_data(widget) -> dict | None:
         return None
     traces = [{k: v for k, v in trace.items() if k not in _TRACE_NOISE} for trace in spec.get("data") or []]
     title = ((spec.get("layout") or {}).get("title") or {}).get("text")
-    return canonical({"title": title, "data": traces})
+    return {"title": canonical(title), "data": canonical(traces)}
 
 
 def kind_of(widget) -> str:

@@ -68,8 +68,10 @@ class Identity(w.VBox):
             fn(self.member)
 
     def _ready(self) -> None:
+        member = self.member
+        assert member is not None  # called once the member exists (__init__ and begin)
         self.start.layout.display = "none"
-        url = app_link(self.notebook, district=self.district.slug, session=self.session.id, me=self.member.token)
+        url = app_link(self.notebook, district=self.district.slug, session=self.session.id, me=member.token)
         heartbeat.reopen_at(url)
         self.link.value = (
             "<div class='wb-notice'><strong>Your personal link</strong> brings back your answers on any device. "
@@ -81,5 +83,7 @@ class Identity(w.VBox):
         field = "name" if change["owner"] is self.name else "role"
 
         def save():
-            self.member = self.store.update_respondent(self.member, **{field: change["new"]})
+            member = self.member  # read when the save runs: a retried save updates the latest member
+            assert member is not None  # never None again once set
+            self.member = self.store.update_respondent(member, **{field: change["new"]})
         self.saver.save(("identity", field), save)

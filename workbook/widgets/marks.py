@@ -155,6 +155,10 @@ class MarkSlider(anywidget.AnyWidget):
     intro = traitlets.Unicode("", help="HTML drawn above the mark (a spectrum card's question and notes)").tag(
         sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
+    # set by a page that tells its marks apart by them (the team's agreed marks): the spectrum and the field
+    # (``current`` or ``aspiration``) the mark records; plain attributes, never sent to the browser
+    spectrum_id: str
+    field: str
 
     @traitlets.validate("value")
     def _check_value(self, proposal):

@@ -87,7 +87,8 @@ class Page(w.VBox):
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
+        if bundle is not None:  # None only for a widget without a view; a VBox has one
+            bundle["text/plain"] = repr(self)
         return bundle
 
 

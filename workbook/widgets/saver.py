@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Protocol
 
 import ipywidgets as w
 
@@ -30,7 +31,14 @@ def retry_delay(attempt: int, first: float = FIRST_RETRY, cap: float = LAST_RETR
     return min(cap, first * 2 ** min(attempt, 32))
 
 
-def call_later(delay: float, fn: Callable[[], None]):
+class Handle(Protocol):
+    """A scheduled retry that can still be called off (``asyncio.TimerHandle``, or a test's stand-in)."""
+
+    def cancel(self) -> object:
+        """Call the retry off."""
+
+
+def call_later(delay: float, fn: Callable[[], None]) -> asyncio.TimerHandle | None:
     """Run ``fn`` after ``delay`` seconds on the running event loop (the kernel's); a handle with ``cancel()``.
 
     Outside a running loop (a script, a notebook run by papermill after its last cell) there is nobody to
@@ -53,7 +61,7 @@ class Saver:
     and not kept. ``schedule(delay, fn)`` runs the retries (default: the kernel's event loop).
     """
 
-    def __init__(self, schedule: Callable[[float, Callable[[], None]], object] | None = None,
+    def __init__(self, schedule: Callable[[float, Callable[[], None]], Handle | None] | None = None,
                  first_retry: float = FIRST_RETRY, last_retry: float = LAST_RETRY):
         self.status = status()
         self.retry = w.Button(description="Try saving again", layout=w.Layout(display="none"))
@@ -65,7 +73,7 @@ class Saver:
         self.next_retry: float | None = None  # seconds until the automatic retry waiting now
         self._schedule = schedule or call_later
         self._first, self._last = first_retry, last_retry
-        self._timer = None
+        self._timer: Handle | None = None
         self.widget = w.HBox([self.status, self.retry], layout=w.Layout(align_items="center"))
         self.widget.add_class("wb-saver")  # the page's own status for changes still in the browser goes here
 
@@ -125,14 +133,20 @@ class Saver:
         self.next_retry = None
 
 
+class NoteArea(w.Textarea):
+    """A text box for the answer to one question, which ``question_id`` names (the note it is saved as)."""
+
+    question_id: str
+
+
 def team_answer(store, session_id: int, saver: Saver, question_id: str, label: str,
                 placeholder: str = "The team's answer…", height: str = "80px") -> w.VBox:
     """A labelled text box for one of the team's agreed answers, saved as it is typed.
 
     ``children[1]`` is the text box; it carries ``question_id``.
     """
-    area = w.Textarea(value=store.note(session_id, question_id), placeholder=placeholder,
-                      layout=w.Layout(width="100%", height=height))
+    area = NoteArea(value=store.note(session_id, question_id), placeholder=placeholder,
+                    layout=w.Layout(width="100%", height=height))
     area.question_id = question_id
     area.observe(lambda c: saver.save(("note", question_id),
                                       lambda: store.save_note(session_id, question_id, c["new"])), "value")

@@ -28,7 +28,15 @@ NAMES_LABEL = ("Include members' names in the Excel and CSV files: anyone the fi
                "answered what")
 
 
-def session_downloads(store, session, content) -> w.VBox:
+class Downloads(w.VBox):
+    """The facilitator's Downloads box (:func:`session_downloads`): its buttons by kind, the names box, the link."""
+
+    buttons: dict[str, w.Button]  # by kind: summary, summary_pdf, xlsx, zip, sheet
+    names: w.Checkbox
+    out: w.HTML
+
+
+def session_downloads(store, session, content) -> Downloads:
     """The facilitator's Downloads box: the team summary (HTML, PDF), the responses (Excel, CSV), the worksheet.
 
     The responses show members as 'Member 1', 'Member 2' ... when the session hides names; a checkbox, shown only
@@ -94,13 +102,13 @@ def session_downloads(store, session, content) -> w.VBox:
     csvzip.on_click(lambda _b: click("zip"))
     sheet.on_click(lambda _b: click("sheet"))
     privacy = (" Members appear as Member 1, Member 2 … unless you tick the box." if hides_names else "")
-    box = w.VBox([w.HTML("<h2>Downloads</h2><p class='wb-muted'>The <strong>team summary</strong>: one printable "
-                         "page of what the team decided (agreed marks, priorities, the plan with owners and review "
-                         "dates), no member named. All of this session's responses as Excel or CSV (the same format "
-                         f"the import reads).{privacy} A printable worksheet for teams that start on paper. Charts "
-                         "download as SVG from the camera icon above each chart.</p>"),
-                  w.HBox([summary_page, summary_print], layout=w.Layout(flex_flow="row wrap")),
-                  w.HBox([excel, csvzip, sheet], layout=w.Layout(flex_flow="row wrap")), names, out])
+    box = Downloads([w.HTML("<h2>Downloads</h2><p class='wb-muted'>The <strong>team summary</strong>: one "
+                            "printable page of what the team decided (agreed marks, priorities, the plan with owners "
+                            "and review dates), no member named. All of this session's responses as Excel or CSV (the "
+                            f"same format the import reads).{privacy} A printable worksheet for teams that start on "
+                            "paper. Charts download as SVG from the camera icon above each chart.</p>"),
+                     w.HBox([summary_page, summary_print], layout=w.Layout(flex_flow="row wrap")),
+                     w.HBox([excel, csvzip, sheet], layout=w.Layout(flex_flow="row wrap")), names, out])
     box.add_class("wb-card")
     box.buttons = {"summary": summary_page, "summary_pdf": summary_print, "xlsx": excel, "zip": csvzip,
                    "sheet": sheet}
