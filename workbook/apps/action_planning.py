@@ -17,7 +17,7 @@ from ..store import Store
 from ..widgets.access import open_app
 from ..widgets.page import Page, card, esc, header, message
 from ..widgets.restoring import Restoring
-from ..widgets.saver import Saver
+from ..widgets.saver import NoteArea, Saver
 from ..widgets.sharing import session_downloads
 
 TITLE = "Action planning"
@@ -98,8 +98,8 @@ class AreaPlan(w.VBox):
 
         def area(key, label, height="70px"):
             qid = f"plan.{condition.id}.{key}"
-            box = w.Textarea(value=store.note(sid, qid), layout=w.Layout(width="100%", height=height),
-                             placeholder="The team's answer…")
+            box = NoteArea(value=store.note(sid, qid), layout=w.Layout(width="100%", height=height),
+                           placeholder="The team's answer…")
             box.question_id = qid
             box.observe(plan.on_note, "value")
             self.areas.append(box)

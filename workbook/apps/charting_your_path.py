@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import ipywidgets as w
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
@@ -12,13 +14,16 @@ from ..content import render
 from ..html.pathway import gap_list
 from ..store import Respondent, Store
 from ..widgets.access import open_app
-from ..widgets.chart import PlotView
+from ..widgets.chart import Chart, PlotView
 from ..widgets.identity import Identity
 from ..widgets.marks import MarkSlider
 from ..widgets.page import Page, esc, header, html, shared, vbox
 from ..widgets.restoring import Restoring
 from ..widgets.room import RoomLine
-from ..widgets.saver import Saver
+from ..widgets.saver import NoteArea, Saver
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 TITLE = "Charting Your Path"
 LEDE = (
@@ -74,6 +79,12 @@ def last_time_line(earlier, agreed: dict) -> str:
             f"then: {' and '.join(what)}. Mark where you see it today.</p>")
 
 
+def _annotations(fig: go.Figure) -> int:
+    """How many annotations ``fig``'s layout has (the empty-state hint among them)."""
+    layout = cast("go.Layout", fig.layout)  # plotly's properties are not annotated
+    return len(cast("tuple[go.layout.Annotation, ...]", layout.annotations))
+
+
 class SpectrumCard(w.VBox):
     """One spectrum: its question and poles, the expandable content, the now slider and the aspiration slider.
 
@@ -99,7 +110,7 @@ class SpectrumCard(w.VBox):
             if self._second_pass is not None:
                 self._second_pass()
             if self._aspiration is None:
-                self.add_aspiration()
+                return self.add_aspiration()
         return self._aspiration
 
     @property
@@ -132,9 +143,9 @@ class ChartingYourPath(Page):
         self.restoring = Restoring()  # the page's own updates are not saved
         spectra = content.spectra
         self.cards = [SpectrumCard(s, self.second_pass) for s in spectra]
-        self._chart = None
-        self.current = {s.id: None for s in spectra}
-        self.aspiration_marks = {s.id: None for s in spectra}
+        self._chart: go.Figure | None = None
+        self.current: dict[str, float | None] = {s.id: None for s in spectra}
+        self.aspiration_marks: dict[str, float | None] = {s.id: None for s in spectra}
 
         self.identity = Identity(store, district, session, PAGE, self.saver, member,
                                  verb="Start charting")
@@ -145,7 +156,7 @@ class ChartingYourPath(Page):
         self.pass_ = "now"
         self._marked = (0, 0)  # spectra marked now, aspirations marked
         self.plot = PlotView()
-        if hasattr(self.plot, "fit"):
+        if isinstance(self.plot, Chart):
             self.plot.fit = 0.4  # stays in view above the cards on a tablet
         # the second pass (aspiration sliders, gap list, most critical gap and Q3) is built when the member
         # gets there (second_pass): the page opens with fewer widgets for the browser to make before the chart
@@ -270,6 +281,7 @@ class ChartingYourPath(Page):
         The second pass is built if it is not yet.
         """
         self.second_pass()
+        assert self._second is not None  # second_pass() has built it
         by_id = {box.children[1].question_id: box for box in self._first + self._second
                  if isinstance(box, w.VBox) and isinstance(box.children[1], w.Textarea)}
         return [by_id[NOTE_PREFIX + q.id] for q in self._questions.values() if q.kind == "question"]
@@ -289,8 +301,8 @@ class ChartingYourPath(Page):
     # ---------------------------------------------------------------- identity
     def _question_box(self, q) -> w.VBox:
         """A guide question's answer box (an instruction takes none: it opens its pass, see :func:`pass_note`)."""
-        area = w.Textarea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
-                          style=shared(TextStyle), disabled=self.member is None)
+        area = NoteArea(placeholder="Your thoughts…", layout=shared(w.Layout, width="100%", height="90px"),
+                        style=shared(TextStyle), disabled=self.member is None)
         area.question_id = NOTE_PREFIX + q.id
         area.observe(self._on_note, "value")
         label = html(f"<label><strong>{esc(q.text)}</strong></label>")
@@ -376,10 +388,10 @@ class ChartingYourPath(Page):
             if self._second is not None:
                 self._link([card.aspiration for card in self.cards], "Aspiration")
         else:
-            hints = len(self._chart.layout.annotations)
+            hints = _annotations(self._chart)
             charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
             moved = [i for i, t in enumerate(self._chart.data) if t.name in ("Now", "Aspiration")]
-            self.plot.show(self._chart, traces=moved, layout=len(self._chart.layout.annotations) != hints)
+            self.plot.show(self._chart, traces=moved, layout=_annotations(self._chart) != hints)
         self._marked = (sum(v is not None for v in self.current.values()),
                         sum(v is not None for v in self.aspiration_marks.values()))
         self._status()
@@ -395,6 +407,7 @@ class ChartingYourPath(Page):
 
     def _link(self, sliders, line: str) -> None:
         """The browser moves a point as soon as its slider moves; the kernel's redraw confirms it."""
+        assert self._chart is not None  # linked once the chart is drawn (_redraw, second_pass)
         trace = next(i for i, t in enumerate(self._chart.data) if t.name == line)
         for point, (card, slider) in enumerate(zip(self.cards, sliders, strict=True)):
             self.plot.link(slider, trace, point, charts.point_texts(card.spectrum, slider.min, slider.max, slider.step))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import ipywidgets as w
 import pandas as pd
 
@@ -235,10 +237,11 @@ class ConditionsTeam(Page):
         content, fw = self.content, self.content.framework
         self.session = self.store.session(self.session.id)
         cmarks, csum, names = condition_frames(self.store, content, self.session, self.session.show_authors)
-        members = cmarks.dropna(subset=["rating"])["respondent_id"].nunique()
+        # a column is a Series (pandas types a frame's [] as a Series or a frame)
+        members = cast(pd.Series, cmarks.dropna(subset=["rating"])["respondent_id"]).nunique()
         self.summary.value = (f"<span role='status'><strong>{counted(members, 'member')}</strong> "
                               f"{'has' if members == 1 else 'have'} rated the conditions.</span>")
-        medians = {c: (None if pd.isna(m) else float(m)) for c, m in csum["median"].items()}
+        medians = {c: (None if pd.isna(m) else float(m)) for c, m in cast(pd.Series, csum["median"]).items()}
         self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment"))
         self.rings_key.value = rings_key(fw, medians)
         matrix = analysis.condition_matrix(cmarks, list(csum.index))

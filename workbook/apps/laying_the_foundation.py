@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 import ipywidgets as w
 
 from .. import analysis, charts
@@ -15,7 +18,7 @@ from ..widgets.identity import Identity
 from ..widgets.page import Page, esc, header
 from ..widgets.restoring import Restoring
 from ..widgets.room import RoomLine
-from ..widgets.saver import Saver, team_answer
+from ..widgets.saver import NoteArea, Saver, team_answer
 
 TITLE = "Laying the Foundation"
 PAGE = "laying_the_foundation.ipynb"
@@ -43,8 +46,14 @@ def numbered(number: int, question) -> str:
     return f"{number}. {esc(question.text)}"
 
 
-def _area(value: str = "", height: str = "80px", placeholder: str = "Your answer…") -> w.Textarea:
-    return w.Textarea(value=value, placeholder=placeholder, layout=w.Layout(width="100%", height=height))
+def _area(value: str = "", height: str = "80px", placeholder: str = "Your answer…") -> NoteArea:
+    return NoteArea(value=value, placeholder=placeholder, layout=w.Layout(width="100%", height=height))
+
+
+class OutcomeText(w.Text):
+    """The box of one of the team's desired outcomes; ``index`` is its number (1-based), as the store keeps it."""
+
+    index: int
 
 
 class FoundationMember(Page):
@@ -108,8 +117,9 @@ class FoundationTeam(Page):
             for number, q in enumerate(section.questions, start=1):
                 qid = f"rg1.{q.id}"
                 rows = notes[(notes["question_id"] == qid) & (notes["respondent_id"] != 0) & (notes["text"] != "")]
+                # named tuples, which pandas types as plain ones
                 said = "".join(f"<li><span class='wb-muted'>{esc(labels.get(r.respondent_id, 'Member'))}:</span> "
-                               f"{esc(r.text)}</li>" for r in rows.itertuples())
+                               f"{esc(r.text)}</li>" for r in cast(Iterable[Any], rows.itertuples()))
                 area = _area(store.note(session.id, qid), placeholder="The team's agreed answer…")
                 area.question_id = qid
                 area.observe(self._on_note, "value")
@@ -120,8 +130,8 @@ class FoundationTeam(Page):
             card.add_class("wb-card")
             cards.append(card)
         outcomes = store.desired_outcomes(session.id)
-        self.outcomes = [w.Text(value=outcomes[i] if i < len(outcomes) else "", description=f"Outcome {i + 1}",
-                                layout=w.Layout(width="100%"), continuous_update=False)
+        self.outcomes = [OutcomeText(value=outcomes[i] if i < len(outcomes) else "", description=f"Outcome {i + 1}",
+                                     layout=w.Layout(width="100%"), continuous_update=False)
                          for i in range(store.MAX_OUTCOMES)]
         for i, box in enumerate(self.outcomes, start=1):
             box.index = i

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 import ipywidgets as w
 import pandas as pd
 
@@ -90,8 +93,9 @@ class NetworkOverview(Page):
                               f"{counted(len(self.pathways), 'district')} (a district shows once {MIN_MEMBERS} "
                               "members have charted a pathway).</p>")
         shown = self.pathways.loc[chosen.union([slug]) if slug else chosen]
-        self.plot.show(charts.network(self.content.spectra, shown, highlight=slug,
-                                      peers=list(peer_table.get("district", []))))
+        # the column, or the default: pandas' get() reads as possibly None
+        peers = cast(Iterable[str], peer_table.get("district", []))
+        self.plot.show(charts.network(self.content.spectra, shown, highlight=slug, peers=list(peers)))
         self.peers.value = peers_html(self.table, peer_table, slug)
         if slug:
             figure, note = movement_figure(self.store, self.content, slug, self.min_members, self.latest.get(slug))
@@ -108,9 +112,9 @@ def peers_html(table: pd.DataFrame, peer_table: pd.DataFrame, slug: str | None) 
         return "<h2>Most similar peers</h2><p class='wb-muted'>Pick a district to see its nearest peers.</p>"
     if peer_table.empty:
         return "<h2>Most similar peers</h2><p class='wb-muted'>No other district to compare with.</p>"
-    rows = "".join(
+    rows = "".join(  # named tuples, which pandas types as plain ones
         f"<tr><th scope='row'>{esc(table.loc[r.district, 'name'])}</th><td>{r.distance:.2f}</td>"
-        f"<td>{esc(r.shared or '—')}</td></tr>" for r in peer_table.itertuples())
+        f"<td>{esc(r.shared or '—')}</td></tr>" for r in cast(Iterable[Any], peer_table.itertuples()))
     return (f"<h2>Most similar peers of {esc(table.loc[slug, 'name'])}</h2><table class='wb-table'><thead><tr>"
             "<th scope='col'>District</th><th scope='col'>Distance (0 = same pathway)</th><th scope='col'>Segments "
             f"in common</th></tr></thead><tbody>{rows}</tbody></table>")

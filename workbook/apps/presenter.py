@@ -12,7 +12,7 @@ from ..content import retreat
 from ..links import app_link
 from ..store import Store
 from ..widgets.access import open_app
-from ..widgets.chart import PlotView
+from ..widgets.chart import Chart, PlotView
 from ..widgets.live import Live
 from ..widgets.page import Page, esc
 from ..widgets.sharing import qr_svg
@@ -97,7 +97,7 @@ class Presenter(Page):
                                        layout=w.Layout(width="auto"))
         self.refresh_button.on_click(lambda _b: self.draw())
         self.plot = PlotView()
-        if hasattr(self.plot, "fill"):
+        if isinstance(self.plot, Chart):
             self.plot.fill = 56  # the chart fills the projector's first screen, its one-line caption under it
         self.plot.add_class("wb-present-chart")
         self.caption = w.HTML()

@@ -58,6 +58,12 @@ def _minutes_text(total: int) -> str:
     return f"{total} minutes ({hours} h {minutes:02d} min)" if hours else f"{total} minutes"
 
 
+class StepMinutes(w.BoundedIntText):
+    """A step's minutes in the list; ``step_id`` names the step."""
+
+    step_id: str
+
+
 class RunOfShow(Page):
     """The facilitator's run of show for one session (needs the facilitator's code)."""
 
@@ -67,14 +73,14 @@ class RunOfShow(Page):
         saved = self._read_setting("minutes") or {}
         self.minutes = {}
         self.rows, self.row_text, self.go_buttons = {}, {}, {}
-        list_children = [html("<h2>The day</h2>")]
+        list_children: list[w.Widget] = [html("<h2>The day</h2>")]
         part = None
         for s in retreat.STEPS:
             if s.part != part:
                 part = s.part
                 list_children.append(html(f"<p class='wb-ros-part'>{esc(part)}</p>"))
-            box = w.BoundedIntText(value=int(saved.get(s.id, s.minutes)), min=1, max=240, description="",
-                                   tooltip=f"Minutes for {s.title}", layout=w.Layout(width="4.6em"))
+            box = StepMinutes(value=int(saved.get(s.id, s.minutes)), min=1, max=240, description="",
+                              tooltip=f"Minutes for {s.title}", layout=w.Layout(width="4.6em"))
             box.step_id = s.id
             box.observe(self._minutes_changed, "value")
             self.minutes[s.id] = box
@@ -222,6 +228,7 @@ class RunOfShow(Page):
             self.opens.value = self.detail.value = ""
             self.follow_up.layout.display = "none"
             return
+        assert at is not None  # the step exists (current), so it has a place in the day
         number = at + 1
         self.heading.value = (f"<p class='wb-ros-part'>{esc(current.part)}</p>"
                               f"<h2>Step {number} of {len(retreat.STEPS)}: {esc(current.title)}</h2>")
@@ -235,7 +242,7 @@ class RunOfShow(Page):
         self.detail.value = self._detail_html(current)
         self.follow_up.layout.display = None if current.id == retreat.STEPS[-1].id else "none"
 
-    def _opens_html(self, s) -> str:
+    def _opens_html(self, s: retreat.Step) -> str:
         d, se = self.district, self.session
         parts = []
         if s.app:
@@ -252,7 +259,7 @@ class RunOfShow(Page):
                          "(facilitator's link: keep it to yourself).</p>")
         return "".join(parts)
 
-    def _detail_html(self, s) -> str:
+    def _detail_html(self, s: retreat.Step) -> str:
         out = [f"<h3>What members do</h3><p>{esc(s.does)}</p>"]
         told = retreat.instructions(self.content, s)
         if told:

@@ -204,7 +204,9 @@ class TeamPathways(Page):
 
     def _last_time_name(self) -> str:
         """The name of last time's agreed marks on the chart, as on a member's: 'Agreed last time (label, date)'."""
-        return f"Agreed last time ({self.earlier.label}, {render.date_text(self.earlier.held_on)})"
+        earlier = self.earlier
+        assert earlier is not None  # asked for a follow-up only
+        return f"Agreed last time ({earlier.label}, {render.date_text(earlier.held_on)})"
 
     def _draw_pathways(self) -> None:
         agreed = self.store.team_marks(self.session.id)
@@ -224,7 +226,7 @@ class TeamPathways(Page):
             + "Large open markers: the marks the team agreed on."
             + (" Grey dashed line: the marks the team agreed last time (circles now, diamonds should be)."
                if before is not None and not before.empty else "") + "</p>")
-        if self.earlier is not None:
+        if self.earlier is not None and before is not None:  # refresh() reads before for a follow-up
             self.last_time.value = last_time_html(self.content, before, agreed, self.earlier)
         # the visual the guide's last questions look back at: the team's pathway (median, agreed marks)
         self.outcomes_plot.show(charts.team_pathways(self.content.spectra, self.marks.iloc[0:0], median, agreed,
