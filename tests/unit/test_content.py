@@ -171,6 +171,18 @@ def test_question_kind_is_validated(tmp_path):
     assert "'question' or 'instruction'" in message, message
 
 
+def test_a_guide_1_section_without_a_title_is_refused_with_its_id(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root)
+    _edit_yaml("reflection_guides.yaml", lambda raw: raw["guide_1"]["sections"][1].pop("title"))(root)
+    section = yaml.safe_load((DATA / "reflection_guides.yaml").read_text(encoding="utf-8"))["guide_1"]["sections"][1]
+    with pytest.raises(ContentError) as info:
+        load_content(root)
+    message = str(info.value)
+    assert "reflection_guides.yaml" in message and "every section needs a title" in message, message
+    assert f"{section['id']} has none" in message, message
+
+
 def test_guide_question_ids_are_unique(content):
     for guide in (content.guides.guide_1, content.guides.guide_2):
         ids = [q.id for q in guide.questions]

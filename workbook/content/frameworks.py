@@ -430,6 +430,16 @@ class ReflectionGuides(_Model):
     guide_2: Guide
     source_notes: list[str] = []
 
+    @model_validator(mode="after")
+    def _guide_1_sections_have_titles(self):
+        # Laying the Foundation is worked through section by section under the guide's headings (the page, the
+        # worksheet, the team view and the summary show them): a section without one has nowhere to appear
+        untitled = [s.id for s in self.guide_1.sections if not (s.title or "").strip()]
+        if untitled:
+            raise ValueError(f"guide_1: every section needs a title (its heading on the pages); "
+                             f"{', '.join(untitled)} has none")
+        return self
+
 
 class SurveyFigure(_Model):
     """The published survey's figures for one spectrum: n, median, mean, and shares by side and by priority."""
