@@ -21,9 +21,10 @@ Without them (no npm, no network at set-up) every page gets the full bundle: slo
 Voila's own page styles come as ``voila-style.js``, 340 KB of JavaScript that only inserts
 ``<style>`` elements; a browser runs it before it lays anything out. ``workbook serve`` turns it
 into a stylesheet once (:func:`install_style`, with Node.js: ``workbook/js/voila_style_css.js``) and
-the template links the stylesheet instead: the same rules in the same order, without the script.
-The stylesheet records the checksum of the script it was made from; made from another Voila's
-script, or without Node.js, it is not used and pages load the script as Voila does.
+the template links the stylesheet instead: the same rules in the same order, without the script, and
+without the rules the lab template's ``index.css`` linked after it repeats (the later copy of a rule wins
+anyway). The stylesheet records the checksums of the script and of ``index.css`` it was made from; made
+from another Voila's script, or without Node.js, it is not used and pages load the script as Voila does.
 """
 
 from __future__ import annotations
@@ -198,8 +199,86 @@ def install(template_dir: Path, cache: Path | None = None) -> dict[str, Path]:
 
 STYLE_JS = "voila-style.js"
 STYLE_CSS = "voila-style.css"
+LAB_CSS = "index.css"
 STYLE_SCRIPT = Path(__file__).with_name("js") / "voila_style_css.js"
 _STYLE_MARK = "/* made by workbook/js/voila_style_css.js from voila-style.js sha256="
+
+
+def lab_index_css() -> Path | None:
+    """The lab template's ``index.css`` the page links after Voila's styles (nbconvert's lab template), or None."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("nbconvert", "templates", "lab", "static"):
+        candidate = Path(folder) / LAB_CSS
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def top_level_rules(css: str) -> list[tuple[int, int, str | None]]:
+    """The stylesheet's top-level items as ``(start, end, key)``; ``key`` is None for anything but a style rule.
+
+    A style rule's key is its selector and declarations with runs of white space made one space. At-rules
+    (``@media``, ``@font-face``, ``@keyframes`` ...) and comments between items have no key: they are kept.
+    Strings and comments are skipped when braces are counted.
+    """
+    items: list[tuple[int, int, str | None]] = []
+    i, n, start, depth = 0, len(css), 0, 0
+    while i < n:
+        c = css[i]
+        if c == "/" and css.startswith("/*", i):
+            end = css.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if c in "\"'":
+            j = i + 1
+            while j < n and css[j] != c:
+                j += 2 if css[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                text = css[start:i + 1]
+                head = re.sub(r"/\*.*?\*/", "", text, flags=re.S).strip()
+                key = None if head.startswith("@") else " ".join(head.split())
+                items.append((start, i + 1, key))
+                start = i + 1
+        elif c == ";" and depth == 0:  # an at-statement (@charset, @import ...)
+            items.append((start, i + 1, None))
+            start = i + 1
+        i += 1
+    if start < n:
+        items.append((start, n, None))
+    return items
+
+
+def without_overridden_copies(css: str, later: str = "") -> str:
+    """``css`` without the style rules an identical rule later in ``css`` or in ``later`` repeats.
+
+    Of two identical rules (the same selector and the same declarations) the later one wins every property
+    they set, on every element they match: removing the earlier changes no element's style. Voila's styles
+    and the lab template's ``index.css`` (linked after them) share most of their rules; the copies in
+    Voila's are dropped. Rules inside at-rules (``@media`` ...) are left as they are.
+    """
+    rules = top_level_rules(css)
+    seen_later = {key for _s, _e, key in top_level_rules(later) if key}
+    drop = []
+    for start, end, key in reversed(rules):
+        if key is None:
+            continue
+        if key in seen_later:
+            drop.append((start, end))
+        else:
+            seen_later.add(key)
+    out, last = [], 0
+    for start, end in sorted(drop):
+        out.append(css[last:start])
+        last = end
+    out.append(css[last:])
+    return "".join(out)
 
 
 def voila_style_js() -> Path | None:
@@ -217,28 +296,41 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def style_current(static: Path, source: Path | None = None) -> bool:
-    """True when ``static/voila-style.css`` was made from the installed ``voila-style.js`` (``source``)."""
+def _mark(source: Path, lab: Path | None) -> str:
+    """The stylesheet's first line: the checksums of the script and of the lab stylesheet it was made against."""
+    return f"{_STYLE_MARK}{_digest(source)} index.css sha256={_digest(lab) if lab else 'none'} */\n"
+
+
+def style_current(static: Path, source: Path | None = None, lab: Path | None = None) -> bool:
+    """True when ``static/voila-style.css`` is made from the installed ``voila-style.js`` and ``index.css``.
+
+    ``source`` and ``lab`` name them when they are not the installed ones.
+    """
     source = source or voila_style_js()
+    lab = lab or lab_index_css()
     css = static / STYLE_CSS
     if source is None or not css.is_file():
         return False
     with css.open(encoding="utf-8", errors="replace") as fh:
         first = fh.readline()
-    return first.startswith(_STYLE_MARK) and first[len(_STYLE_MARK):].split(" ", 1)[0] == _digest(source)
+    return first == _mark(source, lab)
 
 
-def install_style(static: Path, source: Path | None = None, node: str = "node", timeout: float = 60) -> str:
+def install_style(static: Path, source: Path | None = None, node: str = "node", timeout: float = 60,
+                  lab: Path | None = None) -> str:
     """Make ``static/voila-style.css`` from Voila's ``voila-style.js`` unless it is current; what happened.
 
-    Never raises for a missing Node.js or a script it cannot read: the result says so, any stale
-    stylesheet is removed (so the template falls back to the script) and pages keep working.
+    The rules the lab template's ``index.css`` (``lab``, linked after it) repeats are left out
+    (:func:`without_overridden_copies`): about a third of Voila's styles, which the page would otherwise
+    download and parse twice. Never raises for a missing Node.js or a script it cannot read: the result
+    says so, any stale stylesheet is removed (so the template falls back to the script) and pages keep working.
     """
     source = source or voila_style_js()
+    lab = lab or lab_index_css()
     css = static / STYLE_CSS
     if source is None:
         return "voila-style.js not found: pages load Voila's styles as a script"
-    if style_current(static, source):
+    if style_current(static, source, lab):
         return "present"
     if css.exists():
         css.unlink()
@@ -251,7 +343,8 @@ def install_style(static: Path, source: Path | None = None, node: str = "node", 
         return "node timed out: pages load Voila's styles as a script"
     if done.returncode != 0 or not done.stdout.strip():
         return f"node could not read voila-style.js ({done.stderr.strip()[-200:]}): pages load it as a script"
-    write_atomic(css, f"{_STYLE_MARK}{_digest(source)} */\n{done.stdout}")
+    rules = without_overridden_copies(done.stdout, lab.read_text(encoding="utf-8") if lab else "")
+    write_atomic(css, _mark(source, lab) + rules)
     return "made"
 
 

@@ -194,3 +194,39 @@ def test_a_script_that_inserts_no_styles_is_reported_not_used(tmp_path):
     empty.write_text("// nothing\n")
     said = assets.install_style(tmp_path / "static", empty)
     assert "could not read" in said and not (tmp_path / "static" / assets.STYLE_CSS).exists()
+
+
+def test_a_rule_repeated_later_is_left_out_and_nothing_else():
+    """Of two identical rules the later wins every property on every element: only the earlier copy goes."""
+    first = ("/* head */\n.a { color: red; }\n.b {\n  color: blue;\n}\n"
+             "@media (max-width: 600px) { .a { color: red; } }\n.a { color: green; }\n.c { content: '}'; }\n"
+             ".d { margin: 0 }\n.d { margin: 0 }\n")
+    later = ".b { color: blue; }\n.a { color: red }\n"
+    out = assets.without_overridden_copies(first, later)
+    assert ".b {" not in out  # repeated by the later stylesheet (white space aside)
+    assert out.count(".d { margin: 0 }") == 1  # repeated within the same stylesheet: the later copy is kept
+    # kept: a rule the later sheet repeats with other declarations, whatever is inside an at-rule, a brace in a
+    # string, the comment
+    for kept in (".a { color: red; }\n", "@media (max-width: 600px) { .a { color: red; } }", ".a { color: green; }",
+                 ".c { content: '}'; }", "/* head */"):
+        assert kept in out, kept
+    assert "".join(first[s:e] for s, e, _k in assets.top_level_rules(first)) == first
+
+
+@needs_node
+def test_voilas_stylesheet_leaves_out_what_the_lab_stylesheet_repeats(tmp_path):
+    source, lab = assets.voila_style_js(), assets.lab_index_css()
+    assert source is not None and lab is not None
+    assert assets.install_style(tmp_path, source, lab=lab) == "made"
+    made = (tmp_path / assets.STYLE_CSS).read_text(encoding="utf-8")
+    repeated = {k for _s, _e, k in assets.top_level_rules(lab.read_text(encoding="utf-8")) if k}
+    kept = [k for _s, _e, k in assets.top_level_rules(made) if k]
+    assert kept and not repeated & set(kept)
+    assert len(kept) == len(set(kept))
+    # made against another index.css, it is made again
+    other = tmp_path / "other-index.css"
+    other.write_text(".only-here { color: red; }\n", encoding="utf-8")
+    assert not assets.style_current(tmp_path, source, other)
+    assert assets.install_style(tmp_path, source, lab=other) == "made"
+    assert assets.style_current(tmp_path, source, other)
+
