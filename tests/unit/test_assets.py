@@ -229,4 +229,3 @@ def test_voilas_stylesheet_leaves_out_what_the_lab_stylesheet_repeats(tmp_path):
     assert not assets.style_current(tmp_path, source, other)
     assert assets.install_style(tmp_path, source, lab=other) == "made"
     assert assets.style_current(tmp_path, source, other)
-
