@@ -85,6 +85,15 @@ def modules(root: Path = PACKAGE) -> dict[str, Path]:
     return {module_name(p, root): p for p in sorted(root.rglob("*.py")) if "__pycache__" not in p.parts}
 
 
+def source_of(node: ast.ImportFrom, package: str) -> str:
+    """The absolute name of the module a ``from ... import`` statement in ``package`` reads from."""
+    if not node.level:
+        return node.module or ""
+    base = package.split(".")
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
 def imports(path: Path, root: Path, known=None) -> list[tuple[int, str]]:
     """Every module ``path`` imports (absolute names, relative imports resolved), with its line.
 
@@ -99,12 +108,7 @@ def imports(path: Path, root: Path, known=None) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             out += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join([*base, node.module] if node.module else base)
-            else:
-                target = node.module or ""
+            target = source_of(node, package)
             for alias in node.names:
                 sub = f"{target}.{alias.name}"
                 out.append((node.lineno, sub if sub in known else target))

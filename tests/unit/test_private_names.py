@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.unit.test_layers import PACKAGE, module_name, modules
+from tests.unit.test_layers import PACKAGE, module_name, modules, source_of
 
 
 def _private(name: str) -> bool:
@@ -28,12 +28,7 @@ def private_uses(root: Path = PACKAGE) -> list[str]:
         bound: dict[str, str] = {}  # local name -> the workbook module it stands for
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package.split(".")
-                    base = base[: len(base) - (node.level - 1)]
-                    source = ".".join([*base, node.module] if node.module else base)
-                else:
-                    source = node.module or ""
+                source = source_of(node, package)
                 if source not in known:
                     continue
                 for alias in node.names:
