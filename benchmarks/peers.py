@@ -13,7 +13,8 @@ from ``PlotlyPlot.__javascript__``). For a like-for-like comparison with a page 
 ``panel_server(plotly_js=PATH)`` serves that file from the Panel server (``--static-dirs``) and points the model at
 it, so Panel loads the same bytes and no other plotly.js; ``compress=True`` makes the Panel server compress its
 responses as the workbook's server does (Tornado's ``compress_response``: ``panel serve`` has no option for it,
-so the server is started through a small launcher that passes it to Bokeh's Tornado application).
+so the server is started through a small launcher that passes it to Bokeh's Tornado application; its static
+files compressed once, then by Zopfli in the background, through the workbook's own ``CompressedOnce``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,27 @@ def _compressed(self, *args, **kwargs):
 
 
 bt.BokehTornado.__init__ = _compressed
+
+# static files compressed once per server, and by Zopfli once the worker has made the copy, as the workbook's
+# server does them (workbook/serve/voila_server.py's CompressedOnce, mixed into Bokeh's and Panel's handlers)
+import tornado.web
+from workbook.serve.voila_server import CompressedOnce
+
+_app_init = tornado.web.Application.__init__
+
+
+def _once(rule):
+    if isinstance(rule, tuple) and isinstance(rule[1], type) and issubclass(rule[1], tornado.web.StaticFileHandler) \
+            and not issubclass(rule[1], CompressedOnce):
+        return (rule[0], type("Once" + rule[1].__name__, (CompressedOnce, rule[1]), {}), *rule[2:])
+    return rule
+
+
+def _application(self, handlers=None, *args, **kwargs):
+    _app_init(self, [_once(rule) for rule in handlers or []], *args, **kwargs)
+
+
+tornado.web.Application.__init__ = _application
 from panel.command import main
 
 sys.argv = ["panel", *sys.argv[1:]]

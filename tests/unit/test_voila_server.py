@@ -231,6 +231,7 @@ def test_static_files_arrive_compressed_with_their_cache_policy_and_revalidate_w
 
     from tests.helpers import free_port
 
+    monkeypatch.setenv("WORKBOOK_GZIP_CACHE", str(tmp_path / "copies"))  # the worker's copies (gzip_cache.py)
     script = "window.workbook = " + "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; " * 400
     (tmp_path / "7155.voila.js").write_text(script)
     (tmp_path / "remoteEntry.c8c9eed2cdefdeac.js").write_text(script)

@@ -17,7 +17,8 @@ Pages load no MathJax (:func:`page_config`): the apps show no mathematics, and M
 largest piece of script a member page ran just before its chart was drawn.
 
 Responses are compressed (:func:`compress_responses`: the member page's 5.6 MB of scripts and styles travel
-as about a quarter of that) and static files carry a cache policy (:func:`cache_static`): a file whose URL
+as about a quarter of that; a static file is compressed once, and again smaller by Zopfli in the background,
+:mod:`workbook.serve.gzip_cache`) and static files carry a cache policy (:func:`cache_static`): a file whose URL
 names its version is kept for a year, any other is kept ten minutes and then revalidated (a 304), so a
 member who opens the page again loads little more than the page itself.
 """
@@ -32,6 +33,8 @@ import warnings
 from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import BytecodeCache
+
+from . import gzip_cache
 
 if TYPE_CHECKING:  # the mixins below are mixed into Tornado's static file handlers (with_cache_policy)
     from tornado.web import StaticFileHandler as _StaticBase
@@ -337,8 +340,9 @@ class CachePolicy(_StaticBase):
             self.clear_header("Expires")
 
 
-# a static file compressed once per server: (absolute path, modification time, size) -> its gzip bytes
-GZIPPED: dict[tuple[str, int, int], bytes] = {}
+# a static file compressed once per server: (absolute path, modification time, size) -> its gzip bytes, and
+# whether they are the worker's Zopfli copy (gzip_cache.py) or, until that is made, the server's own gzip
+GZIPPED: dict[tuple[str, int, int], tuple[bytes, bool]] = {}
 GZIP_LEVEL = 6  # Tornado's
 
 
@@ -401,10 +405,17 @@ class CompressedOnce(_StaticBase):
         if stat.st_size < GZipContentEncoding.MIN_LENGTH:
             return None
         key = (path, stat.st_mtime_ns, stat.st_size)
-        if key not in GZIPPED:
-            with open(path, "rb") as handle:
-                GZIPPED[key] = gzip.compress(handle.read(), GZIP_LEVEL, mtime=0)
-        return GZIPPED[key]
+        body, best = GZIPPED.get(key, (None, False))
+        if not best:
+            copy = gzip_cache.kept(path, stat)  # the worker's copy, once it is on disk
+            if copy is not None:
+                body, best = copy, True
+            elif body is None:
+                with open(path, "rb") as handle:
+                    body = gzip.compress(handle.read(), GZIP_LEVEL, mtime=0)
+                gzip_cache.WORKER.ask(path)
+            GZIPPED[key] = body, best
+        return body
 
 
 def with_cache_policy(handler: type) -> type:
