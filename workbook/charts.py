@@ -162,12 +162,42 @@ class _Builder(Protocol[_P]):
 def _builder(build: Callable[_P, Spec]) -> _Builder[_P]:
     """A chart builder's public form: the validated ``go.Figure``; ``.spec`` is ``build`` itself (a :class:`Spec`)."""
     @functools.wraps(build)
+    def spec(*args: _P.args, **kwargs: _P.kwargs) -> Spec:
+        return _labels_on_top(build(*args, **kwargs))
+
+    @functools.wraps(build)
     def figure(*args: _P.args, **kwargs: _P.kwargs) -> go.Figure:
-        return build(*args, **kwargs).figure()
+        return spec(*args, **kwargs).figure()
 
     public = cast("_Builder[_P]", figure)  # the function, typed with the attribute set next
-    public.spec = build
+    public.spec = spec
     return public
+
+
+def _labels_on_top(fig: Spec) -> Spec:
+    """The spectra's pole labels drawn last, above every pathway, each word ringed in the paper's colour.
+
+    A pathway marked near a pole runs from row to row through that pole's name; drawn under the lines, the
+    name was struck through (a phone's narrow chart most of all). The phone's rules (``layout.meta.narrow``)
+    name traces by their place, so each place follows its trace.
+    """
+    data = fig.data
+    at = next((i for i, t in enumerate(data) if t.get("name") == POLE_LABELS), None)
+    if at is None:
+        return fig
+    labels = data.pop(at)
+    data.append(labels)
+    _merge(labels.setdefault("textfont", {}), {"shadow": "auto"})
+    last = len(data) - 1
+
+    def moved(index: int) -> int:
+        return last if index == at else index - 1 if index > at else index
+
+    meta = fig.layout.get("meta")
+    if isinstance(meta, dict):
+        for rule in meta.get("narrow", []):
+            rule["traces"] = {str(moved(int(i))): t for i, t in rule.get("traces", {}).items()}
+    return fig
 
 
 def _trace(kind: str, **props) -> dict:

@@ -451,8 +451,33 @@ def test_network_box_over_districts_and_highlight(spectra, dims):
 def test_network_without_highlight(spectra):
     pathways = pd.DataFrame({s: [3.0] for s in SPECTRUM_IDS}, index=pd.Index(["only"], name="district"))
     fig = charts.network(spectra, pathways)
-    assert [type(t) for t in fig.data] == [go.Scatter, go.Scatter, go.Box]
-    assert list(fig.data[2].text) == ["only"] * 7
+    # the track, the district's box, then the pole labels on top
+    assert [type(t) for t in fig.data] == [go.Scatter, go.Box, go.Scatter]
+    assert list(fig.data[1].text) == ["only"] * 7
+
+
+def test_pole_labels_are_drawn_above_every_pathway_ringed_in_the_papers_colour(path_fig, spectra):
+    """A pathway marked near a pole runs through that pole's name: the name is drawn over it, with a halo."""
+    marks = {s.id: 4.5 for s in spectra}
+    for fig in (path_fig, charts.pathway(spectra, marks, {s.id: 1.5 for s in spectra})):
+        assert fig.data[-1].name == charts.POLE_LABELS
+        assert fig.data[-1].textfont.shadow == "auto"
+        # the phone's rules still reach the labels, and each other trace's rule its own trace
+        for rule in narrow_rules(fig):
+            for index, change in rule["traces"].items():
+                trace = fig.data[int(index)]
+                if "text" in change:
+                    assert trace.name == charts.POLE_LABELS and len(change["text"]) == len(trace.text)
+    team = charts.team_pathways(spectra, pd.DataFrame(columns=["respondent_id", "spectrum", "current", "aspiration"]),
+                                pd.DataFrame({"current": {s.id: 2.0 for s in spectra},
+                                              "aspiration": {s.id: 4.0 for s in spectra}}),
+                                agreed=pd.DataFrame({"spectrum": [s.id for s in spectra], "current": 2.0,
+                                                     "aspiration": 4.5}))
+    assert team.data[-1].name == charts.POLE_LABELS
+    sized = {int(i): c for rule in narrow_rules(team) for i, c in rule["traces"].items() if "marker" in c
+             and "text" not in c}
+    assert sized and all(team.data[i].name.startswith("Agreed") for i in sized), \
+        [team.data[i].name for i in sized]
 
 
 # ------------------------------------------------------------------ every figure

@@ -1,6 +1,7 @@
 """What runs when the workbook is served: the processes ``workbook serve`` and a convening start.
 
 - ``voila_server``: Voila with the workbook's template, compression, caching and the health page;
+- ``gzip_cache``: the worker that compresses static files again, smaller, in the background;
 - ``page_kernels``: member pages' kernels, forked from a warm template (``workbook.kernels``);
 - ``capacity``: how many pages a server carries, and the plain "busy" page beyond that;
 - ``balancer`` and ``convening``: HAProxy in front of several servers and PostgreSQL behind them.
