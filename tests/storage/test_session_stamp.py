@@ -44,6 +44,39 @@ def test_the_stamp_moves_with_each_kind_of_change_and_stays_put_otherwise(any_db
         store.dispose()
 
 
+def test_the_run_of_shows_stamp_also_moves_with_the_plan_and_the_team_views_stamp_does_not(any_db_url):
+    """The run of show counts Step 2's action items; the team views show no plan and are not redrawn for it."""
+    store = Store(any_db_url)
+    try:
+        codes = seed_demo(store)
+        sid = codes["session"]
+        session = store.session(sid)
+        code = session.facilitator_code
+        area = store_condition(store)
+        views, ros = [store.session_stamp(sid)], [store.session_stamp(sid, plan=True)]
+
+        def moved() -> tuple[bool, bool]:
+            views.append(store.session_stamp(sid))
+            ros.append(store.session_stamp(sid, plan=True))
+            return views[-1] != views[-2], ros[-1] != ros[-2]
+
+        assert moved() == (False, False)
+        store.set_plan_areas(session, code, [area])
+        assert moved() == (False, True)
+        item = store.add_action_item(session, code, area, "short", "Draft the vision with families (fictional)")
+        assert moved() == (False, True)
+        store.update_action_item(session, code, item, review_on="2027-02-01")
+        assert moved() == (False, True)
+        store.update_action_item(session, code, item, deleted=True)
+        assert moved() == (False, True)
+        store.update_action_item(session, code, item, deleted=False)
+        assert moved() == (False, True)
+        store.save_note(sid, "rg2.q1", "We lean slow.", store.add_respondent(sid, "Ny Fictional", "Teacher"))
+        assert moved() == (True, True)  # what the team views show moves both
+    finally:
+        store.dispose()
+
+
 def store_condition(store) -> str:
     from workbook.content.frameworks import load_content
 

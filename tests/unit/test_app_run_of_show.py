@@ -11,7 +11,7 @@ from tests.helpers import page_text
 from workbook import links
 from workbook.apps.run_of_show import RunOfShow, run_of_show
 from workbook.content import retreat
-from workbook.content.frameworks import SPECTRUM_IDS
+from workbook.content.frameworks import SPECTRUM_IDS, load_content
 from workbook.content.render import esc
 from workbook.demo import seed_demo
 from workbook.store import Store
@@ -195,3 +195,20 @@ def test_a_room_step_shows_what_the_team_has_recorded(store, codes):
     store.save_note(codes["session"], "rg2.t1", "Most aligned on pace.")
     assert page.live.poll() is True
     assert "answered 1 of 5 questions; agreed marks on 1 of 7 spectra" in page.live_count.value
+
+
+def test_step_2s_count_of_action_items_moves_as_the_plan_is_written_elsewhere(store, codes):
+    """The plan is written on Action planning (another page, another device): the count follows it."""
+    page = open_page(store, codes)
+    page.go("plan")
+    before = page.live_count.value
+    assert "action item" in before
+    session = store.session(codes["session"])
+    condition = load_content().conditions[0].id
+    items_before = len(store.action_items(codes["session"]))
+    item = store.add_action_item(session, codes["facilitator"], condition, "short", "Visit two schools (fictional)")
+    assert page.live.poll() is True
+    assert f"{items_before + 1} action item" in page.live_count.value
+    store.update_action_item(session, codes["facilitator"], item, deleted=True)
+    assert page.live.poll() is True
+    assert f"{items_before} action item" in page.live_count.value

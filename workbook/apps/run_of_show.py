@@ -155,7 +155,8 @@ class RunOfShow(Page):
 
     # ---------------------------------------------------------------- moving the room
     def _stamp(self):
-        return (self.store.session_stamp(self.session.id), self.store.current_step(self.session.id))
+        # the plan too: Step 2's line counts its action items
+        return (self.store.session_stamp(self.session.id, plan=True), self.store.current_step(self.session.id))
 
     def _changed(self) -> None:
         stamp = self.live.stamp

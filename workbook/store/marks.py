@@ -28,12 +28,15 @@ class Marks(StoreBase):
         def _facilitator(self, session: Session, code: str | None) -> Session: ...
 
     # ------------------------------------------------------------ what changed
-    def session_stamp(self, session_id: int) -> tuple:
+    def session_stamp(self, session_id: int, plan: bool = False) -> tuple:
         """A cheap fingerprint of what a session's team views show, in one round trip to the database.
 
         It changes whenever a member joins or edits their name or role, a mark, a rating, an answer or an
         agreed mark is saved or cleared, or the session's privacy settings change; the live views
-        (:mod:`workbook.widgets.live`) compare it every few seconds and redraw only when it moved.
+        (:mod:`workbook.widgets.live`) compare it every few seconds and redraw only when it moved. ``plan``:
+        it also changes with the action plan (its areas, and an action item added, edited, dated, deleted or
+        restored), for the run of show's count of the plan's items; the team views, which show no plan, are
+        not redrawn while the plan is written.
         """
         r, sm, cm, n, tm, s = t.respondents, t.spectrum_marks, t.condition_marks, t.notes, t.team_marks, t.sessions
         members = sa.select(r.c.id).where(r.c.session_id == session_id)
@@ -49,6 +52,9 @@ class Marks(StoreBase):
                    *count_and_latest(tm, tm.c.session_id == session_id),
                    sa.select(s.c.show_authors).where(s.c.id == session_id).scalar_subquery(),
                    sa.select(s.c.min_group_size).where(s.c.id == session_id).scalar_subquery()]
+        if plan:
+            columns += [*count_and_latest(t.plan_areas, t.plan_areas.c.session_id == session_id),
+                        *count_and_latest(t.action_items, t.action_items.c.session_id == session_id)]
         row = self.transaction(lambda c: c.execute(sa.select(*columns)).one())
         return tuple(str(x) if x is not None and not isinstance(x, (int, bool)) else x for x in row)
 
