@@ -184,6 +184,7 @@ def _child(request: dict, channel: _Channel, parent: int) -> None:
     code = 1
     try:
         os.setpgid(0, 0)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a kernel started on its own
         channel.sock.detach()  # the number is closed below; the object must never close it again once reused
         _close_inherited()
         null = os.open(os.devnull, os.O_RDONLY)
@@ -249,6 +250,9 @@ def serve(sock_fd: int, warm: str) -> None:
 
     It ends when the process that started it goes (the socket reads end-of-file).
     """
+    # a Ctrl+C in the terminal reaches the whole process group: stopping is the server's to do (the template
+    # ends when the server does), not a KeyboardInterrupt here with a traceback on the facilitator's console
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; IPython puts the kernel's cwd back
     # ipykernel reads JPY_PARENT_PID when it is imported: its kernels are the template's children

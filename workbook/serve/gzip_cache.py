@@ -129,6 +129,9 @@ WORKER = Worker()
 
 def main() -> int:
     """The worker: compress each path read from standard input, at the lowest CPU priority, until it closes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl+C in the server's terminal: the server ends, then this
     try:
         os.nice(19)
     except OSError:

@@ -1,0 +1,83 @@
+"""Stopping a room: Ctrl+C in the facilitator's terminal ends ``workbook serve`` at once, without a traceback.
+
+The server runs as ``make room`` runs it (a preheated pool, a page opened so the gzip worker runs), in a real
+terminal (a pseudo-terminal: Ctrl+C is the terminal's interrupt, sent to the whole foreground process group).
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import sys
+import time
+import urllib.request
+
+from tests.helpers import free_port
+from workbook import demo
+from workbook.store import Store
+
+
+def _read(fd: int, seconds: float, until: bytes | None = None, out: bytearray | None = None) -> tuple[bytes, bool]:
+    """What the terminal printed within ``seconds`` (or until ``until`` appears); whether it closed."""
+    out = out if out is not None else bytearray()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the terminal closed: every process in it has gone
+                return bytes(out), True
+            if not chunk:
+                return bytes(out), True
+            out += chunk
+            if until is not None and until in out:
+                return bytes(out), False
+    return bytes(out), False
+
+
+def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_path):
+    url = f"sqlite:///{tmp_path / 'room.sqlite'}"
+    store = Store(url)
+    codes = demo.seed_demo(store)
+    store.dispose()
+    port = free_port()
+    env = dict(os.environ, WORKBOOK_DB_URL=url, WORKBOOK_GZIP_CACHE=str(tmp_path / "gzip"))
+    pid, fd = pty.fork()
+    if pid == 0:  # the terminal's shell: runs the server in the foreground
+        os.chdir(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        os.execve(sys.executable, [sys.executable, "-m", "workbook.cli", "serve", "--port", str(port),
+                                   "--preheat", "1"], env)
+    try:
+        printed, closed = _read(fd, 120, until=b"is filled with 1 kernel")
+        assert not closed and b"is filled with 1 kernel" in printed, printed[-2000:].decode(errors="replace")
+        # a member opens the page: its kernel starts, and its static files go to the gzip worker
+        query = f"district={codes['district']}&session={codes['session']}&code={codes['code']}"
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/charting_your_path.ipynb?{query}",
+                                      timeout=60).read()
+        assert b"Charting Your Path" in page
+        script = urllib.request.Request(f"http://127.0.0.1:{port}/voila/static/voila.js",
+                                        headers={"Accept-Encoding": "gzip"})
+        urllib.request.urlopen(script, timeout=60).read()
+        deadline = time.monotonic() + 30  # the worker has made its copy and waits for the next file
+        while time.monotonic() < deadline and not list((tmp_path / "gzip").glob("*.gz")):
+            time.sleep(0.2)
+        assert list((tmp_path / "gzip").glob("*.gz")), "the gzip worker made no copy"
+        before = len(printed)
+        os.write(fd, b"\x03")  # Ctrl+C, as the facilitator types it
+        started = time.monotonic()
+        printed, closed = _read(fd, 30, out=bytearray(printed))
+        took = time.monotonic() - started
+        after = printed[before:].decode(errors="replace")
+        assert closed, f"still running 30 s after Ctrl+C:\n{after[-2000:]}"
+        assert took < 15, took
+        assert "Traceback" not in after and "KeyboardInterrupt" not in after and "ERROR" not in after, after
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
