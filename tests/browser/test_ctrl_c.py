@@ -1,7 +1,8 @@
 """Stopping a room: Ctrl+C in the facilitator's terminal ends ``workbook serve`` at once, without a traceback.
 
-The server runs as ``make room`` runs it (a preheated pool, a page opened so the gzip worker runs), in a real
-terminal (a pseudo-terminal: Ctrl+C is the terminal's interrupt, sent to the whole foreground process group).
+The server runs as ``make room`` runs it (a preheated pool, a page opened so the gzip worker runs and the pool
+refills), in a real terminal (a pseudo-terminal: Ctrl+C is the terminal's interrupt, sent to the whole
+foreground process group).
 """
 
 from __future__ import annotations
@@ -53,18 +54,20 @@ def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_pat
     try:
         printed, closed = _read(fd, 120, until=b"is filled with 1 kernel")
         assert not closed and b"is filled with 1 kernel" in printed, printed[-2000:].decode(errors="replace")
-        # a member opens the page: its kernel starts, and its static files go to the gzip worker
+        # a member's browser asks for a script: it goes to the gzip worker, which makes its copy and waits
+        script = urllib.request.Request(f"http://127.0.0.1:{port}/voila/static/voila.js",
+                                        headers={"Accept-Encoding": "gzip"})
+        urllib.request.urlopen(script, timeout=60).read()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list((tmp_path / "gzip").glob("*.gz")):
+            time.sleep(0.2)
+        assert list((tmp_path / "gzip").glob("*.gz")), "the gzip worker made no copy"
+        # the member opens the page: it takes the preheated kernel, and the pool starts the next one; the
+        # facilitator stops the room while it does (a Ctrl+C then was lost, and the server kept running)
         query = f"district={codes['district']}&session={codes['session']}&code={codes['code']}"
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/charting_your_path.ipynb?{query}",
                                       timeout=60).read()
         assert b"Charting Your Path" in page
-        script = urllib.request.Request(f"http://127.0.0.1:{port}/voila/static/voila.js",
-                                        headers={"Accept-Encoding": "gzip"})
-        urllib.request.urlopen(script, timeout=60).read()
-        deadline = time.monotonic() + 30  # the worker has made its copy and waits for the next file
-        while time.monotonic() < deadline and not list((tmp_path / "gzip").glob("*.gz")):
-            time.sleep(0.2)
-        assert list((tmp_path / "gzip").glob("*.gz")), "the gzip worker made no copy"
         before = len(printed)
         os.write(fd, b"\x03")  # Ctrl+C, as the facilitator types it
         started = time.monotonic()

@@ -496,6 +496,41 @@ def quiet_console() -> None:
     Voila.start = start
 
 
+def stop_on_ctrl_c() -> None:
+    """Ctrl+C stops the server through its event loop, whatever the server is doing when it comes.
+
+    Voila leaves Ctrl+C to Python's KeyboardInterrupt, raised in whatever code runs when the signal is handled;
+    raised inside the refill of the preheated pool, it was lost and the server kept running. Here the event loop
+    is told to stop (asyncio's own signal handling, which wakes the loop), Voila then shuts its kernels down as
+    on any stop, and a second Ctrl+C while it does is Python's KeyboardInterrupt again.
+    """
+    import asyncio
+    import signal
+
+    from voila.app import Voila
+
+    if getattr(Voila.start, "_workbook_ctrl_c", False):
+        return
+    original = Voila.start
+
+    def start(self):
+        loop = asyncio.get_event_loop()  # the loop Voila's IOLoop.current() runs
+
+        def stop() -> None:
+            loop.remove_signal_handler(signal.SIGINT)  # the next Ctrl+C interrupts the shutdown itself
+            self.log.info("Stopping...")
+            loop.stop()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, stop)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals here (not the main thread): as Voila
+            pass
+        return original(self)
+
+    start._workbook_ctrl_c = True  # type: ignore[attr-defined]
+    Voila.start = start
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the shared template cache and the page limit from the environment."""
     from .capacity import Gate, limit_from_env
@@ -507,6 +542,7 @@ def main(argv: list[str] | None = None) -> None:
     compress_responses()
     cache_static()
     quiet_console()
+    stop_on_ctrl_c()
     from traitlets.config import Config
     from voila.app import main as voila_main
 
