@@ -39,7 +39,8 @@ def _read(fd: int, seconds: float, until: bytes | None = None, out: bytearray | 
     return bytes(out), False
 
 
-def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_path):
+def _serve(tmp_path, preheat: int) -> tuple[int, int, int, dict]:
+    """``workbook serve --preheat N`` on the demo team, in a pseudo-terminal: (pid, terminal, port, codes)."""
     url = f"sqlite:///{tmp_path / 'room.sqlite'}"
     store = Store(url)
     codes = demo.seed_demo(store)
@@ -50,7 +51,30 @@ def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_pat
     if pid == 0:  # the terminal's shell: runs the server in the foreground
         os.chdir(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         os.execve(sys.executable, [sys.executable, "-m", "workbook.cli", "serve", "--port", str(port),
-                                   "--preheat", "1"], env)
+                                   "--preheat", str(preheat)], env)
+    return pid, fd, port, codes
+
+
+def _ctrl_c(fd: int, printed: bytes) -> tuple[str, bool, float]:
+    """Type Ctrl+C; what the terminal printed after it, whether every process in it ended, in how long."""
+    before = len(printed)
+    os.write(fd, b"\x03")  # Ctrl+C, as the facilitator types it
+    started = time.monotonic()
+    printed, closed = _read(fd, 30, out=bytearray(printed))
+    return printed[before:].decode(errors="replace"), closed, time.monotonic() - started
+
+
+def _end(pid: int, fd: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    os.waitpid(pid, 0)
+    os.close(fd)
+
+
+def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_path):
+    pid, fd, port, codes = _serve(tmp_path, 1)
     try:
         printed, closed = _read(fd, 120, until=b"is filled with 1 kernel")
         assert not closed and b"is filled with 1 kernel" in printed, printed[-2000:].decode(errors="replace")
@@ -68,19 +92,23 @@ def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_pat
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/charting_your_path.ipynb?{query}",
                                       timeout=60).read()
         assert b"Charting Your Path" in page
-        before = len(printed)
-        os.write(fd, b"\x03")  # Ctrl+C, as the facilitator types it
-        started = time.monotonic()
-        printed, closed = _read(fd, 30, out=bytearray(printed))
-        took = time.monotonic() - started
-        after = printed[before:].decode(errors="replace")
+        after, closed, took = _ctrl_c(fd, printed)
         assert closed, f"still running 30 s after Ctrl+C:\n{after[-2000:]}"
         assert took < 15, took
         assert "Traceback" not in after and "KeyboardInterrupt" not in after and "ERROR" not in after, after
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        os.waitpid(pid, 0)
-        os.close(fd)
+        _end(pid, fd)
+
+
+def test_ctrl_c_with_a_full_pool_prints_no_error_from_the_waiting_kernels(tmp_path):
+    """``make app``'s pool: kernels that ran their notebook and wait for a page (``wait_for_request``)."""
+    pid, fd, _port, _codes = _serve(tmp_path, 2)
+    try:
+        printed, closed = _read(fd, 120, until=b"is filled with 2 kernel")
+        assert not closed and b"is filled with 2 kernel" in printed, printed[-2000:].decode(errors="replace")
+        time.sleep(2)  # both kernels wait for their page
+        after, closed, took = _ctrl_c(fd, printed)
+        assert closed and took < 15, (took, after[-2000:])
+        assert "Traceback" not in after and "ERROR" not in after, after
+    finally:
+        _end(pid, fd)

@@ -73,3 +73,22 @@ def test_next_steps_follow_the_guides_order_and_say_how_to_reach_a_room():
     assert order == sorted(order)
     assert text.index("Laying the Foundation") < text.index("Charting Your Path") < text.index("Step 1")
     assert "make room" not in plan.next_steps(room=True) and "access secret" in plan.next_steps(room=True)
+
+
+def test_a_kernels_reply_to_a_closed_socket_is_dropped_and_every_other_error_kept():
+    import errno
+
+    import zmq
+
+    def kept(exc: BaseException) -> bool:
+        record = logging.LogRecord("IPKernelApp", logging.ERROR, __file__, 1, "Exception in message handler:", (),
+                                   (type(exc), exc, None))
+        return console.ClosedSocketFilter().filter(record)
+
+    assert not kept(zmq.ZMQError(errno.ENOTSOCK))  # a kernel shut down while its notebook waited for a page
+    assert kept(zmq.ZMQError(errno.EAGAIN))
+    assert kept(zmq.ZMQError(zmq.ETERM))
+    assert kept(OSError(errno.ENOTSOCK, "not a socket"))  # not ZeroMQ's: kept
+    assert kept(ValueError("a real error in a page's code"))
+    plain = logging.LogRecord("IPKernelApp", logging.ERROR, __file__, 1, "no exception", (), None)
+    assert console.ClosedSocketFilter().filter(plain)

@@ -12,7 +12,14 @@ ask for nothing a facilitator can do:
   its key. Nothing crosses the network between the server and its kernels; members' browsers reach the server
   over the room's network (HTTPS behind a proxy, deploy/README.md).
 
-Every other warning still reaches the console.
+One error is dropped too, in a kernel's process only: ``Exception in message handler`` whose exception is ZeroMQ's
+"Socket operation on non-socket" (:class:`ClosedSocketFilter`). A preheated kernel has run its notebook and waits
+in it for the page that will take it (``wait_for_request``, ``workbook/widgets/access.py``); when the server stops
+(Ctrl+C), it shuts that kernel down and closes its sockets, and the notebook's run, ending, has nowhere to send its
+reply. Each waiting kernel printed this with a traceback on every stop. No member had that kernel; nothing a
+facilitator sees or saves depends on it.
+
+Every other warning and error still reaches the console.
 """
 
 from __future__ import annotations
@@ -40,6 +47,21 @@ class HarmlessFilter(logging.Filter):
 _FILTER = HarmlessFilter()
 
 
+class ClosedSocketFilter(logging.Filter):
+    """Drops a kernel's report of a reply it could not send because its socket was closed (a kernel shut down)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102 - logging's API
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or type(exc).__name__ != "ZMQError":
+            return True
+        import errno
+
+        return getattr(exc, "errno", None) != errno.ENOTSOCK
+
+
+_CLOSED = ClosedSocketFilter()
+
+
 def quiet(*loggers: logging.Logger | str) -> None:
     """Drop the harmless warnings from these loggers (names or objects) and their handlers; idempotent."""
     for item in loggers:
@@ -52,8 +74,11 @@ def quiet(*loggers: logging.Logger | str) -> None:
 
 
 def quiet_kernel() -> None:
-    """In a kernel's process, before ipykernel starts: its application logger drops the TCP warning."""
+    """In a kernel's process, before ipykernel starts: its logger drops the TCP warning and a closed socket's error."""
     quiet("IPKernelApp")
+    logger = logging.getLogger("IPKernelApp")
+    if _CLOSED not in logger.filters:
+        logger.addFilter(_CLOSED)
 
 
 def quiet_server(app_log: logging.Logger) -> None:
