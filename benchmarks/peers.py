@@ -63,15 +63,14 @@ bt.BokehTornado.__init__ = _compressed
 # static files compressed once per server, and by Zopfli once the worker has made the copy, as the workbook's
 # server does them (workbook/serve/voila_server.py's CompressedOnce, mixed into Bokeh's and Panel's handlers)
 import tornado.web
-from workbook.serve.voila_server import CompressedOnce
+from workbook.serve.voila_server import with_cache_policy
 
 _app_init = tornado.web.Application.__init__
 
 
 def _once(rule):
-    if isinstance(rule, tuple) and isinstance(rule[1], type) and issubclass(rule[1], tornado.web.StaticFileHandler) \
-            and not issubclass(rule[1], CompressedOnce):
-        return (rule[0], type("Once" + rule[1].__name__, (CompressedOnce, rule[1]), {}), *rule[2:])
+    if isinstance(rule, tuple) and len(rule) > 1:
+        return (rule[0], with_cache_policy(rule[1], policy=False), *rule[2:])
     return rule
 
 

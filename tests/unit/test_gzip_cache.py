@@ -78,6 +78,21 @@ def test_a_folder_that_cannot_be_written_is_said_and_the_server_keeps_its_own_gz
     path.write_text(script_text(lines=50))
     assert gzip_cache.make_copy(str(path)).startswith("not made (")
     assert gzip_cache.kept(str(path), os.stat(path)) is None
+    # the worker says so once, naming the folder and what to do, and ends (the server keeps its own gzip)
+    others = [tmp_path / f"{n}.js" for n in range(3)]
+    for other in others:
+        other.write_text(script_text(seed=7, lines=50))
+    done = subprocess.run([sys.executable, "-m", "workbook.serve.gzip_cache"],
+                          input="".join(f"{p}\n" for p in [path, *others]), capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, **{gzip_cache.ENV: str(blocked / "copies")}))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(blocked / "copies") in lines[0] and "Not a directory" in lines[0] and gzip_cache.ENV in lines[0]
+
+
+def test_a_file_gone_before_its_copy_is_made_is_skipped_quietly(tmp_path, copies):
+    assert gzip_cache.make_copy(str(tmp_path / "gone.js")) == "gone"
 
 
 def test_the_worker_makes_each_copy_asked_for_and_ends_with_the_server(tmp_path, copies):

@@ -80,9 +80,12 @@ def make_copy(path: str) -> str:
             return "present"
         with open(path, "rb") as handle:
             data = handle.read()
-        body = compress(data)
-        if os.stat(path).st_mtime_ns != stat.st_mtime_ns:  # changed while it was read: the next ask makes it
-            return "changed"
+    except OSError:  # the file has gone (an upgrade under the server): nothing to keep
+        return "gone"
+    body = compress(data)
+    if os.stat(path).st_mtime_ns != stat.st_mtime_ns:  # changed while it was read: the next ask makes it
+        return "changed"
+    try:
         where.mkdir(parents=True, exist_ok=True)
         write_atomic(target, body)
     except OSError as exc:
@@ -140,8 +143,11 @@ def main() -> int:
         path = line.rstrip("\n")
         if path:
             what = make_copy(path)
-            if what.startswith("not made"):
-                print(f"workbook: {path}: compressed copy {what}", file=sys.stderr, flush=True)
+            if what.startswith("not made"):  # the folder, not this file: said once, and the worker ends
+                print(f"note: the smaller compressed copies of static files cannot be kept in {folder()} "
+                      f"{what.removeprefix('not made ')}; pages are sent with the server's own gzip. Set {ENV} "
+                      "to a folder the server's user can write, or to off.", file=sys.stderr, flush=True)
+                return 1
     return 0
 
 

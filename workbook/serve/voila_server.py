@@ -418,18 +418,20 @@ class CompressedOnce(_StaticBase):
         return body
 
 
-def with_cache_policy(handler: type) -> type:
+def with_cache_policy(handler: type, policy: bool = True) -> type:
     """``handler`` with :class:`CachePolicy` and :class:`CompressedOnce` when it serves static files.
 
     A static file handler is one of Tornado's ``StaticFileHandler`` (Voila's, JupyterLab's); others are left as
-    they are.
+    they are. ``policy=False``: the compression only, the handler's own cache headers kept (the benchmarks'
+    Panel peer).
     """
     import tornado.web
 
     if not (isinstance(handler, type) and issubclass(handler, tornado.web.StaticFileHandler)) or issubclass(
-            handler, CachePolicy):
+            handler, CompressedOnce):
         return handler
-    return type(f"Cached{handler.__name__}", (CachePolicy, CompressedOnce, handler), {"__module__": __name__})
+    mixins = (CachePolicy, CompressedOnce) if policy else (CompressedOnce,)
+    return type(f"Cached{handler.__name__}", (*mixins, handler), {"__module__": __name__})
 
 
 def cache_static() -> None:
