@@ -1,0 +1,44 @@
+// Builds the member pages' browser code (src/page.js) into the workbook's Voila template:
+// share/jupyter/voila/templates/workbook/static/workbook-page.{js,css}. `make js` runs it; the built files are
+// kept in the repository so that installing the workbook needs no Node.js. The build is deterministic: the
+// same sources and lock file give the same bytes (tests/unit/test_page_bundle.py checks the kept files).
+import * as esbuild from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || path.join(here, '..', 'share', 'jupyter', 'voila', 'templates', 'workbook', 'static');
+
+// anywidget publishes its widget module as AMD (`define(["@jupyter-widgets/base"], factory)`): take the
+// factory as this bundle's module, to be called with the bundled @jupyter-widgets/base
+const anywidgetAmd = {
+  name: 'anywidget-amd',
+  setup(build) {
+    build.onResolve({ filter: /^anywidget-amd$/ }, () => ({
+      path: path.join(here, 'node_modules', 'anywidget', 'dist', 'index.js'), namespace: 'anywidget-amd',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'anywidget-amd' }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const call = /define\(\["@jupyter-widgets\/base"\],\s*(\w+)\);\s*$/;
+      const match = source.match(call);
+      if (!match) throw new Error(`anywidget's module no longer ends in define(...): ${args.path}`);
+      return { contents: source.replace(call, `export default ${match[1]};\n`), loader: 'js' };
+    });
+  },
+};
+
+await esbuild.build({
+  entryPoints: { 'workbook-page': path.join(here, 'src', 'page.js') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020'],
+  outdir: out,
+  legalComments: 'eof',
+  alias: { 'sanitize-html': path.join(here, 'src', 'sanitize.js') },
+  plugins: [anywidgetAmd],
+  loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl' },
+  logLevel: 'warning',
+  metafile: false,
+});
