@@ -22,7 +22,7 @@ WORKERS ?= 2
 
 ROOM_PORT ?= 8866
 
-.PHONY: help app room test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean
+.PHONY: help app room test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean js
 
 # every target has a `## ` comment on its line: `make help` lists them from there
 help: ## list the targets (this list)
@@ -42,9 +42,11 @@ $(STAMP_DIR)/.workbook-app: pyproject.toml | $(PY)
 	-$(PY) -m workbook.assets
 	@touch $@
 
-$(STAMP_DIR)/.workbook-test: pyproject.toml $(STAMP_DIR)/.workbook-app
+$(STAMP_DIR)/.workbook-test: pyproject.toml js/package-lock.json $(STAMP_DIR)/.workbook-app
 	$(PY) -m pip install --quiet -e ".[test]"
 	-$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
+	@# the member pages' browser code, to test it and to check that the built copy in the template is current
+	cd js && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # the benchmarks also measure the Panel peer (the `bench` extra); `make test` does not need it
@@ -116,6 +118,11 @@ bench: $(STAMP_DIR)/.workbook-bench ## run the benchmarks (benchmarks/)
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 	$(PY) -m benchmarks.run --repeat $(REPEAT)
+
+# The member pages' browser code (js/src) built into the template (share/.../static/workbook-page.{js,css}); the
+# built files are kept in the repository, so `make app` needs no Node.js. Run after changing js/.
+js: ## rebuild the member pages' browser code (js/) into the Voila template
+	cd js && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 # every hook of .pre-commit-config.yaml on every file: end-of-file and whitespace fixes, ruff, and pyright (basic
 # mode, [tool.pyright] in pyproject.toml) on the package; the hooks run the environment's own tools

@@ -11,7 +11,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || path.join(here, '..', 'share', 'jupyter', 'voila', 'templates', 'workbook', 'static');
 
 // anywidget publishes its widget module as AMD (`define(["@jupyter-widgets/base"], factory)`): take the
-// factory as this bundle's module, to be called with the bundled @jupyter-widgets/base
+// factory as this bundle's module, to be called with the bundled @jupyter-widgets/base. And a widget's browser
+// code (its `_esm` text) is imported once per text, not once per widget: the seven marking sliders of a page
+// share one module, as widgets of one class share their class (anywidget imports each from its own blob: URL,
+// which a phone compiles seven times)
 const anywidgetAmd = {
   name: 'anywidget-amd',
   setup(build) {
@@ -23,7 +26,16 @@ const anywidgetAmd = {
       const call = /define\(\["@jupyter-widgets\/base"\],\s*(\w+)\);\s*$/;
       const match = source.match(call);
       if (!match) throw new Error(`anywidget's module no longer ends in define(...): ${args.path}`);
-      return { contents: source.replace(call, `export default ${match[1]};\n`), loader: 'js' };
+      const load = 'async function loadEsm(esm) {';
+      if (!source.includes(load)) throw new Error(`anywidget's module no longer has ${load}: ${args.path}`);
+      const once = 'const ESM_ONCE = new Map();\n'
+        + 'function loadEsm(esm) {\n'
+        + '  if (!ESM_ONCE.has(esm)) ESM_ONCE.set(esm, loadEsmEach(esm).catch((err) => { ESM_ONCE.delete(esm); throw err; }));\n'
+        + '  return ESM_ONCE.get(esm);\n'
+        + '}\n'
+        + 'async function loadEsmEach(esm) {';
+      const contents = source.replace(load, once).replace(call, `export default ${match[1]};\n`);
+      return { contents, loader: 'js' };
     });
   },
 };

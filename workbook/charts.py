@@ -239,13 +239,32 @@ def narrow(fig, below: int = NARROW, layout: dict | None = None, traces: dict | 
     return fig
 
 
-def _legend_below(fig: Spec, rows: int = 1) -> None:
-    """The legend in a row under the chart, where it never meets the title or the first row's pole labels."""
+def _legend_below(fig: Spec, rows: int = 1) -> int:
+    """The legend in a row under the chart, where it never meets the title or the first row's pole labels.
+
+    Returns the bottom margin of the narrow layout (a phone's), which ``rows`` rows of legend take.
+    """
     bottom = fig.layout.get("margin", {}).get("b") or 40
     fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"),
                       margin=dict(b=bottom + 30))
     # on a phone the entries wrap, one under another
-    narrow(fig, layout=dict(margin=dict(b=bottom + 24 * max(rows, 1) + 10), legend=dict(font=dict(size=11))))
+    narrow_bottom = bottom + 24 * max(rows, 1) + 10
+    narrow(fig, layout=dict(margin=dict(b=narrow_bottom), legend=dict(font=dict(size=11))))
+    return narrow_bottom
+
+
+FIT_ROW = 30  # px: the least height of a row whose name is two lines (a phone's pathway chart)
+
+
+def _fit_least(fig: Spec, height: int) -> None:
+    """The least height of ``fig`` where the chart widget keeps it in view on a phone (its ``fit``).
+
+    The widget caps such a chart at a part of the window's height; a chart with more legend rows than another
+    (a follow-up's, with last time's pathway) needs more of it, or its rows' names run into each other.
+    """
+    meta = dict(fig.layout.get("meta") or {})
+    meta["fit_least"] = int(height)
+    fig.layout["meta"] = meta
 
 
 def _tracks(fig: Spec, spectra) -> None:
@@ -377,7 +396,8 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
         # in the top margin, right of the title: inside the chart it would lie over a row's pole labels
         fig.add_annotation(xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", yshift=6,
                            showarrow=False, text="Move a slider to draw it", font=dict(size=13, color=theme.MUTED))
-    _legend_below(fig, rows=2 if earlier is not None else 1)
+    bottom = _legend_below(fig, rows=2 if earlier is not None else 1)
+    _fit_least(fig, FIT_ROW * len(spectra) + fig.layout["margin"]["t"] + bottom)
     return fig
 
 

@@ -8,13 +8,16 @@
 //   for it while it was away;
 // - messages sent while the connection is down wait in order and go out when it is back (`anyMessage` sees
 //   each one as it leaves);
-// - a dropped connection is retried, sooner at first, then every few seconds, until the page is closed.
+// - a dropped connection is retried, sooner at first, then every few seconds, until the page is closed; a
+//   socket refused before it opens makes the page ask the server whether the kernel is still there, and a
+//   kernel that is dead, or a server that refuses the page, makes the kernel's status 'dead'.
 
 import { UUID } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
 const PROTOCOL_VERSION = '5.3';
 const RETRY_MS = [250, 500, 1000, 2000, 4000];  // then every RETRY_MS's last, for as long as the page is open
+const LATER_MS = 10000;  // after no answer from the server at all
 
 // the server's binary frame: [n][offset_0 .. offset_n-1] (big-endian uint32), then the message's JSON at
 // offset_0 and its buffers at the offsets after it
@@ -123,6 +126,8 @@ export class KernelConnection {
     this._timer = null;
     this._disposed = false;
     this._connected = [];  // reconnect() promises waiting for the connection
+    // the first connection, once what waited for it has been sent
+    this.opened = new Promise((resolve) => { this._opened = resolve; });
     this._connect();
     window.addEventListener('pagehide', (e) => { if (!e.persisted) this.dispose(); });
   }
@@ -158,30 +163,75 @@ export class KernelConnection {
     const ws = new WebSocket(this._url());
     ws.binaryType = 'arraybuffer';
     this._ws = ws;
+    let opened = false;
     ws.onopen = () => {
       if (this._ws !== ws) return;
+      opened = true;
       this._retries = 0;
       this._setConnection('connected');
       const waiting = this._waiting.splice(0);
       for (const msg of waiting) this._write(msg);
       for (const done of this._connected.splice(0)) done.resolve();
+      this._opened();
     };
     ws.onmessage = (event) => { if (this._ws === ws) this._receive(event.data); };
     ws.onclose = () => {
       if (this._ws !== ws) return;
       this._ws = null;
-      if (this._disposed) return;
+      if (this._disposed || this.status === 'dead') return;
       this._setConnection('connecting');
       for (const done of this._connected.splice(0)) done.reject(new Error('The connection closed'));
-      const wait = RETRY_MS[Math.min(this._retries, RETRY_MS.length - 1)];
-      this._retries += 1;
-      this._timer = setTimeout(() => this._connect(), wait);
+      if (opened) {
+        this._retry();
+        return;
+      }
+      // a socket refused before it opened: is the kernel there? (as @jupyterlab/services asks)
+      this._check().then((verdict) => {
+        if (this._disposed || this._ws || this._timer || this.status === 'dead') return;
+        if (verdict === 'dead') this._die();
+        else this._retry(verdict === 'later' ? LATER_MS : undefined);
+      });
     };
+  }
+
+  _retry(wait) {
+    clearTimeout(this._timer);
+    const delay = wait === undefined ? RETRY_MS[Math.min(this._retries, RETRY_MS.length - 1)] : wait;
+    this._retries += 1;
+    this._timer = setTimeout(() => { this._timer = null; this._connect(); }, delay);
+  }
+
+  // The server's word on the kernel, after a socket was refused: 'retry' (it is there, or the server does not
+  // know it: the page's own checks, widgets/heartbeat.py, say so to the member), 'later' (no answer, or a proxy
+  // or hub that cannot reach the server now), 'dead' (the kernel is dead, or the server refuses this page: a
+  // server that never served it, behind a balancer). The same verdicts as @jupyterlab/services' connection.
+  async _check() {
+    const settings = this.serverSettings;
+    const headers = settings.token ? { Authorization: `token ${settings.token}` } : {};
+    try {
+      const response = await fetch(`${settings.baseUrl}api/kernels/${encodeURIComponent(this.id)}`,
+        { headers, cache: 'no-store', credentials: 'same-origin' });
+      if (response.status === 404) return 'retry';
+      if ([424, 502, 503, 504].includes(response.status)) return 'later';
+      if (!response.ok) return 'dead';
+      const model = await response.json();
+      return model && model.execution_state === 'dead' ? 'dead' : 'retry';
+    } catch (err) {
+      return 'later';
+    }
+  }
+
+  _die() {
+    clearTimeout(this._timer);
+    this._timer = null;
+    this._setStatus('dead');
+    this._setConnection('disconnected');
   }
 
   // connect again now (the page's own checks say the server answers again)
   reconnect() {
     if (this._disposed) return Promise.reject(new Error('The page is closed'));
+    if (this.status === 'dead') return Promise.reject(new Error('The kernel is dead'));
     const done = {};
     const promise = new Promise((resolve, reject) => { done.resolve = resolve; done.reject = reject; });
     this._connected.push(done);

@@ -3,8 +3,10 @@
 // Voila's own page script starts JupyterLab's application (some 2.7 MB of script in 56 files) and waits for
 // the window's `load` event before it connects to the kernel; a phone spends seconds on that before the first
 // widget. This script does what a member page needs of it, and nothing else:
-// - connects to the page's kernel (kernel.js) as soon as it runs, while plotly.js still downloads;
-// - asks the kernel for every widget's state in one message (ipywidgets' control comm, as Voila does);
+// - connects to the page's kernel (kernel.js) as soon as it runs, and asks it for every widget's state in one
+//   message (ipywidgets' control comm, as Voila does);
+// - only then runs plotly.js (the template preloads it): the state travels while plotly.js runs, instead of
+//   waiting behind it;
 // - draws each cell output where Voila put it: widget views (the standard controls and anywidget), HTML,
 //   text, and an error's name and message;
 // - keeps `manager.kernel` the shape the workbook's widgets use (widgets/heartbeat.py: `connectionStatus`,
@@ -22,6 +24,7 @@ import { KernelConnection } from './kernel.js';
 import '@jupyter-widgets/base/css/index.css';
 import '@jupyter-widgets/controls/css/widgets-base.css';
 
+const PLOTLY_WAIT_MS = 3000;
 const OUTPUT_MIME = 'application/vnd.jupyter.widget-view+json';
 const UNREACHABLE = 'This page could not reach its workbook session. Reload the page to try again; '
   + 'if it happens again, ask your facilitator.';
@@ -97,6 +100,17 @@ async function render(script, manager) {
   }
 }
 
+// plotly.js, as the template's preload names it; once (a chart adds the same tag if it finds none: widgets/chart.py)
+function loadPlotly() {
+  const preload = document.getElementById('wb-plotly-preload');
+  if (!preload || document.getElementById('wb-plotly-js')) return;
+  const tag = document.createElement('script');
+  tag.id = 'wb-plotly-js';
+  tag.async = true;
+  tag.src = preload.href;
+  document.head.append(tag);
+}
+
 function reveal() {
   const loading = document.getElementById('loading');
   if (loading) loading.remove();
@@ -119,8 +133,11 @@ async function start() {
   const kernel = new KernelConnection({ baseUrl, wsUrl, kernelId: config.kernelId, token: config.token || '' });
   const manager = new PageManager(kernel);
   window.workbookPage = { kernel, manager };
+  const loading = manager.load();
+  // plotly.js once the request for the widgets has left (or after a while without a connection)
+  Promise.race([kernel.opened, new Promise((resolve) => { setTimeout(resolve, PLOTLY_WAIT_MS); })]).then(loadPlotly);
   try {
-    await manager.load();
+    await loading;
   } catch (err) {
     unreachable(err);
     return;

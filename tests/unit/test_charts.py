@@ -740,3 +740,20 @@ def test_condition_dots_show_every_rating_and_each_conditions_median(content):
     assert _without_nan(spec.to_json()) == _without_nan(_decoded(json.loads(pio.to_json(fig))))
     empty = charts.condition_dots(fw, cmarks.iloc[0:0])
     assert "Nobody has rated the conditions yet" in annotation_texts(empty)
+
+
+def test_a_pathway_kept_in_view_on_a_phone_keeps_its_rows_apart(spectra):
+    """A phone caps a kept-in-view chart at a part of the window (the widget's ``fit``); the figure names the
+    least height its rows need with its narrow margins: 30 px a row, more with last time's pathway in the legend."""
+    def least_and_narrow_margins(fig):
+        layout = fig.layout.to_plotly_json() if hasattr(fig.layout, "to_plotly_json") else fig.layout
+        meta = layout["meta"]
+        bottom = [r["layout"]["margin"]["b"] for r in meta["narrow"] if "b" in r["layout"].get("margin", {})][-1]
+        return meta["fit_least"], layout["margin"]["t"], bottom
+
+    plain = least_and_narrow_margins(charts.pathway(spectra, {}, {}))
+    follow_up = least_and_narrow_margins(charts.pathway(
+        spectra, {}, {}, last_time={"current": {LOC: 2.0}, "aspiration": {}}, last_time_name="Agreed last time"))
+    for least, top, bottom in (plain, follow_up):
+        assert least == charts.FIT_ROW * 7 + top + bottom
+    assert follow_up[0] > plain[0] > 240  # 240: the widget's least without it

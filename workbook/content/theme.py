@@ -134,6 +134,10 @@ body {{ background: #F5F7FA; }}
 .wb-path.wb-on-now .wb-only-aspiration, .wb-path.wb-on-aspiration .wb-only-now {{ display: none !important; }}
 .wb-path-chart, .wb-path-rest {{ background: #fff; border: 1px solid var(--wb-rule); border-radius: 10px;
                                  padding: 12px 16px; margin: 0 0 10px; }}
+/* a box holding a chart may be narrower than the chart drawn last: a phone turned upright, a window made narrower.
+   Without this a flex item is at least as wide as what it holds, the chart's box never shrinks, and the chart is
+   never drawn again at the new width (it ran off the right of the screen) */
+.wb-page .wb-path-chart, .wb-page .wb-chart-box {{ min-width: 0; }}
 @media (min-width: 900px) {{ .wb-path-side {{ position: sticky; top: 8px; align-self: flex-start; }} }}
 @media (max-width: 899px) {{
   .wb-page .wb-path-side.widget-box {{ display: contents; }}

@@ -145,9 +145,11 @@ async function render({ model, el }) {
     const rules = applied.join(',');
     const plot = (rulesDrawn !== rules && gd.data) ? Plotly.newPlot : Plotly.react;
     // on a narrow screen a chart that stays in view while the member marks takes at most this part of the window
+    // (never shorter than the figure says its rows need: ``layout.meta.fit_least``, workbook/charts.py)
     const fit = model.get('fit');
     if (fit && window.innerWidth < 900 && layout.height) {
-      layout.height = Math.min(layout.height, Math.max(240, Math.round(window.innerHeight * fit)));
+      const least = (layout.meta && layout.meta.fit_least) || 240;
+      layout.height = Math.min(layout.height, Math.max(least, Math.round(window.innerHeight * fit)));
     }
     // a chart that fills the rest of the first screen (the presenter's, on a projector): never shorter than
     // its own height, and ``fill`` px left free below it for its caption
