@@ -45,7 +45,9 @@ const out = serialize({
   buffers: [new Uint8Array([1, 2, 3]), new Uint8Array([0, 255])],
 });
 console.log(JSON.stringify({
-  read: { type: msg.header.msg_type, content: msg.content, buffers: msg.buffers.map((b) => [...new Uint8Array(b.buffer)]) },
+  read: {
+    type: msg.header.msg_type, content: msg.content, buffers: msg.buffers.map((b) => [...new Uint8Array(b.buffer)]),
+  },
   sent: Buffer.from(out).toString('base64'),
 }));
 """
@@ -69,7 +71,8 @@ def test_binary_frames_are_the_ones_jupyter_server_reads_and_writes(tmp_path):
                           cwd=JS, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["read"] == {"type": "comm_msg", "content": server_msg["content"], "buffers": [[5, 6], [], [120, 121, 122]]}
+    assert out["read"] == {"type": "comm_msg", "content": server_msg["content"],
+                           "buffers": [[5, 6], [], [120, 121, 122]]}
     sent = deserialize_binary_message(base64.b64decode(out["sent"]))
     assert sent["header"]["msg_id"] == "from-page"
     assert sent["content"]["data"]["buffer_paths"] == [["a"], ["b"]]
