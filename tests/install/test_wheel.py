@@ -117,7 +117,12 @@ def test_serve_renders_the_member_page(installed):
                 time.sleep(0.5)
         html = urllib.request.urlopen(f"{base}/voila/render/charting_your_path.ipynb?{query}", timeout=120).read()
         html = html.decode("utf-8")
-        assert "wb-plotly-js" in html  # the workbook's template, from the installed package
+        # the workbook's template, from the installed package: a member page on the page script the wheel carries
+        assert 'id="wb-page-js"' in html and 'id="wb-plotly-preload"' in html
+        script = urllib.request.urlopen(f"{base}/voila/static/workbook-page.js", timeout=30).read()
+        assert script.startswith(b"performance.mark('wb-page-js')")
+        styles = urllib.request.urlopen(f"{base}/voila/static/workbook-page.css", timeout=30).read()
+        assert b".widget-" in styles
         assert "application/vnd.jupyter.widget-view+json" in html and "Charting Your Path" in html
         # the template's stand-in for MathJax travels in the wheel too (workbook/serve/voila_server.py: page_config)
         stand_in = urllib.request.urlopen(f"{base}/voila/templates/workbook/static/no-mathjax.js", timeout=30).read()
