@@ -28,6 +28,10 @@ const PLOTLY_WAIT_MS = 3000;
 const OUTPUT_MIME = 'application/vnd.jupyter.widget-view+json';
 const UNREACHABLE = 'This page could not reach its workbook session. Reload the page to try again; '
   + 'if it happens again, ask your facilitator.';
+const SLOW = 'Still waiting for the workbook… If the page has not appeared in a minute, reload it.';
+const SLOW_MS = 20000;
+const CANNOT = 'This part of the page could not be shown. Reload the page; if it happens again, ask your '
+  + 'facilitator.';
 
 export class PageManager extends ManagerBase {
   constructor(kernel) {
@@ -89,9 +93,20 @@ async function render(script, manager) {
     text(el, `${output.ename}: ${output.evalue}`.replace(ANSI, ''), 'application/vnd.jupyter.stderr');
   } else if (data[OUTPUT_MIME]) {
     el.classList.add('jupyter-widgets');
-    const model = await manager.get_model(data[OUTPUT_MIME].model_id);
-    const view = await manager.create_view(model);
-    Widget.attach(view.luminoWidget, el);
+    try {
+      const model = await manager.get_model(data[OUTPUT_MIME].model_id);
+      const view = await manager.create_view(model);
+      Widget.attach(view.luminoWidget, el);
+    } catch (err) {
+      // said in the page, where the member looks, not only in the console
+      el.textContent = '';
+      const note = document.createElement('p');
+      note.className = 'wb-error';
+      note.setAttribute('role', 'alert');
+      note.textContent = CANNOT;
+      el.appendChild(note);
+      throw err;
+    }
   } else if (data['text/html'] !== undefined) {
     el.classList.add('jp-RenderedHTMLCommon');
     el.innerHTML = data['text/html'];
@@ -134,19 +149,35 @@ async function start() {
   const manager = new PageManager(kernel);
   window.workbookPage = { kernel, manager };
   const loading = manager.load();
+  // a server too busy to answer (or a connection that never opens): the member is told the page still waits
+  const slow = setTimeout(() => {
+    const words = document.getElementById('loading_text');
+    if (words && document.body.dataset.wbPage !== 'unreachable') words.textContent = SLOW;
+  }, SLOW_MS);
   // plotly.js once the request for the widgets has left (or after a while without a connection)
   Promise.race([kernel.opened, new Promise((resolve) => { setTimeout(resolve, PLOTLY_WAIT_MS); })]).then(loadPlotly);
   try {
     await loading;
   } catch (err) {
+    clearTimeout(slow);
     unreachable(err);
     return;
   }
+  clearTimeout(slow);
   performance.mark('wb-page-state');
   reveal();
   const scripts = [...document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]')];
   const drawn = await Promise.allSettled(scripts.map((s) => render(s, manager)));
   for (const result of drawn) if (result.status === 'rejected') console.error(result.reason);
+  // ipywidgets draws a widget it could not make as an icon ("Click to show javascript error"): the member reads
+  // a plain sentence there instead (the error itself is in the console)
+  for (const icon of document.querySelectorAll('.jupyter-widgets-error-widget')) {
+    const note = document.createElement('p');
+    note.className = 'wb-error';
+    note.setAttribute('role', 'alert');
+    note.textContent = CANNOT;
+    icon.replaceWith(note);
+  }
   performance.mark('wb-page-drawn');
   document.body.dataset.wbPage = 'ready';
   window.dispatchEvent(new Event('resize'));
