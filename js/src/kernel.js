@@ -15,6 +15,8 @@
 import { UUID } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
+import { channelsUrl } from './connect.js';
+
 const PROTOCOL_VERSION = '5.3';
 const RETRY_MS = [250, 500, 1000, 2000, 4000];  // then every RETRY_MS's last, for as long as the page is open
 const LATER_MS = 10000;  // after no answer from the server at all
@@ -108,7 +110,9 @@ class Comm {
 }
 
 export class KernelConnection {
-  constructor({ baseUrl, wsUrl, kernelId, token }) {
+  // `socket`: {session, ws}, a connection to this kernel the page opened already (prefetch.js), taken over with
+  // its client session while it is opening or open
+  constructor({ baseUrl, wsUrl, kernelId, token }, socket) {
     this.id = kernelId;
     this.serverSettings = { baseUrl, wsUrl, token };
     this.clientId = UUID.uuid4();
@@ -128,15 +132,20 @@ export class KernelConnection {
     this._connected = [];  // reconnect() promises waiting for the connection
     // the first connection, once what waited for it has been sent
     this.opened = new Promise((resolve) => { this._opened = resolve; });
-    this._connect();
+    const ws = socket && socket.ws;
+    if (ws && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) {
+      this.clientId = socket.session;
+      this._attach(ws);
+      if (ws.readyState === WebSocket.OPEN) ws.onopen();
+    } else {
+      if (ws) ws.close();
+      this._connect();
+    }
     window.addEventListener('pagehide', (e) => { if (!e.persisted) this.dispose(); });
   }
 
   _url() {
-    const base = this.serverSettings.wsUrl.replace(/\/?$/, '/');
-    let url = `${base}api/kernels/${encodeURIComponent(this.id)}/channels?session_id=${this.clientId}`;
-    if (this.serverSettings.token) url += `&token=${encodeURIComponent(this.serverSettings.token)}`;
-    return url;
+    return channelsUrl({ ...this.serverSettings, kernelId: this.id }, this.clientId);
   }
 
   _setConnection(status) {
@@ -162,6 +171,10 @@ export class KernelConnection {
     this._setConnection('connecting');
     const ws = new WebSocket(this._url());
     ws.binaryType = 'arraybuffer';
+    this._attach(ws);
+  }
+
+  _attach(ws) {
     this._ws = ws;
     let opened = false;
     ws.onopen = () => {

@@ -3,22 +3,24 @@
 // Voila's own page script starts JupyterLab's application (some 2.7 MB of script in 56 files) and waits for
 // the window's `load` event before it connects to the kernel; a phone spends seconds on that before the first
 // widget. This script does what a member page needs of it, and nothing else:
-// - connects to the page's kernel (kernel.js) as soon as it runs, and asks it for every widget's state in one
-//   message (ipywidgets' control comm, as Voila does);
-// - only then runs plotly.js (the template preloads it): the state travels while plotly.js runs, instead of
-//   waiting behind it;
+// - connects to the page's kernel (kernel.js, on the socket prefetch.js opened as this script started), and
+//   asks it for every widget's state in one message (ipywidgets' control comm, as Voila does);
+// - only then runs plotly.js (fetched meanwhile: prefetch.js): the state travels while plotly.js runs, instead
+//   of waiting behind it;
 // - draws each cell output where Voila put it: widget views (the standard controls and anywidget), HTML,
 //   text, and an error's name and message;
 // - keeps `manager.kernel` the shape the workbook's widgets use (widgets/heartbeat.py: `connectionStatus`,
 //   `status`, their signals, `anyMessage`, `serverSettings`, `reconnect()`).
 // A page whose notebook asks for a widget this script does not carry says so in the page and in the console.
 
+import { plotlyUrl, socket } from './prefetch.js';
 import * as base from '@jupyter-widgets/base';
 import { ManagerBase } from '@jupyter-widgets/base-manager';
 import * as controls from '@jupyter-widgets/controls';
 import { Widget } from '@lumino/widgets';
 import anywidgetModule from 'anywidget-amd';
 
+import { pageSettings } from './connect.js';
 import { KernelConnection } from './kernel.js';
 
 import '@jupyter-widgets/base/css/index.css';
@@ -115,14 +117,13 @@ async function render(script, manager) {
   }
 }
 
-// plotly.js, as the template's preload names it; once (a chart adds the same tag if it finds none: widgets/chart.py)
+// plotly.js, as the page's script tag names it (prefetch.js has it downloading); once (a chart adds the same tag if it finds none: widgets/chart.py)
 function loadPlotly() {
-  const preload = document.getElementById('wb-plotly-preload');
-  if (!preload || document.getElementById('wb-plotly-js')) return;
+  if (!plotlyUrl || document.getElementById('wb-plotly-js')) return;
   const tag = document.createElement('script');
   tag.id = 'wb-plotly-js';
   tag.async = true;
-  tag.src = preload.href;
+  tag.src = plotlyUrl;
   document.head.append(tag);
 }
 
@@ -142,10 +143,7 @@ function unreachable(err) {
 
 async function start() {
   performance.mark('wb-page-start');
-  const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
-  const baseUrl = (config.baseUrl || '/').replace(/\/?$/, '/');
-  const wsUrl = config.wsUrl || `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}${baseUrl}`;
-  const kernel = new KernelConnection({ baseUrl, wsUrl, kernelId: config.kernelId, token: config.token || '' });
+  const kernel = new KernelConnection(pageSettings(document, window.location), socket);
   const manager = new PageManager(kernel);
   window.workbookPage = { kernel, manager };
   const loading = manager.load();

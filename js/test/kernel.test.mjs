@@ -9,6 +9,7 @@ globalThis.window = { addEventListener: (type, fn) => { (listeners[type] ||= [])
 
 class FakeSocket {
   static all = [];
+  static CONNECTING = 0;
   static OPEN = 1;
   constructor(url) {
     this.url = url;
@@ -222,4 +223,39 @@ test('a refused socket and no answer from the server: the page waits longer befo
   k.reconnect();  // the page's own check finds the server again: at once
   assert.equal(FakeSocket.all.length, 2);
   k.dispose();
+});
+
+// the socket prefetch.js opens as the page's script starts (its handshake travels while the libraries run)
+test('a socket the page opened already is taken over with its session: what was asked meanwhile leaves on it', () => {
+  const ws = new FakeSocket('ws://127.0.0.1:1/api/kernels/k-1/channels?session_id=early-1');
+  const k = new KernelConnection(settings, { session: 'early-1', ws });
+  assert.equal(FakeSocket.all.length, 1);  // no second connection
+  assert.equal(k.clientId, 'early-1');
+  const comm = k.createComm('jupyter.widget.control', 'c-1');
+  comm.open({}, {});
+  comm.send({ method: 'request_states' }, {});
+  assert.equal(ws.sent.length, 0);
+  ws.open();
+  assert.equal(k.connectionStatus, 'connected');
+  assert.deepEqual(sentTypes(ws), ['comm_open', 'comm_msg']);
+  assert.equal(JSON.parse(ws.sent[0]).header.session, 'early-1');
+  ws.drop();  // and a drop is retried with that session, as any connection's
+  k.dispose();
+});
+
+test('a socket the page opened that is already open is used at once; one that failed is replaced', () => {
+  const open = new FakeSocket('ws://x');
+  open.readyState = 1;
+  const k = new KernelConnection(settings, { session: 'early-2', ws: open });
+  assert.equal(k.connectionStatus, 'connected');
+  k.createComm('jupyter.widget', 'm-1').send({ method: 'update', state: {} }, {});
+  assert.equal(open.sent.length, 1);
+  k.dispose();
+  FakeSocket.all = [];
+  const failed = new FakeSocket('ws://x');
+  failed.readyState = 3;
+  const k2 = new KernelConnection(settings, { session: 'early-3', ws: failed });
+  assert.equal(FakeSocket.all.length, 2);
+  assert.ok(!last().url.endsWith('early-3'));
+  k2.dispose();
 });

@@ -118,7 +118,7 @@ def test_serve_renders_the_member_page(installed):
         html = urllib.request.urlopen(f"{base}/voila/render/charting_your_path.ipynb?{query}", timeout=120).read()
         html = html.decode("utf-8")
         # the workbook's template, from the installed package: a member page on the page script the wheel carries
-        assert 'id="wb-page-js"' in html and 'id="wb-plotly-preload"' in html
+        assert 'id="wb-page-js"' in html and 'data-plotly="/voila/static/plotly-basic.min.js"' in html
         script = urllib.request.urlopen(f"{base}/voila/static/workbook-page.js", timeout=30).read()
         assert script.startswith(b"performance.mark('wb-page-js')")
         styles = urllib.request.urlopen(f"{base}/voila/static/workbook-page.css", timeout=30).read()
