@@ -5,15 +5,15 @@
 // widget. This script does what a member page needs of it, and nothing else:
 // - connects to the page's kernel (kernel.js, on the socket prefetch.js opened as this script started), and
 //   asks it for every widget's state in one message (ipywidgets' control comm, as Voila does);
-// - only then runs plotly.js (fetched meanwhile: prefetch.js): the state travels while plotly.js runs, instead
-//   of waiting behind it;
+// - plotly.js runs after that request has left (prefetch.js adds its script as this one starts): the state
+//   travels while plotly.js runs, instead of waiting behind it;
 // - draws each cell output where Voila put it: widget views (the standard controls and anywidget), HTML,
 //   text, and an error's name and message;
 // - keeps `manager.kernel` the shape the workbook's widgets use (widgets/heartbeat.py: `connectionStatus`,
 //   `status`, their signals, `anyMessage`, `serverSettings`, `reconnect()`).
 // A page whose notebook asks for a widget this script does not carry says so in the page and in the console.
 
-import { plotlyUrl, socket } from './prefetch.js';
+import { socket } from './prefetch.js';
 import * as base from '@jupyter-widgets/base';
 import { ManagerBase } from '@jupyter-widgets/base-manager';
 import * as controls from '@jupyter-widgets/controls';
@@ -26,7 +26,6 @@ import { KernelConnection } from './kernel.js';
 import '@jupyter-widgets/base/css/index.css';
 import '@jupyter-widgets/controls/css/widgets-base.css';
 
-const PLOTLY_WAIT_MS = 3000;
 const OUTPUT_MIME = 'application/vnd.jupyter.widget-view+json';
 const UNREACHABLE = 'This page could not reach its workbook session. Reload the page to try again; '
   + 'if it happens again, ask your facilitator.';
@@ -117,16 +116,6 @@ async function render(script, manager) {
   }
 }
 
-// plotly.js, as the page's script tag names it (prefetch.js has it downloading); once (a chart adds the same tag if it finds none: widgets/chart.py)
-function loadPlotly() {
-  if (!plotlyUrl || document.getElementById('wb-plotly-js')) return;
-  const tag = document.createElement('script');
-  tag.id = 'wb-plotly-js';
-  tag.async = true;
-  tag.src = plotlyUrl;
-  document.head.append(tag);
-}
-
 function reveal() {
   const loading = document.getElementById('loading');
   if (loading) loading.remove();
@@ -152,8 +141,6 @@ async function start() {
     const words = document.getElementById('loading_text');
     if (words && document.body.dataset.wbPage !== 'unreachable') words.textContent = SLOW;
   }, SLOW_MS);
-  // plotly.js once the request for the widgets has left (or after a while without a connection)
-  Promise.race([kernel.opened, new Promise((resolve) => { setTimeout(resolve, PLOTLY_WAIT_MS); })]).then(loadPlotly);
   try {
     await loading;
   } catch (err) {
