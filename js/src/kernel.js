@@ -12,10 +12,9 @@
 //   socket refused before it opens makes the page ask the server whether the kernel is still there, and a
 //   kernel that is dead, or a server that refuses the page, makes the kernel's status 'dead'.
 
-import { UUID } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
-import { channelsUrl } from './connect.js';
+import { channelsUrl, uuid4 } from './connect.js';
 
 const PROTOCOL_VERSION = '5.3';
 const RETRY_MS = [250, 500, 1000, 2000, 4000];  // then every RETRY_MS's last, for as long as the page is open
@@ -115,7 +114,7 @@ export class KernelConnection {
   constructor({ baseUrl, wsUrl, kernelId, token }, socket) {
     this.id = kernelId;
     this.serverSettings = { baseUrl, wsUrl, token };
-    this.clientId = UUID.uuid4();
+    this.clientId = uuid4();
     this.connectionStatus = 'connecting';
     this.status = 'unknown';
     this.connectionStatusChanged = new Signal(this);
@@ -268,7 +267,7 @@ export class KernelConnection {
   registerCommTarget(targetName, handler) { this._targets.set(targetName, handler); }
 
   createComm(targetName, commId) {
-    const comm = new Comm(this, targetName, commId || UUID.uuid4());
+    const comm = new Comm(this, targetName, commId || uuid4());
     this._comms.set(comm.comm_id, comm);
     return comm;
   }
@@ -283,7 +282,7 @@ export class KernelConnection {
   _send(channel, msgType, content, metadata, buffers, callbacks) {
     const msg = {
       header: {
-        msg_id: UUID.uuid4(), msg_type: msgType, username: '', session: this.clientId,
+        msg_id: uuid4(), msg_type: msgType, username: '', session: this.clientId,
         date: new Date().toISOString(), version: PROTOCOL_VERSION,
       },
       parent_header: {}, metadata: metadata || {}, content, channel, buffers: buffers || [],
