@@ -202,13 +202,23 @@ def weigh(page, url: str, ready=None) -> dict:
     cdp.on("Network.responseReceived", answered)
     cdp.on("Network.loadingFinished", finished)
     cdp.on("Network.requestServedFromCache", cached)
+    sockets: list[dict] = []  # each WebSocket's handshake answer: its URL and the extensions the server took
+    cdp.on("Network.webSocketCreated", lambda e: sockets.append({"id": e["requestId"], "url": e["url"]}))
+
+    def shook(event):
+        headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
+        for row in sockets:
+            if row["id"] == event["requestId"]:
+                row["extensions"] = headers.get("sec-websocket-extensions", "")
+
+    cdp.on("Network.webSocketHandshakeResponseReceived", shook)
     page.goto(url)
     (ready or (lambda: (wait_for_app(page, "Charting Your Path"), chart_data(page))))()
     page.wait_for_load_state("networkidle")
     cdp.detach()
     rows = list(requests.values())
     return {"requests": rows, "count": len(rows), "bytes": sum(r["bytes"] for r in rows),
-            "network": [r for r in rows if not r["cache"]]}
+            "network": [r for r in rows if not r["cache"]], "sockets": sockets}
 
 
 def static(rows) -> list[dict]:
@@ -218,7 +228,8 @@ def static(rows) -> list[dict]:
 
 def test_the_member_page_arrives_compressed_and_a_repeat_visit_takes_it_from_the_cache(server, chromium,
                                                                                         phone_session):
-    """Scripts and styles travel compressed; opened again, the page asks the server for none of them.
+    """Scripts, styles and the kernel's messages travel compressed; opened again, the page asks the server for
+    none of its scripts and styles.
 
     Without compression the member page was 5.6 MB over the wire; without a cache policy its scripts and styles
     would be left to the browser's guesses (JupyterLab's extension scripts, which facilitator pages still load,
@@ -237,6 +248,9 @@ def test_the_member_page_arrives_compressed_and_a_repeat_visit_takes_it_from_the
         assert not [n for n in names if n.endswith("voila.js") or "labextensions" in n], names
         plain = [(r["url"], r["bytes"]) for r in loaded if r["encoding"] not in ("gzip", "br") and r["bytes"] > 1500]
         assert not plain, f"scripts and styles that arrived uncompressed: {plain}"
+        # the widgets' state (about 230 KB of JSON) comes over the kernel's WebSocket: compressed too
+        kernels = [s for s in first["sockets"] if "/api/kernels/" in s["url"]]
+        assert kernels and all("permessage-deflate" in s.get("extensions", "") for s in kernels), first["sockets"]
         repeat = weigh(page, url)
         again = [(r["url"], r["status"]) for r in static(repeat["network"])]
         assert not again, f"scripts and styles asked of the server again on a repeat visit: {again}"

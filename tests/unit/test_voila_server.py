@@ -185,7 +185,8 @@ def test_pages_typeset_with_the_templates_stand_in_for_mathjax(base_url):
 
 def test_voilas_tornado_settings_alone_do_not_compress_but_the_servers_settings_do(monkeypatch):
     """Voila updates the application's settings after making it, when Tornado has already chosen its transforms:
-    ``compress_response`` must be among the settings the application is made with."""
+    ``compress_response`` must be among the settings the application is made with. The kernels' WebSocket
+    messages are compressed too (jupyter_server reads ``websocket_compression_options`` from the settings)."""
     from types import SimpleNamespace
 
     import tornado.web
@@ -199,11 +200,14 @@ def test_voilas_tornado_settings_alone_do_not_compress_but_the_servers_settings_
     voila_server.compress_responses()
     voila_server.compress_responses()  # twice is once
     settings = Voila.init_settings(voila)
-    assert settings == {"base_url": "/", "compress_response": True, "xsrf_cookies": False}
+    assert settings == {"base_url": "/", "compress_response": True, "websocket_compression_options": {},
+                        "xsrf_cookies": False}
     assert tornado.web.GZipContentEncoding in tornado.web.Application(**settings).transforms
     # the deployment can still say otherwise through Voila's own setting
     assert Voila.init_settings(SimpleNamespace(tornado_settings={"compress_response": False}))["compress_response"] \
         is False
+    assert Voila.init_settings(SimpleNamespace(tornado_settings={"websocket_compression_options": None})
+                               )["websocket_compression_options"] is None
 
 
 @pytest.mark.parametrize(("url", "query", "policy"), [

@@ -282,7 +282,9 @@ def limit_pages(gate) -> None:
 
 
 def compress_responses() -> None:
-    """Every response the server sends compressed when the browser accepts it (Tornado's ``compress_response``).
+    """Every response the server sends compressed when the browser accepts it (Tornado's ``compress_response``),
+    and the kernels' WebSocket messages too (``permessage-deflate``, jupyter_server's
+    ``websocket_compression_options``, which it leaves off).
 
     Voila applies its ``tornado_settings`` to the Tornado application after making it (``app.settings.update``),
     and Tornado chooses its output transforms, gzip among them, when the application is made: a
@@ -290,6 +292,12 @@ def compress_responses() -> None:
     ``tornado_settings`` join the settings the application is made with, and ``compress_response`` is on
     unless they say otherwise. Tornado compresses text, scripts, JSON and SVG of 1 KB and more, and a streamed
     page chunk by chunk (each flushed as it comes), so a page still shows its parts as they are rendered.
+
+    A member page's widgets arrive as one message of about 220 KB of JSON (each marking slider carries its
+    spectrum card and its browser code): compressed, it travels as about a fifth of that (48 KB), which twelve
+    phones opening the page together share on the room's Wi-Fi. Each open connection keeps its own compressor
+    (about 300 KB of the server's memory); ``websocket_compression_options: None`` in Voila's
+    ``tornado_settings`` turns it off.
     """
     from voila.app import Voila
 
@@ -300,7 +308,8 @@ def compress_responses() -> None:
 
     def init_settings_compressed(self) -> dict:
         settings = init_settings(self)
-        return {**settings, "compress_response": True, **self.tornado_settings}
+        return {**settings, "compress_response": True, "websocket_compression_options": {},
+                **self.tornado_settings}
 
     init_settings_compressed._workbook_compressed = True
     voila.init_settings = init_settings_compressed
