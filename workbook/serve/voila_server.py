@@ -282,9 +282,10 @@ def limit_pages(gate) -> None:
 
 
 def compress_responses() -> None:
-    """Every response the server sends compressed when the browser accepts it (Tornado's ``compress_response``),
-    and the kernels' WebSocket messages too (``permessage-deflate``, jupyter_server's
-    ``websocket_compression_options``, which it leaves off).
+    """Every response the server sends compressed when the browser accepts it, the kernels' messages too.
+
+    Responses: Tornado's ``compress_response``. The kernels' WebSocket messages: ``permessage-deflate``
+    (jupyter_server's ``websocket_compression_options``, which it leaves off).
 
     Voila applies its ``tornado_settings`` to the Tornado application after making it (``app.settings.update``),
     and Tornado chooses its output transforms, gzip among them, when the application is made: a
