@@ -296,9 +296,10 @@ def compress_responses() -> None:
 
     A member page's widgets arrive as one message of about 220 KB of JSON (each marking slider carries its
     spectrum card and its browser code): compressed, it travels as about a fifth of that (48 KB), which twelve
-    phones opening the page together share on the room's Wi-Fi. Each open connection keeps its own compressor
-    (about 300 KB of the server's memory); ``websocket_compression_options: None`` in Voila's
-    ``tornado_settings`` turns it off.
+    phones opening the page together share on the room's Wi-Fi. Each open connection keeps its own compressor:
+    about 260 KB of the server's memory (measured in a Tornado server sending such a message: 270 KB an open
+    connection, against 14 KB without), about 6 MB for a room of 24 pages. ``websocket_compression_options:
+    None`` in Voila's ``tornado_settings`` turns it off.
     """
     from voila.app import Voila
 
