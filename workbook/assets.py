@@ -25,6 +25,14 @@ the template links the stylesheet instead: the same rules in the same order, wit
 without the rules the lab template's ``index.css`` linked after it repeats (the later copy of a rule wins
 anyway). The stylesheet records the checksums of the script and of ``index.css`` it was made from; made
 from another Voila's script, or without Node.js, it is not used and pages load the script as Voila does.
+
+A light page (a member's page, drawn by ``workbook-page.js`` without JupyterLab's application) links one
+stylesheet instead of those two, ``workbook-light.css`` (:func:`install_light_style`): the same rules in the
+same order, without the ones that cannot match anything on such a page, and without the CSS variables no kept
+rule uses. A rule can match only if every class and id its selector names (outside ``:not()`` and the like)
+appears somewhere in what draws the page: the page script, the plotly.js bundles, the workbook's Python (its
+HTML and its widgets' browser code) and the page templates. Of the two sheets' 446 KB, about a tenth is left;
+a phone parses it and matches its elements against it before the page script runs.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .content.files import replace_atomic, write_atomic
@@ -357,3 +366,208 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- the light pages' stylesheet -------------------------------------------------------------------------------
+
+LIGHT_CSS = "workbook-light.css"
+_LIGHT_MARK = "/* made by workbook/assets.py from voila-style.css and index.css; sha256="
+_TOKEN = re.compile(r"[A-Za-z_][\w-]*")
+
+
+def light_sources(static: Path) -> list[Path]:
+    """What draws a light page, whose words name every class and id its elements can carry.
+
+    The page script and the plotly.js bundles in ``static``, the workbook's Python (the pages' HTML, the widgets'
+    browser code, the theme), the stylesheets linked beside it (the widgets' and JupyterLab's light theme, whose
+    variables use the lab's) and the templates that write the page (the workbook's, Voila's lab and base
+    templates and nbconvert's, wherever Jupyter's data path has them).
+    """
+    from jupyter_core.paths import jupyter_path
+
+    found = [static / name for name in ("workbook-page.js", "workbook-page.css",
+                                        *(name for _p, name, _t in BUNDLES.values()))]
+    found += [Path(f) / "index.css" for f in jupyter_path("voila", "themes", "@jupyterlab", "theme-light-extension")]
+    found += sorted(Path(__file__).parent.rglob("*.py"))
+    folders = [static.parent]
+    for app, kind in (("voila", "lab"), ("voila", "base"), ("nbconvert", "lab"), ("nbconvert", "base")):
+        folders += [Path(f) for f in jupyter_path(app, "templates", kind)]
+    for folder in folders:
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".j2", ".html", ".json"))
+    return [p for p in found if p.is_file()]
+
+
+def words(paths) -> set[str]:
+    """Every word (letters, digits, ``_`` and ``-``, not starting with a digit or ``-``) in the files."""
+    found: set[str] = set()
+    for path in paths:
+        found.update(_TOKEN.findall(Path(path).read_text(encoding="utf-8", errors="replace")))
+    return found
+
+
+def _can_match(prelude, known: set[str]) -> bool:
+    """Whether a selector list can match: one of its selectors names only classes and ids in ``known``.
+
+    Classes and ids inside functional pseudo-classes (``:not(.x)``, ``:is(.x)``) are not looked at: the
+    selector is kept, as one that might match.
+    """
+    selectors: list[list] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            selectors.append([])
+        else:
+            selectors[-1].append(token)
+    for selector in selectors:
+        previous, possible = None, True
+        for token in selector:
+            if token.type == "hash" and token.value not in known:
+                possible = False
+            elif (token.type == "ident" and previous is not None and previous.type == "literal"
+                  and previous.value == "." and token.value not in known):
+                possible = False
+            if not possible:
+                break
+            previous = token
+        if possible:
+            return True
+    return False
+
+
+_BLOCKS = ("media", "supports", "layer", "container", "document")
+
+
+def _kept_rules(rules, known: set[str]) -> list:
+    """``rules`` (tinycss2 nodes) as ``(prelude text, rule or nested list)``: the ones that can match."""
+    import tinycss2
+
+    out: list = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            if _can_match(rule.prelude, known):
+                out.append(rule)
+        elif rule.type == "at-rule" and rule.lower_at_keyword in _BLOCKS and rule.content is not None:
+            inner = _kept_rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True),
+                                known)
+            if inner:
+                out.append((f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}", inner))
+        elif rule.type == "at-rule":
+            out.append(rule)
+    return out
+
+
+def _declarations(rule) -> list:
+    import tinycss2
+
+    return [d for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True)
+            if d.type == "declaration"]
+
+
+def _walk(kept):
+    for item in kept:
+        if isinstance(item, tuple):
+            yield from _walk(item[1])
+        else:
+            yield item
+
+
+def light_stylesheet(sheets: list[str], known: set[str], outside: Iterable[str] = ()) -> str:
+    """The style rules of ``sheets`` (in order) that can match a page whose classes and ids are all in ``known``.
+
+    CSS variables (``--name``) are kept only where a kept rule's other declarations, another kept variable,
+    or ``outside`` (the words of what else styles or scripts the page) use them. At-rules other than blocks
+    of rules (``@font-face``, ``@keyframes`` ...) are kept as they are; comments are not.
+    """
+    import tinycss2
+
+    kept = []
+    for css in sheets:
+        kept += _kept_rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), known)
+    variables: dict[str, set[str]] = {}
+    used = set(outside)
+    for rule in _walk(kept):
+        if rule.type != "qualified-rule":
+            used.update(_TOKEN.findall(rule.serialize()))
+            continue
+        for decl in _declarations(rule):
+            value = set(_TOKEN.findall(tinycss2.serialize(decl.value)))
+            if decl.name.startswith("--"):
+                variables.setdefault(decl.name[2:], set()).update(value)
+            else:
+                used.update(value)
+    pending = [name for name in variables if name in used]
+    while pending:
+        for word in variables[pending.pop()]:
+            if word in variables and word not in used:
+                pending.append(word)
+            used.add(word)
+
+    def text(items, indent="") -> list[str]:
+        lines = []
+        for item in items:
+            if isinstance(item, tuple):
+                lines.append(f"{indent}{item[0]}{{\n" + "\n".join(text(item[1], indent + "  ")) + f"\n{indent}}}")
+            elif item.type == "at-rule":
+                lines.append(indent + item.serialize())
+            else:
+                decls = _declarations(item)
+                if any(d.name.startswith("--") for d in decls):
+                    body = [d for d in decls if not d.name.startswith("--") or d.name[2:] in used]
+                    if body:
+                        lines.append(f"{indent}{tinycss2.serialize(item.prelude).strip()} {{ "
+                                     + "; ".join(d.serialize() for d in body) + "; }")
+                else:
+                    lines.append(indent + item.serialize())
+        return lines
+
+    return "\n".join(text(kept)) + "\n"
+
+
+def _light_mark(static: Path, lab: Path | None, known: set[str]) -> str:
+    inputs = hashlib.sha256()
+    inputs.update((static / STYLE_CSS).read_bytes())
+    inputs.update(lab.read_bytes() if lab else b"none")
+    inputs.update("\n".join(sorted(known)).encode())
+    return f"{_LIGHT_MARK}{inputs.hexdigest()} */\n"
+
+
+def light_style_current(static: Path, source: Path | None = None, lab: Path | None = None,
+                        known: set[str] | None = None) -> bool:
+    """True when ``static/workbook-light.css`` is made from the stylesheets and the words there are now.
+
+    ``source``, ``lab`` and ``known`` as for :func:`install_light_style`.
+    """
+    css = static / LIGHT_CSS
+    if not css.is_file() or not style_current(static, source, lab):
+        return False
+    known = words(light_sources(static)) if known is None else known
+    with css.open(encoding="utf-8", errors="replace") as fh:
+        return fh.readline() == _light_mark(static, lab or lab_index_css(), known)
+
+
+def install_light_style(static: Path, source: Path | None = None, lab: Path | None = None,
+                        known: set[str] | None = None) -> str:
+    """Make ``static/workbook-light.css`` for the light pages unless it is current; what happened.
+
+    Made from ``voila-style.css`` (which :func:`install_style` makes first, from ``source``) and the lab
+    template's ``index.css`` (``lab``), keeping what :func:`light_stylesheet` keeps for the words ``known``
+    (by default those of :func:`light_sources`). Without a current ``voila-style.css`` any stale copy is
+    removed, and light pages link the two stylesheets as before.
+    """
+    lab = lab or lab_index_css()
+    css = static / LIGHT_CSS
+    if not style_current(static, source, lab):
+        css.unlink(missing_ok=True)
+        return "voila-style.css is not made: light pages link Voila's stylesheets"
+    known = words(light_sources(static)) if known is None else known
+    mark = _light_mark(static, lab, known)
+    if css.is_file():
+        with css.open(encoding="utf-8", errors="replace") as fh:
+            if fh.readline() == mark:
+                return "present"
+    sheets = [(static / STYLE_CSS).read_text(encoding="utf-8")]
+    if lab:
+        sheets.append(lab.read_text(encoding="utf-8"))
+    outside = words(light_sources(static)) | known
+    write_atomic(css, mark + light_stylesheet(sheets, known, outside))
+    return "made"

@@ -84,6 +84,10 @@ def cmd_serve(args) -> int:
     style = assets.install_style(TEMPLATE / "static")
     if style not in ("present", "made"):
         print(f"note: {style}")
+    # and the light pages' one stylesheet: those rules alone that can match something on such a page
+    light = assets.install_light_style(TEMPLATE / "static")
+    if light not in ("present", "made"):
+        print(f"note: {light}")
     env = dict(os.environ)
     env.setdefault("WORKBOOK_DB_URL", store.url)
     env[PUBLIC_URL_ENV], env[TOKEN_ENV] = base, token or ""

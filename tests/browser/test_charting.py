@@ -40,8 +40,11 @@ def test_member_charts_with_keyboard_and_team_sees_it(server, page):
     page.goto(server.member_link())
     wait_for_app(page, "Charting Your Path")
     assert _now_trace(page) == [None] * 7
-    # Voila's page styles arrive as the stylesheet `workbook serve` made, not as the script that inserts them
-    assert page.locator("link[rel=stylesheet][href*='voila-style.css']").count() == 1
+    # Voila's page styles arrive in the member page's one stylesheet `workbook serve` made (workbook/assets.py),
+    # not as the script that inserts them, nor as the two stylesheets it is cut from
+    assert page.locator("link[rel=stylesheet][href$='workbook-light.css']").count() == 1
+    assert page.locator("link[rel=stylesheet][href*='voila-style.css']").count() == 0
+    assert page.locator("link[rel=stylesheet][href*='static/index.css']").count() == 0
     assert not [u for u in scripts if "voila-style.js" in u]
 
     # identify: type the name, pick the role and start, all from the keyboard

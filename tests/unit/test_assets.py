@@ -13,6 +13,7 @@ import pytest
 
 from tests.notebooks.harness import NOTEBOOKS, prepare
 from workbook import assets
+from workbook.content.paths import template_dir
 from workbook.widgets.chart import Chart
 
 SERVED = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if p.stem != "district_report")  # the report runs in papermill
@@ -229,3 +230,65 @@ def test_voilas_stylesheet_leaves_out_what_the_lab_stylesheet_repeats(tmp_path):
     assert not assets.style_current(tmp_path, source, other)
     assert assets.install_style(tmp_path, source, lab=other) == "made"
     assert assets.style_current(tmp_path, source, other)
+
+
+def test_the_light_stylesheet_keeps_the_rules_that_can_match_and_the_variables_they_use():
+    known = {"widget-text", "wb-card", "lm-Widget", "present", "lm-mod-hidden"}
+    first = """
+:root { --used: 1px; --chain: var(--used-by-chain); --used-by-chain: red; --unused: blue; --by-dropped: green;
+        --outside-var: 3px; }
+.lm-Widget { box-sizing: border-box; margin: var(--used); }
+.jp-FileBrowser { color: var(--by-dropped); }
+.jp-FileBrowser, .wb-card .widget-text { color: var(--chain); }
+#absent-id { color: red; }
+#present { color: black; }
+.lm-Widget:not(.jp-mod-whatever) { outline: none; }
+body { margin: 0; }
+@media (max-width: 600px) { .jp-Toolbar { display: none; } }
+@media print { .wb-card { break-inside: avoid; } .jp-Toolbar { display: none; } }
+@font-face { font-family: Lato; src: url(lato.woff2); }
+@keyframes spin { to { transform: rotate(1turn); } }
+"""
+    later = ".lm-Widget.lm-mod-hidden { display: none !important; }\n.CodeMirror { height: 300px; }\n"
+    out = assets.light_stylesheet([first, later], known, outside={"outside-var"})
+    for kept in (".lm-Widget { box-sizing: border-box; margin: var(--used); }", ".wb-card .widget-text",
+                 "#present", ":not(.jp-mod-whatever)", "body { margin: 0; }", "@media print", "break-inside",
+                 "@font-face", "@keyframes spin", "display: none !important", "--used:", "--chain:",
+                 "--used-by-chain:", "--outside-var:"):
+        assert kept in out, kept
+    for gone in (".jp-FileBrowser { color: var(--by-dropped)", "#absent-id", "(max-width: 600px)", ".jp-Toolbar",
+                 ".CodeMirror", "--unused", "--by-dropped:"):
+        assert gone not in out, gone
+    # the order of the rules is the sheets' order
+    assert out.index(".lm-Widget { box-sizing") < out.index("#present") < out.index("lm-mod-hidden")
+
+
+@needs_node
+def test_the_light_pages_stylesheet_is_made_once_for_what_draws_them(tmp_path):
+    source, lab = assets.voila_style_js(), assets.lab_index_css()
+    assert source is not None and lab is not None
+    static = tmp_path / "static"
+    known = assets.words(assets.light_sources(template_dir() / "static"))
+    assert "widget-dropdown" in known and "wb-card" in known and "jp-OutputArea-output" in known
+    assert assets.install_light_style(static, source, lab, known).startswith("voila-style.css is not made")
+    assert assets.install_style(static, source, lab=lab) == "made"
+    assert assets.install_light_style(static, source, lab, known) == "made"
+    made = (static / assets.LIGHT_CSS).read_text(encoding="utf-8")
+    both = (static / assets.STYLE_CSS).stat().st_size + lab.stat().st_size
+    assert len(made) < both / 5, (len(made), both)
+    for needed in (".lm-Widget", ".jp-OutputArea-output", ".jp-RenderedHTMLCommon", "#rendered_cells",
+                   "--jp-ui-font-size1", "--jp-layout-color0"):
+        assert needed in made, needed
+    for unused in (".jp-FileBrowser", ".jp-DirListing", ".jp-Notebook-toolbar"):
+        assert unused + " " not in made and unused + "{" not in made, unused
+    assert assets.light_style_current(static, source, lab, known)
+    assert assets.install_light_style(static, source, lab, known) == "present"
+    # other words (another workbook, another page script): made again
+    assert not assets.light_style_current(static, source, lab, known | {"wb-new-class"})
+    assert assets.install_light_style(static, source, lab, known | {"wb-new-class"}) == "made"
+    # Voila's stylesheet gone stale (another Voila, no Node.js to make it again): the light one goes too
+    other = tmp_path / "voila-style.js"
+    other.write_text(source.read_text(encoding="utf-8") + "\n// another release\n")
+    assert assets.install_style(static, other, node="no-such-node-here", lab=lab).startswith("node not found")
+    assert assets.install_light_style(static, other, lab, known).startswith("voila-style.css is not made")
+    assert not (static / assets.LIGHT_CSS).exists()

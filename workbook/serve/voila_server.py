@@ -62,26 +62,31 @@ class MemoryBytecodeCache(BytecodeCache):
 CACHE = MemoryBytecodeCache()
 
 
-def share_template_cache(style_css: bool | None = None) -> None:
+def share_template_cache(style_css: bool | None = None, light_css: bool | None = None) -> None:
     """Make every nbconvert template environment of this process use :data:`CACHE`.
 
     Each environment also gets ``workbook_style_css``: True when the template's ``voila-style.css``
     was made from the installed Voila's ``voila-style.js`` (:func:`workbook.assets.style_current`),
-    so the page links the stylesheet instead of running the script. Checked once per process.
+    so the page links the stylesheet instead of running the script; and ``workbook_light_css``: True when
+    its ``workbook-light.css`` is made from those stylesheets (:func:`workbook.assets.light_style_current`),
+    so a light page links that one alone. Checked once per process.
     """
     from nbconvert.exporters.templateexporter import TemplateExporter
 
-    if style_css is None:
-        from ..assets import style_current
+    if style_css is None or light_css is None:
+        from ..assets import light_style_current, style_current
         from ..content.paths import template_dir
 
-        style_css = style_current(template_dir() / "static")
+        static = template_dir() / "static"
+        style_css = style_current(static) if style_css is None else style_css
+        light_css = (style_css and light_style_current(static)) if light_css is None else light_css
     create = getattr(TemplateExporter._create_environment, "_workbook_original", TemplateExporter._create_environment)
 
     def _create_environment(self):
         environment = create(self)
         environment.bytecode_cache = CACHE
         environment.globals["workbook_style_css"] = style_css
+        environment.globals["workbook_light_css"] = light_css
         return environment
 
     _create_environment._workbook_original = create
