@@ -386,7 +386,11 @@ def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(he
     real_take = provisioner.PORTS.take
     calls = []
 
+    held_at_restart = []
+
     def take_once_taken(ip, count=5):  # the first kernel gets a port someone took after the pick
+        if calls:  # the restart's pick: the dead kernel's ports are still held, so none of them comes back
+            held_at_restart.append(set(calls[0][1:]) <= provisioner.PORTS._used)
         got = real_take(ip, count)
         calls.append(got)
         if len(calls) == 1:
@@ -409,6 +413,7 @@ def test_a_kernel_whose_port_was_taken_comes_back_on_new_ports_when_restarted(he
         kc.stop_channels()
         await km.restart_kernel(now=True, newports=True)  # what Voila's restarter does next
         second = kernel_ports(km)
+        assert held_at_restart == [True]
         assert not set(first) & set(second), (first, second)
         low, _high = provisioner.ephemeral_range()
         assert all(provisioner.PORT_FLOOR <= p < low for p in second)

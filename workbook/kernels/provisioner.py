@@ -97,6 +97,7 @@ class ForkingProvisioner(LocalProvisioner):
 
     template_class: type[Template] = Template  # which template (and so which warm-up) it forks: set by each kind
     _own_ports: list[int] | None = None  # the ports :data:`PORTS` gave this kernel (None: jupyter_client's)
+    _old_ports: list[int] | None = None  # a restarted kernel's earlier ports, held until it has its new ones
 
     async def pre_launch(self, **kwargs):
         """Ports from :data:`PORTS` (below the ephemeral range) for a local TCP kernel, then as usual."""
@@ -107,7 +108,13 @@ class ForkingProvisioner(LocalProvisioner):
                 for name, port in zip(PORT_NAMES, ports):
                     setattr(km, name, port)
                 self.ports_cached, self._own_ports = True, ports
+        self._give_back_old()
         return await super().pre_launch(**kwargs)
+
+    def _give_back_old(self) -> None:
+        old, self._old_ports = self._old_ports, None
+        if old:
+            PORTS.give_back(old)
 
     async def cleanup(self, restart: bool = False) -> None:
         """Give the kernel's ports back; a restarted kernel gets new ones (its old ones may be what killed it)."""
@@ -117,7 +124,11 @@ class ForkingProvisioner(LocalProvisioner):
             return
         self.ports_cached = False  # not jupyter_client's cache: nothing of it to give back
         await super().cleanup(restart)
-        PORTS.give_back(own)
+        self._give_back_old()
+        if restart:  # held until the restart has taken its new ones, so that none of them is an old one
+            self._old_ports = own
+        else:
+            PORTS.give_back(own)
         km = self.parent
         if restart and km is not None:
             for name in PORT_NAMES:
