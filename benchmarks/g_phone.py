@@ -282,7 +282,7 @@ def run_phone(ctx: apps.Ctx) -> tuple[list[dict], dict]:
     fig = member_figure(ctx)
     floor_page = ctx.folder / "floor.html"
     write_floor(floor_page, fig, None)
-    loads = ctx.loads
+    loads = ctx.phone_loads
     raw = {"profile": {"cpu_throttling_rate": CPU_RATE, "down_mbit": DOWN_MBIT, "up_mbit": UP_MBIT,
                        "latency_ms": LATENCY_MS, "viewport": VIEWPORT, "is_mobile": True, "has_touch": True},
            "bundle": BUNDLE, "loads": loads, "versions": peers.panel_versions(),
