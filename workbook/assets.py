@@ -438,7 +438,7 @@ _BLOCKS = ("media", "supports", "layer", "container", "document")
 
 
 def _kept_rules(rules, known: set[str]) -> list:
-    """``rules`` (tinycss2 nodes) as ``(prelude text, rule or nested list)``: the ones that can match."""
+    """The ones of ``rules`` (tinycss2 nodes) that can match; a block of rules as ``(its head, its kept rules)``."""
     import tinycss2
 
     out: list = []
@@ -559,7 +559,8 @@ def install_light_style(static: Path, source: Path | None = None, lab: Path | No
     if not style_current(static, source, lab):
         css.unlink(missing_ok=True)
         return "voila-style.css is not made: light pages link Voila's stylesheets"
-    known = words(light_sources(static)) if known is None else known
+    found = words(light_sources(static))
+    known = found if known is None else known
     mark = _light_mark(static, lab, known)
     if css.is_file():
         with css.open(encoding="utf-8", errors="replace") as fh:
@@ -568,6 +569,6 @@ def install_light_style(static: Path, source: Path | None = None, lab: Path | No
     sheets = [(static / STYLE_CSS).read_text(encoding="utf-8")]
     if lab:
         sheets.append(lab.read_text(encoding="utf-8"))
-    outside = words(light_sources(static)) | known
+    outside = found | known
     write_atomic(css, mark + light_stylesheet(sheets, known, outside))
     return "made"

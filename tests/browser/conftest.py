@@ -59,6 +59,15 @@ class Server:
 
         return Store(self.db_url)
 
+    def own_session(self, slug: str, name: str, label: str):
+        """A fictional district and session of a test module's own (the demo session keeps the members others count)."""
+        store = self.store()
+        try:
+            store.create_district(slug, name)
+            return store.create_session(slug, label)
+        finally:
+            store.dispose()
+
 
 def fresh_server(tmp_path_factory, name: str = "voila"):
     """``workbook serve`` on a free port with a fresh demo store (a generator for fixtures of any scope)."""

@@ -98,11 +98,7 @@ def assert_styled_as_voilas(page) -> None:
 @pytest.fixture(scope="module")
 def styles_session(server):
     """A district and session of this module's own on the shared server."""
-    store = server.store()
-    store.create_district("styles-usd", "Styles Unified (fictional)")
-    session = store.create_session("styles-usd", "Styles compared")
-    store.dispose()
-    return session
+    return server.own_session("styles-usd", "Styles Unified (fictional)", "Styles compared")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -31,11 +31,7 @@ ASPIRATION = (4.0, 3.0, 5.0, 2.0, 1.0, 4.5, 3.5)
 @pytest.fixture(scope="module")
 def phone_session(server):
     """A district and session of this module's own on the shared server."""
-    store = server.store()
-    store.create_district("phone-usd", "Phone Unified (fictional)")
-    session = store.create_session("phone-usd", "On a phone")
-    store.dispose()
-    return session
+    return server.own_session("phone-usd", "Phone Unified (fictional)", "On a phone")
 
 
 @pytest.fixture()
