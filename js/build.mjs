@@ -50,7 +50,11 @@ await esbuild.build({
   legalComments: 'eof',
   // when the script starts running (page.js marks when its own code starts: the difference is the libraries')
   banner: { js: "performance.mark('wb-page-js');" },
-  alias: { 'sanitize-html': path.join(here, 'src', 'sanitize.js'), jquery: path.join(here, 'src', 'jquery-lite.js') },
+  alias: {
+    'sanitize-html': path.join(here, 'src', 'sanitize.js'),
+    jquery: path.join(here, 'src', 'jquery-lite.js'),
+    nouislider: path.join(here, 'src', 'no-slider.js'),
+  },
   plugins: [anywidgetAmd],
   loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl' },
   logLevel: 'warning',

@@ -16,7 +16,7 @@
 import { socket } from './prefetch.js';
 import * as base from '@jupyter-widgets/base';
 import { ManagerBase } from '@jupyter-widgets/base-manager';
-import * as controls from '@jupyter-widgets/controls';
+import * as controls from './controls.js';
 import { Widget } from '@lumino/widgets';
 import anywidgetModule from 'anywidget-amd';
 

@@ -1,9 +1,9 @@
 """The member pages' own page script (js/) on a page it cannot wholly draw: the member is told, in the page.
 
-A light page (notebook metadata ``workbook.page = "light"``) carries the standard controls and anywidget; a
-widget it does not carry (here ipywidgets' Output, from ``@jupyter-widgets/output``, which no member page
-uses) is replaced by a plain
-message where it would have been, and the rest of the page is drawn as usual.
+A light page (notebook metadata ``workbook.page = "light"``) carries the controls the member pages use
+(``js/src/controls.js``) and anywidget; a widget it does not carry (here ipywidgets' Output, from
+``@jupyter-widgets/output``, which no member page uses) is replaced by a plain message where it would have been,
+and the rest of the page is drawn as usual.
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ built from ``js/src`` by ``make js`` and kept in the Voila template. These tests
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,45 @@ def test_the_kept_build_is_the_build_of_the_sources(tmp_path):
 def test_member_pages_ask_for_the_light_page(name):
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["workbook"]["page"] == "light"
+
+
+MEMBER_APP_TESTS = [f"tests/unit/test_app_{name}.py"
+                    for name in ("charting_your_path", "laying_the_foundation", "conditions_for_scale")]
+# the modules page.js takes whole; of @jupyter-widgets/controls it takes only what js/src/controls.js exports
+WHOLE = {"@jupyter-widgets/base", "anywidget"}
+
+
+def carried_controls(source: str) -> set[str]:
+    """The class names ``js/src/controls.js`` exports."""
+    names: set[str] = set()
+    for block in re.findall(r"export\s*\{([^}]*)\}\s*from\s*'@jupyter-widgets/controls/lib/\w+'", source):
+        names.update(n.strip() for n in block.split(",") if n.strip())
+    return names
+
+
+def test_controls_are_read_from_the_export_list():
+    assert carried_controls("export {\n  AModel, AView,\n} from '@jupyter-widgets/controls/lib/widget_a';\n"
+                            "export { B } from '@jupyter-widgets/controls/lib/widget_b';") == {"AModel", "AView", "B"}
+
+
+def test_the_page_script_carries_every_widget_class_the_member_pages_make(tmp_path):
+    """Every model and view class the member apps make, through their own tests under Voila, is in the bundle.
+
+    The tests of the three member apps walk each page (both passes, saving, restoring, errors); they run here
+    as a kernel Voila started runs them (``VOILA_BASE_URL`` set: the chart is the workbook's own widget), with
+    a plugin that records each widget's model and view.
+    """
+    out = tmp_path / "classes.json"
+    env = dict(os.environ, VOILA_BASE_URL="/", WIDGET_CLASSES_OUT=str(out),
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.unit.widget_classes",
+                           "-p", "no:cacheprovider", *MEMBER_APP_TESTS],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    made = {tuple(pair) for pair in json.loads(out.read_text(encoding="utf-8"))}
+    assert ("anywidget", "AnyView") in made and ("@jupyter-widgets/controls", "VBoxModel") in made, made
+    carried = carried_controls((JS / "src" / "controls.js").read_text(encoding="utf-8"))
+    missing = sorted(f"{module} {name}" for module, name in made
+                     if module not in WHOLE and not (module == "@jupyter-widgets/controls" and name in carried))
+    assert not missing, (f"the member pages make widgets that workbook-page.js does not carry: {missing}; "
+                         "add them to js/src/controls.js and run `make js`")
