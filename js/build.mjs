@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+import { pureNamespaces } from './lumino-pure.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || path.join(here, '..', 'share', 'jupyter', 'voila', 'templates', 'workbook', 'static');
 
@@ -40,6 +42,18 @@ const anywidgetAmd = {
   },
 };
 
+// Lumino's namespaces as declarations esbuild can leave out when the page never uses them (lumino-pure.mjs):
+// @lumino/widgets' menus, dock and split panels, tab bars and command palette, and the libraries only they use
+const luminoPure = {
+  name: 'lumino-pure',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@lumino[\\/][^\\/]+[\\/]dist[\\/]index\.es6\.js$/ }, async (args) => {
+      const { code } = pureNamespaces(await readFile(args.path, 'utf8'));
+      return { contents: code, loader: 'js' };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: { 'workbook-page': path.join(here, 'src', 'page.js') },
   bundle: true,
@@ -55,7 +69,7 @@ await esbuild.build({
     jquery: path.join(here, 'src', 'jquery-lite.js'),
     nouislider: path.join(here, 'src', 'no-slider.js'),
   },
-  plugins: [anywidgetAmd],
+  plugins: [anywidgetAmd, luminoPure],
   loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl' },
   logLevel: 'warning',
   metafile: false,
