@@ -15,8 +15,9 @@ SEEN: set[tuple[str, str]] = set()
 
 
 def _record(widget) -> None:
-    SEEN.add((widget._model_module, widget._model_name))
-    SEEN.add((widget._view_module, widget._view_name))
+    for module, name in ((widget._model_module, widget._model_name), (widget._view_module, widget._view_name)):
+        if module and name:  # a widget with no view of its own (a link, say) names none
+            SEEN.add((module, name))
 
 
 ipywidgets.Widget.on_widget_constructed(_record)
