@@ -181,11 +181,19 @@ class Member:
         self.personal = page.locator(".wb-link").inner_text().strip()
 
     def mark_all(self) -> None:
+        """Each now-mark moved as a member does: once its slider takes input, and seen on the page before the next."""
         self.page.bring_to_front()
-        for spectrum, key in zip(SPECTRA, self.keys):
+        for spectrum, key, value in zip(SPECTRA, self.keys, self.expected().values()):
             slider = self.page.get_by_role("slider", name=re.compile(f"{spectrum}, now"))
+            # "Start charting" enables the sliders one message each: a key pressed on one still disabled is lost
+            # on any device, and "All changes saved" below would not wait for it
+            self.page.wait_for_function("e => !e.disabled", arg=slider.element_handle(), timeout=30_000)
             slider.focus()
             self.page.keyboard.press(key)
+            want = f"{spectrum}, now: {value:g} of 5,"
+            self.page.wait_for_function("w => [...document.querySelectorAll('input[type=range]')].some(e => (e"
+                                        ".getAttribute('aria-valuetext') || '').startsWith(w))", arg=want,
+                                        timeout=30_000)
         self.page.get_by_text("All changes saved").wait_for()
 
     def shows_marks(self) -> None:
