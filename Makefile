@@ -21,6 +21,8 @@ DEMO_NETWORK ?= 36
 WORKERS ?= 2
 
 ROOM_PORT ?= 8866
+# a room opens the join link together: one kernel kept warm per member (each about 45 MiB while it waits)
+ROOM_PREHEAT ?= 12
 
 .PHONY: help app room test test-unit test-notebooks test-browser test-storage bench report notebooks lint demo clean js
 
@@ -63,7 +65,7 @@ app: $(STAMP_DIR)/.workbook-app ## set up (first time) and serve the workbook ap
 # PUBLIC_URL=http://ADDRESS:PORT/ names the address members open when it cannot be found (or a proxy's).
 room: $(STAMP_DIR)/.workbook-app ## serve a room on this machine's network: members join with the QR code on the projector
 	$(BIN)workbook demo --if-empty --network $(DEMO_NETWORK)
-	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
+	$(BIN)workbook serve --room --port $(ROOM_PORT) --preheat $(ROOM_PREHEAT) $(if $(PUBLIC_URL),--public-url $(PUBLIC_URL))
 
 # A convening on this machine: PostgreSQL, SERVERS `workbook serve` and HAProxy in front (deploy/README.md).
 # CONVENING_PORT is the balancer's port members open; ROOM=1 serves the room's network; PUBLIC_URL as for `make room`.

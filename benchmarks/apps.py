@@ -174,6 +174,25 @@ def workbook_server(folder: Path, db_url: str, codes: dict, preheat: int = 0, ar
         procs.stop(proc)
 
 
+@contextlib.contextmanager
+def room_server(ctx: Ctx):
+    """``workbook serve`` as ``make room`` serves it; the member join link with the room's access secret."""
+    from workbook.links import app_link
+    from workbook.store import Store
+
+    db_url, codes = ctx.store()
+    store = Store(db_url)
+    token = store.secret("room_token", 16)  # the one `workbook serve --room` takes (made on first use, then kept)
+    store.dispose()
+    args = room_args()
+    link = app_link("charting_your_path.ipynb", "http://127.0.0.1:1/", token, district=codes["district"],
+                    session=codes["session"], code=codes["code"])
+    page = link.split("http://127.0.0.1:1/", 1)[1]
+    with workbook_server(ctx.folder, db_url, codes, args=args, page=page) as served:
+        served.notes["args"] = args
+        yield served
+
+
 def shipped_pool(args: list[str]) -> int:
     """The preheated pool size these ``workbook serve`` options give."""
     from workbook.cli import build_parser

@@ -133,25 +133,6 @@ def floor_server_running(ctx: apps.Ctx, page):
         procs.stop(proc)
 
 
-@contextlib.contextmanager
-def room_server(ctx: apps.Ctx):
-    """``workbook serve`` as ``make room`` serves it; the member join link with the room's access secret."""
-    from workbook.links import app_link
-    from workbook.store import Store
-
-    db_url, codes = ctx.store()
-    store = Store(db_url)
-    token = store.secret("room_token", 16)  # the one `workbook serve --room` takes (made on first use, then kept)
-    store.dispose()
-    args = apps.room_args()
-    link = app_link("charting_your_path.ipynb", "http://127.0.0.1:1/", token, district=codes["district"],
-                    session=codes["session"], code=codes["code"])
-    page = link.split("http://127.0.0.1:1/", 1)[1]
-    with apps.workbook_server(ctx.folder, db_url, codes, args=args, page=page) as served:
-        served.notes["args"] = args
-        yield served
-
-
 class Phone:
     """One page of a phone's browser context: throttled, shaped, its bytes and requests counted through CDP."""
 
@@ -287,7 +268,7 @@ def run_phone(ctx: apps.Ctx) -> tuple[list[dict], dict]:
                        "latency_ms": LATENCY_MS, "viewport": VIEWPORT, "is_mobile": True, "has_touch": True},
            "bundle": BUNDLE, "loads": loads, "versions": peers.panel_versions(),
            "sides": {s: {"first": [], "repeat": [], "settle": [], "order": []} for s in SIDES}}
-    with browser.chromium() as b, room_server(ctx) as member, floor_server_running(ctx, floor_page) as floor, \
+    with browser.chromium() as b, apps.room_server(ctx) as member, floor_server_running(ctx, floor_page) as floor, \
             peers.panel_server(ctx.folder, plotly_js=bundle, compress=True) as panel:
         servers = {"floor": floor, "member": member, "panel": panel}
         raw["servers"] = {k: v.notes for k, v in servers.items()}

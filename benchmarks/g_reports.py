@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -46,7 +47,7 @@ def empty_batch(nb: Path, count: int) -> dict:
     """``count`` empty-notebook runs in a pool of 2 workers (kernels forked as the batch's are); wall seconds,
     per-run seconds, peak RSS below this process."""
     start = time.perf_counter()
-    with procs.Sampler(os.getpid(), exclude_root=True) as sampler:
+    with procs.Sampler(os.getpid(), exclude_root=True, only_new=True) as sampler:
         with cf.ProcessPoolExecutor(max_workers=WORKERS) as pool:
             each = list(pool.map(_empty_run, [str(nb)] * count))
     wall = time.perf_counter() - start
@@ -72,7 +73,7 @@ def workbook_batch(ctx: apps.Ctx, count: int, out: Path | None = None) -> dict:
     store = Store(f"sqlite:///{ctx.folder / 'reports.sqlite'}")
     out = out or ctx.folder / "reports"
     start = time.perf_counter()
-    with procs.Sampler(os.getpid(), exclude_root=True) as sampler:
+    with procs.Sampler(os.getpid(), exclude_root=True, only_new=True) as sampler:
         outcomes = run_batch(store, out, workers=WORKERS, progress=False)
     wall = time.perf_counter() - start
     store.dispose()
@@ -139,6 +140,10 @@ def rounds(ctx: apps.Ctx, nb: Path, count: int) -> tuple[list[dict], list[dict]]
 
 def run_reports(ctx: apps.Ctx) -> tuple[list[dict], dict]:
     count = ctx.districts
+    # a run of `--repeat N` shares its folder: each run's reports start from none
+    for old in [ctx.folder / "reports", ctx.folder / "reports-inline", *ctx.folder.glob("reports-[0-9]*")]:
+        shutil.rmtree(old, ignore_errors=True)
+    (ctx.folder / "reports.sqlite").unlink(missing_ok=True)
     nb = apps.empty_notebook(ctx.folder)
     seed(ctx, count)
     floors, batches = rounds(ctx, nb, count)

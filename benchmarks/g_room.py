@@ -2,9 +2,10 @@
 
 * the room: twelve fresh browser contexts of one Chromium (a room is twelve visitors, each with a browser
   of their own: contexts share no cookies, cache or storage) navigate together, by script, to the member
-  join link of Charting Your Path on the workbook served as ``make app`` serves it (``apps.shipped_args``,
-  read from the Makefile: today ``workbook serve --preheat 2``), and to the Panel peer's bare app (its plotly
-  pane on the member page's plotly-basic bundle, ``peers.member_bundle``). Each page
+  join link of Charting Your Path, with the room's access secret, on the workbook served as ``make room`` serves
+  it (``apps.room_server``: the ``room:`` recipe's options, read from the Makefile: today ``workbook serve --room
+  --preheat 12``, one warm kernel per member, listening on 127.0.0.1 only), and to the Panel peer's bare app (its
+  plotly pane on the member page's plotly-basic bundle, ``peers.member_bundle``). Each page
   stamps the first time its chart is drawn (``browser.STAMP``, the same ``READY_FN`` every group uses); the
   measure is the common start (just before the first navigation) to the LAST chart drawn.
 * each round starts both servers afresh (no kernel or session of an earlier room left), loads one unmeasured
@@ -59,9 +60,8 @@ def open_room(b, url: str, count: int = ROOM, limit: float = LIMIT) -> dict:
 
 @contextlib.contextmanager
 def both_servers(ctx: apps.Ctx, b):
-    """The workbook as ``make app`` serves it and the Panel peer, both idle after one warm-up page each."""
-    db_url, codes = ctx.store()
-    with apps.workbook_server(ctx.folder, db_url, codes, args=apps.shipped_args()) as wb, \
+    """The workbook as ``make room`` serves it and the Panel peer, both idle after one warm-up page each."""
+    with apps.room_server(ctx) as wb, \
             peers.panel_server(ctx.folder, plotly_js=peers.member_bundle()) as pn:
         sides = {"workbook": wb, "panel": pn}
         trees = [(s.pid, s.pool) for s in sides.values()]
@@ -102,7 +102,8 @@ def run_room(ctx: apps.Ctx) -> tuple[list[dict], dict]:
         raise RuntimeError("panel is not installed (pip install -e '.[bench]'): the room has no peer to compare")
     with browser.chromium() as b:
         # five rooms per side (two in a quick run, with their spread as it is: no interval from two rooms)
-        raw = {"shipped": apps.shipped_settings(), "rooms": rooms(ctx, b, QUICK_ROUNDS if ctx.quick else ROUNDS),
+        raw = {"shipped": {"args": apps.room_args(), "target": "room"},
+               "rooms": rooms(ctx, b, QUICK_ROUNDS if ctx.quick else ROUNDS),
                "main_thread": main_thread(ctx, b, ctx.loads)}
     return _room_rows(raw), raw
 
@@ -127,7 +128,8 @@ def _room_rows(raw: dict) -> list[dict]:
                sum(len(m.get("outside", [])) for m in raw["main_thread"][side]) for side in ("workbook", "panel")}
     shipped = " ".join(raw["shipped"]["args"])
     rooms_n = min(len(lasts["workbook"]), len(lasts["panel"]))
-    note = f"workbook serve {shipped} (make app); median over {len(raw['rooms']['workbook'])} room(s)"
+    target = raw["shipped"].get("target", "app")  # an older run's JSON: the room was served as `make app` serves it
+    note = f"workbook serve {shipped} (make {target}); median over {len(raw['rooms']['workbook'])} room(s)"
     if rooms_n >= MIN_FOR_CI and len(paired) >= MIN_FOR_CI:
         last = row_ci("room", f"{ROOM} at once: start -> last chart drawn vs Panel", lasts["workbook"], lasts["panel"],
                       1.0, "s", note)

@@ -222,26 +222,32 @@ def stop(proc: subprocess.Popen | None, grace: float = 15) -> None:
 class Sampler:
     """Samples the summed RSS and the kernel count of the tree under ``pid`` in a thread; keeps the peaks.
 
-    ``exclude_root`` leaves ``pid`` itself out (the benchmark process when it samples its own workers).
+    ``exclude_root`` leaves ``pid`` itself out (the benchmark process when it samples its own workers);
+    ``only_new`` leaves out the processes already under ``pid`` when sampling starts (what an earlier group may
+    have left running is not the measured job's).
     """
 
-    def __init__(self, pid: int, every: float = 0.25, exclude_root: bool = False):
+    def __init__(self, pid: int, every: float = 0.25, exclude_root: bool = False, only_new: bool = False):
         import threading
 
-        self.pid, self.every, self.exclude_root = pid, every, exclude_root
+        self.pid, self.every, self.exclude_root, self.only_new = pid, every, exclude_root, only_new
+        self._before: set[int] = set()
         self.peak_mib, self.peak_kernels, self.samples = 0.0, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            pids = descendants(self.pid) + ([] if self.exclude_root else [self.pid])
+            pids = [p for p in descendants(self.pid) if p not in self._before] + \
+                ([] if self.exclude_root else [self.pid])
             self.peak_mib = max(self.peak_mib, rss_mib(pids))
             self.peak_kernels = max(self.peak_kernels, len([p for p in pids if is_kernel(p)]))
             self.samples += 1
             self._stop.wait(self.every)
 
     def __enter__(self) -> Sampler:
+        if self.only_new:
+            self._before = set(descendants(self.pid))
         self._thread.start()
         return self
 

@@ -24,7 +24,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from . import apps
+from . import apps, procs
 from .stats import FAILING, merge_runs, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,6 +58,7 @@ def environment() -> dict:
 def run_group(name: str, ctx: apps.Ctx) -> tuple[list[dict], dict]:
     """One group, its failure recorded as a row instead of stopping the run."""
     print(f"[{name}] running ...", flush=True)
+    before = set(procs.descendants(os.getpid()))
     start = time.perf_counter()
     try:
         rows, raw = group_fn(name)(ctx)
@@ -67,6 +68,11 @@ def run_group(name: str, ctx: apps.Ctx) -> tuple[list[dict], dict]:
                  "target": None, "verdict": "error", "unit": "", "note": f"{type(exc).__name__}: {exc}"[:300]}]
         raw = {"error": traceback.format_exc()}
     raw["seconds"] = round(time.perf_counter() - start, 1)
+    # a process a group leaves running takes memory and processor time from the groups after it: said, and kept
+    left = [pid for pid in procs.descendants(os.getpid()) if pid not in before]
+    raw["left_running"] = [procs.cmdline(pid)[:160] for pid in left]
+    if left:
+        print(f"[{name}] left {len(left)} process(es) running: {raw['left_running']}", flush=True)
     print(f"[{name}] done in {raw['seconds']} s", flush=True)
     return rows, raw
 
