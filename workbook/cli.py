@@ -11,7 +11,7 @@ from .content import paths
 from .content.errors import WorkbookError
 from .content.validation import KINDS, URBANICITY
 from .links import PUBLIC_URL_ENV, TOKEN_ENV, district_links, normalise_base, normalise_prefix, served
-from .serve.plan import TEMPLATE, page_limit, print_district_links, serve_plan, voila_argv
+from .serve.plan import TEMPLATE, check_preheat, page_limit, print_district_links, serve_plan, voila_argv
 
 
 def _store(args):
@@ -61,6 +61,7 @@ def cmd_serve(args) -> int:
     """``workbook serve``: print the links, put the charts' plotly.js and Voila's styles in place, then exec Voila."""
     from .serve.capacity import MAX_KERNELS_ENV
 
+    check_preheat(args.preheat)
     store = _store(args)
     prefix = normalise_prefix(args.base_url)
     limit = page_limit(args)

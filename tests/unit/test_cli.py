@@ -215,3 +215,9 @@ def test_the_command_line_module_holds_argparse_and_the_commands_only():
               if not name.startswith("cmd_") and name not in ("_store", "add_data_commands", "build_parser", "main")]
     assert others == [], f"move these out of cli.py (workbook/serve/plan.py for serving): {others}"
     assert not [n for n in tree.body if isinstance(n, ast.ClassDef)]
+
+
+def test_a_preheated_pool_of_fewer_than_no_kernels_is_refused(capsys, sqlite_url):
+    # `make room ROOM_PREHEAT=-2` (a typo) would have handed Voila a pool of -2 kernels
+    code, _, err = run(capsys, sqlite_url, "serve", "--preheat", "-2")
+    assert code == 2 and "--preheat: -2 is not a number of kernels to keep warm (0 or more)" in err

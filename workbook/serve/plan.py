@@ -21,6 +21,12 @@ REFILL_DELAY = 8
 POOLS_OPTION = "--kernel_pools_config"
 
 
+def check_preheat(count: int) -> None:
+    """Refuse a preheated pool of fewer than no kernels (``make room ROOM_PREHEAT=-2``), before anything starts."""
+    if count < 0:
+        raise WorkbookError(f"--preheat: {count} is not a number of kernels to keep warm (0 or more)")
+
+
 def voila_argv(port: int, ip: str, token: str | None, preheat: int = 0, cull_idle: int = 300,
                cull_interval: int = 60, fork: bool = True, base_url: str = "/") -> list[str]:
     """The Voila command line for the apps (sources stripped, kernels culled, no tracebacks)."""
