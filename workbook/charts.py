@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, Protocol, TypeGuard, cast
 
 import plotly.graph_objects as go
@@ -52,7 +54,18 @@ def _pruned(obj):
 
 @functools.cache
 def _template() -> dict:
-    """The default plotly template (a plain dict), which ``go.Figure`` puts into every figure's layout."""
+    """The default plotly template (a plain dict), which ``go.Figure`` puts into every figure's layout.
+
+    A template plotly ships is read from its JSON file as it stands, which is what the validated figure
+    carries (``tests/unit/test_charts.py`` compares them): building a ``go.Figure`` first loads plotly's
+    validators (a 3 MB JSON file, about 10 MiB in every kernel that draws a member's page).
+    """
+    import plotly.io as pio
+
+    name = pio.templates.default
+    shipped = Path(pio.__file__).parent.parent / "package_data" / "templates" / f"{name}.json"
+    if isinstance(name, str) and re.fullmatch(r"[a-z0-9_]+", name) and shipped.is_file():
+        return json.loads(shipped.read_text(encoding="utf-8"))
     layout = cast("go.Layout", go.Figure().layout)  # plotly's properties are not annotated
     return cast("go.layout.Template", layout.template).to_plotly_json()
 
@@ -142,10 +155,25 @@ class Spec(dict):
 
     def to_json(self) -> dict:
         """The figure as plotly's JSON (``plotly.io.to_json`` of :meth:`figure`), without building the figure."""
-        from plotly.io.json import to_json_plotly
+        return _json(self.plain())
 
-        # a str: the None pyright infers is the fall-through after plotly's engine checks, which never runs
-        return json.loads(cast("str", to_json_plotly(self.plain())))
+    def trace_json(self, index: int) -> dict:
+        """Trace ``index`` as :meth:`to_json` writes it."""
+        return _json(_pruned(self.data[index]))
+
+    @property
+    def title(self) -> str | None:
+        """The title's text, if the figure has one."""
+        title = self.layout.get("title")
+        return title.get("text") if isinstance(title, dict) else title
+
+
+def _json(obj) -> dict:
+    """``obj`` as plotly writes it to JSON (numpy arrays, dates and NaN converted as plotly does)."""
+    from plotly.io.json import to_json_plotly
+
+    # a str: the None pyright infers is the fall-through after plotly's engine checks, which never runs
+    return json.loads(cast("str", to_json_plotly(obj)))
 
 
 _P = ParamSpec("_P")
@@ -401,13 +429,20 @@ def pathway(spectra, current: dict, aspiration: dict, title: str | None = "Your 
     return fig
 
 
-def update_pathway(fig: go.Figure, spectra, current: dict, aspiration: dict) -> go.Figure:
-    """Move the Now and Aspiration lines of a :func:`pathway` figure in place (no rebuild)."""
+def update_pathway(fig: go.Figure | Spec, spectra, current: dict, aspiration: dict) -> go.Figure | Spec:
+    """Move the Now and Aspiration lines of a :func:`pathway` figure (or its :class:`Spec`) in place (no rebuild)."""
+    marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
+    if isinstance(fig, Spec):
+        for name, values in (("Now", current), ("Aspiration", aspiration)):
+            xs, _ys, texts = _points(spectra, values)
+            next(t for t in fig.data if t.get("name") == name).update(x=xs, text=texts)
+        if "annotations" in fig.layout:
+            fig.layout["annotations"] = [a for a in fig.layout["annotations"] if a.get("xref") != "paper" or not marked]
+        return fig
     for name, values in (("Now", current), ("Aspiration", aspiration)):
         xs, _ys, texts = _points(spectra, values)
         line = next(t for t in fig.data if t.name == name)
         line.update(x=xs, text=texts)
-    marked = any(_marked(v) for v in list(current.values()) + list(aspiration.values()))
     layout = cast("go.Layout", fig.layout)  # plotly's properties are not annotated
     annotations = cast("tuple[go.layout.Annotation, ...]", layout.annotations)
     layout.annotations = [a for a in annotations if a.xref != "paper" or not marked]

@@ -101,7 +101,7 @@ def test_ctrl_c_stops_a_preheated_server_at_once_and_prints_no_traceback(tmp_pat
 
 
 def test_ctrl_c_with_a_full_pool_prints_no_error_from_the_waiting_kernels(tmp_path):
-    """``make app``'s pool: kernels that ran their notebook and wait for a page (``wait_for_request``)."""
+    """``make app``'s pool: kernels that ran their notebook and wait for a page (``wait_for_visit``)."""
     pid, fd, _port, _codes = _serve(tmp_path, 2)
     try:
         printed, closed = _read(fd, 120, until=b"is filled with 2 kernel")

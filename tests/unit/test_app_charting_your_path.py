@@ -10,6 +10,7 @@ import pytest
 import traitlets
 
 from tests.helpers import page_text
+from workbook import charts
 from workbook.apps.charting_your_path import ChartingYourPath, charting_your_path
 from workbook.content.errors import StoreUnavailable
 from workbook.demo import seed_demo
@@ -57,6 +58,8 @@ def start(app, name="Jordan Lee", role="Principal / school leader") -> None:
 
 
 def trace(fig, name):
+    """Trace ``name`` of the page's chart, validated by plotly (the page keeps it as plain dicts)."""
+    fig = fig.figure() if isinstance(fig, charts.Spec) else fig
     return next(t for t in fig.data if t.name == name)
 
 
@@ -729,7 +732,7 @@ def _follow_up(store, agreed: bool = True):
 
 
 def _last_time_traces(app):
-    return [t for t in app._chart.data if (t.name or "").startswith("Agreed last time")]
+    return [t for t in app._chart.figure().data if (t.name or "").startswith("Agreed last time")]
 
 
 def test_a_follow_up_shows_the_marks_the_team_agreed_last_time_as_a_muted_pathway(store, content):
@@ -750,7 +753,7 @@ def test_a_follow_up_shows_the_marks_the_team_agreed_last_time_as_a_muted_pathwa
                         else agreed.loc[s.id, field] for s in content.spectra]
             assert list(run) == expected
     # drawn under the member's own pathways
-    names = [t.name for t in app._chart.data]
+    names = [t.name for t in app._chart.figure().data]
     assert names.index(line.name) < names.index("Now") < names.index("Aspiration")
     # nothing of any member of the earlier session: none of their marks is on the chart
     theirs = store.spectrum_marks(first.id)

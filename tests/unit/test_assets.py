@@ -50,7 +50,10 @@ def test_every_app_names_a_bundle_that_draws_all_its_charts(path, envs, monkeypa
     scope: dict = {}
     exec("\n".join(code[:-1] + ["PAGE = " + code[-1]]), scope)  # the project's own notebook
     page = scope["PAGE"]
-    types = {t.type or "scatter" for c in charts_of(page) if c.figure is not None for t in c.figure.data}
+    # the trace types of the figures the page sends to the browser (a chart's ``spec``: what plotly.js draws)
+    drawn = charts_of(page)
+    assert all(c.spec.get("data") for c in drawn), f"{path.name}: a chart was sent without its figure"
+    types = {t.get("type", "scatter") for c in drawn for t in c.spec["data"]}
     assert "error" not in repr(page).lower(), repr(page)
     assert assets.covers(bundle, types), f"{path.name} declares {bundle!r} but draws {sorted(types)}"
     if bundle in ("cartesian", "full"):

@@ -596,6 +596,22 @@ def test_a_spec_merges_updates_as_plotly_does():
     assert fig.layout.margin.l == 20 and fig.layout.margin.r == 5 and fig.layout.xaxis.dtick == 1
 
 
+@pytest.mark.parametrize("default", ["plotly", "plotly_white", "plotly+presentation"])
+def test_the_template_read_without_plotly_validators_is_the_one_a_validated_figure_carries(default):
+    """A shipped template is read from plotly's JSON file (no validators); a combined one is built by plotly."""
+    import plotly.io as pio
+
+    before = pio.templates.default
+    charts._template.cache_clear()
+    try:
+        pio.templates.default = default
+        assert charts._template() == go.Figure().layout.template.to_plotly_json()
+    finally:
+        pio.templates.default = before
+        charts._template.cache_clear()
+        charts._template_for.cache_clear()
+
+
 def test_a_chart_carries_the_default_template_as_it_bears_on_its_traces(content, spectra, team):
     """plotly's default template, less the trace types and subplots the chart does not have: it looks the same."""
     full = go.Figure().layout.template.to_plotly_json()

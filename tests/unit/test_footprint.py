@@ -1,7 +1,10 @@
 """What a member's kernel loads: the page a whole room opens at once stays light.
 
 pandas alone is about 55 MiB per kernel; Charting Your Path (open, restore from a personal
-link, mark, rank gaps) never needs it, so it must not be imported on that path.
+link, mark, rank gaps) never needs it, so it must not be imported on that path. Nor are plotly's
+validators loaded (a 3 MB JSON file, about 10 MiB per kernel): the page draws its pathway from plain
+dicts (``charts.pathway.spec``), and neither the kernel template's warm-up nor a preheated kernel's
+loads them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ SCRIPT = textwrap.dedent("""
     from workbook.store import Store
     from workbook.apps.charting_your_path import charting_your_path
 
+    from plotly.validator_cache import ValidatorCache
+    from workbook.content.frameworks import load_content
+    from workbook.widgets.access import warm_up
+
     store = Store(os.environ["WORKBOOK_DB_URL"])
+    warm_up(store, load_content())  # what a preheated kernel does before its visit
     link = {"district": os.environ["D"], "session": os.environ["S"], "code": os.environ["C"]}
     if os.environ.get("FOLLOW_UP"):  # a follow-up session: the page also draws the marks agreed last time
         earlier = store.session(int(link["session"]))
@@ -38,6 +46,10 @@ SCRIPT = textwrap.dedent("""
     assert "toward" in again.gaps.value
     heavy = sorted(m for m in ("pandas", "numpy", "scipy", "nbformat", "jsonschema") if m in sys.modules)
     print("HEAVY=" + ",".join(heavy))
+    from workbook.serve.page_warm import warm_up as template_warm_up
+
+    template_warm_up()  # what every forked kernel inherits (its imports are every kernel's: not counted above)
+    print("VALIDATORS=" + ("loaded" if ValidatorCache._json_cache is not None else "no"))
 """)
 
 
@@ -50,6 +62,7 @@ def test_member_page_never_imports_pandas(store, sqlite_url, tmp_path, follow_up
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "HEAVY=\n" in done.stdout, done.stdout
+    assert "VALIDATORS=no\n" in done.stdout, done.stdout
 
 
 WORKER = textwrap.dedent("""

@@ -69,7 +69,7 @@ WIDGET_LIBS = ("ipywidgets", "anywidget")
 # shrink (a module listed here that stops importing it fails the test until it is taken off the list).
 SQL_ELSEWHERE = {
     "workbook.reports.kernels": "the report kernels' template imports the SQLite dialect once, before any fork",
-    "workbook.serve.page_kernels": "the page kernels' template imports the dialects once, before any fork",
+    "workbook.serve.page_warm": "the page kernels' template imports the dialects once, before any fork",
 }
 
 

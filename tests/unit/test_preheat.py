@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import voila.utils
-
 from workbook.apps.charting_your_path import ChartingYourPath
 from workbook.demo import seed_demo
 from workbook.widgets import access
+from workbook.widgets import visit as visit_module
 
 
 def test_preheated_kernel_warms_up_then_waits_for_the_visit(store, content, monkeypatch):
@@ -20,7 +19,7 @@ def test_preheated_kernel_warms_up_then_waits_for_the_visit(store, content, monk
         monkeypatch.setenv("QUERY_STRING", f"district={codes['district']}&session={codes['session']}"
                                            f"&code={codes['code']}")
 
-    monkeypatch.setattr(voila.utils, "wait_for_request", visit)
+    monkeypatch.setattr(visit_module, "wait_for_visit", visit)
     pings = []
     monkeypatch.setattr(type(store), "ping", lambda self: pings.append(order.append("ping")))
     built = []
@@ -48,7 +47,7 @@ def test_without_preheat_nothing_is_warmed(store, content, monkeypatch):
 
 def test_a_failing_warm_up_leaves_the_page_to_report_the_problem(store, content, monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: None)
+    monkeypatch.setattr(visit_module, "wait_for_visit", lambda: None)
     monkeypatch.setenv("QUERY_STRING", "district=nowhere&session=1&code=x")
 
     def broken(s, c):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 import ipywidgets as w
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
@@ -21,9 +19,6 @@ from ..widgets.page import Page, esc, header, html, shared, vbox
 from ..widgets.restoring import Restoring
 from ..widgets.room import RoomLine
 from ..widgets.saver import NoteArea, Saver
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 TITLE = "Charting Your Path"
 LEDE = (
@@ -79,10 +74,9 @@ def last_time_line(earlier, agreed: dict) -> str:
             f"then: {' and '.join(what)}. Mark where you see it today.</p>")
 
 
-def _annotations(fig: go.Figure) -> int:
+def _annotations(fig: charts.Spec) -> int:
     """How many annotations ``fig``'s layout has (the empty-state hint among them)."""
-    layout = cast("go.Layout", fig.layout)  # plotly's properties are not annotated
-    return len(cast("tuple[go.layout.Annotation, ...]", layout.annotations))
+    return len(fig.layout.get("annotations") or [])
 
 
 class SpectrumCard(w.VBox):
@@ -143,7 +137,9 @@ class ChartingYourPath(Page):
         self.restoring = Restoring()  # the page's own updates are not saved
         spectra = content.spectra
         self.cards = [SpectrumCard(s, self.second_pass) for s in spectra]
-        self._chart: go.Figure | None = None
+        # the pathway as plain dicts (charts.Spec), never a go.Figure: plotly's validators (a 3 MB JSON file,
+        # about 10 MiB) then stay out of every member's kernel; the tests validate the same figure
+        self._chart: charts.Spec | None = None
         self.current: dict[str, float | None] = {s.id: None for s in spectra}
         self.aspiration_marks: dict[str, float | None] = {s.id: None for s in spectra}
 
@@ -381,8 +377,8 @@ class ChartingYourPath(Page):
         # the chart first (it is what the member watches); built once, later moves change the two pathway
         # traces (and drop the empty-state hint once), and only those are sent again
         if self._chart is None:
-            self._chart = charts.pathway(self.content.spectra, self.current, self.aspiration_marks,
-                                         last_time=self.last_time, last_time_name=self.last_time_name)
+            self._chart = charts.pathway.spec(self.content.spectra, self.current, self.aspiration_marks,
+                                              last_time=self.last_time, last_time_name=self.last_time_name)
             self.plot.show(self._chart)
             self._link([card.now for card in self.cards], "Now")
             if self._second is not None:
@@ -390,7 +386,7 @@ class ChartingYourPath(Page):
         else:
             hints = _annotations(self._chart)
             charts.update_pathway(self._chart, self.content.spectra, self.current, self.aspiration_marks)
-            moved = [i for i, t in enumerate(self._chart.data) if t.name in ("Now", "Aspiration")]
+            moved = [i for i, t in enumerate(self._chart.data) if t.get("name") in ("Now", "Aspiration")]
             self.plot.show(self._chart, traces=moved, layout=_annotations(self._chart) != hints)
         self._marked = (sum(v is not None for v in self.current.values()),
                         sum(v is not None for v in self.aspiration_marks.values()))
@@ -408,7 +404,7 @@ class ChartingYourPath(Page):
     def _link(self, sliders, line: str) -> None:
         """The browser moves a point as soon as its slider moves; the kernel's redraw confirms it."""
         assert self._chart is not None  # linked once the chart is drawn (_redraw, second_pass)
-        trace = next(i for i, t in enumerate(self._chart.data) if t.name == line)
+        trace = next(i for i, t in enumerate(self._chart.data) if t.get("name") == line)
         for point, (card, slider) in enumerate(zip(self.cards, sliders, strict=True)):
             self.plot.link(slider, trace, point, charts.point_texts(card.spectrum, slider.min, slider.max, slider.step))
 

@@ -3,6 +3,7 @@
 - ``voila_server``: Voila with the workbook's template, compression, caching and the health page;
 - ``gzip_cache``: the worker that compresses static files again, smaller, in the background;
 - ``page_kernels``: member pages' kernels, forked from a warm template (``workbook.kernels``);
+- ``page_warm``: what that template imports and draws once, before the first fork;
 - ``capacity``: how many pages a server carries, and the plain "busy" page beyond that;
 - ``balancer`` and ``convening``: HAProxy in front of several servers and PostgreSQL behind them.
 

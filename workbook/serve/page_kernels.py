@@ -22,32 +22,12 @@ from ..kernels.provisioner import ForkingMixin, ForkingProvisioner
 from ..kernels.template import Template
 
 
-def warm_up() -> None:
-    """What every app kernel imports while starting and on its first chart, done once in the template."""
-    import ipykernel.debugger  # every kernel imports it (and debugpy) while it starts
-    import ipykernel.ipkernel
-    import ipykernel.kernelapp  # noqa: F401
-    import ipywidgets  # noqa: F401
-    import sqlalchemy.dialects.postgresql  # the store's first engine imports its dialect
-    import sqlalchemy.dialects.sqlite  # noqa: F401
-    import voila.utils  # noqa: F401 - preheated kernels wait for their visit with it
-
-    from .. import charts
-    from ..apps import charting_your_path  # noqa: F401 - the page a room opens
-    from ..content.frameworks import load_content
-    from ..widgets import access, heartbeat  # noqa: F401
-    from ..widgets.chart import figure_json
-
-    content = load_content()
-    figure_json(charts.pathway(content.spectra, {}, {}))  # plotly's validators and the first figure's code paths
-
-
 class PageTemplate(Template):
     """The template the server's app kernels are forked from (one per server process)."""
 
     _instance = None
     _unavailable = None
-    warm = "workbook.serve.page_kernels:warm_up"
+    warm = "workbook.serve.page_warm:warm_up"  # a module of its own: this one imports jupyter_server
     label = "page kernel template"
 
 

@@ -64,18 +64,19 @@ def warm_up(store: Store, content, warm=None) -> None:
     import contextlib
 
     from .. import charts
-    from .chart import figure_json
 
     with contextlib.suppress(Exception):
         store.ping()
-        figure_json(charts.pathway(content.spectra, {}, {}))
+        charts.pathway.spec(content.spectra, {}, {}).to_json()  # as Charting Your Path draws it: no validators
         if warm is not None:
             warm(store, content)
 
 
 def preheating() -> bool:
     """True in a kernel Voila started ahead of the visit (the page's link is not known yet)."""
-    return os.environ.get("VOILA_PREHEAT", "False") == "True"
+    from .visit import preheated
+
+    return preheated()
 
 
 def query_params() -> dict:
@@ -86,8 +87,8 @@ def query_params() -> dict:
     set in the environment, else there are none.
     """
     if preheating():
-        from voila.utils import wait_for_request
+        from .visit import wait_for_visit
 
-        wait_for_request()
+        wait_for_visit()
     query = os.environ.get("QUERY_STRING", "")
     return {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}

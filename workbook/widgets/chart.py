@@ -22,6 +22,7 @@ import ipywidgets as w
 import traitlets
 
 from ..assets import FULL  # loaded by the chart itself when the page has no plotly.js (every trace type)
+from ..charts import Spec
 
 _ESM = r"""
 // plotly.js comes from the page (the template's <script id="wb-plotly-js">); add the tag if it is missing
@@ -287,8 +288,22 @@ def plain(obj) -> dict:
 
 
 def figure_json(fig) -> dict:
-    """The whole figure as plain JSON, without validating it again."""
+    """The whole figure (a ``go.Figure`` or a :class:`workbook.charts.Spec`) as plain JSON, without validating it."""
+    if isinstance(fig, Spec):  # plain dicts, its template added as the validated figure carries it
+        return fig.to_json()
     return plain(fig.to_plotly_json())
+
+
+def _trace_json(fig, index: int) -> dict:
+    return fig.trace_json(index) if isinstance(fig, Spec) else plain(fig.data[index].to_plotly_json())
+
+
+def _layout_json(fig) -> dict:
+    return fig.to_json()["layout"] if isinstance(fig, Spec) else plain(fig.layout.to_plotly_json())
+
+
+def _title(fig) -> str | None:
+    return fig.title if isinstance(fig, Spec) else fig.layout.title.text
 
 
 class Chart(anywidget.AnyWidget):
@@ -333,7 +348,7 @@ class Chart(anywidget.AnyWidget):
         self.links = [*self.links, ln]
 
     def show(self, fig, traces: list[int] | None = None, layout: bool = True) -> None:
-        """Draw ``fig``.
+        """Draw ``fig`` (a ``go.Figure``, or a :class:`workbook.charts.Spec`: plotly's validators then never load).
 
         ``traces``: only these traces changed since the last ``show`` of the same figure
         (``layout=False``: nor did its layout), so only they are converted again; the browser gets the
@@ -344,10 +359,10 @@ class Chart(anywidget.AnyWidget):
         else:
             data = list(self.spec["data"])
             for i in traces:
-                data[i] = plain(fig.data[i].to_plotly_json())
-            spec = {"data": data, "layout": plain(fig.layout.to_plotly_json()) if layout else self.spec["layout"]}
+                data[i] = _trace_json(fig, i)
+            spec = {"data": data, "layout": _layout_json(fig) if layout else self.spec["layout"]}
         self.figure = fig
-        title = fig.layout.title.text
+        title = _title(fig)
         with self.hold_sync():
             self.label = f"Chart: {title}" if title else "Chart"
             self.spec = spec
@@ -372,8 +387,9 @@ class MimePlotView(w.Output):
         from ..charts import CONFIG
 
         self.figure = fig
-        bundle = {"application/vnd.plotly.v1+json": {**fig.to_plotly_json(), "config": CONFIG},
-                  "text/plain": f"<chart: {fig.layout.title.text or 'untitled'}>"}
+        figure = fig.to_json() if isinstance(fig, Spec) else fig.to_plotly_json()
+        bundle = {"application/vnd.plotly.v1+json": {**figure, "config": CONFIG},
+                  "text/plain": f"<chart: {_title(fig) or 'untitled'}>"}
         # one state change (not clear + append): one message, and the chart is never absent from the page
         self.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self.renders += 1
