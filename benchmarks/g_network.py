@@ -1,7 +1,8 @@
 """Group ``network``: the coach's network overview at 10 and at 1,000 districts (x 20 members x 3 sessions).
 
 * generation: ``seed_network`` into a temp SQLite file (kept for the run);
-* build: ``network_overview(db_url=..., trusted=True)`` plus its figure serialised to JSON, as a fresh kernel
+* build: ``network_overview(db_url=..., trusted=True)`` plus its figure's JSON as the chart widget sends it
+  (``VOILA_BASE_URL`` set: the page's charts are the ``Chart`` widgets Voila's pages have), as a fresh kernel
   runs it: before every build the in-process caches a fresh kernel never has are cleared (every ``functools``
   cache of the workbook's modules: the framework content, the parsed stored summaries) and the page opens its own
   ``Store`` (a new SQLAlchemy engine: no compiled statements). One unmeasured warm-up round first (imports);
@@ -110,14 +111,23 @@ def prepare(store, case: str, rng: random.Random) -> None:
 
 def fresh_build(url: str) -> tuple[float, str]:
     """Seconds to build the page on its own new ``Store`` and serialise its figure; the figure JSON."""
-    import plotly.io as pio
+    import json
+    import os
 
     from workbook.apps.network_overview import network_overview
 
-    start = time.perf_counter()
-    page = network_overview(db_url=url, trusted=True)
-    text = pio.to_json(page.plot.figure)
-    seconds = time.perf_counter() - start
+    before = os.environ.get("VOILA_BASE_URL")
+    os.environ["VOILA_BASE_URL"] = "/"  # as in a kernel under Voila: the charts are Chart widgets
+    try:
+        start = time.perf_counter()
+        page = network_overview(db_url=url, trusted=True)
+        text = json.dumps(page.plot.spec)  # the figure's JSON as the chart widget holds and sends it
+        seconds = time.perf_counter() - start
+    finally:
+        if before is None:
+            del os.environ["VOILA_BASE_URL"]
+        else:
+            os.environ["VOILA_BASE_URL"] = before
     page.close()
     page_store = getattr(page, "store", None)
     if page_store is not None:

@@ -177,8 +177,14 @@ def page(store, content) -> NetworkOverview:
     return p
 
 
+def drawn(chart):
+    """The figure a chart widget of the page holds, validated by plotly (the page keeps plain dicts)."""
+    fig = chart.figure
+    return fig.figure() if isinstance(fig, charts.Spec) else fig
+
+
 def box(page):
-    boxes = [t for t in page.plot.figure.data if t.type == "box"]
+    boxes = [t for t in drawn(page.plot).data if t.type == "box"]
     assert len(boxes) == 1
     return boxes[0]
 
@@ -311,7 +317,7 @@ def test_filters_that_leave_nobody(page):
 def test_choosing_a_district_highlights_it_with_peers_and_movement(page, store, content):
     slug = "network-0004"
     page.district.value = slug
-    fig = page.plot.figure
+    fig = drawn(page.plot)
     names = [t.name for t in fig.data]
     assert slug in names
     assert names.count("Peer") == 5
@@ -329,7 +335,7 @@ def test_choosing_a_district_highlights_it_with_peers_and_movement(page, store, 
     assert list(line.x) == pytest.approx(page.pathways.loc[slug, list(SPECTRUM_IDS)].tolist())
 
     assert page.movement.layout.display == ""
-    mv = page.movement.figure
+    mv = drawn(page.movement)
     assert mv.layout.title.text == "Movement: Round 1 → Round 2"
     sessions = store.sessions(slug)
     assert [s.label for s in sessions] == ["Round 1", "Round 2"]
@@ -342,7 +348,7 @@ def test_choosing_a_district_highlights_it_with_peers_and_movement(page, store, 
 
     page.district.value = ""
     assert page.movement.layout.display == "none"
-    assert [t.name for t in page.plot.figure.data].count("Peer") == 0
+    assert [t.name for t in drawn(page.plot).data].count("Peer") == 0
 
 
 def test_peers_come_from_the_filtered_set(page):
@@ -357,7 +363,7 @@ def test_peers_come_from_the_filtered_set(page):
     assert 0 < len(rows) <= 5
     assert set(rows) <= {escape(names[s]) for s in pool}
     # the chosen district is compared with the filtered set (its peers are drawn), so its own line must be drawn too
-    assert slug in [t.name for t in page.plot.figure.data], "peers are drawn but the chosen district is not"
+    assert slug in [t.name for t in drawn(page.plot).data], "peers are drawn but the chosen district is not"
 
 
 def test_district_names_with_markup_are_escaped(store, content):
@@ -490,7 +496,7 @@ def test_movement_never_shows_a_lone_members_marks(store, content):
     add_session(store, "lone-start", "Retreat", 6, 3.0, 4.0, dt.date(2026, 1, 10))
     page = network_overview(store, {"code": store.coach_code(), "district": "lone-start"}, content=content)
     assert isinstance(page, NetworkOverview) and page.district.value == "lone-start"
-    fig = page.movement.figure
+    fig = drawn(page.movement)
     assert fig.layout.title.text == "Movement: Kick-off → Retreat"
     points, texts = shown_values(fig)
     by_id = {s.id: s for s in content.spectra}
@@ -522,7 +528,7 @@ def test_movement_follows_each_sessions_own_minimum_group(store, content):
     add_session(store, "strict-start", "Round A", 6, LONE_NOW, LONE_ASP, dt.date(2025, 9, 1), min_group_size=8)
     add_session(store, "strict-start", "Round B", 6, 3.0, 4.0, dt.date(2026, 1, 10))
     page = network_overview(store, {"code": store.coach_code(), "district": "strict-start"}, content=content)
-    names = [t.name for t in page.movement.figure.data]
+    names = [t.name for t in drawn(page.movement).data]
     assert "Now, earlier" not in names and "Now, later" in names
     assert "Round A is not drawn: fewer than 8 members marked it" in page.movement_note.value
 
@@ -535,7 +541,7 @@ def test_movement_runs_from_the_session_a_follow_up_follows(store, content):
     spring = add_session(store, "follow-usd", "Spring", 6, 2.0, 4.0, dt.date(2025, 3, 1))
     add_session(store, "follow-usd", "Spring again", 6, 3.0, 4.5, dt.date(2026, 3, 1), follows=spring.id)
     page = network_overview(store, {"code": store.coach_code(), "district": "follow-usd"}, content=content)
-    fig = page.movement.figure
+    fig = drawn(page.movement)
     assert fig.layout.title.text == "Movement: Spring → Spring again"
     assert list(next(t for t in fig.data if t.name == "Now, earlier").x) == [2.0] * len(SPECTRUM_IDS)
     assert list(next(t for t in fig.data if t.name == "Now, later").x) == [3.0] * len(SPECTRUM_IDS)
@@ -561,7 +567,7 @@ def test_movement_sessions_picks_the_followed_session_else_the_first():
 def test_a_district_with_one_session_says_so(store, content):
     add_team(store, "one-round", "One Round (fictional)", members=6)
     page = network_overview(store, {"code": store.coach_code(), "district": "one-round"}, content=content)
-    fig = page.movement.figure
+    fig = drawn(page.movement)
     assert fig.layout.title.text == "Movement: Round 1"
     assert [t.name for t in fig.data if t.name and "earlier" in t.name] == []
     assert "only session so far" in page.movement_note.value

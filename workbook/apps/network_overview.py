@@ -95,7 +95,8 @@ class NetworkOverview(Page):
         shown = self.pathways.loc[chosen.union([slug]) if slug else chosen]
         # the column, or the default: pandas' get() reads as possibly None
         peers = cast(Iterable[str], peer_table.get("district", []))
-        self.plot.show(charts.network(self.content.spectra, shown, highlight=slug, peers=list(peers)))
+        # plain dicts (charts.Spec): a thousand districts' points are not copied and validated by plotly first
+        self.plot.show(charts.network.spec(self.content.spectra, shown, highlight=slug, peers=list(peers)))
         self.peers.value = peers_html(self.table, peer_table, slug)
         if slug:
             figure, note = movement_figure(self.store, self.content, slug, self.min_members, self.latest.get(slug))
@@ -138,7 +139,7 @@ def movement_figure(store: Store, content, slug: str, min_members: int = MIN_MEM
                     latest_id: int | None = None) -> tuple:
     """The district's median pathway in the two sessions of :func:`movement_sessions`, and a note about it.
 
-    Returns ``(figure, note HTML)``. Each session's medians follow its own minimum group size (or
+    Returns ``(figure as a charts.Spec, note HTML)``. Each session's medians follow its own minimum group size (or
     ``min_members``, when larger; :func:`workbook.analysis.movement`): a session too small for it is not
     drawn, nor is a median fewer members marked, and the note says so in plain words.
     """
@@ -166,7 +167,7 @@ def movement_figure(store: Store, content, slug: str, min_members: int = MIN_MEM
         elif shown["withheld"][side]:
             notes.append(f"In {esc(session.label)}, spectra marked by fewer than {least} members are left out.")
     note = "".join(f"<p class='wb-muted'>{n}</p>" for n in notes)
-    return spec.figure(), note
+    return spec, note
 
 
 def network_overview(store: Store | None = None, params: dict | None = None, content=None, highlight=None,
