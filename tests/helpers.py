@@ -42,6 +42,14 @@ def walk(widget):
         yield from walk(child)
 
 
+def drawn(chart):
+    """The figure a page's chart widget holds, validated by plotly (member and coach pages keep plain dicts)."""
+    from workbook.charts import Spec
+
+    fig = chart.figure
+    return fig.figure() if isinstance(fig, Spec) else fig
+
+
 def page_text(page) -> str:
     """Every HTML and Label value on the page, joined by new lines."""
     import ipywidgets as w

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import drawn
 from tests.storage.test_migrations import V1_FILE, v1
 from workbook import analysis, exchange, ownership
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
@@ -240,9 +241,9 @@ def test_overview_page_changes_when_a_member_saves(db, content):
     page = network_overview(db, {}, content=content, trusted=True, highlight="network-0001")
     now = page.pathways.loc["network-0001", PACE]
     assert now == (5.0 if before < 4.5 else 1.0)
-    line = next(tr for tr in page.plot.figure.data if tr.name == "network-0001")
+    line = next(tr for tr in drawn(page.plot).data if tr.name == "network-0001")
     assert list(line.x) == pytest.approx(page.pathways.loc["network-0001", list(SPECTRUM_IDS)].tolist())
-    box = next(tr for tr in page.plot.figure.data if tr.type == "box")
+    box = next(tr for tr in drawn(page.plot).data if tr.type == "box")
     points = {(str(s), str(y)): x for s, y, x in zip(box.text, box.y, box.x)}
     assert points[("network-0001", "Pace")] == now
     page.close()

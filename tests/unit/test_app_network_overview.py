@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.helpers import drawn
 from workbook import analysis, charts
 from workbook.apps.network_overview import MIN_MEMBERS, NetworkOverview, network_overview
 from workbook.content.frameworks import SPECTRUM_IDS
@@ -175,12 +176,6 @@ def page(store, content) -> NetworkOverview:
     p = network_overview(store, {"code": store.coach_code()}, content=content)
     assert isinstance(p, NetworkOverview), repr(p)
     return p
-
-
-def drawn(chart):
-    """The figure a chart widget of the page holds, validated by plotly (the page keeps plain dicts)."""
-    fig = chart.figure
-    return fig.figure() if isinstance(fig, charts.Spec) else fig
 
 
 def box(page):

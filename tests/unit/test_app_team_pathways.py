@@ -420,11 +420,12 @@ def test_a_lone_superintendent_is_not_identifiable_in_what_leaves_the_team(store
     import json as _json
 
     from workbook.apps.network_overview import network_overview
+    from workbook.widgets.chart import figure_json
 
     _small_roles_session(store)
     overview = network_overview(store, {"code": store.coach_code(), "district": "roles-usd"})
     assert "roles-usd" in overview.pathways.index  # six members charted: the district is in the network
-    shown = page_text(overview) + "\n".join(_json.dumps(p.figure.to_plotly_json(), default=str)
+    shown = page_text(overview) + "\n".join(_json.dumps(figure_json(p.figure), default=str)
                                              for p in (overview.plot, overview.movement))
     assert "Superintendent" not in shown and "Sam Solo" not in shown
 
