@@ -91,3 +91,36 @@ def test_a_report_workers_page_building_never_imports_pandas_or_plotly(tmp_path)
                           env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "HEAVY=\n" in done.stdout, done.stdout
+
+
+PAGE = textwrap.dedent("""
+    import importlib, os
+    from plotly.validator_cache import ValidatorCache
+    from workbook.store import Store
+    from workbook.widgets.chart import Chart
+    from tests.helpers import walk
+
+    app = os.environ["APP"]
+    build = getattr(importlib.import_module("workbook.apps." + app), app)
+    page = build(Store(os.environ["WORKBOOK_DB_URL"]),
+                 {"district": os.environ["D"], "session": os.environ["S"], "code": os.environ["C"]})
+    drawn = [w for w in walk(page) if isinstance(w, Chart) and w.spec.get("data")]
+    assert drawn, "the page drew no chart: the check below would prove nothing"
+    print("VALIDATORS=" + ("loaded" if ValidatorCache._json_cache is not None else "no"))
+""")
+
+
+@pytest.mark.parametrize("app", ["conditions_for_scale"])  # Laying the Foundation's member page draws no chart
+def test_the_other_member_pages_never_load_plotlys_validators(store, sqlite_url, tmp_path, app):
+    """Every member page sends its charts as plain dicts: no member's kernel loads plotly's validators."""
+    import os
+    from pathlib import Path
+
+    codes = seed_demo(store)
+    env = {"WORKBOOK_DB_URL": sqlite_url, "VOILA_BASE_URL": "/", "D": codes["district"], "S": str(codes["session"]),
+           "C": codes["code"], "APP": app, "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2]) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", PAGE], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "VALIDATORS=no\n" in done.stdout, done.stdout

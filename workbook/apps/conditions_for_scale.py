@@ -92,7 +92,9 @@ class ConditionsForScale(Page):
             row.priority.observe(self._on_priority, "value")
         self.progress = w.HTML()
         self.priority_msg = w.HTML()
-        self.rings = PlotView(charts.framework_rings(fw, title="The framework: sixteen conditions in three layers"))
+        # plain dicts (charts.Spec), as every chart of this member page: no plotly validators in its kernel
+        self.rings = PlotView(charts.framework_rings.spec(fw,
+                                                          title="The framework: sixteen conditions in three layers"))
         self.rings_key = w.HTML(render.details("Which condition is which number", rings_key(fw)))
         self.restoring = Restoring()
         place = f"<p class='wb-muted'>{esc(district.name)} · {esc(session.label)}</p>" + step1_note(fw.step1)
@@ -242,12 +244,12 @@ class ConditionsTeam(Page):
         self.summary.value = (f"<span role='status'><strong>{counted(members, 'member')}</strong> "
                               f"{'has' if members == 1 else 'have'} rated the conditions.</span>")
         medians = {c: (None if pd.isna(m) else float(m)) for c, m in cast(pd.Series, csum["median"]).items()}
-        self.rings.show(charts.framework_rings(fw, medians, title="Team median alignment"))
+        self.rings.show(charts.framework_rings.spec(fw, medians, title="Team median alignment"))
         self.rings_key.value = rings_key(fw, medians)
         matrix = analysis.condition_matrix(cmarks, list(csum.index))
-        self.heat.show(charts.heatmap(matrix, names, fw.scale.labels, numbers=charts.condition_numbers(fw)))
-        self.spread.show(charts.condition_spread(csum, names, title=None))
-        self.votes.show(charts.votes(csum, names))
+        self.heat.show(charts.heatmap.spec(matrix, names, fw.scale.labels, numbers=charts.condition_numbers(fw)))
+        self.spread.show(charts.condition_spread.spec(csum, names, title=None))
+        self.votes.show(charts.votes.spec(csum, names))
         self.layers.value = layers_html(content, csum)
 
 

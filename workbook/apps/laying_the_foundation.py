@@ -141,8 +141,10 @@ class FoundationTeam(Page):
                            *self.outcomes])
         out_card.add_class("wb-card")
         marks = store.spectrum_marks(session.id)
-        self.pathway = PlotView(charts.team_pathways(content.spectra, marks.iloc[0:0], analysis.median_pathway(marks),
-                                                     store.team_marks(session.id), title="The team's current pathway"))
+        # plain dicts (charts.Spec): a member's kernel never loads plotly's validators (workbook/widgets/chart.py)
+        self.pathway = PlotView(charts.team_pathways.spec(content.spectra, marks.iloc[0:0],
+                                                          analysis.median_pathway(marks), store.team_marks(session.id),
+                                                          title="The team's current pathway"))
         link = content.guides.guide_2.section("desired_outcomes_link")
         link_boxes = [team_answer(store, session.id, self.saver, f"rg2.{q.id}", f"{i}. {q.text}")
                       for i, q in enumerate(link.questions, start=1)]
